@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Fetches the Government of Canada design system's built files into static/vendor/ (never committed).
+# `npm pack` downloads each package's tarball alone, without its build-time dependency tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COMPONENTS=@gcds-core/components@1.3.1
+SHORTCUTS=@gcds-core/css-shortcuts@1.2.0
+FONTS=@gcds-core/fonts@1.1.1
+dest=static/vendor
+stamp="$dest/.gcds-$(echo "$COMPONENTS $SHORTCUTS $FONTS" | md5sum | cut -c1-12)"
+[ -f "$stamp" ] && exit 0
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && npm pack --silent "$COMPONENTS" "$SHORTCUTS" "$FONTS" >/dev/null)
+for tgz in "$work"/*.tgz; do
+  name=$(basename "$tgz" .tgz)
+  mkdir -p "$work/$name" && tar xzf "$tgz" -C "$work/$name"
+done
+
+rm -rf "$dest" && mkdir -p "$dest/gcds" "$dest/fonts"
+cp -r "$work"/gcds-core-components-*/package/dist/gcds/. "$dest/gcds/"
+cp "$work"/gcds-core-css-shortcuts-*/package/dist/gcds-css-shortcuts.min.css "$dest/"
+cp -r "$work"/gcds-core-fonts-*/package/fonts/. "$dest/fonts/"
+
+# Serve fonts from the portal itself: no request leaves for a font CDN (privacy, and the CSP).
+sed -i -e 's#@import url("https://fonts.googleapis.com[^"]*");##' \
+       -e 's#https://cdn.design-system.canada.ca/@gcds-core/fonts@[0-9.]*/#../fonts/#g' "$dest/gcds/gcds.css"
+for css in "$dest"/fonts/*/*.css; do sed -i 's#path/to/file/##g' "$css"; done
+if grep -q "https://" "$dest/gcds/gcds.css"; then
+  echo "vendor-gcds: gcds.css still loads something from the internet" >&2; exit 1
+fi
+touch "$stamp"
+echo "Design system files in $dest"

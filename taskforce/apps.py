@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TaskforceConfig(AppConfig):
+    name = "taskforce"
+    verbose_name = _("Task force")
+
+    def ready(self) -> None:
+        from . import permissions
+        from .models import AgencyRole, Body, Membership, Milestone
+
+        permissions.register(Body, permissions.Policy(body="pk", restricted=None))
+        permissions.register(AgencyRole, permissions.Policy(body="body", restricted=None))
+        permissions.register(Membership, permissions.Policy(body="body", restricted=None))
+        permissions.register(Milestone, permissions.Policy(body="body"))

@@ -1,0 +1,64 @@
+"""`make run`: prepare the database, load the demo, and serve the portal until Ctrl-C.
+
+Without DATABASE_URL the embedded PostgreSQL server under var/ is started here and handed to every
+child process as DATABASE_URL; when this process exits, the server stops with it.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDRESS = os.environ.get("RUN_ADDRESS", "127.0.0.1:8000")
+
+
+def _manage(*args: str) -> list[str]:
+    return [sys.executable, str(ROOT / "manage.py"), *args]
+
+
+def _prepare_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "taskforce.settings.dev")
+    if not env.get("DATABASE_URL") and not env.get("DATABASE_URL_FILE"):
+        from taskforce.embedded_db import embedded_database_url
+
+        var_dir = Path(env.get("VAR_DIR", ROOT / "var"))
+        env["DATABASE_URL"] = embedded_database_url(var_dir)
+        print(f"Embedded PostgreSQL running in {var_dir / 'postgres'}", flush=True)
+    return env
+
+
+def _run_step(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(_manage(*args), env=env, cwd=ROOT)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def main() -> None:
+    env = _prepare_environment()
+    _run_step(env, "check_database")
+    _run_step(env, "migrate", "--noinput", "-v", "0")
+    _run_step(env, "load_demo")
+    print(f"\nThe portal is at http://{ADDRESS}/ — sign in as `secretariat` or an agency user (see README).")
+    print("Ctrl-C stops everything.\n", flush=True)
+    children = [subprocess.Popen(_manage("runserver", ADDRESS), env=env, cwd=ROOT)]
+    try:
+        for child in children:
+            child.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+if __name__ == "__main__":
+    main()

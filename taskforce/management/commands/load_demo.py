@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from taskforce import demo
+
+
+class Command(BaseCommand):
+    help = "Loads the Cross Border Firearms Task Force demo scenario (idempotent)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--force", action="store_true", help="Load even when DEBUG is off (never on a production portal)."
+        )
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("DEBUG is off: the demo has known passwords. Use --force to load it anyway.")
+        loaded = demo.load()
+        self.stdout.write(
+            f"Demo loaded: {len(loaded.bodies)} bodies, {len(loaded.agencies)} agencies, "
+            f"{len(loaded.users)} users (password: {demo.DEMO_PASSWORD})."
+        )

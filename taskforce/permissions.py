@@ -1,0 +1,221 @@
+"""The visibility core: the only code that knows who may see or change what.
+
+Rules (DESIGN.md, "Who sees what"):
+- superusers see everything (the only global exception);
+- the secretariat of a body sees and manages everything of that body;
+- a person with any other role in a body sees what is shared with their agency: body-wide objects,
+  and restricted objects granted to their agency (or to them by name);
+- a person with no role in a body sees none of it;
+- nobody sees a document marked above their clearance.
+
+Each scoped model registers a `Policy` (in its AppConfig.ready) naming the path to its body and how it
+is restricted. Grants are django-guardian object permissions held by each agency's group, stored in
+direct foreign-key permission tables. Global (model-level) permissions never widen a scope: nothing here
+consults them.
+
+Everything a user may not see is absent from querysets, so fetching it is a 404 (never a 403).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from guardian.shortcuts import assign_perm, remove_perm
+from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
+
+from members.models import Agency, User
+
+from .models import AgencyRole, Membership
+
+Actor = User | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How one model is scoped.
+
+    body: lookup path from the model to its Body ("body", "meeting__body").
+    restricted: boolean field that, when true, limits the object to the agencies (or people) granted
+        the view permission on it; None when the model has no restriction of its own.
+    parent: lookup path to a scoped object this one belongs to; the object is visible only when its
+        parent is (comments on an agenda item, versions of an agreement).
+    classification: path to a Classification field compared with the viewer's clearance.
+    member_filter: extra condition for everyone but the secretariat (an agenda not yet circulated).
+    """
+
+    body: str
+    restricted: str | None = "restricted"
+    parent: str | None = None
+    classification: str | None = None
+    member_filter: Callable[[User], Q] | None = None
+
+
+_policies: dict[type[models.Model], Policy] = {}
+
+
+def register(model: type[models.Model], policy: Policy) -> None:
+    _policies[model] = policy
+
+
+def policy_for(model: type[models.Model]) -> Policy:
+    try:
+        return _policies[model]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"{model.__name__} has no visibility policy; register one in its app's ready()."
+        ) from None
+
+
+def registered_models() -> list[type[models.Model]]:
+    return [*_policies, *_directory]
+
+
+def _is_active(actor: Actor) -> bool:
+    return bool(actor and actor.is_authenticated and actor.is_active)
+
+
+def _body_ids(actor: User, *, secretariat: bool) -> QuerySet:
+    memberships = Membership.objects.filter(user_id=actor.pk)
+    if secretariat:
+        memberships = memberships.filter(role=Membership.Role.SECRETARIAT)
+    return memberships.values("body_id")
+
+
+def _granted(model: type[models.Model], actor: User) -> Q:
+    """Objects whose view permission was granted to the actor's agency or to the actor by name."""
+    codename = f"view_{model._meta.model_name}"
+    group_perms = get_group_obj_perms_model(model).objects.filter(
+        content_object_id=OuterRef("pk"),
+        permission__codename=codename,
+        group__agency__id=actor.agency_id,
+    )
+    user_perms = get_user_obj_perms_model(model).objects.filter(
+        content_object_id=OuterRef("pk"), permission__codename=codename, user_id=actor.pk
+    )
+    return Q(Exists(group_perms)) | Q(Exists(user_perms))
+
+
+def scope(actor: Actor, queryset: QuerySet) -> QuerySet:
+    """The part of `queryset` the actor may see. Every list, count and fetch starts here."""
+    if not _is_active(actor):
+        return queryset.none()
+    model = queryset.model
+    if model in _directory:
+        return _directory[model](actor, queryset)
+    policy = policy_for(model)
+    if actor.is_superuser:
+        return queryset
+    body = policy.body
+    in_secretariat = Q(**{f"{body}__in": _body_ids(actor, secretariat=True)})
+    as_member = Q(**{f"{body}__in": _body_ids(actor, secretariat=False)})
+    if policy.restricted:
+        as_member &= Q(**{policy.restricted: False}) | _granted(model, actor)
+    if policy.member_filter:
+        as_member &= policy.member_filter(actor)
+    visible = queryset.filter(in_secretariat | as_member)
+    if policy.classification:
+        visible = visible.filter(**{f"{policy.classification}__lte": actor.clearance})
+    if policy.parent:
+        parent_model = model._meta.get_field(policy.parent.split("__")[0]).related_model
+        visible = visible.filter(**{f"{policy.parent}__in": scope(actor, parent_model._default_manager.all())})
+    return visible
+
+
+def get_visible_or_404(actor: Actor, queryset: QuerySet, **lookup) -> models.Model:
+    """Fetch one object the actor may see, or raise Http404 with nothing that names it."""
+    try:
+        return scope(actor, queryset).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404() from None
+
+
+def can_see(actor: Actor, obj: models.Model) -> bool:
+    return scope(actor, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def is_secretariat(actor: Actor, body_id: int) -> bool:
+    if not _is_active(actor):
+        return False
+    if actor.is_superuser:
+        return True
+    return Membership.objects.filter(
+        user_id=actor.pk, body_id=body_id, role=Membership.Role.SECRETARIAT
+    ).exists()
+
+
+def require_secretariat(actor: Actor, body_id: int) -> None:
+    """For writes that only the body's secretariat may make; callers have already scoped the object."""
+    if not is_secretariat(actor, body_id):
+        raise PermissionDenied("Only the secretariat of this body may do this.")
+
+
+def secretariat_body_ids(actor: Actor) -> set[int]:
+    if not _is_active(actor):
+        return set()
+    return set(_body_ids(actor, secretariat=True).values_list("body_id", flat=True))
+
+
+def grant(obj: models.Model, agencies: Iterable[Agency]) -> None:
+    """Share a restricted object with these agencies."""
+    codename = f"view_{obj._meta.model_name}"
+    for agency in agencies:
+        assign_perm(codename, agency.group, obj)
+
+
+def revoke(obj: models.Model, agencies: Iterable[Agency]) -> None:
+    codename = f"view_{obj._meta.model_name}"
+    for agency in agencies:
+        remove_perm(codename, agency.group, obj)
+
+
+def grant_person(obj: models.Model, user: User) -> None:
+    assign_perm(f"view_{obj._meta.model_name}", user, obj)
+
+
+def granted_agencies(obj: models.Model) -> QuerySet:
+    """The agencies a restricted object is shared with."""
+    perms = get_group_obj_perms_model(obj).objects.filter(
+        content_object_id=obj.pk, permission__codename=f"view_{obj._meta.model_name}"
+    )
+    return Agency.objects.filter(group__in=perms.values("group_id"))
+
+
+# Directory data: agencies and people are seen through the bodies the actor shares with them.
+
+
+def scope_agencies(actor: Actor, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Agency.objects.all() if queryset is None else queryset
+    if not _is_active(actor):
+        return queryset.none()
+    if actor.is_superuser:
+        return queryset
+    takes_part = AgencyRole.objects.filter(
+        agency_id=OuterRef("pk"), body__in=_body_ids(actor, secretariat=False)
+    )
+    return queryset.filter(Q(Exists(takes_part)) | Q(pk=actor.agency_id))
+
+
+def scope_people(actor: Actor, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = User.objects.all() if queryset is None else queryset
+    if not _is_active(actor):
+        return queryset.none()
+    visible = queryset.filter(is_active=True)
+    if actor.is_superuser:
+        return visible
+    shares_a_body = Membership.objects.filter(
+        user_id=OuterRef("pk"), body__in=_body_ids(actor, secretariat=False)
+    )
+    return visible.filter(Q(Exists(shares_a_body)) | Q(pk=actor.pk))
+
+
+
+_directory: dict[type[models.Model], Callable[[Actor, QuerySet], QuerySet]] = {
+    Agency: scope_agencies,
+    User: scope_people,
+}

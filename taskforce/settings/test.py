@@ -1,0 +1,11 @@
+"""The test suite: PostgreSQL (DATABASE_URL or the embedded server), fast hashing, mail kept in memory."""
+
+from .base import *  # noqa: F401,F403
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Hashing dominates sign-in heavy tests; the real hashers are exercised in production settings.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -1,0 +1,34 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import api, health, views
+
+router = DefaultRouter()
+router.register("bodies", api.BodyViewSet, basename="body")
+router.register("agencies", api.AgencyViewSet, basename="agency")
+router.register("milestones", api.MilestoneViewSet, basename="milestone")
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("bodies/<str:acronym>/", views.body_detail, name="body-detail"),
+    path("milestones/<int:pk>/", views.milestone_detail, name="milestone-detail"),
+    path("agencies/", views.agency_list, name="agency-list"),
+    path("agencies/<str:acronym>/", views.agency_detail, name="agency-detail"),
+    path("members/", views.member_list, name="member-list"),
+    path("members/<str:username>/", views.member_detail, name="member-detail"),
+)
