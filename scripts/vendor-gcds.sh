@@ -19,17 +19,19 @@ for tgz in "$work"/*.tgz; do
   mkdir -p "$work/$name" && tar xzf "$tgz" -C "$work/$name"
 done
 
-rm -rf "$dest" && mkdir -p "$dest/gcds" "$dest/fonts"
+rm -rf "$dest" && mkdir -p "$dest/gcds" "$dest/fonts" "$dest/shortcuts"
 cp -r "$work"/gcds-core-components-*/package/dist/gcds/. "$dest/gcds/"
-cp "$work"/gcds-core-css-shortcuts-*/package/dist/gcds-css-shortcuts.min.css "$dest/"
+cp "$work"/gcds-core-css-shortcuts-*/package/dist/gcds-css-shortcuts.min.css "$dest/shortcuts/"
 cp -r "$work"/gcds-core-fonts-*/package/fonts/. "$dest/fonts/"
 
 # Serve fonts from the portal itself: no request leaves for a font CDN (privacy, and the CSP).
-sed -i -e 's#@import url("https://fonts.googleapis.com[^"]*");##' \
-       -e 's#https://cdn.design-system.canada.ca/@gcds-core/fonts@[0-9.]*/#../fonts/#g' "$dest/gcds/gcds.css"
+for css in "$dest/gcds/gcds.css" "$dest/shortcuts/gcds-css-shortcuts.min.css"; do
+  sed -i -E -e 's#@import url\("?https://fonts.googleapis.com[^)]*\);?##g' \
+            -e 's#https://cdn.design-system.canada.ca/@gcds-core/fonts@[0-9.]*/#../fonts/#g' "$css"
+  if grep -q "url(\"\?https://" "$css"; then
+    echo "vendor-gcds: $css still loads something from the internet" >&2; exit 1
+  fi
+done
 for css in "$dest"/fonts/*/*.css; do sed -i 's#path/to/file/##g' "$css"; done
-if grep -q "https://" "$dest/gcds/gcds.css"; then
-  echo "vendor-gcds: gcds.css still loads something from the internet" >&2; exit 1
-fi
 touch "$stamp"
 echo "Design system files in $dest"

@@ -38,7 +38,8 @@ class MilestoneForm(forms.ModelForm):
 
     class Meta:
         model = Milestone
-        exclude = ["restricted"]
+        fields = ["body", "title_en", "title_fr", "description", "owner_agency", "due_start", "due_end",
+                  "due_precision", "status"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -50,8 +50,8 @@ AGENCIES = [
      Country.UNITED_STATES, "DHS"),
     ("HSI", "ICE Homeland Security Investigations", "Enquêtes de la sécurité intérieure de l'ICE",
      Country.UNITED_STATES, "ICE"),
-    ("CBP", "U.S. Customs and Border Protection", "Service des douanes et de la protection des frontières des États-Unis",
-     Country.UNITED_STATES, "DHS"),
+    ("CBP", "U.S. Customs and Border Protection",
+     "Service des douanes et de la protection des frontières des États-Unis", Country.UNITED_STATES, "DHS"),
 ]
 
 BODIES = [

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values that differ between machines come from the environment."""
 
 from pathlib import Path
+from urllib.parse import unquote
 
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +74,8 @@ def _database() -> dict:
     url = secret("DATABASE_URL")
     if url:
         config = env.db_url_config(url)
+        # A Unix-socket directory is percent-encoded in the URL's host, as libpq's URIs do it.
+        config["HOST"] = unquote(str(config.get("HOST", "")))
     else:
         # No DATABASE_URL: a PostgreSQL server kept under var/ (the embedded default).
         from taskforce.embedded_db import embedded_database_config
