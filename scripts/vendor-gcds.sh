@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fetches the Government of Canada design system's built files into static/vendor/ (never committed).
+# Fetches the Government of Canada design system's built files (and htmx) into static/vendor/
+# (never committed).
 # `npm pack` downloads each package's tarball alone, without its build-time dependency tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,22 +8,25 @@ cd "$(dirname "$0")/.."
 COMPONENTS=@gcds-core/components@1.3.1
 SHORTCUTS=@gcds-core/css-shortcuts@1.2.0
 FONTS=@gcds-core/fonts@1.1.1
+# htmx: partial page updates (reorder, RSVP, comment) without full reloads.
+HTMX=htmx.org@2.0.11
 dest=static/vendor
-stamp="$dest/.gcds-$(echo "$COMPONENTS $SHORTCUTS $FONTS" | md5sum | cut -c1-12)"
+stamp="$dest/.gcds-$(echo "$COMPONENTS $SHORTCUTS $FONTS $HTMX" | md5sum | cut -c1-12)"
 [ -f "$stamp" ] && exit 0
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "$COMPONENTS" "$SHORTCUTS" "$FONTS" >/dev/null)
+(cd "$work" && npm pack --silent "$COMPONENTS" "$SHORTCUTS" "$FONTS" "$HTMX" >/dev/null)
 for tgz in "$work"/*.tgz; do
   name=$(basename "$tgz" .tgz)
   mkdir -p "$work/$name" && tar xzf "$tgz" -C "$work/$name"
 done
 
-rm -rf "$dest" && mkdir -p "$dest/gcds" "$dest/fonts" "$dest/shortcuts"
+rm -rf "$dest" && mkdir -p "$dest/gcds" "$dest/fonts" "$dest/shortcuts" "$dest/htmx"
 cp -r "$work"/gcds-core-components-*/package/dist/gcds/. "$dest/gcds/"
 cp "$work"/gcds-core-css-shortcuts-*/package/dist/gcds-css-shortcuts.min.css "$dest/shortcuts/"
 cp -r "$work"/gcds-core-fonts-*/package/fonts/. "$dest/fonts/"
+cp "$work"/htmx.org-*/package/dist/htmx.min.js "$dest/htmx/"
 
 # Serve fonts from the portal itself: no request leaves for a font CDN (privacy, and the CSP).
 for css in "$dest/gcds/gcds.css" "$dest/shortcuts/gcds-css-shortcuts.min.css"; do

@@ -45,6 +45,12 @@ class Body(models.Model):
     )
     mandate_en = models.TextField(_("mandate (English)"), blank=True)
     mandate_fr = models.TextField(_("mandate (French)"), blank=True)
+    quorum = models.PositiveSmallIntegerField(
+        _("quorum"),
+        null=True,
+        blank=True,
+        help_text=_("How many member agencies must be present for a meeting to decide; empty if no rule."),
+    )
     agencies = models.ManyToManyField(Agency, through="AgencyRole", related_name="bodies")
     people = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="bodies")
 

@@ -42,7 +42,8 @@ class Policy:
 
     body: lookup path from the model to its Body ("body", "meeting__body").
     restricted: boolean field that, when true, limits the object to the agencies (or people) granted
-        the view permission on it; None when the model has no restriction of its own.
+        the view permission on it; ALWAYS when only grants share it (a meeting is seen by its
+        invitees); None when the model has no restriction of its own.
     parent: lookup path to a scoped object this one belongs to; the object is visible only when its
         parent is (comments on an agenda item, versions of an agreement).
     classification: path to a Classification field compared with the viewer's clearance.
@@ -50,11 +51,13 @@ class Policy:
     """
 
     body: str
-    restricted: str | None = "restricted"
+    restricted: str | bool | None = "restricted"
     parent: str | None = None
     classification: str | None = None
     member_filter: Callable[[User], Q] | None = None
 
+
+ALWAYS = True
 
 _policies: dict[type[models.Model], Policy] = {}
 
@@ -114,7 +117,9 @@ def scope(actor: Actor, queryset: QuerySet) -> QuerySet:
     body = policy.body
     in_secretariat = Q(**{f"{body}__in": _body_ids(actor, secretariat=True)})
     as_member = Q(**{f"{body}__in": _body_ids(actor, secretariat=False)})
-    if policy.restricted:
+    if policy.restricted is ALWAYS:
+        as_member &= _granted(model, actor)
+    elif policy.restricted:
         as_member &= Q(**{policy.restricted: False}) | _granted(model, actor)
     if policy.member_filter:
         as_member &= policy.member_filter(actor)
@@ -137,6 +142,12 @@ def get_visible_or_404(actor: Actor, queryset: QuerySet, **lookup) -> models.Mod
 
 def can_see(actor: Actor, obj: models.Model) -> bool:
     return scope(actor, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def require_visible(actor: Actor, obj: models.Model) -> None:
+    """For services handed an object: one the actor may not see does not exist for them."""
+    if not can_see(actor, obj):
+        raise Http404()
 
 
 def is_secretariat(actor: Actor, body_id: int) -> bool:
@@ -175,7 +186,12 @@ def revoke(obj: models.Model, agencies: Iterable[Agency]) -> None:
 
 
 def grant_person(obj: models.Model, user: User) -> None:
+    """Share an object with one named person (a meeting's individual invitee)."""
     assign_perm(f"view_{obj._meta.model_name}", user, obj)
+
+
+def revoke_person(obj: models.Model, user: User) -> None:
+    remove_perm(f"view_{obj._meta.model_name}", user, obj)
 
 
 def granted_agencies(obj: models.Model) -> QuerySet:

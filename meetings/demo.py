@@ -1,0 +1,185 @@
+"""The meetings of the demo: the inaugural CBFTF meeting, the meeting of December 17, 2021, and an
+upcoming one. Dates, host and agenda topics come from the briefing note."""
+
+import datetime
+import zoneinfo
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from members.models import Classification
+
+from . import services
+from .models import Meeting
+
+OTTAWA = "America/Toronto"
+
+
+def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=zoneinfo.ZoneInfo(OTTAWA))
+
+
+def tiny_pdf(text: str) -> bytes:
+    """A one-page PDF showing `text` (ASCII), built by hand so the demo needs no PDF library."""
+    stream = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _existing(body, title_en: str, day: datetime.date) -> Meeting | None:
+    return Meeting.objects.filter(body=body, title_en=title_en, start__date=day).first()
+
+
+def _inaugural(demo) -> None:
+    cbftf, a, u = demo.bodies["CBFTF"], demo.agencies, demo.users
+    day = datetime.date(2021, 11, 10)
+    title = "CBFTF inaugural meeting"
+    if _existing(cbftf, title, day):
+        return
+    sec = u["secretariat"]
+    meeting = services.meeting_schedule(
+        actor=sec, body=cbftf, title_en=title, title_fr="Réunion inaugurale du GTTAF",
+        start=_at(day, 10), end=_at(day, 12, 30), time_zone=OTTAWA, host_agency=a["ATF"],
+        place="Hosted by the U.S. Embassy in Ottawa, 490 Sussex Drive, Ottawa",
+        invite_agencies=[a["CBSA"], a["RCMP"], a["ATF"], a["HSI"], a["CBP"]],
+    )
+    items = {}
+    for key, en, fr, presenter, agency, minutes in [
+        ("open", "Opening remarks and introductions", "Mot d'ouverture et présentations", u["cbsa"], a["CBSA"], 15),
+        ("tor", "Terms of Reference signed August 12, 2021: mandate and membership",
+         "Mandat signé le 12 août 2021 : mandat et composition", u["secretariat"], a["CBSA"], 20),
+        ("threat", "Firearms smuggling across the border: current picture",
+         "Contrebande d'armes à feu à la frontière : portrait actuel", u["rcmp"], a["RCMP"], 30),
+        ("jbta", "Joint Border Threat Assessment: scope and timeline",
+         "Évaluation conjointe de la menace à la frontière : portée et échéancier", u["cbsa"], a["CBSA"], 40),
+        ("next", "Next steps and next meeting", "Prochaines étapes et prochaine réunion", u["atf"], a["ATF"], 15),
+    ]:
+        items[key] = services.agenda_item_add(
+            actor=sec, meeting=meeting, title_en=en, title_fr=fr, presenter=presenter, presenter_agency=agency,
+            minutes_allotted=minutes,
+        )
+    services.agenda_circulate(actor=sec, meeting=meeting)
+    services.agenda_finalise(actor=sec, meeting=meeting)
+    services.attendance_record(actor=sec, meeting=meeting, present={
+        u["secretariat"]: "in_person", u["cbsa"]: "in_person", u["atf"]: "in_person", u["hsi"]: "in_person",
+        u["rcmp"]: "in_person", u["cbp"]: "remote",
+    })
+    services.minutes_save(actor=sec, meeting=meeting, minutes={
+        items["open"].pk: "The co-chairs welcomed members; each agency introduced its representatives.",
+        items["tor"].pk: "Members confirmed the mandate in the Terms of Reference signed on August 12, 2021.",
+        items["threat"].pk: "The RCMP and CBP described recent seizures of smuggled firearms and firearms parts.",
+        items["jbta"].pk: "Members agreed to produce a Joint Border Threat Assessment, to be issued in Spring 2022.",
+        items["next"].pk: "The next meeting is scheduled for December 17, 2021.",
+    })
+    services.decision_record(
+        actor=sec, meeting=meeting, item=items["jbta"],
+        text="The Task Force will issue a Joint Border Threat Assessment in Spring 2022.",
+    )
+    services.decision_record(
+        actor=sec, meeting=meeting, item=items["next"], text="The Task Force will next meet on December 17, 2021.",
+    )
+    done = services.action_item_record(
+        actor=sec, meeting=meeting, item=items["jbta"], owner=u["cbsa"], owner_agency=a["CBSA"],
+        due_date=datetime.date(2021, 12, 10), text="Circulate a draft outline of the Joint Border Threat Assessment.",
+    )
+    services.action_item_record(
+        actor=sec, meeting=meeting, item=items["jbta"], owner=u["atf"], owner_agency=a["ATF"],
+        due_date=datetime.date(2022, 1, 31), text="Provide a summary of firearms trace data for the assessment.",
+    )
+    services.action_item_record(
+        actor=sec, meeting=meeting, item=items["threat"], owner=u["hsi"], owner_agency=a["HSI"],
+        due_date=datetime.date(2021, 12, 17), text="Name HSI points of contact for cross-border firearms cases.",
+    )
+    services.minutes_approve(actor=sec, meeting=meeting)
+    services.action_item_set_status(actor=u["cbsa"], action=done, status="done")
+
+
+def _december(demo) -> None:
+    cbftf, a, u = demo.bodies["CBFTF"], demo.agencies, demo.users
+    day = datetime.date(2021, 12, 17)
+    title = "CBFTF meeting"
+    if _existing(cbftf, title, day):
+        return
+    sec = u["secretariat"]
+    meeting = services.meeting_schedule(
+        actor=sec, body=cbftf, title_en=title, title_fr="Réunion du GTTAF",
+        start=_at(day, 11), end=_at(day, 12, 30), time_zone=OTTAWA, host_agency=a["CBSA"],
+        virtual_link="https://meet.example.org/cbftf-2021-12-17",
+        invite_agencies=[a["CBSA"], a["RCMP"], a["ATF"], a["HSI"], a["CBP"]],
+    )
+    services.agenda_item_add(
+        actor=sec, meeting=meeting, title_en="Adoption of the agenda", title_fr="Adoption de l'ordre du jour",
+        presenter=u["secretariat"], minutes_allotted=5,
+    )
+    jbta = services.agenda_item_add(
+        actor=sec, meeting=meeting, title_en="Joint Border Threat Assessment: progress",
+        title_fr="Évaluation conjointe de la menace à la frontière : avancement", presenter=u["cbsa"],
+        presenter_agency=a["CBSA"], minutes_allotted=35,
+        description="Key activities leading up to the issuance of the assessment in Spring 2022.",
+    )
+    services.paper_upload(
+        actor=sec, item=jbta, title="Joint Border Threat Assessment — draft outline",
+        upload=SimpleUploadedFile("jbta-outline.pdf", tiny_pdf("Joint Border Threat Assessment - draft outline")),
+        classification=Classification.UNCLASSIFIED,
+    )
+    mou = services.agenda_item_add(
+        actor=sec, meeting=meeting, title_en="CBSA–ATF MOU on direct information sharing: status",
+        title_fr="PE ASFC–ATF sur l'échange direct d'information : état d'avancement", presenter=u["cbsa"],
+        presenter_agency=a["CBSA"], minutes_allotted=20, restricted_to=[a["CBSA"], a["ATF"]],
+        description="The draft MOU is in CBSA approvals; it is expected to go to ATF for review before "
+                    "mid-February 2022. A Privacy Impact Assessment is being prepared.",
+    )
+    services.paper_upload(
+        actor=sec, item=mou, title="CBSA–ATF MOU status note",
+        upload=SimpleUploadedFile("mou-status.pdf", tiny_pdf("CBSA-ATF MOU status note")),
+        classification=Classification.PROTECTED_A,
+    )
+    services.agenda_item_add(
+        actor=sec, meeting=meeting, title_en="Roundtable", title_fr="Tour de table", minutes_allotted=20,
+    )
+    services.agenda_circulate(actor=sec, meeting=meeting)
+
+
+def _upcoming(demo) -> None:
+    cbftf, a, u = demo.bodies["CBFTF"], demo.agencies, demo.users
+    title = "CBFTF regular meeting"
+    if Meeting.objects.filter(body=cbftf, title_en=title, start__gte=timezone.now()).exists():
+        return
+    sec = u["secretariat"]
+    day = timezone.localdate() + datetime.timedelta(days=21)
+    meeting = services.meeting_schedule(
+        actor=sec, body=cbftf, title_en=title, title_fr="Réunion régulière du GTTAF",
+        start=_at(day, 10), end=_at(day, 11, 30), time_zone=OTTAWA, host_agency=a["CBSA"],
+        virtual_link="https://meet.example.org/cbftf-regular",
+        invite_agencies=[a["CBSA"], a["RCMP"], a["ATF"], a["HSI"], a["CBP"]],
+    )
+    services.agenda_item_add(
+        actor=sec, meeting=meeting, title_en="Joint Border Threat Assessment: follow-up",
+        title_fr="Évaluation conjointe de la menace à la frontière : suivi", presenter_agency=a["CBSA"],
+        minutes_allotted=30,
+    )
+    services.agenda_item_add(
+        actor=sec, meeting=meeting, title_en="Action items review", title_fr="Revue des mesures de suivi",
+        presenter=u["secretariat"], minutes_allotted=15,
+    )
+
+
+def load_meetings(demo) -> None:
+    _inaugural(demo)
+    _december(demo)
+    _upcoming(demo)

@@ -1,0 +1,412 @@
+"""Meetings of a body: schedule, invitees, agenda, papers, comments, RSVPs, attendance, minutes,
+decisions and action items."""
+
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from members.models import Agency, Classification, validate_time_zone
+from taskforce.models import BilingualTitle, Body
+
+
+class MeetingSeries(BilingualTitle, models.Model):
+    """A body's regular meetings; each occurrence is a Meeting that can be moved on its own."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="meeting_series")
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
+    frequency = models.CharField(_("repeats"), max_length=10, choices=Frequency.choices)
+    interval = models.PositiveSmallIntegerField(_("every"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meeting series")
+        verbose_name_plural = _("meeting series")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(interval__gte=1), name="series_interval_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+
+class Meeting(BilingualTitle, models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class AgendaStatus(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        CIRCULATED = "circulated", _("Circulated")
+        FINAL = "final", _("Final")
+
+    class MinutesStatus(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="meetings")
+    series = models.ForeignKey(
+        MeetingSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings"
+    )
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
+    # Stored in UTC; `time_zone` is the zone the meeting was scheduled in (its local wall time).
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    host_agency = models.ForeignKey(
+        Agency, verbose_name=_("host"), null=True, blank=True, on_delete=models.PROTECT, related_name="hosted_meetings"
+    )
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    virtual_link = models.URLField(_("virtual meeting link"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    # Kept when a meeting is moved or cancelled, so members see why.
+    change_reason = models.TextField(_("reason for the last change"), blank=True)
+    # Bumped on every change invitees should hear about (iCalendar SEQUENCE).
+    sequence = models.PositiveIntegerField(default=0)
+
+    agenda_status = models.CharField(
+        _("agenda"), max_length=20, choices=AgendaStatus.choices, default=AgendaStatus.DRAFT
+    )
+    agenda_circulated_at = models.DateTimeField(null=True, blank=True)
+    agenda_circulated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agenda_finalised_at = models.DateTimeField(null=True, blank=True)
+    minutes_status = models.CharField(
+        _("minutes"), max_length=20, choices=MinutesStatus.choices, default=MinutesStatus.DRAFT
+    )
+    minutes_approved_at = models.DateTimeField(null=True, blank=True)
+    minutes_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="meeting_ends_after_start",
+                violation_error_message=_("The meeting must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(agenda_status="circulated") | models.Q(agenda_circulated_at__isnull=False),
+                name="meeting_circulation_recorded",
+                violation_error_message=_("A circulated agenda records when it was circulated."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["body", "start"], name="meeting_body_start"),
+            models.Index(fields=["start"], name="meeting_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title_en} ({self.start:%Y-%m-%d})"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def is_past(self) -> bool:
+        return self.end < timezone.now()
+
+    @property
+    def agenda_is_open_for_comments(self) -> bool:
+        return self.agenda_status == self.AgendaStatus.CIRCULATED and not self.is_cancelled
+
+
+class Invitation(models.Model):
+    """An invitee: a whole agency, or one named person."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(agency__isnull=True, user__isnull=False)
+                | models.Q(agency__isnull=False, user__isnull=True),
+                name="invitation_agency_xor_person",
+                violation_error_message=_("Invite either an agency or a person."),
+            ),
+            models.UniqueConstraint(fields=["meeting", "agency"], name="invitation_agency_once"),
+            models.UniqueConstraint(fields=["meeting", "user"], name="invitation_person_once"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.agency or self.user)
+
+
+class AgendaItem(BilingualTitle, models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(_("position"))
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    presenter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("presenter"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    presenter_agency = models.ForeignKey(
+        Agency, verbose_name=_("presenting agency"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    minutes_allotted = models.PositiveSmallIntegerField(_("time allotted (minutes)"), default=10)
+    restricted = models.BooleanField(
+        _("restricted"), default=False, help_text=_("Shown only to the agencies it is restricted to.")
+    )
+    # A withdrawn item stays on the record, struck through, so nothing circulated silently disappears.
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    minutes = models.TextField(_("minutes"), blank=True)
+    # Optimistic lock: a save based on an older version is refused, never silently overwritten.
+    version = models.PositiveIntegerField(default=1)
+    changed_after_circulation = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting", "position", "pk"]
+        indexes = [models.Index(fields=["meeting", "position"], name="agenda_item_order")]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+
+class AgendaChange(models.Model):
+    """A change to a circulated agenda, shown to those who can see the item."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("Added")
+        EDITED = "edited", _("Edited")
+        MOVED = "moved", _("Moved")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        PAPER_ADDED = "paper_added", _("Paper added")
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    summary = models.CharField(max_length=500, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+
+def paper_path(instance: "Paper", filename: str) -> str:
+    # Server-chosen: nothing of the uploader's file name reaches the file system.
+    return f"papers/{instance.meeting_id_for_path}/{uuid.uuid4().hex}"
+
+
+class Paper(models.Model):
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="papers")
+    title = models.CharField(_("title"), max_length=300)
+    file = models.FileField(upload_to=paper_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    classification = models.PositiveSmallIntegerField(
+        _("classification"), choices=Classification.choices, default=Classification.UNCLASSIFIED
+    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
+        ordering = ["item", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def meeting_id_for_path(self) -> int:
+        return self.item.meeting_id
+
+
+class Comment(models.Model):
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("comment"), max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.text[:40]}"
+
+
+class Rsvp(models.Model):
+    class Response(models.TextChoices):
+        IN_PERSON = "in_person", _("Attending in person")
+        REMOTE = "remote", _("Attending remotely")
+        DECLINED = "declined", _("Declined")
+        DELEGATE = "delegate", _("Sending a delegate")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="rsvps")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rsvps")
+    response = models.CharField(_("response"), max_length=20, choices=Response.choices)
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("delegate"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("RSVP")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="rsvp_once_per_person"),
+            models.CheckConstraint(
+                condition=~models.Q(response="delegate") | models.Q(delegate__isnull=False),
+                name="rsvp_delegate_named",
+                violation_error_message=_("Name the delegate who will attend."),
+            ),
+        ]
+
+
+class Attendance(models.Model):
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        REMOTE = "remote", _("Remotely")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The agency the person represented at the time, kept even if they later move.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(_("attended"), max_length=20, choices=Mode.choices, default=Mode.IN_PERSON)
+
+    class Meta:
+        verbose_name = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="attendance_once_per_person")]
+
+
+class Decision(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
+    text = models.TextField(_("decision"))
+    # Restricted like the item it came from (copied when recorded).
+    restricted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        ordering = ["meeting", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class ActionItem(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")
+    item = models.ForeignKey(
+        AgendaItem, verbose_name=_("source item"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="action_items",
+    )
+    text = models.TextField(_("action"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="action_items",
+    )
+    owner_agency = models.ForeignKey(Agency, verbose_name=_("owner agency"), on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    restricted = models.BooleanField(default=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("action item")
+        ordering = ["due_date", "pk"]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="action_item_status_due"),
+            models.Index(fields=["owner", "status"], name="action_item_owner_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status in (self.Status.OPEN, self.Status.IN_PROGRESS)
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
+        )
+
+
+# Grants: who a meeting is shared with (its invitees) and which agencies see a restricted item.
+class MeetingUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Meeting, on_delete=models.CASCADE)
+
+
+class MeetingGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Meeting, on_delete=models.CASCADE)
+
+
+class AgendaItemUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(AgendaItem, on_delete=models.CASCADE)
+
+
+class AgendaItemGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(AgendaItem, on_delete=models.CASCADE)
+
+
+class DecisionUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Decision, on_delete=models.CASCADE)
+
+
+class DecisionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Decision, on_delete=models.CASCADE)
+
+
+class ActionItemUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(ActionItem, on_delete=models.CASCADE)
+
+
+class ActionItemGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(ActionItem, on_delete=models.CASCADE)

@@ -1,0 +1,204 @@
+"""Reads for meetings; every one starts from a queryset scoped to the actor."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from members.models import Agency, User
+from taskforce import permissions
+from taskforce.models import Body
+
+from .models import (
+    ActionItem,
+    AgendaChange,
+    AgendaItem,
+    Attendance,
+    Comment,
+    Decision,
+    Invitation,
+    Meeting,
+    Paper,
+    Rsvp,
+)
+
+
+def _my_rsvp(actor: User) -> Subquery:
+    return Subquery(Rsvp.objects.filter(meeting=OuterRef("pk"), user_id=actor.pk).values("response")[:1])
+
+
+def meeting_list(
+    *,
+    actor: User,
+    body: Body | None = None,
+    upcoming: bool | None = None,
+    include_cancelled: bool = True,
+) -> QuerySet[Meeting]:
+    meetings = Meeting.objects.select_related("body", "host_agency").annotate(my_rsvp=_my_rsvp(actor))
+    if body is not None:
+        meetings = meetings.filter(body=body)
+    if upcoming is True:
+        meetings = meetings.filter(end__gte=timezone.now())
+    elif upcoming is False:
+        meetings = meetings.filter(end__lt=timezone.now()).order_by("-start", "-pk")
+    if not include_cancelled:
+        meetings = meetings.exclude(status=Meeting.Status.CANCELLED)
+    return permissions.scope(actor, meetings)
+
+
+def meeting_get(*, actor: User, pk: int) -> Meeting:
+    meetings = Meeting.objects.select_related("body", "host_agency", "agenda_circulated_by", "series").annotate(
+        my_rsvp=_my_rsvp(actor)
+    )
+    return permissions.get_visible_or_404(actor, meetings, pk=pk)
+
+
+def agendas_to_review(*, actor: User) -> QuerySet[Meeting]:
+    """Upcoming meetings whose agenda is circulated and open for comments."""
+    return meeting_list(actor=actor, upcoming=True, include_cancelled=False).filter(
+        agenda_status=Meeting.AgendaStatus.CIRCULATED
+    )
+
+
+def invitations(*, actor: User, meeting: Meeting) -> QuerySet[Invitation]:
+    return permissions.scope(
+        actor, Invitation.objects.filter(meeting=meeting).select_related("agency", "user__agency")
+    ).order_by("agency__acronym", "user__last_name")
+
+
+def invited_people(*, actor: User, meeting: Meeting) -> QuerySet[User]:
+    """Everyone invited by name or through their agency who is a member of the body."""
+    invited = Invitation.objects.filter(meeting=meeting)
+    in_body = meeting.body.memberships.values("user_id")
+    people = User.objects.filter(
+        Q(pk__in=invited.filter(user__isnull=False).values("user_id"))
+        | Q(agency__in=invited.filter(agency__isnull=False).values("agency_id")),
+        pk__in=in_body,
+        is_active=True,
+    )
+    return permissions.scope(actor, people.select_related("agency")).order_by("agency__acronym", "last_name")
+
+
+def agenda_items(*, actor: User, meeting: Meeting) -> QuerySet[AgendaItem]:
+    papers = permissions.scope(actor, Paper.objects.all())
+    visible_comments = permissions.scope(actor, Comment.objects.filter(item__meeting=meeting))
+    return permissions.scope(
+        actor,
+        AgendaItem.objects.filter(meeting=meeting).select_related("presenter__agency", "presenter_agency"),
+    ).annotate(
+        comment_count=Subquery(
+            visible_comments.filter(item=OuterRef("pk")).order_by().values("item").annotate(n=Count("pk")).values("n")[:1]
+        )
+    ).prefetch_related(Prefetch("papers", queryset=papers, to_attr="visible_papers"))
+
+
+def agenda_item_get(*, actor: User, pk: int) -> AgendaItem:
+    items = AgendaItem.objects.select_related("meeting__body", "presenter__agency", "presenter_agency")
+    return permissions.get_visible_or_404(actor, items, pk=pk)
+
+
+def item_comments(*, actor: User, item: AgendaItem) -> QuerySet[Comment]:
+    return permissions.scope(actor, Comment.objects.filter(item=item).select_related("author__agency"))
+
+
+def item_papers(*, actor: User, item: AgendaItem) -> QuerySet[Paper]:
+    return permissions.scope(actor, Paper.objects.filter(item=item))
+
+
+def agenda_changes(*, actor: User, meeting: Meeting) -> QuerySet[AgendaChange]:
+    return permissions.scope(
+        actor, AgendaChange.objects.filter(item__meeting=meeting).select_related("item", "changed_by")
+    )
+
+
+def paper_get(*, actor: User, pk: int) -> Paper:
+    return permissions.get_visible_or_404(actor, Paper.objects.select_related("item__meeting"), pk=pk)
+
+
+def rsvps(*, actor: User, meeting: Meeting) -> QuerySet[Rsvp]:
+    return permissions.scope(
+        actor, Rsvp.objects.filter(meeting=meeting).select_related("user__agency", "delegate")
+    ).order_by("user__agency__acronym", "user__last_name")
+
+
+def attendance(*, actor: User, meeting: Meeting) -> QuerySet[Attendance]:
+    return permissions.scope(
+        actor, Attendance.objects.filter(meeting=meeting).select_related("user", "agency")
+    ).order_by("agency__acronym", "user__last_name")
+
+
+@dataclass(frozen=True)
+class Quorum:
+    agencies_present: int
+    required: int | None
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.required is None else self.agencies_present >= self.required
+
+
+def quorum(*, actor: User, meeting: Meeting) -> Quorum:
+    present = attendance(actor=actor, meeting=meeting).values("agency_id").distinct().count()
+    return Quorum(agencies_present=present, required=meeting.body.quorum)
+
+
+def decisions(*, actor: User, meeting: Meeting) -> QuerySet[Decision]:
+    return permissions.scope(actor, Decision.objects.filter(meeting=meeting).select_related("item"))
+
+
+def action_items(*, actor: User, meeting: Meeting) -> QuerySet[ActionItem]:
+    return permissions.scope(
+        actor, ActionItem.objects.filter(meeting=meeting).select_related("owner", "owner_agency", "item")
+    )
+
+
+def action_item_get(*, actor: User, pk: int) -> ActionItem:
+    actions = ActionItem.objects.select_related("meeting__body", "owner", "owner_agency", "item")
+    return permissions.get_visible_or_404(actor, actions, pk=pk)
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    body: Body | None = None
+    agency: Agency | None = None
+    owner: User | None = None
+    status: str | None = None
+    due_from: datetime.date | None = None
+    due_to: datetime.date | None = None
+
+
+def action_register(*, actor: User, filters: RegisterFilter = RegisterFilter()) -> QuerySet[ActionItem]:
+    """Action items across meetings, overdue and soonest first."""
+    actions = ActionItem.objects.select_related("meeting__body", "owner", "owner_agency", "item")
+    if filters.body:
+        actions = actions.filter(meeting__body=filters.body)
+    if filters.agency:
+        actions = actions.filter(owner_agency=filters.agency)
+    if filters.owner:
+        actions = actions.filter(owner=filters.owner)
+    if filters.status:
+        actions = actions.filter(status=filters.status)
+    if filters.due_from:
+        actions = actions.filter(due_date__gte=filters.due_from)
+    if filters.due_to:
+        actions = actions.filter(due_date__lte=filters.due_to)
+    return permissions.scope(actor, actions).order_by("due_date", "pk")
+
+
+def decision_register(*, actor: User, filters: RegisterFilter = RegisterFilter()) -> QuerySet[Decision]:
+    decisions_ = Decision.objects.select_related("meeting__body", "item")
+    if filters.body:
+        decisions_ = decisions_.filter(meeting__body=filters.body)
+    if filters.agency:
+        decisions_ = decisions_.filter(Q(item__presenter_agency=filters.agency) | Q(meeting__host_agency=filters.agency))
+    if filters.due_from:
+        decisions_ = decisions_.filter(meeting__start__date__gte=filters.due_from)
+    if filters.due_to:
+        decisions_ = decisions_.filter(meeting__start__date__lte=filters.due_to)
+    return permissions.scope(actor, decisions_).order_by("-meeting__start", "pk")
+
+
+def my_action_items(*, actor: User) -> QuerySet[ActionItem]:
+    open_statuses = [ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS]
+    return action_register(actor=actor, filters=RegisterFilter(owner=actor)).filter(status__in=open_statuses)

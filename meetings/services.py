@@ -1,0 +1,584 @@
+"""Writes for the meeting cycle: schedule, agenda, circulate, review, hold and record, follow up.
+
+Each service checks that the actor may see what it is handed (404 otherwise) and may act on it,
+validates, then writes in one transaction.
+"""
+
+import datetime
+import zoneinfo
+from collections.abc import Iterable
+
+from dateutil import rrule
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Agency, Classification, User
+from taskforce import permissions
+from taskforce.errors import ConflictError
+from taskforce.models import AgencyRole, Body, Membership
+
+from . import uploads
+from .models import (
+    ActionItem,
+    AgendaChange,
+    AgendaItem,
+    Attendance,
+    Comment,
+    Decision,
+    Invitation,
+    Meeting,
+    MeetingSeries,
+    Paper,
+    Rsvp,
+)
+
+AgendaStatus = Meeting.AgendaStatus
+
+
+# Who may be named where ------------------------------------------------------------------------
+
+
+def _check_agencies_in_body(body: Body, agencies: Iterable[Agency], field: str) -> None:
+    agencies = list(agencies)
+    taking_part = set(AgencyRole.objects.filter(body=body).values_list("agency_id", flat=True))
+    outside = [a.acronym for a in agencies if a.pk not in taking_part]
+    if outside:
+        raise ValidationError({field: _("These agencies take no part in %(body)s: %(list)s.")
+                               % {"body": body.acronym, "list": ", ".join(outside)}})
+
+
+def _check_people_in_body(body: Body, people: Iterable[User], field: str) -> None:
+    people = [p for p in people if p is not None]
+    members = set(Membership.objects.filter(body=body).values_list("user_id", flat=True))
+    if any(p.pk not in members or not p.is_active for p in people):
+        raise ValidationError({field: _("Only active members of %(body)s can be named here.") % {"body": body.acronym}})
+
+
+def _validate_times(start: datetime.datetime, end: datetime.datetime, time_zone: str) -> None:
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise ValidationError(_("Meeting times need a time zone."))
+    if end <= start:
+        raise ValidationError({"end": _("The meeting must end after it starts.")})
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError({"time_zone": _("Unknown time zone.")}) from None
+
+
+# Schedule --------------------------------------------------------------------------------------
+
+
+def _set_invitees(meeting: Meeting, agencies: Iterable[Agency], people: Iterable[User]) -> None:
+    agencies, people = set(agencies), set(people)
+    _check_agencies_in_body(meeting.body, agencies, "invite_agencies")
+    _check_people_in_body(meeting.body, people, "invite_people")
+    current_agencies = {i.agency for i in meeting.invitations.filter(agency__isnull=False).select_related("agency")}
+    current_people = {i.user for i in meeting.invitations.filter(user__isnull=False).select_related("user")}
+    meeting.invitations.filter(agency__in=current_agencies - agencies).delete()
+    meeting.invitations.filter(user__in=current_people - people).delete()
+    permissions.revoke(meeting, current_agencies - agencies)
+    for person in current_people - people:
+        permissions.revoke_person(meeting, person)
+    Invitation.objects.bulk_create([Invitation(meeting=meeting, agency=a) for a in agencies - current_agencies])
+    Invitation.objects.bulk_create([Invitation(meeting=meeting, user=p) for p in people - current_people])
+    permissions.grant(meeting, agencies - current_agencies)
+    for person in people - current_people:
+        permissions.grant_person(meeting, person)
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    actor: User,
+    body: Body,
+    title_en: str,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    time_zone: str,
+    title_fr: str = "",
+    host_agency: Agency | None = None,
+    place: str = "",
+    virtual_link: str = "",
+    invite_agencies: Iterable[Agency] = (),
+    invite_people: Iterable[User] = (),
+    series: MeetingSeries | None = None,
+) -> Meeting:
+    permissions.require_visible(actor, body)
+    permissions.require_secretariat(actor, body.pk)
+    _validate_times(start, end, time_zone)
+    if host_agency is not None:
+        _check_agencies_in_body(body, [host_agency], "host_agency")
+    meeting = Meeting(
+        body=body, series=series, title_en=title_en, title_fr=title_fr, start=start, end=end, time_zone=time_zone,
+        host_agency=host_agency, place=place, virtual_link=virtual_link,
+    )
+    meeting.full_clean()
+    meeting.save()
+    _set_invitees(meeting, invite_agencies, invite_people)
+    return meeting
+
+
+@transaction.atomic
+def meeting_series_schedule(
+    *,
+    actor: User,
+    body: Body,
+    title_en: str,
+    first_start: datetime.datetime,
+    duration: datetime.timedelta,
+    time_zone: str,
+    frequency: str,
+    count: int,
+    interval: int = 1,
+    title_fr: str = "",
+    **meeting_fields,
+) -> MeetingSeries:
+    """Regular meetings at the same local wall time (so 10:00 stays 10:00 across daylight saving)."""
+    permissions.require_secretariat(actor, body.pk)
+    if not 1 <= count <= 60:
+        raise ValidationError({"count": _("A series has between 1 and 60 meetings.")})
+    series = MeetingSeries(body=body, title_en=title_en, title_fr=title_fr, frequency=frequency, interval=interval)
+    series.full_clean()
+    series.save()
+    zone = zoneinfo.ZoneInfo(time_zone)
+    local_first = timezone.make_naive(first_start, zone) if timezone.is_aware(first_start) else first_start
+    freq = rrule.WEEKLY if frequency == MeetingSeries.Frequency.WEEKLY else rrule.MONTHLY
+    for local_start in rrule.rrule(freq, dtstart=local_first, interval=interval, count=count):
+        start = local_start.replace(tzinfo=zone)
+        meeting_schedule(
+            actor=actor, body=body, title_en=title_en, title_fr=title_fr, start=start, end=start + duration,
+            time_zone=time_zone, series=series, **meeting_fields,
+        )
+    return series
+
+
+def _require_scheduled(meeting: Meeting) -> None:
+    if meeting.is_cancelled:
+        raise ValidationError(_("This meeting was cancelled."))
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    actor: User,
+    meeting: Meeting,
+    reason: str = "",
+    invite_agencies: Iterable[Agency] | None = None,
+    invite_people: Iterable[User] | None = None,
+    **fields,
+) -> Meeting:
+    """Edit or reschedule a meeting. Moving it needs a reason, which is kept and shown."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    permissions.require_visible(actor, meeting)
+    permissions.require_secretariat(actor, meeting.body_id)
+    _require_scheduled(meeting)
+    moved = any(k in fields and fields[k] != getattr(meeting, k) for k in ("start", "end", "time_zone"))
+    if moved and not reason.strip():
+        raise ValidationError({"reason": _("Say why the meeting is moving; invitees will see it.")})
+    for name, value in fields.items():
+        setattr(meeting, name, value)
+    _validate_times(meeting.start, meeting.end, meeting.time_zone)
+    if "host_agency" in fields and meeting.host_agency is not None:
+        _check_agencies_in_body(meeting.body, [meeting.host_agency], "host_agency")
+    if moved:
+        meeting.change_reason = reason.strip()
+    meeting.sequence = F("sequence") + 1
+    meeting.full_clean(exclude=["sequence"])
+    meeting.save()
+    if invite_agencies is not None or invite_people is not None:
+        current = meeting.invitations.all()
+        _set_invitees(
+            meeting,
+            invite_agencies if invite_agencies is not None else [i.agency for i in current if i.agency_id],
+            invite_people if invite_people is not None else [i.user for i in current if i.user_id],
+        )
+    meeting.refresh_from_db()
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    permissions.require_visible(actor, meeting)
+    permissions.require_secretariat(actor, meeting.body_id)
+    _require_scheduled(meeting)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the meeting is cancelled; invitees will see it.")})
+    meeting.status = Meeting.Status.CANCELLED
+    meeting.change_reason = reason.strip()
+    meeting.sequence = F("sequence") + 1
+    meeting.save(update_fields=["status", "change_reason", "sequence", "updated_at"])
+    meeting.refresh_from_db()
+    return meeting
+
+
+# Agenda ----------------------------------------------------------------------------------------
+
+
+def _require_agenda_editable(actor: User, meeting: Meeting) -> None:
+    permissions.require_visible(actor, meeting)
+    permissions.require_secretariat(actor, meeting.body_id)
+    _require_scheduled(meeting)
+    if meeting.agenda_status == AgendaStatus.FINAL:
+        raise ValidationError(_("The agenda is final and can no longer change."))
+
+
+def _record_change(actor: User, item: AgendaItem, kind: str, summary: str = "") -> None:
+    """Changes to a circulated agenda are kept and shown as changes."""
+    if item.meeting.agenda_status == AgendaStatus.DRAFT:
+        return
+    AgendaChange.objects.create(item=item, kind=kind, summary=summary[:500], changed_by=actor)
+    AgendaItem.objects.filter(pk=item.pk).update(changed_after_circulation=True)
+
+
+def _check_presenter(meeting: Meeting, presenter: User | None, presenter_agency: Agency | None) -> None:
+    if presenter is not None:
+        _check_people_in_body(meeting.body, [presenter], "presenter")
+    if presenter_agency is not None:
+        _check_agencies_in_body(meeting.body, [presenter_agency], "presenter_agency")
+
+
+def _share_item(item: AgendaItem, restricted_to: Iterable[Agency] | None) -> None:
+    if restricted_to is None:
+        return
+    wanted = set(restricted_to)
+    _check_agencies_in_body(item.meeting.body, wanted, "restricted_to")
+    current = set(permissions.granted_agencies(item))
+    permissions.revoke(item, current - wanted)
+    permissions.grant(item, wanted - current)
+    AgendaItem.objects.filter(pk=item.pk).update(restricted=bool(wanted))
+    item.restricted = bool(wanted)
+
+
+@transaction.atomic
+def agenda_item_add(
+    *,
+    actor: User,
+    meeting: Meeting,
+    title_en: str,
+    title_fr: str = "",
+    description: str = "",
+    presenter: User | None = None,
+    presenter_agency: Agency | None = None,
+    minutes_allotted: int = 10,
+    restricted_to: Iterable[Agency] | None = None,
+) -> AgendaItem:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _require_agenda_editable(actor, meeting)
+    _check_presenter(meeting, presenter, presenter_agency)
+    last = meeting.items.aggregate(last=Max("position"))["last"] or 0
+    item = AgendaItem(
+        meeting=meeting, position=last + 1, title_en=title_en, title_fr=title_fr, description=description,
+        presenter=presenter, presenter_agency=presenter_agency, minutes_allotted=minutes_allotted,
+    )
+    item.full_clean()
+    item.save()
+    _share_item(item, restricted_to)
+    _record_change(actor, item, AgendaChange.Kind.ADDED, item.title_en)
+    return item
+
+
+EDITABLE_ITEM_FIELDS = {"title_en", "title_fr", "description", "presenter", "presenter_agency", "minutes_allotted"}
+
+
+@transaction.atomic
+def agenda_item_update(
+    *,
+    actor: User,
+    item: AgendaItem,
+    version: int,
+    restricted_to: Iterable[Agency] | None = None,
+    **fields,
+) -> AgendaItem:
+    """Save an edit made from `version`; refused if someone else saved since."""
+    unknown = set(fields) - EDITABLE_ITEM_FIELDS
+    if unknown:
+        raise ValidationError(_("These fields cannot be edited: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    item = AgendaItem.objects.select_for_update().select_related("meeting__body").get(pk=item.pk)
+    _require_agenda_editable(actor, item.meeting)
+    if item.withdrawn:
+        raise ValidationError(_("This item was withdrawn."))
+    if item.version != version:
+        raise ConflictError(
+            _("Someone else saved this item after you opened it. Your changes were not saved: "
+              "reload the item to see theirs, then make your changes again."),
+            code="conflict",
+        )
+    _check_presenter(item.meeting, fields.get("presenter"), fields.get("presenter_agency"))
+    changed = [name for name, value in fields.items() if getattr(item, name) != value]
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.version += 1
+    item.full_clean()
+    item.save()
+    _share_item(item, restricted_to)
+    if changed:
+        _record_change(actor, item, AgendaChange.Kind.EDITED, ", ".join(
+            str(AgendaItem._meta.get_field(name).verbose_name) for name in changed))
+    return item
+
+
+@transaction.atomic
+def agenda_item_move(*, actor: User, item: AgendaItem, position: int) -> AgendaItem:
+    """Move an item to a 1-based position among the meeting's items; the others close up."""
+    meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
+    _require_agenda_editable(actor, meeting)
+    items = list(meeting.items.order_by("position", "pk"))
+    current = next(i for i in items if i.pk == item.pk)
+    items.remove(current)
+    position = max(1, min(position, len(items) + 1))
+    items.insert(position - 1, current)
+    for index, each in enumerate(items, start=1):
+        if each.position != index:
+            AgendaItem.objects.filter(pk=each.pk).update(position=index, version=F("version") + 1)
+    current.refresh_from_db()
+    _record_change(actor, current, AgendaChange.Kind.MOVED, str(position))
+    return current
+
+
+@transaction.atomic
+def agenda_item_withdraw(*, actor: User, item: AgendaItem) -> AgendaItem:
+    """Before circulation an item is simply removed; after it, it stays on the record as withdrawn."""
+    meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
+    _require_agenda_editable(actor, meeting)
+    if meeting.agenda_status == AgendaStatus.DRAFT:
+        item.delete()
+        return item
+    AgendaItem.objects.filter(pk=item.pk).update(withdrawn=True, version=F("version") + 1)
+    item.refresh_from_db()
+    _record_change(actor, item, AgendaChange.Kind.WITHDRAWN, item.title_en)
+    return item
+
+
+@transaction.atomic
+def agenda_circulate(*, actor: User, meeting: Meeting) -> Meeting:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    permissions.require_visible(actor, meeting)
+    permissions.require_secretariat(actor, meeting.body_id)
+    _require_scheduled(meeting)
+    if meeting.agenda_status != AgendaStatus.DRAFT:
+        raise ValidationError(_("Only a draft agenda can be circulated."))
+    if not meeting.items.filter(withdrawn=False).exists():
+        raise ValidationError(_("Add at least one item before circulating the agenda."))
+    meeting.agenda_status = AgendaStatus.CIRCULATED
+    meeting.agenda_circulated_at = timezone.now()
+    meeting.agenda_circulated_by = actor
+    meeting.save(update_fields=["agenda_status", "agenda_circulated_at", "agenda_circulated_by", "updated_at"])
+    return meeting
+
+
+@transaction.atomic
+def agenda_finalise(*, actor: User, meeting: Meeting) -> Meeting:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    permissions.require_visible(actor, meeting)
+    permissions.require_secretariat(actor, meeting.body_id)
+    if meeting.agenda_status != AgendaStatus.CIRCULATED:
+        raise ValidationError(_("Only a circulated agenda can be made final."))
+    meeting.agenda_status = AgendaStatus.FINAL
+    meeting.agenda_finalised_at = timezone.now()
+    meeting.save(update_fields=["agenda_status", "agenda_finalised_at", "updated_at"])
+    return meeting
+
+
+@transaction.atomic
+def paper_upload(
+    *,
+    actor: User,
+    item: AgendaItem,
+    title: str,
+    upload: UploadedFile,
+    classification: int = Classification.UNCLASSIFIED,
+) -> Paper:
+    item = AgendaItem.objects.select_related("meeting__body").get(pk=item.pk)
+    _require_agenda_editable(actor, item.meeting)
+    if classification not in Classification.values:
+        raise ValidationError({"classification": _("Unknown classification.")})
+    if classification > actor.clearance and not actor.is_superuser:
+        raise ValidationError({"classification": _("You cannot mark a paper above your own clearance.")})
+    content_type = uploads.detect_paper_type(upload)
+    paper = Paper(
+        item=item, title=title.strip() or upload.name, original_name=(upload.name or "paper")[:255],
+        content_type=content_type, size=upload.size, classification=classification, uploaded_by=actor,
+    )
+    paper.full_clean(exclude=["file"])
+    paper.file.save("paper", upload, save=False)
+    paper.save()
+    _record_change(actor, item, AgendaChange.Kind.PAPER_ADDED, paper.title)
+    return paper
+
+
+# Review ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_add(*, actor: User, item: AgendaItem, text: str) -> Comment:
+    permissions.require_visible(actor, item)
+    item = AgendaItem.objects.select_related("meeting").get(pk=item.pk)
+    if not item.meeting.agenda_is_open_for_comments:
+        raise ValidationError(_("Comments are open only while the agenda is circulated."))
+    if item.withdrawn:
+        raise ValidationError(_("This item was withdrawn."))
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write a comment first.")})
+    comment = Comment(item=item, author=actor, text=text)
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+def _is_invited(actor: User, meeting: Meeting) -> bool:
+    return meeting.invitations.filter(user=actor).exists() or meeting.invitations.filter(
+        agency_id=actor.agency_id
+    ).exists()
+
+
+@transaction.atomic
+def rsvp_set(*, actor: User, meeting: Meeting, response: str, delegate: User | None = None, note: str = "") -> Rsvp:
+    permissions.require_visible(actor, meeting)
+    _require_scheduled(meeting)
+    if not _is_invited(actor, meeting):
+        raise PermissionDenied(_("Only invitees can answer for this meeting."))
+    if meeting.is_past:
+        raise ValidationError(_("This meeting has already taken place."))
+    if response not in Rsvp.Response.values:
+        raise ValidationError({"response": _("Choose an answer.")})
+    if response == Rsvp.Response.DELEGATE:
+        if delegate is None:
+            raise ValidationError({"delegate": _("Name the delegate who will attend.")})
+        if delegate.agency_id != actor.agency_id or not permissions.can_see(actor, delegate) or delegate == actor:
+            raise ValidationError({"delegate": _("The delegate must be another member of your agency.")})
+    else:
+        delegate = None
+    rsvp, _created = Rsvp.objects.update_or_create(
+        meeting=meeting, user=actor, defaults={"response": response, "delegate": delegate, "note": note.strip()}
+    )
+    return rsvp
+
+
+# Hold and record -------------------------------------------------------------------------------
+
+
+def _require_recordable(actor: User, meeting: Meeting) -> None:
+    permissions.require_visible(actor, meeting)
+    permissions.require_secretariat(actor, meeting.body_id)
+    _require_scheduled(meeting)
+    if meeting.minutes_status == Meeting.MinutesStatus.APPROVED:
+        raise ValidationError(_("The minutes are approved; the record can no longer change."))
+
+
+@transaction.atomic
+def attendance_record(*, actor: User, meeting: Meeting, present: dict[User, str]) -> list[Attendance]:
+    """Replace the attendance list: who was there, and how."""
+    _require_recordable(actor, meeting)
+    _check_people_in_body(meeting.body, present, "present")
+    if any(mode not in Attendance.Mode.values for mode in present.values()):
+        raise ValidationError({"present": _("Unknown way of attending.")})
+    meeting.attendance.exclude(user__in=list(present)).delete()
+    rows = []
+    for person, mode in present.items():
+        row, _created = Attendance.objects.update_or_create(
+            meeting=meeting, user=person, defaults={"mode": mode, "agency_id": person.agency_id}
+        )
+        rows.append(row)
+    return rows
+
+
+@transaction.atomic
+def minutes_save(*, actor: User, meeting: Meeting, minutes: dict[int, str]) -> None:
+    """Save the minutes of each item (keyed by item id)."""
+    _require_recordable(actor, meeting)
+    items = {i.pk: i for i in meeting.items.filter(pk__in=list(minutes))}
+    if set(minutes) - set(items):
+        raise ValidationError(_("An item does not belong to this meeting."))
+    for pk, text in minutes.items():
+        if items[pk].minutes != text:
+            AgendaItem.objects.filter(pk=pk).update(minutes=text, version=F("version") + 1)
+
+
+@transaction.atomic
+def minutes_approve(*, actor: User, meeting: Meeting) -> Meeting:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _require_recordable(actor, meeting)
+    if meeting.start > timezone.now():
+        raise ValidationError(_("Minutes can be approved only after the meeting has started."))
+    meeting.minutes_status = Meeting.MinutesStatus.APPROVED
+    meeting.minutes_approved_at = timezone.now()
+    meeting.minutes_approved_by = actor
+    meeting.save(update_fields=["minutes_status", "minutes_approved_at", "minutes_approved_by", "updated_at"])
+    return meeting
+
+
+def _source_item(meeting: Meeting, item: AgendaItem | None) -> AgendaItem | None:
+    if item is not None and item.meeting_id != meeting.pk:
+        raise ValidationError({"item": _("The item belongs to another meeting.")})
+    return item
+
+
+def _inherit_restriction(record, item: AgendaItem | None) -> None:
+    """A decision or action item from a restricted agenda item is restricted to the same agencies."""
+    if item is None or not item.restricted:
+        return
+    record.restricted = True
+    record.save(update_fields=["restricted"])
+    permissions.grant(record, permissions.granted_agencies(item))
+
+
+@transaction.atomic
+def decision_record(*, actor: User, meeting: Meeting, text: str, item: AgendaItem | None = None) -> Decision:
+    _require_recordable(actor, meeting)
+    item = _source_item(meeting, item)
+    decision = Decision(meeting=meeting, item=item, text=text.strip())
+    decision.full_clean()
+    decision.save()
+    _inherit_restriction(decision, item)
+    return decision
+
+
+@transaction.atomic
+def action_item_record(
+    *,
+    actor: User,
+    meeting: Meeting,
+    text: str,
+    owner_agency: Agency,
+    owner: User | None = None,
+    due_date: datetime.date | None = None,
+    item: AgendaItem | None = None,
+) -> ActionItem:
+    _require_recordable(actor, meeting)
+    item = _source_item(meeting, item)
+    _check_agencies_in_body(meeting.body, [owner_agency], "owner_agency")
+    if owner is not None:
+        _check_people_in_body(meeting.body, [owner], "owner")
+        if owner.agency_id != owner_agency.pk:
+            raise ValidationError({"owner": _("The owner must belong to the owner agency.")})
+    action = ActionItem(
+        meeting=meeting, item=item, text=text.strip(), owner=owner, owner_agency=owner_agency, due_date=due_date
+    )
+    action.full_clean()
+    action.save()
+    _inherit_restriction(action, item)
+    return action
+
+
+@transaction.atomic
+def action_item_set_status(*, actor: User, action: ActionItem, status: str) -> ActionItem:
+    """The owner (or anyone of the owner agency when no person is named) or the secretariat."""
+    action = ActionItem.objects.select_for_update().select_related("meeting").get(pk=action.pk)
+    permissions.require_visible(actor, action)
+    owns = action.owner_id == actor.pk or (action.owner_id is None and action.owner_agency_id == actor.agency_id)
+    if not owns and not permissions.is_secretariat(actor, action.meeting.body_id):
+        raise PermissionDenied(_("Only the owner or the secretariat can update this action item."))
+    if status not in ActionItem.Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if status == ActionItem.Status.CANCELLED and not permissions.is_secretariat(actor, action.meeting.body_id):
+        raise PermissionDenied(_("Only the secretariat can cancel an action item."))
+    action.status = status
+    action.completed_at = timezone.now() if status == ActionItem.Status.DONE else None
+    action.save(update_fields=["status", "completed_at", "updated_at"])
+    return action

@@ -1,0 +1,121 @@
+"""The demo scenario and its personas, shared by the whole suite.
+
+The scenario is loaded once per test database (each xdist worker has its own), before the first test
+that uses the database; every test then runs inside a transaction that is rolled back, so it starts from
+the same scenario and may change it freely. A test that needs `transaction=True` would flush the
+scenario at its end: `demo` notices and loads it again, inside the test's own transaction.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+
+from members.models import Agency, User
+from taskforce import demo as scenario
+from taskforce.models import Body
+
+from .factories import AgencyFactory, UserFactory
+
+
+def pytest_configure(config) -> None:
+    # WhiteNoise warns that STATIC_ROOT is missing: the suite never runs collectstatic.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        scenario.load()
+
+
+@pytest.fixture
+def demo(db) -> scenario.Demo:
+    """Fresh handles on the scenario's bodies, agencies and users (fresh: a test may change them)."""
+    if not Body.objects.filter(acronym="CBFTF").exists():
+        return scenario.load()
+    return scenario.Demo(
+        bodies={b.acronym: b for b in Body.objects.filter(acronym__in=[row[0] for row in scenario.BODIES])},
+        agencies={
+            a.acronym: a for a in Agency.objects.filter(acronym__in=[row[0] for row in scenario.AGENCIES])
+        },
+        users={u.username: u for u in User.objects.filter(username__in=[row[0] for row in scenario.USERS])},
+    )
+
+
+@pytest.fixture
+def secretariat(demo) -> User:
+    """CBSA; secretariat of the CBFTF and of the CBCF."""
+    return demo.users["secretariat"]
+
+
+@pytest.fixture
+def cbsa(demo) -> User:
+    """CBSA, co-lead agency; co-chair of the CBFTF; party to the restricted MOU."""
+    return demo.users["cbsa"]
+
+
+@pytest.fixture
+def atf(demo) -> User:
+    """ATF, co-lead agency; co-chair of the CBFTF; party to the restricted MOU."""
+    return demo.users["atf"]
+
+
+@pytest.fixture
+def rcmp(demo) -> User:
+    """RCMP, supporting agency; member of the CBFTF; not party to the MOU."""
+    return demo.users["rcmp"]
+
+
+@pytest.fixture
+def hsi(demo) -> User:
+    """ICE/HSI, co-lead agency; co-chair of the CBFTF; not party to the MOU."""
+    return demo.users["hsi"]
+
+
+@pytest.fixture
+def cbp(demo) -> User:
+    """CBP; member of the CBFTF; not party to the MOU."""
+    return demo.users["cbp"]
+
+
+@pytest.fixture
+def dea(demo) -> User:
+    """DEA; member of the parent forum (CBCF) only, no role in the CBFTF."""
+    return demo.users["dea"]
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """A person whose agency takes no part in any body."""
+    return UserFactory(
+        username="outsider",
+        first_name="Olga",
+        last_name="Outsider",
+        agency=AgencyFactory(acronym="EUROPOL", name_en="Europol", name_fr="Europol"),
+    )
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return UserFactory(username="root", agency=None, is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def personas(demo, outsider, superuser) -> dict[str, User | AnonymousUser]:
+    """Every persona by name, for tests parametrised over them."""
+    return {"anonymous": AnonymousUser(), "outsider": outsider, "superuser": superuser, **demo.users}
+
+
+@pytest.fixture
+def client_for() -> Callable[[User | AnonymousUser | None], Client]:
+    """`client_for(user)`: a test client signed in as `user` (anonymous for None or AnonymousUser)."""
+
+    def signed_in(user: User | AnonymousUser | None) -> Client:
+        client = Client()
+        if user is not None and user.is_authenticated:
+            client.force_login(user)
+        return client
+
+    return signed_in

@@ -1,0 +1,53 @@
+"""What the demo scenario shows, in the words a user reads, and helpers to read a response as a user does."""
+
+import html
+import json
+
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import translation
+
+from taskforce.models import Milestone
+
+# The CBSA–ATF MOU's milestones: shared with CBSA and ATF only (DESIGN.md, "Demo scenario").
+MOU_REVIEW = "CBSA–ATF MOU shared with ATF for review"
+MOU_REVIEW_FR = "PE ASFC–ATF transmis à l'ATF pour examen"
+PIA_SUBMITTED = "Privacy Impact Assessment submitted to the Office of the Privacy Commissioner"
+PIA_SUBMITTED_FR = (
+    "Évaluation des facteurs relatifs à la vie privée soumise au Commissariat à la protection de la vie privée"
+)
+RESTRICTED_TITLES = (MOU_REVIEW, MOU_REVIEW_FR, PIA_SUBMITTED, PIA_SUBMITTED_FR)
+
+# Body-wide: every member of the CBFTF sees it.
+THREAT_ASSESSMENT = "Joint Border Threat Assessment issued"
+THREAT_ASSESSMENT_FR = "Publication de l'évaluation conjointe de la menace à la frontière"
+
+# Personas of the demo scenario, by what the MOU's restriction means for them.
+GRANTED = ("cbsa", "atf", "secretariat")
+NOT_GRANTED = ("rcmp", "hsi", "cbp", "dea")
+
+
+def restricted_milestones() -> list[Milestone]:
+    return list(Milestone.objects.filter(title_en__in=[MOU_REVIEW, PIA_SUBMITTED]).order_by("due_end"))
+
+
+def mou_review() -> Milestone:
+    return Milestone.objects.get(title_en=MOU_REVIEW)
+
+
+def text_of(response: HttpResponse) -> str:
+    """The response as a reader sees it: HTML entities decoded, JSON with its non-ASCII characters intact."""
+    if response.get("Content-Type", "").startswith("application/json"):
+        return json.dumps(json.loads(response.content or b"null"), ensure_ascii=False)
+    return html.unescape(response.content.decode())
+
+
+def leaked_titles(response: HttpResponse) -> list[str]:
+    text = text_of(response)
+    return [title for title in RESTRICTED_TITLES if title in text]
+
+
+def page(name: str, *args) -> str:
+    """A page's English URL, whatever language an earlier request left active."""
+    with translation.override("en"):
+        return reverse(name, args=args)
