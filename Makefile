@@ -5,12 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install vendor check lint clean
+.PHONY: run test install vendor browser check lint clean
 
 run: install vendor
 	$(PY) -m taskforce.devserver
 
-test: install vendor
+test: install vendor browser
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py check_database
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
@@ -27,6 +27,9 @@ $(STAMP): pyproject.toml
 
 vendor:
 	@./scripts/vendor-gcds.sh
+
+browser:
+	@./scripts/ensure-chromium.sh
 
 check: install
 	$(PY) manage.py check
