@@ -22,7 +22,9 @@ class MeetingsConfig(AppConfig):
         # Members see agenda items once the agenda is circulated, and restricted ones only if named.
         permissions.register(
             m.AgendaItem,
-            Policy(body="meeting__body", parent="meeting", member_filter=lambda actor: Q(meeting__agenda_status__in=shown)),
+            Policy(
+                body="meeting__body", parent="meeting", member_filter=lambda actor: Q(meeting__agenda_status__in=shown)
+            ),
         )
         permissions.register(m.AgendaChange, Policy(body="item__meeting__body", restricted=None, parent="item"))
         permissions.register(

@@ -222,6 +222,9 @@ class AgendaChange(models.Model):
     class Meta:
         ordering = ["-changed_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.item}"
+
 
 def paper_path(instance: "Paper", filename: str) -> str:
     # Server-chosen: nothing of the uploader's file name reaches the file system.
@@ -300,6 +303,9 @@ class Rsvp(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_response_display()}"
+
 
 class Attendance(models.Model):
     class Mode(models.TextChoices):
@@ -315,6 +321,9 @@ class Attendance(models.Model):
     class Meta:
         verbose_name = _("attendance")
         constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="attendance_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.agency})"
 
 
 class Decision(models.Model):

@@ -191,7 +191,9 @@ def decision_register(*, actor: User, filters: RegisterFilter = RegisterFilter()
     if filters.body:
         decisions_ = decisions_.filter(meeting__body=filters.body)
     if filters.agency:
-        decisions_ = decisions_.filter(Q(item__presenter_agency=filters.agency) | Q(meeting__host_agency=filters.agency))
+        decisions_ = decisions_.filter(
+            Q(item__presenter_agency=filters.agency) | Q(meeting__host_agency=filters.agency)
+        )
     if filters.due_from:
         decisions_ = decisions_.filter(meeting__start__date__gte=filters.due_from)
     if filters.due_to:

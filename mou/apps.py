@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class MouConfig(AppConfig):
     name = "mou"
     verbose_name = _("Agreements")
+
+    def ready(self) -> None:
+        from taskforce import demo, permissions
+        from taskforce.permissions import Policy
+
+        from . import models as m
+        from .demo import load_agreements
+
+        permissions.register(m.Agreement, Policy(body="body", classification="classification"))
+        permissions.register(
+            m.AgreementVersion,
+            Policy(body="agreement__body", restricted=None, parent="agreement", classification="classification"),
+        )
+        permissions.register(
+            m.VersionComment, Policy(body="version__agreement__body", restricted=None, parent="version")
+        )
+        permissions.register(m.WorkflowStep, Policy(body="agreement__body", restricted=None, parent="agreement"))
+        permissions.register(m.StepAction, Policy(body="step__agreement__body", restricted=None, parent="step"))
+        permissions.register(m.StatusChange, Policy(body="agreement__body", restricted=None, parent="agreement"))
+        permissions.register(m.Signature, Policy(body="agreement__body", restricted=None, parent="agreement"))
+        demo.register(load_agreements, order=20)

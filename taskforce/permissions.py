@@ -211,10 +211,11 @@ def scope_agencies(actor: Actor, queryset: QuerySet | None = None) -> QuerySet:
         return queryset.none()
     if actor.is_superuser:
         return queryset
-    takes_part = AgencyRole.objects.filter(
-        agency_id=OuterRef("pk"), body__in=_body_ids(actor, secretariat=False)
-    )
-    return queryset.filter(Q(Exists(takes_part)) | Q(pk=actor.agency_id))
+    roles = AgencyRole.objects.filter(body__in=_body_ids(actor, secretariat=False))
+    takes_part = roles.filter(agency_id=OuterRef("pk"))
+    # The parent organisations of those agencies (HSI within ICE within DHS) are shown with them.
+    parent_of_one = roles.filter(Q(agency__parent_id=OuterRef("pk")) | Q(agency__parent__parent_id=OuterRef("pk")))
+    return queryset.filter(Q(Exists(takes_part)) | Q(Exists(parent_of_one)) | Q(pk=actor.agency_id))
 
 
 def scope_people(actor: Actor, queryset: QuerySet | None = None) -> QuerySet:

@@ -1,0 +1,74 @@
+"""Admin views of agreements, for superusers. Versions are read-only here as everywhere (the database
+refuses changes to them); status moves happen through the workflow in the portal's pages."""
+
+from django.contrib import admin
+
+from .models import (
+    Agreement,
+    AgreementVersion,
+    InformationCategory,
+    Signature,
+    StatusChange,
+    StepAction,
+    VersionComment,
+    WorkflowStep,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class VersionInline(admin.TabularInline):
+    model = AgreementVersion
+    fields = ["number", "note", "author", "created_at", "classification"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class StepInline(admin.TabularInline):
+    model = WorkflowStep
+    fields = ["position", "title_en", "owner_agency", "target_date", "completed_at", "outcome"]
+    readonly_fields = ["completed_at", "outcome"]
+    extra = 0
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["short_name", "kind", "body", "status", "signed_on", "in_force_on", "restricted"]
+    list_filter = ["kind", "status", "body", "restricted"]
+    search_fields = ["short_name", "title_en", "title_fr"]
+    readonly_fields = ["status", "restricted"]
+    filter_horizontal = ["parties", "categories", "milestones"]
+    inlines = [VersionInline, StepInline]
+
+
+@admin.register(AgreementVersion)
+class AgreementVersionAdmin(ReadOnlyAdmin):
+    list_display = ["agreement", "number", "author", "created_at", "classification"]
+    list_select_related = ["agreement", "author"]
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["agreement", "from_status", "to_status", "actor", "changed_at"]
+
+
+@admin.register(StepAction)
+class StepActionAdmin(ReadOnlyAdmin):
+    list_display = ["step", "agency", "actor", "outcome", "acted_at"]
+
+
+admin.site.register([InformationCategory, Signature, VersionComment])

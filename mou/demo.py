@@ -1,0 +1,187 @@
+"""The agreements of the demo, from the briefing note: the CBFTF Terms of Reference signed August 12,
+2021; the CBSA–ATF MOU in CBSA approvals (restricted to the two agencies); the CMAA, SMU and MLAT; and
+the domestic and police-to-police channels through which the CBSA reaches the ATF and DEA today."""
+
+import datetime
+
+from members.models import Classification
+
+from . import services
+from .models import Agreement, InformationCategory
+
+TOR_TEXT = """Terms of Reference — Canada–United States Cross Border Firearms Task Force
+
+1. Mandate
+The Task Force tackles the illegal movement of firearms through cross-border travel and trade, while ensuring that the movement of essential workers and goods continues unimpeded.
+
+2. Leadership
+The Task Force is co-led by the Canada Border Services Agency for Canada and jointly by the Bureau of Alcohol, Tobacco, Firearms and Explosives and U.S. Immigration and Customs Enforcement Homeland Security Investigations for the United States.
+
+3. Membership
+Members are senior-level officials with appropriate expertise and security clearance from the ATF, ICE/HSI, U.S. Customs and Border Protection, the Royal Canadian Mounted Police and the CBSA.
+
+4. Reporting
+The Task Force supports and informs the work of the Cross-Border Crime Forum: it considers issues the Forum requests, recommends issues for its consideration and provides progress updates.
+"""
+
+MOU_V1 = """Memorandum of Understanding between the Canada Border Services Agency and the Bureau of Alcohol, Tobacco, Firearms and Explosives
+
+1. Purpose
+This Memorandum sets out how the Participants share information directly on border-related activities involving firearms.
+
+2. Information shared
+The Participants may share customs and traveller information relevant to firearms smuggling.
+
+3. Safeguards
+Information is used only for the purposes set out in this Memorandum.
+"""
+
+MOU_V2 = """Memorandum of Understanding between the Canada Border Services Agency and the Bureau of Alcohol, Tobacco, Firearms and Explosives
+
+1. Purpose
+This Memorandum sets out how the Participants share information directly and in a timely manner on border-related activities involving firearms and firearms-related materials.
+
+2. Information shared
+The Participants may share customs, traveller and intelligence information relevant to the smuggling of firearms, firearms parts and prohibited devices.
+
+3. Safeguards
+Information is used only for the purposes set out in this Memorandum, in accordance with each Participant's domestic law, and is protected as set out in the Privacy Impact Assessment.
+
+4. Review
+The Participants review this Memorandum every two years.
+"""
+
+MOU_STEPS = [
+    # title, French, owner, concurring, target date, target label, moves to
+    ("CBSA internal approval", "Approbation interne de l'ASFC", "CBSA", [], None, "", ""),
+    ("Shared with ATF for review", "Transmis à l'ATF pour examen", "ATF", [], datetime.date(2022, 2, 15),
+     "Before mid-February 2022", ""),
+    ("Privacy Impact Assessment prepared", "Évaluation des facteurs relatifs à la vie privée préparée", "CBSA", [],
+     None, "", ""),
+    ("PIA submitted to the Office of the Privacy Commissioner",
+     "ÉFVP soumise au Commissariat à la protection de la vie privée", "CBSA", [], datetime.date(2022, 3, 31),
+     "Before the end of fiscal year 2021–2022", ""),
+    ("Office of the Privacy Commissioner approval", "Approbation du Commissariat à la protection de la vie privée",
+     "CBSA", [], None, "", ""),
+    ("Ready for signature", "Prêt pour la signature", "CBSA", ["ATF"], None, "", "ready_for_signature"),
+    ("Signed", "Signé", "CBSA", ["ATF"], None, "", "signed"),
+]
+
+# short name, kind, English title, French title, parties, categories, condition, in force from, summary
+INSTRUMENTS = [
+    ("CMAA", "cmaa", "Canada–United States Customs Mutual Assistance Agreement",
+     "Accord d'assistance mutuelle en matière douanière Canada–États-Unis", ["CBSA", "CBP", "ICE"], ["customs"], "",
+     datetime.date(1985, 6, 20), "Exchange of customs information between the CBSA and U.S. CBP and ICE."),
+    ("SMU", "smu", "Statement of Mutual Understanding on Information Sharing",
+     "Déclaration d'entente mutuelle sur l'échange de renseignements", ["CBSA", "CBP", "ICE"], ["traveller"], "",
+     datetime.date(2003, 6, 26), "Exchange of traveller information between the CBSA and U.S. CBP and ICE."),
+    ("MLAT", "treaty", "Treaty between Canada and the United States on Mutual Legal Assistance in Criminal Matters",
+     "Traité d'entraide juridique en matière pénale entre le Canada et les États-Unis",
+     ["CBSA", "RCMP", "ATF", "DEA", "CBP", "ICE", "HSI"], ["criminal_evidence"], "criminal_proceedings",
+     datetime.date(1990, 1, 24), "Exchange of criminal evidence, used only in conjunction with criminal proceedings."),
+    ("CBSA–RCMP MOU", "mou", "CBSA–RCMP Memorandum of Understanding on the exchange of information",
+     "Protocole d'entente ASFC–GRC sur l'échange de renseignements", ["CBSA", "RCMP"],
+     ["customs", "traveller", "intelligence"], "", datetime.date(2010, 5, 5),
+     "Domestic channel: the RCMP is the CBSA's usual intermediary to U.S. law enforcement."),
+    ("RCMP–U.S. cooperation", "other", "RCMP cooperation arrangements with U.S. federal law enforcement",
+     "Ententes de coopération de la GRC avec les organismes fédéraux d'application de la loi des États-Unis",
+     ["RCMP", "ATF", "DEA"], ["customs", "intelligence"], "", datetime.date(2012, 9, 1),
+     "Police-to-police channel through which information reaches the ATF and DEA."),
+    ("U.S. federal sharing", "other", "U.S. federal law enforcement information sharing",
+     "Échange de renseignements entre organismes fédéraux d'application de la loi des États-Unis",
+     ["CBP", "ICE", "HSI", "ATF", "DEA"], ["customs", "traveller", "intelligence"], "", datetime.date(2008, 1, 1),
+     "Domestic U.S. channel between DHS and DOJ components."),
+]
+
+
+def _categories() -> dict[str, InformationCategory]:
+    return {c.code: c for c in InformationCategory.objects.all()}
+
+
+def _terms_of_reference(demo, categories) -> None:
+    cbftf, a, sec = demo.bodies["CBFTF"], demo.agencies, demo.users["secretariat"]
+    if Agreement.objects.filter(body=cbftf, short_name="CBFTF ToR").exists():
+        return
+    parties = [a["CBSA"], a["ATF"], a["HSI"], a["CBP"], a["RCMP"]]
+    tor = services.agreement_create(
+        actor=sec, body=cbftf, kind=Agreement.Kind.TERMS_OF_REFERENCE, short_name="CBFTF ToR",
+        title_en="Terms of Reference of the Canada–United States Cross Border Firearms Task Force",
+        title_fr="Mandat du Groupe de travail transfrontalier Canada–États-Unis sur les armes à feu",
+        parties=parties, text=TOR_TEXT,
+    )
+    step = services.step_add(
+        actor=sec, agreement=tor, title_en="Co-leads approve the Terms of Reference",
+        title_fr="Les coresponsables approuvent le mandat", owner_agency=a["CBSA"],
+        concurring_agencies=[a["ATF"], a["HSI"]], target_date=datetime.date(2021, 8, 1),
+        moves_to=Agreement.Status.READY_FOR_SIGNATURE,
+    )
+    services.step_add(actor=sec, agreement=tor, title_en="Signed", title_fr="Signé", owner_agency=a["CBSA"],
+                      moves_to=Agreement.Status.SIGNED)
+    services.agreement_submit(actor=sec, agreement=tor)
+    for username in ["cbsa", "atf", "hsi"]:
+        services.step_act(actor=demo.users[username], step=step, outcome="approved")
+    signatories = {"CBSA": "Vice-President, Intelligence and Enforcement Branch",
+                   "ATF": "Assistant Director, Field Operations", "HSI": "Executive Associate Director",
+                   "CBP": "Executive Assistant Commissioner, Operations Support",
+                   "RCMP": "Deputy Commissioner, Federal Policing"}
+    for agency in parties:
+        services.signature_record(
+            actor=sec, agreement=tor, party=agency, signatory_name=f"For the {agency.acronym}",
+            signatory_title=signatories[agency.acronym], signed_on=datetime.date(2021, 8, 12),
+        )
+
+
+def _mou(demo, categories) -> None:
+    cbftf, a, u = demo.bodies["CBFTF"], demo.agencies, demo.users
+    if Agreement.objects.filter(body=cbftf, short_name="CBSA–ATF MOU").exists():
+        return
+    mou = services.agreement_create(
+        actor=u["secretariat"], body=cbftf, kind=Agreement.Kind.MOU, short_name="CBSA–ATF MOU",
+        title_en="Memorandum of Understanding between the CBSA and the ATF on direct information sharing",
+        title_fr="Protocole d'entente entre l'ASFC et l'ATF sur l'échange direct de renseignements",
+        parties=[a["CBSA"], a["ATF"]], text=MOU_V1, categories=[categories[c] for c in
+                                                                  ("customs", "traveller", "intelligence")],
+        classification=Classification.PROTECTED_A, restricted_to=[a["CBSA"], a["ATF"]],
+        summary="Will allow the CBSA and the ATF to share information directly, without an intermediary.",
+    )
+    v1 = mou.versions.get(number=1)
+    services.comment_add(actor=u["cbsa"], version=v1, passage="share information directly",
+                         text="Add “in a timely manner”: timeliness is the point of the MOU.")
+    v2 = services.version_create(actor=u["cbsa"], agreement=mou, text=MOU_V2, base_number=1,
+                                 note="Revised after CBSA legal review")
+    services.comment_add(actor=u["secretariat"], version=v2, passage="as set out in the Privacy Impact Assessment",
+                         text="The PIA is still being prepared; keep this reference in step with it.")
+    for title, title_fr, owner, concurring, target, label, moves_to in MOU_STEPS:
+        services.step_add(
+            actor=u["secretariat"], agreement=mou, title_en=title, title_fr=title_fr, owner_agency=a[owner],
+            concurring_agencies=[a[c] for c in concurring], target_date=target, target_label=label, moves_to=moves_to,
+        )
+    services.agreement_submit(actor=u["secretariat"], agreement=mou, note="Draft into CBSA approvals")
+    mou.milestones.set(demo.bodies["CBFTF"].milestones.filter(
+        title_en__in=["CBSA–ATF MOU shared with ATF for review",
+                      "Privacy Impact Assessment submitted to the Office of the Privacy Commissioner"]))
+
+
+def _instruments(demo, categories) -> None:
+    cbftf, a, sec = demo.bodies["CBFTF"], demo.agencies, demo.users["secretariat"]
+    for short, kind, title_en, title_fr, parties, cats, condition, in_force, summary in INSTRUMENTS:
+        if Agreement.objects.filter(body=cbftf, short_name=short).exists():
+            continue
+        agreement = services.agreement_create(
+            actor=sec, body=cbftf, kind=kind, short_name=short, title_en=title_en, title_fr=title_fr,
+            parties=[a[p] for p in parties], categories=[categories[c] for c in cats], condition=condition,
+            summary=summary, text=f"{title_en}\n\n{summary}\n",
+        )
+        services.agreement_submit(actor=sec, agreement=agreement)
+        services.agreement_transition(actor=sec, agreement=agreement, transition="make_ready_for_signature")
+        for party in agreement.parties.all():
+            services.signature_record(actor=sec, agreement=agreement, party=party,
+                                      signatory_name=f"For the {party.acronym}", signed_on=in_force)
+        services.agreement_transition(actor=sec, agreement=agreement, transition="bring_into_force", on=in_force)
+
+
+def load_agreements(demo) -> None:
+    categories = _categories()
+    _terms_of_reference(demo, categories)
+    _mou(demo, categories)
+    _instruments(demo, categories)

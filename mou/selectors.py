@@ -1,0 +1,119 @@
+"""Reads for agreements; every one starts from a queryset scoped to the actor."""
+
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from members.models import Agency, User
+from taskforce import permissions
+from taskforce.models import Body
+
+from .models import (
+    Agreement,
+    AgreementVersion,
+    InformationCategory,
+    Signature,
+    StatusChange,
+    StepAction,
+    VersionComment,
+    WorkflowStep,
+)
+
+
+def agreement_list(
+    *, actor: User, body: Body | None = None, kind: str | None = None, status: str | None = None,
+    party: Agency | None = None,
+) -> QuerySet[Agreement]:
+    agreements = Agreement.objects.select_related("body")
+    if body is not None:
+        agreements = agreements.filter(body=body)
+    if kind:
+        agreements = agreements.filter(kind=kind)
+    if status:
+        agreements = agreements.filter(status=status)
+    if party is not None:
+        agreements = agreements.filter(parties=party)
+    overdue_steps = WorkflowStep.objects.filter(
+        agreement=OuterRef("pk"), completed_at__isnull=True, target_date__lt=timezone.localdate()
+    ).order_by().values("agreement").annotate(n=Count("pk")).values("n")
+    return (
+        permissions.scope(actor, agreements)
+        .annotate(
+            latest_version=Max("versions__number"),
+            overdue_steps=Subquery(overdue_steps[:1]),
+        )
+        .prefetch_related(
+            Prefetch("parties", queryset=Agency.objects.order_by("acronym"), to_attr="party_list"),
+            Prefetch("categories", queryset=InformationCategory.objects.all(), to_attr="category_list"),
+        )
+        .order_by("body__acronym", "kind", "short_name")
+    )
+
+
+def agreement_get(*, actor: User, pk: int) -> Agreement:
+    return permissions.get_visible_or_404(actor, agreement_list(actor=actor), pk=pk)
+
+
+def versions(*, actor: User, agreement: Agreement) -> QuerySet[AgreementVersion]:
+    comment_counts = permissions.scope(actor, VersionComment.objects.filter(version__agreement=agreement))
+    return permissions.scope(
+        actor, AgreementVersion.objects.filter(agreement=agreement).select_related("author__agency")
+    ).annotate(
+        comment_count=Subquery(
+            comment_counts.filter(version=OuterRef("pk")).order_by().values("version")
+            .annotate(n=Count("pk")).values("n")[:1]
+        )
+    ).order_by("-number")
+
+
+def version_get(*, actor: User, agreement: Agreement, number: int) -> AgreementVersion:
+    return permissions.get_visible_or_404(
+        actor, AgreementVersion.objects.filter(agreement=agreement).select_related("author__agency"), number=number
+    )
+
+
+def version_comments(*, actor: User, version: AgreementVersion) -> QuerySet[VersionComment]:
+    return permissions.scope(actor, VersionComment.objects.filter(version=version).select_related("author__agency"))
+
+
+def steps(*, actor: User, agreement: Agreement) -> QuerySet[WorkflowStep]:
+    actions = permissions.scope(actor, StepAction.objects.select_related("agency", "actor"))
+    return permissions.scope(
+        actor, WorkflowStep.objects.filter(agreement=agreement).select_related("owner_agency", "completed_by")
+    ).prefetch_related(
+        Prefetch("actions", queryset=actions, to_attr="action_list"),
+        Prefetch("concurring_agencies", queryset=Agency.objects.order_by("acronym"), to_attr="concurring_list"),
+    )
+
+
+def step_get(*, actor: User, pk: int) -> WorkflowStep:
+    steps_ = WorkflowStep.objects.select_related("agreement", "owner_agency")
+    return permissions.get_visible_or_404(actor, steps_, pk=pk)
+
+
+def signatures(*, actor: User, agreement: Agreement) -> QuerySet[Signature]:
+    return permissions.scope(
+        actor, Signature.objects.filter(agreement=agreement).select_related("party", "version")
+    ).order_by("signed_on", "party__acronym")
+
+
+def status_history(*, actor: User, agreement: Agreement) -> QuerySet[StatusChange]:
+    return permissions.scope(actor, StatusChange.objects.filter(agreement=agreement).select_related("actor"))
+
+
+def overdue_steps(*, actor: User, body: Body | None = None) -> QuerySet[WorkflowStep]:
+    steps_ = WorkflowStep.objects.filter(completed_at__isnull=True, target_date__lt=timezone.localdate())
+    steps_ = steps_.select_related("agreement", "owner_agency")
+    if body is not None:
+        steps_ = steps_.filter(agreement__body=body)
+    return permissions.scope(actor, steps_).order_by("target_date")
+
+
+def categories() -> QuerySet[InformationCategory]:
+    """Reference data, the same for everyone."""
+    return InformationCategory.objects.all()
+
+
+def sharing_agencies(*, actor: User) -> QuerySet[Agency]:
+    """Agencies that take part in an agreement the actor may see, for the sharing map's choices."""
+    visible = permissions.scope(actor, Agreement.objects.all())
+    return Agency.objects.filter(Q(agreements__in=visible)).distinct().order_by("acronym")

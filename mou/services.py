@@ -1,0 +1,366 @@
+"""Writes for agreements: drafting versions, comments, the approval workflow, signatures, status moves.
+
+Each service checks that the actor may see what it is handed (404 otherwise) and may act on it,
+validates, then writes in one transaction. Status moves go through the agreement's state machine and
+are recorded with who made them.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed
+
+from members.models import Agency, Classification, User
+from taskforce import permissions
+from taskforce.errors import ConflictError
+from taskforce.models import AgencyRole, Body
+
+from .models import (
+    Agreement,
+    AgreementVersion,
+    InformationCategory,
+    Signature,
+    StatusChange,
+    StepAction,
+    VersionComment,
+    WorkflowStep,
+)
+
+Status = Agreement.Status
+
+
+def _is_party_member(actor: User, agreement: Agreement) -> bool:
+    return agreement.parties.filter(pk=actor.agency_id).exists()
+
+
+def _require_drafter(actor: User, agreement: Agreement) -> None:
+    """The secretariat, or a member of a party agency, may draft and comment."""
+    permissions.require_visible(actor, agreement)
+    if not (permissions.is_secretariat(actor, agreement.body_id) or _is_party_member(actor, agreement)):
+        raise PermissionDenied(_("Only the secretariat and the parties' members can change this draft."))
+
+
+def _move(actor: User, agreement: Agreement, transition: str, note: str = "") -> None:
+    before = agreement.status
+    try:
+        getattr(agreement, transition)()
+    except TransitionNotAllowed:
+        raise ValidationError(
+            _("An agreement that is “%(status)s” cannot make this move.") % {"status": agreement.get_status_display()}
+        ) from None
+    agreement.save()
+    StatusChange.objects.create(
+        agreement=agreement, from_status=before, to_status=agreement.status, actor=actor, note=note[:500]
+    )
+
+
+@transaction.atomic
+def agreement_create(
+    *,
+    actor: User,
+    body: Body,
+    kind: str,
+    short_name: str,
+    title_en: str,
+    parties: Iterable[Agency],
+    text: str = "",
+    title_fr: str = "",
+    summary: str = "",
+    categories: Iterable[InformationCategory] = (),
+    condition: str = "",
+    classification: int = Classification.UNCLASSIFIED,
+    restricted_to: Iterable[Agency] | None = None,
+) -> Agreement:
+    permissions.require_visible(actor, body)
+    permissions.require_secretariat(actor, body.pk)
+    parties = list(parties)
+    if not parties:
+        raise ValidationError({"parties": _("An agreement has at least one party.")})
+    in_body = set(AgencyRole.objects.filter(body=body).values_list("agency_id", flat=True))
+    restricted_to = list(restricted_to or [])
+    if any(a.pk not in in_body for a in restricted_to):
+        raise ValidationError({"restricted_to": _("Only agencies of %(body)s can be named.") % {"body": body.acronym}})
+    agreement = Agreement(
+        body=body, kind=kind, short_name=short_name, title_en=title_en, title_fr=title_fr, summary=summary,
+        condition=condition, classification=classification, restricted=bool(restricted_to),
+    )
+    # The status is the state machine's alone (a protected field): validated by its transitions.
+    agreement.full_clean(exclude=["status"])
+    agreement.save()
+    agreement.parties.set(parties)
+    agreement.categories.set(categories)
+    permissions.grant(agreement, restricted_to)
+    if text.strip():
+        AgreementVersion.objects.create(
+            agreement=agreement, number=1, text=text, note=_("First draft"), author=actor,
+            classification=classification,
+        )
+    return agreement
+
+
+def latest_version(agreement: Agreement) -> AgreementVersion | None:
+    return agreement.versions.order_by("-number").first()
+
+
+@transaction.atomic
+def version_create(
+    *,
+    actor: User,
+    agreement: Agreement,
+    text: str,
+    base_number: int | None,
+    note: str = "",
+    classification: int | None = None,
+    restored_from: int | None = None,
+) -> AgreementVersion:
+    """A new numbered version. `base_number` is the version the author edited; if another version was
+    saved since, the save is refused with a conflict (and nothing is written)."""
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    _require_drafter(actor, agreement)
+    if agreement.status in (Status.EXPIRED, Status.SUPERSEDED):
+        raise ValidationError(_("This agreement is no longer current; its text cannot change."))
+    latest = agreement.versions.aggregate(n=Max("number"))["n"] or 0
+    if (base_number or 0) != latest:
+        raise ConflictError(
+            _("Version %(latest)s was saved after the version %(base)s you started from. Your text was not "
+              "saved: compare the versions, then make your changes on the latest one.")
+            % {"latest": latest, "base": base_number or 0},
+            code="conflict",
+            params={"latest": latest, "base": base_number or 0},
+        )
+    if not text.strip():
+        raise ValidationError({"text": _("The text cannot be empty.")})
+    classification = agreement.classification if classification is None else classification
+    if classification > actor.clearance and not actor.is_superuser:
+        raise ValidationError({"classification": _("You cannot mark a version above your own clearance.")})
+    version = AgreementVersion(
+        agreement=agreement, number=latest + 1, text=text, note=note.strip(), author=actor,
+        classification=classification, restored_from=restored_from,
+    )
+    version.full_clean()
+    version.save()
+    Agreement.objects.filter(pk=agreement.pk).update(updated_at=timezone.now())
+    return version
+
+
+@transaction.atomic
+def version_restore(*, actor: User, agreement: Agreement, number: int, base_number: int) -> AgreementVersion:
+    """Make an earlier text current again, as a new version (history is never rewritten)."""
+    permissions.require_visible(actor, agreement)
+    old = permissions.get_visible_or_404(actor, AgreementVersion.objects.filter(agreement=agreement), number=number)
+    return version_create(
+        actor=actor, agreement=agreement, text=old.text, base_number=base_number,
+        note=_("Restored from version %(n)s") % {"n": number}, classification=old.classification,
+        restored_from=number,
+    )
+
+
+@transaction.atomic
+def comment_add(*, actor: User, version: AgreementVersion, text: str, passage: str = "") -> VersionComment:
+    permissions.require_visible(actor, version)
+    text, passage = text.strip(), passage.strip()
+    if not text:
+        raise ValidationError({"text": _("Write a comment first.")})
+    if passage and passage not in version.text:
+        raise ValidationError({"passage": _("The passage must be quoted exactly from this version.")})
+    comment = VersionComment(version=version, author=actor, text=text, passage=passage)
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+# Workflow ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def step_add(
+    *,
+    actor: User,
+    agreement: Agreement,
+    title_en: str,
+    owner_agency: Agency,
+    title_fr: str = "",
+    target_date: datetime.date | None = None,
+    target_label: str = "",
+    concurring_agencies: Iterable[Agency] = (),
+    moves_to: str = "",
+) -> WorkflowStep:
+    permissions.require_visible(actor, agreement)
+    permissions.require_secretariat(actor, agreement.body_id)
+    position = (agreement.steps.aggregate(n=Max("position"))["n"] or 0) + 1
+    step = WorkflowStep(
+        agreement=agreement, position=position, title_en=title_en, title_fr=title_fr, owner_agency=owner_agency,
+        target_date=target_date, target_label=target_label, moves_to=moves_to,
+    )
+    step.full_clean()
+    step.save()
+    step.concurring_agencies.set(concurring_agencies)
+    return step
+
+
+@transaction.atomic
+def agreement_submit(*, actor: User, agreement: Agreement, note: str = "") -> Agreement:
+    """Send a draft into its approval workflow."""
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    permissions.require_visible(actor, agreement)
+    permissions.require_secretariat(actor, agreement.body_id)
+    if not agreement.versions.exists():
+        raise ValidationError(_("Write a first version of the text before sending it for approval."))
+    _move(actor, agreement, "submit_for_approval", note)
+    return agreement
+
+
+def required_agencies(step: WorkflowStep) -> set[int]:
+    return {step.owner_agency_id, *step.concurring_agencies.values_list("pk", flat=True)}
+
+
+def _acting_agency(actor: User, step: WorkflowStep, on_behalf_of: Agency | None) -> Agency:
+    required = required_agencies(step)
+    if on_behalf_of is not None:
+        if not permissions.is_secretariat(actor, step.agreement.body_id) and on_behalf_of.pk != actor.agency_id:
+            raise PermissionDenied(_("Only the secretariat can record another agency's answer."))
+        agency = on_behalf_of
+    elif actor.agency_id in required:
+        agency = actor.agency
+    elif permissions.is_secretariat(actor, step.agreement.body_id):
+        agency = step.owner_agency
+    else:
+        raise PermissionDenied(_("Only the step's owner agency, its concurring agencies or the secretariat can act."))
+    if agency.pk not in required:
+        raise ValidationError(_("%(agency)s has no part in this step.") % {"agency": agency.acronym})
+    return agency
+
+
+@transaction.atomic
+def step_act(
+    *,
+    actor: User,
+    step: WorkflowStep,
+    outcome: str,
+    comment: str = "",
+    on_behalf_of: Agency | None = None,
+) -> WorkflowStep:
+    """Record an agency's approval (or return with comments) of a step. The step completes when every
+    agency it needs has approved; a return sends the draft back to drafting."""
+    step = WorkflowStep.objects.select_for_update().select_related("agreement", "owner_agency").get(pk=step.pk)
+    agreement = Agreement.objects.select_for_update().get(pk=step.agreement_id)
+    permissions.require_visible(actor, step)
+    if outcome not in WorkflowStep.Outcome.values:
+        raise ValidationError({"outcome": _("Choose approved or returned with comments.")})
+    if agreement.status != Status.IN_APPROVAL:
+        raise ValidationError(_("Steps can be completed only while the agreement is in approval."))
+    if step.is_complete:
+        raise ValidationError(_("This step is already complete."))
+    if step.moves_to == Status.SIGNED:
+        raise ValidationError(_("This step completes when every party has signed."))
+    earlier_open = [s for s in agreement.steps.filter(position__lt=step.position) if not s.is_complete]
+    if earlier_open:
+        raise ValidationError(_("Complete “%(step)s” first: the workflow moves in order.") % {"step": earlier_open[0]})
+    if outcome == WorkflowStep.Outcome.RETURNED and not comment.strip():
+        raise ValidationError({"comment": _("Say what must change when returning a step.")})
+    agency = _acting_agency(actor, step, on_behalf_of)
+    StepAction.objects.create(step=step, agency=agency, actor=actor, outcome=outcome, comment=comment.strip())
+    if outcome == WorkflowStep.Outcome.RETURNED:
+        step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.RETURNED, None, None
+        step.save(update_fields=["outcome", "completed_at", "completed_by"])
+        _move(actor, agreement, "return_to_drafting", comment)
+        return step
+    if _all_approved(step):
+        step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.APPROVED, timezone.now(), actor
+        step.save(update_fields=["outcome", "completed_at", "completed_by"])
+        if step.moves_to == Status.READY_FOR_SIGNATURE:
+            _move(actor, agreement, "make_ready_for_signature", str(step))
+    return step
+
+
+def _all_approved(step: WorkflowStep) -> bool:
+    latest: dict[int, str] = {}
+    for action in step.actions.order_by("acted_at", "pk"):
+        latest[action.agency_id] = action.outcome
+    return all(latest.get(agency) == WorkflowStep.Outcome.APPROVED for agency in required_agencies(step))
+
+
+# Signatures and status -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def signature_record(
+    *,
+    actor: User,
+    agreement: Agreement,
+    party: Agency,
+    signatory_name: str,
+    signed_on: datetime.date,
+    signatory_title: str = "",
+    version_number: int | None = None,
+) -> Signature:
+    """A party's signature on an exact version. When every party has signed that version, the agreement
+    is signed."""
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    permissions.require_visible(actor, agreement)
+    if not (permissions.is_secretariat(actor, agreement.body_id) or actor.agency_id == party.pk):
+        raise PermissionDenied(_("A signature is recorded by the secretariat or the signing party."))
+    if agreement.status != Status.READY_FOR_SIGNATURE:
+        raise ValidationError(_("The agreement is not ready for signature."))
+    if not agreement.parties.filter(pk=party.pk).exists():
+        raise ValidationError({"party": _("%(agency)s is not a party.") % {"agency": party.acronym}})
+    version = latest_version(agreement)
+    if version is None or (version_number is not None and version_number != version.number):
+        raise ValidationError({"version_number": _("Only the current version can be signed.")})
+    if signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": _("A signature cannot be dated in the future.")})
+    if Signature.objects.filter(agreement=agreement, version=version, party=party).exists():
+        raise ValidationError({"party": _("%(agency)s has already signed this version.") % {"agency": party.acronym}})
+    signature = Signature(
+        agreement=agreement, version=version, party=party, signatory_name=signatory_name.strip(),
+        signatory_title=signatory_title.strip(), signed_on=signed_on, recorded_by=actor,
+    )
+    signature.full_clean()
+    signature.save()
+    signed = set(agreement.signatures.filter(version=version).values_list("party_id", flat=True))
+    if signed >= set(agreement.parties.values_list("pk", flat=True)):
+        agreement.signed_on = max(agreement.signatures.filter(version=version).values_list("signed_on", flat=True))
+        _move(actor, agreement, "mark_signed", _("Signed by every party"))
+        agreement.steps.filter(moves_to=Status.SIGNED, completed_at__isnull=True).update(
+            outcome=WorkflowStep.Outcome.APPROVED, completed_at=timezone.now(), completed_by=actor
+        )
+    return signature
+
+
+TRANSITIONS = {
+    "make_ready_for_signature": None,
+    "bring_into_force": "in_force_on",
+    "expire": "expires_on",
+    "supersede": None,
+    "return_to_drafting": None,
+}
+
+
+@transaction.atomic
+def agreement_transition(
+    *, actor: User, agreement: Agreement, transition: str, on: datetime.date | None = None, note: str = ""
+) -> Agreement:
+    """The moves the secretariat makes by hand: ready for signature (once every approval step is
+    complete), into force, expiry, superseded, back to drafting."""
+    if transition not in TRANSITIONS:
+        raise ValidationError(_("Unknown move."))
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    permissions.require_visible(actor, agreement)
+    permissions.require_secretariat(actor, agreement.body_id)
+    if transition == "make_ready_for_signature":
+        open_steps = [s for s in agreement.steps.exclude(moves_to=Status.SIGNED) if not s.is_complete]
+        if open_steps:
+            raise ValidationError(_("Complete “%(step)s” first.") % {"step": open_steps[0]})
+    date_field = TRANSITIONS[transition]
+    if date_field:
+        if on is None:
+            raise ValidationError({"on": _("Give the date.")})
+        setattr(agreement, date_field, on)
+        agreement.full_clean(exclude=["status"])
+    _move(actor, agreement, transition, note)
+    return agreement
