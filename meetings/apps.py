@@ -45,3 +45,11 @@ class MeetingsConfig(AppConfig):
         )
         permissions.register(m.ActionItem, Policy(body="meeting__body", parent="meeting"))
         demo.register(load_meetings, order=10)
+
+        from taskforce.notifications import register_reminder
+
+        from . import notifications
+
+        register_reminder(notifications.BEFORE, notifications.MeetingReminder())
+        register_reminder(notifications.RSVP, notifications.RsvpReminder())
+        register_reminder(notifications.ACTION_DUE, notifications.ActionItemReminder())

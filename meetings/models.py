@@ -73,6 +73,8 @@ class Meeting(BilingualTitle, models.Model):
     change_reason = models.TextField(_("reason for the last change"), blank=True)
     # Bumped on every change invitees should hear about (iCalendar SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
+    # Reminder offsets in days before the meeting; empty: the body's, or 7 and 1 days.
+    reminder_days = models.JSONField(_("reminders (days before)"), default=list, blank=True)
 
     agenda_status = models.CharField(
         _("agenda"), max_length=20, choices=AgendaStatus.choices, default=AgendaStatus.DRAFT

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from members.models import Agency, User
@@ -87,8 +88,13 @@ def agenda_items(*, actor: User, meeting: Meeting) -> QuerySet[AgendaItem]:
         actor,
         AgendaItem.objects.filter(meeting=meeting).select_related("presenter__agency", "presenter_agency"),
     ).annotate(
-        comment_count=Subquery(
-            visible_comments.filter(item=OuterRef("pk")).order_by().values("item").annotate(n=Count("pk")).values("n")[:1]
+        # Coalesce: an item nobody commented on counts 0, not None.
+        comment_count=Coalesce(
+            Subquery(
+                visible_comments.filter(item=OuterRef("pk")).order_by().values("item").annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            0,
         )
     ).prefetch_related(Prefetch("papers", queryset=papers, to_attr="visible_papers"))
 

@@ -21,6 +21,7 @@ from taskforce import permissions
 from taskforce.errors import ConflictError
 from taskforce.models import AgencyRole, Body, Membership
 
+from . import notifications as notices
 from . import uploads
 from .models import (
     ActionItem,
@@ -58,15 +59,19 @@ def _check_people_in_body(body: Body, people: Iterable[User], field: str) -> Non
         raise ValidationError({field: _("Only active members of %(body)s can be named here.") % {"body": body.acronym}})
 
 
+def _zone(time_zone: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError({"time_zone": _("Unknown time zone.")}) from None
+
+
 def _validate_times(start: datetime.datetime, end: datetime.datetime, time_zone: str) -> None:
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise ValidationError(_("Meeting times need a time zone."))
     if end <= start:
         raise ValidationError({"end": _("The meeting must end after it starts.")})
-    try:
-        zoneinfo.ZoneInfo(time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError({"time_zone": _("Unknown time zone.")}) from None
+    _zone(time_zone)
 
 
 # Schedule --------------------------------------------------------------------------------------
@@ -119,6 +124,8 @@ def meeting_schedule(
     meeting.full_clean()
     meeting.save()
     _set_invitees(meeting, invite_agencies, invite_people)
+    notices.reminders_replace(meeting)
+    notices.invitation(meeting)
     return meeting
 
 
@@ -138,13 +145,14 @@ def meeting_series_schedule(
     **meeting_fields,
 ) -> MeetingSeries:
     """Regular meetings at the same local wall time (so 10:00 stays 10:00 across daylight saving)."""
+    permissions.require_visible(actor, body)
     permissions.require_secretariat(actor, body.pk)
     if not 1 <= count <= 60:
         raise ValidationError({"count": _("A series has between 1 and 60 meetings.")})
+    zone = _zone(time_zone)
     series = MeetingSeries(body=body, title_en=title_en, title_fr=title_fr, frequency=frequency, interval=interval)
     series.full_clean()
     series.save()
-    zone = zoneinfo.ZoneInfo(time_zone)
     local_first = timezone.make_naive(first_start, zone) if timezone.is_aware(first_start) else first_start
     freq = rrule.WEEKLY if frequency == MeetingSeries.Frequency.WEEKLY else rrule.MONTHLY
     for local_start in rrule.rrule(freq, dtstart=local_first, interval=interval, count=count):
@@ -154,6 +162,12 @@ def meeting_series_schedule(
             time_zone=time_zone, series=series, **meeting_fields,
         )
     return series
+
+
+# What meeting_update may change; status, agenda, minutes and body change only through their own services.
+EDITABLE_MEETING_FIELDS = {
+    "title_en", "title_fr", "start", "end", "time_zone", "host_agency", "place", "virtual_link", "reminder_days",
+}
 
 
 def _require_scheduled(meeting: Meeting) -> None:
@@ -172,6 +186,9 @@ def meeting_update(
     **fields,
 ) -> Meeting:
     """Edit or reschedule a meeting. Moving it needs a reason, which is kept and shown."""
+    unknown = set(fields) - EDITABLE_MEETING_FIELDS
+    if unknown:
+        raise ValidationError(_("These fields cannot be edited: %(f)s.") % {"f": ", ".join(sorted(unknown))})
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     permissions.require_visible(actor, meeting)
     permissions.require_secretariat(actor, meeting.body_id)
@@ -189,6 +206,7 @@ def meeting_update(
     meeting.sequence = F("sequence") + 1
     meeting.full_clean(exclude=["sequence"])
     meeting.save()
+    audience_before = {person.pk for person in notices.audience(meeting)}
     if invite_agencies is not None or invite_people is not None:
         current = meeting.invitations.all()
         _set_invitees(
@@ -197,6 +215,12 @@ def meeting_update(
             invite_people if invite_people is not None else [i.user for i in current if i.user_id],
         )
     meeting.refresh_from_db()
+    notices.reminders_replace(meeting)
+    if moved:
+        notices.rescheduled(meeting)
+    newcomers = [person for person in notices.audience(meeting) if person.pk not in audience_before]
+    if newcomers:
+        notices.invitation(meeting, newcomers)
     return meeting
 
 
@@ -213,6 +237,8 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
     meeting.sequence = F("sequence") + 1
     meeting.save(update_fields=["status", "change_reason", "sequence", "updated_at"])
     meeting.refresh_from_db()
+    notices.reminders_replace(meeting)
+    notices.cancelled(meeting)
     return meeting
 
 
@@ -231,8 +257,9 @@ def _record_change(actor: User, item: AgendaItem, kind: str, summary: str = "") 
     """Changes to a circulated agenda are kept and shown as changes."""
     if item.meeting.agenda_status == AgendaStatus.DRAFT:
         return
-    AgendaChange.objects.create(item=item, kind=kind, summary=summary[:500], changed_by=actor)
+    change = AgendaChange.objects.create(item=item, kind=kind, summary=summary[:500], changed_by=actor)
     AgendaItem.objects.filter(pk=item.pk).update(changed_after_circulation=True)
+    notices.agenda_changed(change)
 
 
 def _check_presenter(meeting: Meeting, presenter: User | None, presenter_agency: Agency | None) -> None:
@@ -329,8 +356,11 @@ def agenda_item_move(*, actor: User, item: AgendaItem, position: int) -> AgendaI
     _require_agenda_editable(actor, meeting)
     items = list(meeting.items.order_by("position", "pk"))
     current = next(i for i in items if i.pk == item.pk)
+    before = items.index(current) + 1
     items.remove(current)
     position = max(1, min(position, len(items) + 1))
+    if position == before:
+        return current
     items.insert(position - 1, current)
     for index, each in enumerate(items, start=1):
         if each.position != index:
@@ -368,6 +398,7 @@ def agenda_circulate(*, actor: User, meeting: Meeting) -> Meeting:
     meeting.agenda_circulated_at = timezone.now()
     meeting.agenda_circulated_by = actor
     meeting.save(update_fields=["agenda_status", "agenda_circulated_at", "agenda_circulated_by", "updated_at"])
+    notices.agenda_circulated(meeting)
     return meeting
 
 
@@ -376,6 +407,7 @@ def agenda_finalise(*, actor: User, meeting: Meeting) -> Meeting:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     permissions.require_visible(actor, meeting)
     permissions.require_secretariat(actor, meeting.body_id)
+    _require_scheduled(meeting)
     if meeting.agenda_status != AgendaStatus.CIRCULATED:
         raise ValidationError(_("Only a circulated agenda can be made final."))
     meeting.agenda_status = AgendaStatus.FINAL
@@ -395,6 +427,8 @@ def paper_upload(
 ) -> Paper:
     item = AgendaItem.objects.select_related("meeting__body").get(pk=item.pk)
     _require_agenda_editable(actor, item.meeting)
+    if item.withdrawn:
+        raise ValidationError(_("This item was withdrawn."))
     if classification not in Classification.values:
         raise ValidationError({"classification": _("Unknown classification.")})
     if classification > actor.clearance and not actor.is_superuser:
@@ -440,6 +474,7 @@ def _is_invited(actor: User, meeting: Meeting) -> bool:
 @transaction.atomic
 def rsvp_set(*, actor: User, meeting: Meeting, response: str, delegate: User | None = None, note: str = "") -> Rsvp:
     permissions.require_visible(actor, meeting)
+    meeting = Meeting.objects.get(pk=meeting.pk)
     _require_scheduled(meeting)
     if not _is_invited(actor, meeting):
         raise PermissionDenied(_("Only invitees can answer for this meeting."))
@@ -463,18 +498,21 @@ def rsvp_set(*, actor: User, meeting: Meeting, response: str, delegate: User | N
 # Hold and record -------------------------------------------------------------------------------
 
 
-def _require_recordable(actor: User, meeting: Meeting) -> None:
+def _require_recordable(actor: User, meeting: Meeting) -> Meeting:
+    """The stored meeting, locked: approving the minutes and changing the record cannot interleave."""
     permissions.require_visible(actor, meeting)
     permissions.require_secretariat(actor, meeting.body_id)
+    meeting = Meeting.objects.select_for_update().select_related("body").get(pk=meeting.pk)
     _require_scheduled(meeting)
     if meeting.minutes_status == Meeting.MinutesStatus.APPROVED:
         raise ValidationError(_("The minutes are approved; the record can no longer change."))
+    return meeting
 
 
 @transaction.atomic
 def attendance_record(*, actor: User, meeting: Meeting, present: dict[User, str]) -> list[Attendance]:
     """Replace the attendance list: who was there, and how."""
-    _require_recordable(actor, meeting)
+    meeting = _require_recordable(actor, meeting)
     _check_people_in_body(meeting.body, present, "present")
     if any(mode not in Attendance.Mode.values for mode in present.values()):
         raise ValidationError({"present": _("Unknown way of attending.")})
@@ -491,7 +529,7 @@ def attendance_record(*, actor: User, meeting: Meeting, present: dict[User, str]
 @transaction.atomic
 def minutes_save(*, actor: User, meeting: Meeting, minutes: dict[int, str]) -> None:
     """Save the minutes of each item (keyed by item id)."""
-    _require_recordable(actor, meeting)
+    meeting = _require_recordable(actor, meeting)
     items = {i.pk: i for i in meeting.items.filter(pk__in=list(minutes))}
     if set(minutes) - set(items):
         raise ValidationError(_("An item does not belong to this meeting."))
@@ -502,14 +540,14 @@ def minutes_save(*, actor: User, meeting: Meeting, minutes: dict[int, str]) -> N
 
 @transaction.atomic
 def minutes_approve(*, actor: User, meeting: Meeting) -> Meeting:
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    _require_recordable(actor, meeting)
+    meeting = _require_recordable(actor, meeting)
     if meeting.start > timezone.now():
         raise ValidationError(_("Minutes can be approved only after the meeting has started."))
     meeting.minutes_status = Meeting.MinutesStatus.APPROVED
     meeting.minutes_approved_at = timezone.now()
     meeting.minutes_approved_by = actor
     meeting.save(update_fields=["minutes_status", "minutes_approved_at", "minutes_approved_by", "updated_at"])
+    notices.minutes_approved(meeting)
     return meeting
 
 
@@ -530,7 +568,7 @@ def _inherit_restriction(record, item: AgendaItem | None) -> None:
 
 @transaction.atomic
 def decision_record(*, actor: User, meeting: Meeting, text: str, item: AgendaItem | None = None) -> Decision:
-    _require_recordable(actor, meeting)
+    meeting = _require_recordable(actor, meeting)
     item = _source_item(meeting, item)
     decision = Decision(meeting=meeting, item=item, text=text.strip())
     decision.full_clean()
@@ -550,7 +588,7 @@ def action_item_record(
     due_date: datetime.date | None = None,
     item: AgendaItem | None = None,
 ) -> ActionItem:
-    _require_recordable(actor, meeting)
+    meeting = _require_recordable(actor, meeting)
     item = _source_item(meeting, item)
     _check_agencies_in_body(meeting.body, [owner_agency], "owner_agency")
     if owner is not None:
@@ -563,6 +601,7 @@ def action_item_record(
     action.full_clean()
     action.save()
     _inherit_restriction(action, item)
+    notices.action_reminders_replace(action)
     return action
 
 
@@ -581,4 +620,5 @@ def action_item_set_status(*, actor: User, action: ActionItem, status: str) -> A
     action.status = status
     action.completed_at = timezone.now() if status == ActionItem.Status.DONE else None
     action.save(update_fields=["status", "completed_at", "updated_at"])
+    notices.action_reminders_replace(action)
     return action

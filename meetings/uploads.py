@@ -56,7 +56,7 @@ def _text_type(head: bytes, name: str) -> str | None:
         # A multi-byte character cut at the end of the sample is still text.
         if exc.start < len(head) - 4:
             return None
-    lowered = head.lstrip().lower()
+    lowered = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if lowered.startswith((b"<!doctype", b"<html", b"<svg", b"<?xml", b"<script")):
         return None
     return "text/csv" if name.lower().endswith(".csv") else "text/plain"

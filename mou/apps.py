@@ -26,3 +26,9 @@ class MouConfig(AppConfig):
         permissions.register(m.StatusChange, Policy(body="agreement__body", restricted=None, parent="agreement"))
         permissions.register(m.Signature, Policy(body="agreement__body", restricted=None, parent="agreement"))
         demo.register(load_agreements, order=20)
+
+        from taskforce.notifications import register_reminder
+
+        from .notifications import STEP_DUE, ApprovalStepReminder
+
+        register_reminder(STEP_DUE, ApprovalStepReminder())

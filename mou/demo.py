@@ -7,7 +7,7 @@ import datetime
 from members.models import Classification
 
 from . import services
-from .models import Agreement, InformationCategory
+from .models import STANDARD_CATEGORIES, Agreement, InformationCategory
 
 TOR_TEXT = """Terms of Reference — Canada–United States Cross Border Firearms Task Force
 
@@ -95,6 +95,9 @@ INSTRUMENTS = [
 
 
 def _categories() -> dict[str, InformationCategory]:
+    # Normally there from the migration; a test that flushes the database removes them.
+    for code, name_en, name_fr in STANDARD_CATEGORIES:
+        InformationCategory.objects.get_or_create(code=code, defaults={"name_en": name_en, "name_fr": name_fr})
     return {c.code: c for c in InformationCategory.objects.all()}
 
 

@@ -13,6 +13,15 @@ from members.models import Agency, Classification
 from taskforce.models import BilingualTitle, Body, Milestone
 
 
+# The categories every portal starts with (created by a data migration).
+STANDARD_CATEGORIES = [
+    ("customs", "Customs information", "Renseignements douaniers"),
+    ("traveller", "Traveller information", "Renseignements sur les voyageurs"),
+    ("criminal_evidence", "Criminal evidence", "Éléments de preuve en matière pénale"),
+    ("intelligence", "Intelligence", "Renseignement"),
+]
+
+
 class InformationCategory(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=200)

@@ -43,7 +43,8 @@ def redline(old: str, new: str) -> Redline:
     matcher = difflib.SequenceMatcher(a=[t.strip() for t in before], b=[t.strip() for t in after], autojunk=False)
     parts, inserted, deleted = [], 0, 0
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op == "equal":
+        # Leading white space is a token without a word: adding or removing it changes no wording.
+        if op == "equal" or not (_words(before[a1:a2]) or _words(after[b1:b2])):
             parts.append(_render(after[b1:b2]))
             continue
         if op in ("delete", "replace"):

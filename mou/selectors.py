@@ -1,6 +1,6 @@
 """Reads for agreements; every one starts from a queryset scoped to the actor."""
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from members.models import Agency, User
@@ -35,10 +35,12 @@ def agreement_list(
     overdue_steps = WorkflowStep.objects.filter(
         agreement=OuterRef("pk"), completed_at__isnull=True, target_date__lt=timezone.localdate()
     ).order_by().values("agreement").annotate(n=Count("pk")).values("n")
+    # Only the versions the actor may read: one marked above their clearance is not counted either.
+    readable_versions = permissions.scope(actor, AgreementVersion.objects.filter(agreement=OuterRef("pk")))
     return (
         permissions.scope(actor, agreements)
         .annotate(
-            latest_version=Max("versions__number"),
+            latest_version=Subquery(readable_versions.order_by("-number").values("number")[:1]),
             overdue_steps=Subquery(overdue_steps[:1]),
         )
         .prefetch_related(

@@ -20,6 +20,7 @@ from taskforce import permissions
 from taskforce.errors import ConflictError
 from taskforce.models import AgencyRole, Body
 
+from . import notifications as notices
 from .models import (
     Agreement,
     AgreementVersion,
@@ -133,6 +134,8 @@ def version_create(
             code="conflict",
             params={"latest": latest, "base": base_number or 0},
         )
+    if latest and not permissions.can_see(actor, agreement.versions.get(number=latest)):
+        raise PermissionDenied(_("The current text is marked above your clearance; you cannot revise it."))
     if not text.strip():
         raise ValidationError({"text": _("The text cannot be empty.")})
     classification = agreement.classification if classification is None else classification
@@ -200,6 +203,7 @@ def step_add(
     step.full_clean()
     step.save()
     step.concurring_agencies.set(concurring_agencies)
+    notices.step_reminders_replace(step)
     return step
 
 
@@ -273,6 +277,7 @@ def step_act(
     if _all_approved(step):
         step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.APPROVED, timezone.now(), actor
         step.save(update_fields=["outcome", "completed_at", "completed_by"])
+        notices.step_reminders_replace(step)
         if step.moves_to == Status.READY_FOR_SIGNATURE:
             _move(actor, agreement, "make_ready_for_signature", str(step))
     return step
@@ -326,9 +331,10 @@ def signature_record(
     if signed >= set(agreement.parties.values_list("pk", flat=True)):
         agreement.signed_on = max(agreement.signatures.filter(version=version).values_list("signed_on", flat=True))
         _move(actor, agreement, "mark_signed", _("Signed by every party"))
-        agreement.steps.filter(moves_to=Status.SIGNED, completed_at__isnull=True).update(
-            outcome=WorkflowStep.Outcome.APPROVED, completed_at=timezone.now(), completed_by=actor
-        )
+        for step in agreement.steps.filter(moves_to=Status.SIGNED, completed_at__isnull=True):
+            step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.APPROVED, timezone.now(), actor
+            step.save(update_fields=["outcome", "completed_at", "completed_by"])
+            notices.step_reminders_replace(step)
     return signature
 
 

@@ -14,3 +14,7 @@ class TaskforceConfig(AppConfig):
         permissions.register(AgencyRole, permissions.Policy(body="body", restricted=None))
         permissions.register(Membership, permissions.Policy(body="body", restricted=None))
         permissions.register(Milestone, permissions.Policy(body="body"))
+
+        from . import deadlines, notifications
+
+        notifications.register_reminder(deadlines.MILESTONE_KIND, deadlines.MilestoneReminder())

@@ -18,15 +18,20 @@ def _manage(*args: str) -> list[str]:
     return [sys.executable, str(ROOT / "manage.py"), *args]
 
 
+def _var_dir(env: dict[str, str]) -> Path:
+    return Path(env.get("VAR_DIR", ROOT / "var"))
+
+
 def _prepare_environment() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "taskforce.settings.dev")
     if not env.get("DATABASE_URL") and not env.get("DATABASE_URL_FILE"):
         from taskforce.embedded_db import embedded_database_url
 
-        var_dir = Path(env.get("VAR_DIR", ROOT / "var"))
-        env["DATABASE_URL"] = embedded_database_url(var_dir)
-        print(f"Embedded PostgreSQL running in {var_dir / 'postgres'}", flush=True)
+        env["DATABASE_URL"] = embedded_database_url(_var_dir(env))
+        print(f"Embedded PostgreSQL running in {_var_dir(env) / 'postgres'}", flush=True)
+    for folder in ("broker", "broker-processed", "mail"):
+        (_var_dir(env) / folder).mkdir(parents=True, exist_ok=True)
     return env
 
 
@@ -42,8 +47,18 @@ def main() -> None:
     _run_step(env, "migrate", "--noinput", "-v", "0")
     _run_step(env, "load_demo")
     print(f"\nThe portal is at http://{ADDRESS}/ — sign in as `secretariat` or an agency user (see README).")
+    print(f"Emails are written to {_var_dir(env) / 'mail'}.")
     print("Ctrl-C stops everything.\n", flush=True)
-    children = [subprocess.Popen(_manage("runserver", ADDRESS), env=env, cwd=ROOT)]
+    children = [
+        subprocess.Popen(_manage("runserver", ADDRESS), env=env, cwd=ROOT),
+        # Reminders and emails: one worker with the beat scheduler inside it. Without REDIS_URL the
+        # broker is a folder under var/; emails land as files in var/mail.
+        subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "taskforce", "worker", "--beat", "--loglevel", "WARNING",
+             "--concurrency", "1", "--schedule", str(_var_dir(env) / "celerybeat-schedule")],
+            env=env, cwd=ROOT,
+        ),
+    ]
     try:
         for child in children:
             child.wait()

@@ -1,11 +1,22 @@
 """Reads for the task-force core; each starts from a queryset scoped to the actor."""
 
 from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
 
 from members.models import Agency, User
 
 from . import permissions
-from .models import AgencyRole, Body, Membership, Milestone
+from .models import (
+    AgencyRole,
+    Body,
+    Delivery,
+    DeliveryMode,
+    Membership,
+    Milestone,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
 
 
 def body_list(*, actor: User) -> QuerySet[Body]:
@@ -59,3 +70,35 @@ def member_list(*, actor: User, agency: Agency | None = None) -> QuerySet[User]:
 
 def member_get(*, actor: User, username: str) -> User:
     return permissions.get_visible_or_404(actor, member_list(actor=actor), username=username)
+
+
+def notification_list(*, actor: User) -> QuerySet[Notification]:
+    """The actor's own notifications, newest first."""
+    return Notification.objects.filter(user_id=actor.pk).order_by("-created_at", "-pk")
+
+
+def notification_get(*, actor: User, pk: int) -> Notification:
+    return get_object_or_404(Notification, pk=pk, user_id=actor.pk)
+
+
+def notification_modes(*, actor: User) -> dict[str, str]:
+    chosen = dict(NotificationPreference.objects.filter(user_id=actor.pk).values_list("kind", "mode"))
+    return {kind: chosen.get(kind, DeliveryMode.IMMEDIATELY) for kind in NotificationKind.values}
+
+
+def delivery_list(*, actor: User) -> QuerySet[Delivery]:
+    """Messages not (yet) delivered to people of the bodies the actor is secretariat of."""
+    deliveries = Delivery.objects.exclude(status__in=[Delivery.Status.SENT, Delivery.Status.DIGESTED]).select_related(
+        "recipient__agency"
+    )
+    if not actor.is_superuser:
+        bodies = permissions.secretariat_body_ids(actor)
+        deliveries = deliveries.filter(recipient__memberships__body__in=bodies).distinct()
+    return deliveries.order_by("-created_at", "-pk")[:500]
+
+
+def delivery_get(*, actor: User, pk: int) -> Delivery:
+    deliveries = Delivery.objects.select_related("recipient")
+    if not actor.is_superuser:
+        deliveries = deliveries.filter(recipient__memberships__body__in=permissions.secretariat_body_ids(actor))
+    return get_object_or_404(deliveries.distinct(), pk=pk)

@@ -32,4 +32,10 @@ urlpatterns += i18n_patterns(
     path("agencies/<str:acronym>/", views.agency_detail, name="agency-detail"),
     path("members/", views.member_list, name="member-list"),
     path("members/<str:username>/", views.member_detail, name="member-detail"),
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
+    path("notifications/preferences/", views.notification_preferences, name="notification-preferences"),
+    path("notifications/deliveries/", views.delivery_list, name="delivery-list"),
+    path("agreements/", include("mou.urls")),
+    path("meetings/", include("meetings.urls")),
 )

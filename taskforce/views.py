@@ -1,10 +1,13 @@
 """HTML pages of the task-force core. Each view fetches through a selector scoped to the actor."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
-from . import selectors
+from . import forms, permissions, selectors, services
 
 
 @login_required
@@ -67,3 +70,47 @@ def member_list(request: HttpRequest) -> HttpResponse:
 def member_detail(request: HttpRequest, username: str) -> HttpResponse:
     member = selectors.member_get(actor=request.user, username=username)
     return render(request, "taskforce/member_detail.html", {"member": member})
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("notification") if i.isdigit()]
+        services.notifications_mark_read(actor=request.user, ids=ids or None)
+        return redirect("notification-list")
+    notifications_ = selectors.notification_list(actor=request.user)[:200]
+    return render(request, "taskforce/notification_list.html", {"notifications": notifications_})
+
+
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read and go to what it is about."""
+    notification = selectors.notification_get(actor=request.user, pk=pk)
+    if request.method == "POST":
+        services.notifications_mark_read(actor=request.user, ids=[notification.pk])
+    target = notification.url if url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None) else ""
+    return redirect(target or "notification-list")
+
+
+@login_required
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    form = forms.NotificationPreferencesForm(request.POST or None, initial=selectors.notification_modes(actor=actor))
+    if request.method == "POST" and form.is_valid():
+        services.notification_preferences_set(actor=actor, modes=form.cleaned_data)
+        messages.success(request, _("Your notification choices are saved."))
+        return redirect("notification-preferences")
+    return render(request, "taskforce/notification_preferences.html", {"form": form})
+
+
+@login_required
+def delivery_list(request: HttpRequest) -> HttpResponse:
+    """For the secretariat: messages that failed or wait, for the people of their bodies."""
+    if not permissions.secretariat_body_ids(request.user) and not request.user.is_superuser:
+        raise Http404()
+    if request.method == "POST":
+        delivery = selectors.delivery_get(actor=request.user, pk=int(request.POST.get("delivery", "0") or 0))
+        services.delivery_retry(actor=request.user, delivery=delivery)
+        messages.success(request, _("The message will be sent again."))
+        return redirect("delivery-list")
+    return render(request, "taskforce/delivery_list.html", {"deliveries": selectors.delivery_list(actor=request.user)})

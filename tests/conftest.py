@@ -2,14 +2,15 @@
 
 The scenario is loaded once per test database (each xdist worker has its own), before the first test
 that uses the database; every test then runs inside a transaction that is rolled back, so it starts from
-the same scenario and may change it freely. A test that needs `transaction=True` would flush the
-scenario at its end: `demo` notices and loads it again, inside the test's own transaction.
+the same scenario and may change it freely. A transactional test (`transaction=True`, `live_server`)
+sees the scenario too, and empties the database when it ends: the scenario is then loaded again.
 """
 
 from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connections
 from django.test import Client
 
 from members.models import Agency, User
@@ -24,10 +25,36 @@ def pytest_configure(config) -> None:
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
 
+db_blocker_key = pytest.StashKey[object]()
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_db_setup, django_db_blocker):
+    request.config.stash[db_blocker_key] = django_db_blocker
     with django_db_blocker.unblock():
         scenario.load()
+
+
+def _flushes_the_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(fixtures)
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    # A transactional test (browser tests on the live server) ends by emptying the database; put the
+    # scenario back for the tests that follow it on this worker, once, rather than in each of them.
+    result = yield
+    db_blocker = item.config.stash.get(db_blocker_key, None)
+    if db_blocker is not None and nextitem is not None and _flushes_the_database(item):
+        with db_blocker.unblock():
+            scenario.load()
+            # Left open, this connection would outlive the test database and block its removal.
+            connections.close_all()
+    return result
 
 
 @pytest.fixture

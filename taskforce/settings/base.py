@@ -133,7 +133,12 @@ STORAGES = {
 
 REDIS_URL = secret("REDIS_URL")
 
-email_config = env.email_url("EMAIL_URL", default="filemail://" + str(VAR_DIR / "mail"))
+# Without EMAIL_URL, each message is written as a file in var/mail (the local mailbox of `make run`).
+email_config = (
+    env.email_url("EMAIL_URL")
+    if env("EMAIL_URL", default="")
+    else {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(VAR_DIR / "mail")}
+)
 EMAIL_BACKEND = email_config["EMAIL_BACKEND"]
 EMAIL_HOST = email_config.get("EMAIL_HOST", "")
 EMAIL_PORT = email_config.get("EMAIL_PORT", 25)
@@ -168,6 +173,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Failed emails are retried with exponential backoff (base * 2^n seconds), then kept as failed.
+EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=6)
+EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -198,3 +207,5 @@ LOGGING = {
 
 # Shown in the portal's header and in emails.
 PORTAL_NAME = env("PORTAL_NAME", default="Task force portal")
+# The address members reach the portal at, for links in emails and calendar feeds.
+PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")

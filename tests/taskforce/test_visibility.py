@@ -8,7 +8,7 @@ from django.http import Http404
 from members.models import Agency, User
 from taskforce import permissions, services
 from taskforce.models import Body, Milestone, MilestoneGroupObjectPermission
-from tests.factories import AgencyFactory, BodyFactory, MembershipFactory, MilestoneFactory, UserFactory
+from tests.factories import AgencyFactory, BodyFactory, MembershipFactory, MilestoneFactory
 from tests.scenario import (
     GRANTED,
     MOU_REVIEW,
@@ -250,8 +250,9 @@ def test_only_the_secretariat_counts_as_secretariat(demo, secretariat, cbsa, sup
 
 # Directory: agencies and people are seen through the bodies the actor shares with them.
 
-CBFTF_AGENCIES = {"CBSA", "ATF", "HSI", "RCMP", "CBP"}
-CBCF_AGENCIES = {"PS", "DOJ", "DHS", "CBSA", "RCMP", "ATF", "DEA", "HSI", "CBP"}
+# The agencies of a body, and the parent organisations they sit within (HSI within ICE within DHS).
+CBFTF_AGENCIES = {"CBSA", "ATF", "HSI", "RCMP", "CBP"} | {"PS", "DOJ", "ICE", "DHS"}
+CBCF_AGENCIES = {"PS", "DOJ", "DHS", "CBSA", "RCMP", "ATF", "DEA", "HSI", "CBP"} | {"ICE"}
 CBFTF_PEOPLE = {"secretariat", "cbsa", "rcmp", "atf", "hsi", "cbp"}
 
 
@@ -264,11 +265,12 @@ def people_seen(user) -> set[str]:
 
 
 @pytest.mark.parametrize("username", ["cbsa", "rcmp", "atf", "hsi", "cbp"])
-def test_cbftf_members_see_the_agencies_of_the_cbftf_only(demo, username):
+def test_cbftf_members_see_the_agencies_of_the_cbftf_and_their_parents_only(demo, username):
     assert agencies_seen(demo.users[username]) == CBFTF_AGENCIES
+    assert "DEA" not in agencies_seen(demo.users[username])
 
 
-def test_a_forum_member_sees_the_agencies_of_the_forum(demo, dea):
+def test_a_forum_member_sees_the_agencies_of_the_forum_and_their_parents(demo, dea):
     assert agencies_seen(dea) == CBCF_AGENCIES
 
 

@@ -1,0 +1,448 @@
+"""HTML forms of the meeting cycle. They parse and shape input; the services decide what is allowed.
+
+Choices come from querysets scoped to the actor (nobody is offered an agency, person or item they may not
+see), and a service's ValidationError lands on the form with `add_service_error`.
+"""
+
+import datetime
+import zoneinfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Agency, Classification, User
+from taskforce import selectors as core_selectors
+from taskforce.models import Body
+
+from .models import ActionItem, AgendaItem, Attendance, MeetingSeries, Rsvp
+
+# Offered first in every time zone list: where the task force's members work.
+COMMON_TIME_ZONES = [
+    ("America/Toronto", _("Ottawa, Toronto (Eastern)")),
+    ("America/New_York", _("Washington, New York (Eastern)")),
+    ("America/Vancouver", _("Vancouver (Pacific)")),
+    ("America/Chicago", _("Chicago, Winnipeg (Central)")),
+    ("America/Los_Angeles", _("Los Angeles, Seattle (Pacific)")),
+    ("America/Halifax", _("Halifax (Atlantic)")),
+    ("UTC", _("Coordinated Universal Time")),
+]
+
+
+def time_zone_choices() -> list:
+    common = {zone for zone, _label in COMMON_TIME_ZONES}
+    rest = sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone and zone not in common)
+    return [
+        (_("Common time zones"), [(zone, f"{zone} — {label}") for zone, label in COMMON_TIME_ZONES]),
+        (_("All time zones"), [(zone, zone) for zone in rest]),
+    ]
+
+
+def add_service_error(form: forms.Form, error: ValidationError, *, plain_field: str | None = None) -> None:
+    """Show a service's refusal on the form: each keyed message on its field, or above the form when the
+    form has no such field; a message without a key on `plain_field` (None: above the form)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(plain_field if plain_field in form.fields else None, error)
+
+
+def body_agencies(actor: User, body: Body):
+    return core_selectors.agency_list(actor=actor).filter(body_roles__body=body).prefetch_related(None)
+
+
+def body_people(actor: User, body: Body):
+    members = core_selectors.member_list(actor=actor).filter(memberships__body=body)
+    return members.prefetch_related(None).order_by("agency__acronym", "last_name", "first_name")
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, person: User) -> str:
+        return f"{person} ({person.agency.acronym})" if person.agency_id else str(person)
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, person: User) -> str:
+        return f"{person} ({person.agency.acronym})" if person.agency_id else str(person)
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, agency: Agency) -> str:
+        return f"{agency.acronym} — {agency.name}"
+
+
+class AgenciesChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, agency: Agency) -> str:
+        return f"{agency.acronym} — {agency.name}"
+
+
+class ItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, item: AgendaItem) -> str:
+        return f"{item.position}. {item.title}"
+
+
+# Dates and times -------------------------------------------------------------------------------------
+
+
+class LocalDateTimeField(forms.Field):
+    """A wall-clock date and time, with no zone yet: the form's time zone field says where it is."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    default_error_messages = {"invalid": _("Enter a date and time, for example 2021-12-17 11:00.")}
+
+    def to_python(self, value) -> datetime.datetime | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.replace(tzinfo=None)
+        try:
+            parsed = datetime.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if parsed.tzinfo is not None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed.replace(second=0, microsecond=0)
+
+
+def in_zone(local: datetime.datetime, zone_name: str) -> datetime.datetime:
+    """The moment a wall-clock time names in a zone; refuses the times a clock change skips or repeats."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    aware = local.replace(tzinfo=zone)
+    if aware.utcoffset() == aware.replace(fold=1).utcoffset():
+        return aware
+    shown = date_format(local, "DATETIME_FORMAT")
+    if aware.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None) != local:
+        raise ValidationError(
+            _("%(time)s does not exist in %(zone)s: the clocks move forward an hour that night. Choose another time.")
+            % {"time": shown, "zone": zone_name},
+            code="nonexistent",
+        )
+    raise ValidationError(
+        _("%(time)s happens twice in %(zone)s: the clocks go back an hour that night. "
+          "Choose a time outside that hour.") % {"time": shown, "zone": zone_name},
+        code="ambiguous",
+    )
+
+
+def wall_time(moment: datetime.datetime, zone_name: str) -> datetime.datetime:
+    """A stored moment as the wall-clock time of `zone_name`, for a form's initial value."""
+    return moment.astimezone(zoneinfo.ZoneInfo(zone_name)).replace(tzinfo=None)
+
+
+class TimedForm(forms.Form):
+    """Turns the local `start_field` and `end_field` into aware datetimes in the chosen time zone."""
+
+    time_fields = ("start", "end")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        zone = cleaned.get("time_zone")
+        for name in self.time_fields:
+            local = cleaned.get(name)
+            if zone and local is not None:
+                try:
+                    cleaned[name] = in_zone(local, zone)
+                except ValidationError as error:
+                    self.add_error(name, error)
+        return cleaned
+
+
+# Schedule --------------------------------------------------------------------------------------------
+
+
+class MeetingForm(TimedForm):
+    """Schedule a meeting, or edit and reschedule one (`editing=True` asks for the reason)."""
+
+    title_en = forms.CharField(label=_("Title (English)"), max_length=300)
+    title_fr = forms.CharField(label=_("Title (French)"), max_length=300, required=False)
+    start = LocalDateTimeField(label=_("Starts"), help_text=_("Local date and time in the meeting's time zone."))
+    end = LocalDateTimeField(label=_("Ends"), help_text=_("Local date and time in the meeting's time zone."))
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    host_agency = AgencyChoiceField(label=_("Host"), queryset=Agency.objects.none(), required=False)
+    place = forms.CharField(label=_("Place"), max_length=300, required=False)
+    virtual_link = forms.URLField(
+        label=_("Virtual meeting link"), max_length=500, required=False, assume_scheme="https"
+    )
+    invite_agencies = AgenciesChoiceField(
+        label=_("Invite agencies"), queryset=Agency.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("Everyone in an invited agency is invited."),
+    )
+    invite_people = PeopleChoiceField(
+        label=_("Invite people by name"), queryset=User.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed when the meeting moves; invitees see it."),
+    )
+
+    def __init__(self, *args, actor: User, body: Body, editing: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["host_agency"].queryset = body_agencies(actor, body)
+        self.fields["invite_agencies"].queryset = body_agencies(actor, body)
+        self.fields["invite_people"].queryset = body_people(actor, body)
+        if not editing:
+            del self.fields["reason"]
+
+    def meeting_fields(self) -> dict:
+        data = self.cleaned_data
+        names = ("title_en", "title_fr", "start", "end", "time_zone", "host_agency", "place", "virtual_link")
+        return {name: data[name] for name in names}
+
+
+class SeriesForm(TimedForm):
+    """A regular meeting: the first occurrence, and how it repeats."""
+
+    time_fields = ("first_start", "first_end")
+
+    title_en = forms.CharField(label=_("Title (English)"), max_length=300)
+    title_fr = forms.CharField(label=_("Title (French)"), max_length=300, required=False)
+    first_start = LocalDateTimeField(label=_("First meeting starts"))
+    first_end = LocalDateTimeField(label=_("First meeting ends"))
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    frequency = forms.ChoiceField(
+        label=_("Repeats"), choices=MeetingSeries.Frequency.choices, widget=forms.RadioSelect,
+        initial=MeetingSeries.Frequency.MONTHLY,
+    )
+    interval = forms.IntegerField(
+        label=_("Every"), min_value=1, max_value=12, initial=1,
+        help_text=_("1 for every week or month, 2 for every other one, and so on."),
+    )
+    count = forms.IntegerField(label=_("Number of meetings"), min_value=1, max_value=60, initial=6)
+    host_agency = AgencyChoiceField(label=_("Host"), queryset=Agency.objects.none(), required=False)
+    place = forms.CharField(label=_("Place"), max_length=300, required=False)
+    virtual_link = forms.URLField(
+        label=_("Virtual meeting link"), max_length=500, required=False, assume_scheme="https"
+    )
+    invite_agencies = AgenciesChoiceField(
+        label=_("Invite agencies"), queryset=Agency.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    invite_people = PeopleChoiceField(
+        label=_("Invite people by name"), queryset=User.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, actor: User, body: Body, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["host_agency"].queryset = body_agencies(actor, body)
+        self.fields["invite_agencies"].queryset = body_agencies(actor, body)
+        self.fields["invite_people"].queryset = body_people(actor, body)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("first_start"), cleaned.get("first_end")
+        if start and end and end <= start:
+            self.add_error("first_end", _("The meeting must end after it starts."))
+        return cleaned
+
+    def series_fields(self) -> dict:
+        data = self.cleaned_data
+        names = ("title_en", "title_fr", "time_zone", "frequency", "interval", "count", "host_agency", "place",
+                 "virtual_link", "invite_agencies", "invite_people")
+        return {
+            **{name: data[name] for name in names},
+            "first_start": data["first_start"],
+            "duration": data["first_end"] - data["first_start"],
+        }
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Invitees see it."),
+    )
+
+
+# Agenda ----------------------------------------------------------------------------------------------
+
+
+class AgendaItemForm(forms.Form):
+    title_en = forms.CharField(label=_("Title (English)"), max_length=300)
+    title_fr = forms.CharField(label=_("Title (French)"), max_length=300, required=False)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    presenter = PersonChoiceField(label=_("Presenter"), queryset=User.objects.none(), required=False)
+    presenter_agency = AgencyChoiceField(
+        label=_("Presenting agency"), queryset=Agency.objects.none(), required=False
+    )
+    minutes_allotted = forms.IntegerField(label=_("Time allotted (minutes)"), min_value=1, max_value=600, initial=10)
+    restricted_to = AgenciesChoiceField(
+        label=_("Restrict to these agencies"), queryset=Agency.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave every box empty to share the item with the whole body."),
+    )
+    # The version the edit started from: a save from an older one is refused, never applied over another's.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, actor: User, body: Body, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["presenter"].queryset = body_people(actor, body)
+        self.fields["presenter_agency"].queryset = body_agencies(actor, body)
+        self.fields["restricted_to"].queryset = body_agencies(actor, body)
+
+    def item_fields(self) -> dict:
+        data = self.cleaned_data
+        names = ("title_en", "title_fr", "description", "presenter", "presenter_agency", "minutes_allotted")
+        return {name: data[name] for name in names}
+
+
+class MoveForm(forms.Form):
+    direction = forms.ChoiceField(
+        label=_("Move"), choices=[("up", _("Up")), ("down", _("Down"))], required=False
+    )
+    position = forms.IntegerField(label=_("New position"), min_value=1, required=False)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not cleaned.get("direction") and not cleaned.get("position"):
+            raise ValidationError(_("Say where the item goes."))
+        return cleaned
+
+
+class PaperForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    file = forms.FileField(
+        label=_("File"), help_text=_("PDF, Word, Excel, PowerPoint, PNG, JPEG, text or CSV."),
+        widget=forms.FileInput(attrs={"accept": ".pdf,.docx,.xlsx,.pptx,.png,.jpg,.jpeg,.txt,.csv"}),
+    )
+    classification = forms.TypedChoiceField(
+        label=_("Classification"), coerce=int, help_text=_("Nobody cleared below this marking will see the paper."),
+    )
+
+    def __init__(self, *args, actor: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["classification"].choices = [
+            (value, label) for value, label in Classification.choices if value <= actor.clearance or actor.is_superuser
+        ]
+        self.fields["classification"].initial = Classification.UNCLASSIFIED
+
+
+# Review ----------------------------------------------------------------------------------------------
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Your comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RsvpForm(forms.Form):
+    response = forms.ChoiceField(label=_("Will you attend?"), choices=Rsvp.Response.choices, widget=forms.RadioSelect)
+    delegate = PersonChoiceField(
+        label=_("Delegate"), queryset=User.objects.none(), required=False,
+        help_text=_("Only when sending a delegate: another member of your agency."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, actor: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        colleagues = core_selectors.member_list(actor=actor).prefetch_related(None)
+        self.fields["delegate"].queryset = colleagues.filter(agency_id=actor.agency_id).exclude(pk=actor.pk)
+
+
+# Hold and record -------------------------------------------------------------------------------------
+
+
+class AttendanceForm(forms.Form):
+    """One row per person who may have attended: present or not, and how."""
+
+    def __init__(self, *args, people: list[User], recorded: dict[int, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = people
+        for person in people:
+            self.fields[f"present_{person.pk}"] = forms.BooleanField(
+                label=f"{person} ({person.agency.acronym if person.agency_id else '—'})",
+                required=False, initial=person.pk in recorded,
+            )
+            self.fields[f"mode_{person.pk}"] = forms.ChoiceField(
+                label=_("How %(person)s attended") % {"person": person}, choices=Attendance.Mode.choices,
+                initial=recorded.get(person.pk, Attendance.Mode.IN_PERSON), required=False,
+            )
+
+    def rows(self) -> list[tuple[User, forms.BoundField, forms.BoundField]]:
+        return [(p, self[f"present_{p.pk}"], self[f"mode_{p.pk}"]) for p in self.people]
+
+    def present(self) -> dict[User, str]:
+        data = self.cleaned_data
+        return {
+            p: data[f"mode_{p.pk}"] or Attendance.Mode.IN_PERSON for p in self.people if data.get(f"present_{p.pk}")
+        }
+
+
+class MinutesForm(forms.Form):
+    """The minutes of each item, one text box per item."""
+
+    def __init__(self, *args, items: list[AgendaItem], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            self.fields[f"item_{item.pk}"] = forms.CharField(
+                label=f"{item.position}. {item.title}", required=False, initial=item.minutes,
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
+
+    def minutes(self) -> dict[int, str]:
+        return {item.pk: self.cleaned_data[f"item_{item.pk}"] for item in self.items}
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 3}))
+    item = ItemChoiceField(label=_("Source item"), queryset=AgendaItem.objects.none(), required=False)
+
+    def __init__(self, *args, items, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+
+
+class ActionItemForm(forms.Form):
+    text = forms.CharField(label=_("Action"), widget=forms.Textarea(attrs={"rows": 3}))
+    owner_agency = AgencyChoiceField(label=_("Owner agency"), queryset=Agency.objects.none())
+    owner = PersonChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False,
+        help_text=_("A member of the owner agency; leave empty to leave it to the agency."),
+    )
+    due_date = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    item = ItemChoiceField(label=_("Source item"), queryset=AgendaItem.objects.none(), required=False)
+
+    def __init__(self, *args, actor: User, body: Body, items, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner_agency"].queryset = body_agencies(actor, body)
+        self.fields["owner"].queryset = body_people(actor, body)
+        self.fields["item"].queryset = items
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ActionItem.Status.choices)
+
+
+# Follow up -------------------------------------------------------------------------------------------
+
+
+class RegisterFilterForm(forms.Form):
+    body = forms.ModelChoiceField(
+        label=_("Body"), queryset=Body.objects.none(), required=False, to_field_name="acronym",
+        empty_label=_("Any body"),
+    )
+    agency = forms.ModelChoiceField(
+        label=_("Agency"), queryset=Agency.objects.none(), required=False, to_field_name="acronym",
+        empty_label=_("Any agency"),
+    )
+    owner = PersonChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, to_field_name="username",
+        empty_label=_("Anyone"),
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *ActionItem.Status.choices],
+                               required=False)
+    due_from = forms.DateField(label=_("Due from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_to = forms.DateField(label=_("Due to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, actor: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].queryset = core_selectors.body_list(actor=actor)
+        self.fields["agency"].queryset = core_selectors.agency_list(actor=actor).prefetch_related(None)
+        self.fields["owner"].queryset = core_selectors.member_list(actor=actor).prefetch_related(None)
+
+    def filters(self) -> dict:
+        """The filters that are valid; an invalid one is reported on the form and left out."""
+        data = getattr(self, "cleaned_data", {})
+        return {name: data.get(name) or None for name in ("body", "agency", "owner", "status", "due_from", "due_to")}

@@ -1,0 +1,670 @@
+"""HTML pages of the meeting cycle. Each view parses, calls one selector or service, and renders.
+
+Objects are fetched through the selectors, so what the actor may not see is a 404; actions only the
+secretariat may take answer 403 to a member who can see the meeting. The services check again.
+"""
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from members.models import User
+from taskforce import permissions
+from taskforce import selectors as core_selectors
+from taskforce.errors import ConflictError
+from taskforce.models import Body
+
+from . import forms, selectors, services, uploads
+from .models import ActionItem, AgendaItem, Meeting, Rsvp
+
+# Helpers -----------------------------------------------------------------------------------------------
+
+
+def _secretariat_bodies(actor: User):
+    return core_selectors.body_list(actor=actor).filter(pk__in=permissions.secretariat_body_ids(actor))
+
+
+def _scheduling_body(request: HttpRequest) -> Body | None:
+    """The body named by ?body= (404 if unseen, 403 unless its secretariat); None when the actor must choose."""
+    acronym = request.GET.get("body")
+    if acronym:
+        body = core_selectors.body_get(actor=request.user, acronym=acronym)
+        permissions.require_secretariat(request.user, body.pk)
+        return body
+    bodies = list(_secretariat_bodies(request.user))
+    if not bodies:
+        raise PermissionDenied(_("Only a body's secretariat schedules its meetings."))
+    return bodies[0] if len(bodies) == 1 else None
+
+
+def _choose_body(request: HttpRequest, heading: str) -> HttpResponse:
+    bodies = _secretariat_bodies(request.user)
+    return render(request, "meetings/choose_body.html", {"bodies": bodies, "heading": heading})
+
+
+def _meeting_url(meeting: Meeting, anchor: str = "") -> str:
+    return reverse("meeting-detail", args=[meeting.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def _item_url(item: AgendaItem, anchor: str = "") -> str:
+    return reverse("agenda-item-detail", args=[item.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def _secretariat_meeting(request: HttpRequest, pk: int) -> Meeting:
+    meeting = selectors.meeting_get(actor=request.user, pk=pk)
+    permissions.require_secretariat(request.user, meeting.body_id)
+    return meeting
+
+
+def _secretariat_item(request: HttpRequest, pk: int) -> AgendaItem:
+    item = selectors.agenda_item_get(actor=request.user, pk=pk)
+    permissions.require_secretariat(request.user, item.meeting.body_id)
+    return item
+
+
+# Refusals of meetings.uploads that are about the file itself, shown on the file field.
+UPLOAD_CODES = {"empty", "too_large", "type_not_allowed"}
+
+
+def _refused(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _is_invited(actor: User, invitations) -> bool:
+    return any(i.user_id == actor.pk or (i.agency_id and i.agency_id == actor.agency_id) for i in invitations)
+
+
+def _may_update_status(actor: User, action: ActionItem, secretariat: bool) -> bool:
+    """Whether to offer the status control; services.action_item_set_status decides."""
+    owns = action.owner_id == actor.pk or (action.owner_id is None and action.owner_agency_id == actor.agency_id)
+    return secretariat or owns
+
+
+def _status_choices(secretariat: bool) -> list:
+    return [c for c in ActionItem.Status.choices if secretariat or c[0] != ActionItem.Status.CANCELLED]
+
+
+# Schedule ----------------------------------------------------------------------------------------------
+
+
+@login_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    return render(request, "meetings/meeting_list.html", {
+        "upcoming": selectors.meeting_list(actor=actor, upcoming=True),
+        "past": selectors.meeting_list(actor=actor, upcoming=False),
+        "secretariat_bodies": _secretariat_bodies(actor),
+    })
+
+
+@login_required
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    body = _scheduling_body(request)
+    if body is None:
+        return _choose_body(request, _("Schedule a meeting"))
+    actor = request.user
+    form = forms.MeetingForm(request.POST or None, actor=actor, body=body, initial={"time_zone": actor.time_zone})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.meeting_schedule(
+                actor=actor, body=body, **form.meeting_fields(),
+                invite_agencies=data["invite_agencies"], invite_people=data["invite_people"],
+            )
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Meeting scheduled."))
+            return redirect(_meeting_url(meeting))
+    return render(request, "meetings/meeting_form.html", {"form": form, "body": body})
+
+
+@login_required
+def series_create(request: HttpRequest) -> HttpResponse:
+    body = _scheduling_body(request)
+    if body is None:
+        return _choose_body(request, _("Schedule a series of meetings"))
+    actor = request.user
+    form = forms.SeriesForm(request.POST or None, actor=actor, body=body, initial={"time_zone": actor.time_zone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            series = services.meeting_series_schedule(actor=actor, body=body, **form.series_fields())
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            count = form.cleaned_data["count"]
+            done = ngettext(
+                "%(count)s meeting scheduled: %(title)s.", "%(count)s meetings scheduled: %(title)s.", count
+            )
+            messages.success(request, done % {"count": count, "title": series.title_en})
+            return redirect("meeting-list")
+    return render(request, "meetings/series_form.html", {"form": form, "body": body})
+
+
+def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
+    actor = request.user
+    secretariat = permissions.is_secretariat(actor, meeting.body_id)
+    invitations = list(selectors.invitations(actor=actor, meeting=meeting))
+    rsvps = list(selectors.rsvps(actor=actor, meeting=meeting))
+    items = list(selectors.agenda_items(actor=actor, meeting=meeting))
+    actions = list(selectors.action_items(actor=actor, meeting=meeting))
+    for action in actions:
+        action.may_update = _may_update_status(actor, action, secretariat)
+        action.status_options = _status_choices(secretariat)
+    invited = _is_invited(actor, invitations)
+    my_rsvp = next((r for r in rsvps if r.user_id == actor.pk), None)
+    answerable = invited and not meeting.is_cancelled and not meeting.is_past
+    return {
+        "meeting": meeting,
+        "secretariat": secretariat,
+        "invitations": invitations,
+        "rsvps": rsvps,
+        "my_rsvp": my_rsvp,
+        "invited": invited,
+        "answerable": answerable,
+        "rsvp_form": _rsvp_form(actor, my_rsvp) if answerable else None,
+        **_agenda_context(meeting, items, secretariat),
+        "changes": selectors.agenda_changes(actor=actor, meeting=meeting),
+        "attendance": selectors.attendance(actor=actor, meeting=meeting),
+        "quorum": selectors.quorum(actor=actor, meeting=meeting),
+        "decisions": selectors.decisions(actor=actor, meeting=meeting),
+        "actions": actions,
+    }
+
+
+def _rsvp_form(actor: User, current: Rsvp | None, data=None) -> forms.RsvpForm:
+    initial = {"response": current.response, "delegate": current.delegate_id, "note": current.note} if current else {}
+    return forms.RsvpForm(data, actor=actor, initial=initial)
+
+
+def _agenda_context(meeting: Meeting, items: list[AgendaItem], secretariat: bool, **extra) -> dict:
+    allotted = sum(item.minutes_allotted for item in items if not item.withdrawn)
+    return {
+        "meeting": meeting,
+        "items": items,
+        "visible_item_ids": {item.pk for item in items},
+        "secretariat": secretariat,
+        "allotted": allotted,
+        "overrun": allotted - meeting.duration_minutes,
+        "agenda_editable": secretariat and not meeting.is_cancelled and meeting.agenda_status != "final",
+        **extra,
+    }
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(actor=request.user, pk=pk)
+    return render(request, "meetings/meeting_detail.html", _meeting_context(request, meeting))
+
+
+@login_required
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    actor = request.user
+    invitations = list(selectors.invitations(actor=actor, meeting=meeting))
+    initial = {
+        "title_en": meeting.title_en, "title_fr": meeting.title_fr, "time_zone": meeting.time_zone,
+        "start": forms.wall_time(meeting.start, meeting.time_zone),
+        "end": forms.wall_time(meeting.end, meeting.time_zone),
+        "host_agency": meeting.host_agency_id, "place": meeting.place, "virtual_link": meeting.virtual_link,
+        "invite_agencies": [i.agency_id for i in invitations if i.agency_id],
+        "invite_people": [i.user_id for i in invitations if i.user_id],
+    }
+    form = forms.MeetingForm(request.POST or None, actor=actor, body=meeting.body, editing=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.meeting_update(
+                actor=actor, meeting=meeting, reason=data["reason"], **form.meeting_fields(),
+                invite_agencies=data["invite_agencies"], invite_people=data["invite_people"],
+            )
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Meeting updated."))
+            return redirect(_meeting_url(meeting))
+    return render(request, "meetings/meeting_form.html", {"form": form, "body": meeting.body, "meeting": meeting})
+
+
+@login_required
+def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    form = forms.CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_cancel(actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Meeting cancelled. Invitees see the reason."))
+            return redirect(_meeting_url(meeting))
+    return render(request, "meetings/meeting_cancel.html", {"form": form, "meeting": meeting})
+
+
+# Agenda ------------------------------------------------------------------------------------------------
+
+
+@login_required
+def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    form = forms.AgendaItemForm(request.POST or None, actor=request.user, body=meeting.body)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.agenda_item_add(
+                actor=request.user, meeting=meeting, **form.item_fields(),
+                restricted_to=form.cleaned_data["restricted_to"],
+            )
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Item added to the agenda: %(title)s.") % {"title": item.title})
+            return redirect(_meeting_url(meeting, "agenda"))
+    return render(request, "meetings/agenda_item_form.html", {"form": form, "meeting": meeting})
+
+
+def _item_context(request: HttpRequest, item: AgendaItem, **extra) -> dict:
+    actor = request.user
+    meeting = item.meeting
+    secretariat = permissions.is_secretariat(actor, meeting.body_id)
+    if meeting.agenda_is_open_for_comments and not item.withdrawn and "comment_form" not in extra:
+        extra["comment_form"] = forms.CommentForm()
+    return {
+        "item": item,
+        "meeting": meeting,
+        "secretariat": secretariat,
+        "shared_with": permissions.granted_agencies(item) if item.restricted else [],
+        "papers": selectors.item_papers(actor=actor, item=item),
+        "comments": selectors.item_comments(actor=actor, item=item),
+        "changes": selectors.agenda_changes(actor=actor, meeting=meeting).filter(item=item),
+        "agenda_editable": secretariat and not meeting.is_cancelled and meeting.agenda_status != "final",
+        **extra,
+    }
+
+
+@login_required
+def agenda_item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.agenda_item_get(actor=request.user, pk=pk)
+    return render(request, "meetings/agenda_item_detail.html", _item_context(request, item))
+
+
+@login_required
+def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _secretariat_item(request, pk)
+    initial = {
+        "title_en": item.title_en, "title_fr": item.title_fr, "description": item.description,
+        "presenter": item.presenter_id, "presenter_agency": item.presenter_agency_id,
+        "minutes_allotted": item.minutes_allotted, "version": item.version,
+        "restricted_to": [a.pk for a in permissions.granted_agencies(item)] if item.restricted else [],
+    }
+    form = forms.AgendaItemForm(request.POST or None, actor=request.user, body=item.meeting.body, initial=initial)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agenda_item_update(
+                actor=request.user, item=item, version=form.cleaned_data["version"] or 0, **form.item_fields(),
+                restricted_to=form.cleaned_data["restricted_to"],
+            )
+        except ConflictError as error:
+            # The input stays on the form; the stored item is shown beside it, untouched.
+            form.add_error(None, error)
+            conflict = selectors.agenda_item_get(actor=request.user, pk=pk)
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Item saved."))
+            return redirect(_item_url(item))
+    status = 409 if conflict else 200
+    return render(
+        request, "meetings/agenda_item_form.html",
+        {"form": form, "meeting": item.meeting, "item": item, "conflict": conflict}, status=status,
+    )
+
+
+def _render_agenda(request: HttpRequest, meeting: Meeting, **extra) -> HttpResponse:
+    items = list(selectors.agenda_items(actor=request.user, meeting=meeting))
+    return render(request, "meetings/_agenda.html", _agenda_context(meeting, items, True, **extra))
+
+
+@login_required
+def agenda_item_move(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _secretariat_item(request, pk)
+    meeting = item.meeting
+    order = [i.pk for i in selectors.agenda_items(actor=request.user, meeting=meeting)]
+    form = forms.MoveForm(request.POST or None, initial={"position": order.index(item.pk) + 1})
+    if request.method != "POST":
+        return render(request, "meetings/agenda_item_move.html", {"form": form, "item": item, "positions": len(order)})
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Say where the item goes."))
+    step = {"up": -1, "down": 1}.get(form.cleaned_data["direction"])
+    position = order.index(item.pk) + 1 + step if step else form.cleaned_data["position"]
+    try:
+        moved = services.agenda_item_move(actor=request.user, item=item, position=position)
+    except ValidationError as error:
+        if request.htmx:
+            return _render_agenda(request, meeting, agenda_message=" ".join(error.messages))
+        _refused(request, error)
+        return redirect(_meeting_url(meeting, "agenda"))
+    done = _("“%(title)s” is now item %(position)s.") % {"title": moved.title, "position": moved.position}
+    if request.htmx:
+        return _render_agenda(
+            request, meeting, moved_id=moved.pk, moved_direction=form.cleaned_data["direction"], agenda_message=done
+        )
+    messages.success(request, done)
+    return redirect(_meeting_url(meeting, "agenda"))
+
+
+@login_required
+def agenda_item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _secretariat_item(request, pk)
+    meeting = item.meeting
+    if request.method == "POST":
+        try:
+            services.agenda_item_withdraw(actor=request.user, item=item)
+        except ValidationError as error:
+            _refused(request, error)
+            return redirect(_item_url(item))
+        if meeting.agenda_status == Meeting.AgendaStatus.DRAFT:
+            messages.success(request, _("Item removed from the draft agenda."))
+        else:
+            messages.success(request, _("Item withdrawn; it stays on the agenda, struck through."))
+        return redirect(_meeting_url(meeting, "agenda"))
+    return render(request, "meetings/confirm.html", {
+        "meeting": meeting, "item": item, "heading": _("Withdraw this item?"),
+        "explanation": _("Before the agenda is circulated the item is removed. After, it stays on the agenda, "
+                         "struck through, and the change is shown to invitees."),
+        "button": _("Withdraw the item"), "cancel_url": _item_url(item),
+    })
+
+
+def _agenda_step(request: HttpRequest, pk: int, *, service, done: str, heading: str, explanation: str, button: str):
+    meeting = _secretariat_meeting(request, pk)
+    if request.method == "POST":
+        try:
+            service(actor=request.user, meeting=meeting)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, done)
+        return redirect(_meeting_url(meeting, "agenda"))
+    return render(request, "meetings/confirm.html", {
+        "meeting": meeting, "heading": heading, "explanation": explanation, "button": button,
+        "cancel_url": _meeting_url(meeting, "agenda"),
+    })
+
+
+@login_required
+def agenda_circulate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _agenda_step(
+        request, pk, service=services.agenda_circulate, done=_("Agenda circulated to the invitees."),
+        heading=_("Circulate the agenda?"), button=_("Circulate the agenda"),
+        explanation=_("Invitees will see the agenda and its papers and can comment on items. Changes made after "
+                      "this are shown to them as changes."),
+    )
+
+
+@login_required
+def agenda_finalise(request: HttpRequest, pk: int) -> HttpResponse:
+    return _agenda_step(
+        request, pk, service=services.agenda_finalise, done=_("Agenda final."),
+        heading=_("Make the agenda final?"), button=_("Make the agenda final"),
+        explanation=_("A final agenda can no longer change, and comments close."),
+    )
+
+
+@login_required
+def paper_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _secretariat_item(request, pk)
+    form = forms.PaperForm(request.POST or None, request.FILES or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.paper_upload(
+                actor=request.user, item=item, title=data["title"], upload=data["file"],
+                classification=data["classification"],
+            )
+        except ValidationError as error:
+            about_the_file = getattr(error, "code", None) in UPLOAD_CODES
+            forms.add_service_error(form, error, plain_field="file" if about_the_file else None)
+        else:
+            messages.success(request, _("Paper attached."))
+            return redirect(_item_url(item, "papers"))
+    return render(request, "meetings/paper_form.html", {"form": form, "item": item, "meeting": item.meeting})
+
+
+@login_required
+def paper_download(request: HttpRequest, pk: int) -> FileResponse:
+    paper = selectors.paper_get(actor=request.user, pk=pk)
+    # The name offered is the uploader's, cleaned; the extension is the one of the type read from the content.
+    extension = uploads.ALLOWED_TYPES.get(paper.content_type) or "bin"
+    filename = f"{slugify(Path(paper.original_name).stem) or 'paper'}.{extension}"
+    response = FileResponse(
+        paper.file.open("rb"), content_type=paper.content_type, filename=filename,
+        as_attachment=paper.content_type not in uploads.INLINE_TYPES,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True)
+    return response
+
+
+# Review ------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.agenda_item_get(actor=request.user, pk=pk)
+    form = forms.CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(actor=request.user, item=item, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            form = forms.CommentForm()
+            if not request.htmx:
+                messages.success(request, _("Comment added."))
+                return redirect(_item_url(item, "comments"))
+    template = "meetings/_comments.html" if request.htmx else "meetings/agenda_item_detail.html"
+    context = _item_context(request, item, comment_form=form)
+    if request.htmx and not form.is_bound:
+        context["comment_message"] = _("Comment added.")
+    return render(request, template, context)
+
+
+@login_required
+def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.user
+    meeting = selectors.meeting_get(actor=actor, pk=pk)
+    if not _is_invited(actor, selectors.invitations(actor=actor, meeting=meeting)):
+        raise PermissionDenied(_("Only invitees can answer for this meeting."))
+    current = next((r for r in selectors.rsvps(actor=actor, meeting=meeting) if r.user_id == actor.pk), None)
+    form = _rsvp_form(actor, current, request.POST or None)
+    saved = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.rsvp_set(
+                actor=actor, meeting=meeting, response=data["response"], delegate=data["delegate"], note=data["note"],
+            )
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            if not request.htmx:
+                answer = saved.get_response_display()
+                messages.success(request, _("Your answer is saved: %(answer)s.") % {"answer": answer})
+                return redirect(_meeting_url(meeting, "rsvp"))
+    template = "meetings/_rsvp.html" if request.htmx else "meetings/rsvp.html"
+    return render(request, template, {
+        "meeting": meeting, "rsvp_form": form, "my_rsvp": saved or current, "invited": True,
+        "answerable": not meeting.is_cancelled and not meeting.is_past, "rsvp_saved": saved is not None,
+    })
+
+
+@login_required
+def agendas_to_review(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    meetings = list(selectors.agendas_to_review(actor=actor))
+    # One read per meeting: only upcoming meetings with a circulated agenda are listed, a handful at most.
+    for meeting in meetings:
+        meeting.visible_items = list(selectors.agenda_items(actor=actor, meeting=meeting))
+    return render(request, "meetings/agendas_to_review.html", {"meetings": meetings})
+
+
+# Hold and record ---------------------------------------------------------------------------------------
+
+
+@login_required
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    actor = request.user
+    people = list(selectors.invited_people(actor=actor, meeting=meeting))
+    recorded = {row.user_id: row.mode for row in selectors.attendance(actor=actor, meeting=meeting)}
+    form = forms.AttendanceForm(request.POST or None, people=people, recorded=recorded)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attendance_record(actor=actor, meeting=meeting, present=form.present())
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Attendance recorded."))
+            return redirect(_meeting_url(meeting, "attendance"))
+    return render(request, "meetings/attendance_form.html", {
+        "form": form, "meeting": meeting, "quorum": selectors.quorum(actor=actor, meeting=meeting),
+    })
+
+
+@login_required
+def minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    items = [i for i in selectors.agenda_items(actor=request.user, meeting=meeting) if not i.withdrawn]
+    form = forms.MinutesForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.minutes_save(actor=request.user, meeting=meeting, minutes=form.minutes())
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Minutes saved as a draft."))
+            return redirect(_meeting_url(meeting, "minutes"))
+    return render(request, "meetings/minutes_form.html", {"form": form, "meeting": meeting})
+
+
+@login_required
+def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    if request.method == "POST":
+        try:
+            services.minutes_approve(actor=request.user, meeting=meeting)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("Minutes approved. Members now see them and the decisions."))
+        return redirect(_meeting_url(meeting, "minutes"))
+    return render(request, "meetings/confirm.html", {
+        "meeting": meeting, "heading": _("Approve the minutes?"),
+        "explanation": _("Approved minutes, with the meeting's decisions, are shown to members; the record of the "
+                         "meeting can then no longer change."),
+        "button": _("Approve the minutes"), "cancel_url": _meeting_url(meeting, "minutes"),
+    })
+
+
+def _record_items(request: HttpRequest, meeting: Meeting):
+    return selectors.agenda_items(actor=request.user, meeting=meeting).filter(withdrawn=False)
+
+
+@login_required
+def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    form = forms.DecisionForm(request.POST or None, items=_record_items(request, meeting))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decision_record(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect(_meeting_url(meeting, "decisions"))
+    return render(request, "meetings/record_form.html", {
+        "form": form, "meeting": meeting, "heading": _("Record a decision"), "button": _("Record the decision"),
+    })
+
+
+@login_required
+def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    form = forms.ActionItemForm(
+        request.POST or None, actor=request.user, body=meeting.body, items=_record_items(request, meeting)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_item_record(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Action item recorded."))
+            return redirect(_meeting_url(meeting, "actions"))
+    return render(request, "meetings/record_form.html", {
+        "form": form, "meeting": meeting, "heading": _("Record an action item"), "button": _("Record the action item"),
+    })
+
+
+# Follow up ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.user
+    action = selectors.action_item_get(actor=actor, pk=pk)
+    secretariat = permissions.is_secretariat(actor, action.meeting.body_id)
+    form = forms.ActionStatusForm(request.POST or None, initial={"status": action.status})
+    form.fields["status"].choices = _status_choices(secretariat)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_item_set_status(actor=actor, action=action, status=form.cleaned_data["status"])
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Action item updated."))
+            return redirect(next_url or _meeting_url(action.meeting, "actions"))
+    return render(request, "meetings/action_item_status.html", {
+        "form": form, "action": action, "next": next_url,
+        "may_update": _may_update_status(actor, action, secretariat),
+    })
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    form = forms.RegisterFilterForm(request.GET or None, actor=actor)
+    if form.is_bound:
+        form.is_valid()
+    filters = selectors.RegisterFilter(**form.filters())
+    secretariat_bodies = permissions.secretariat_body_ids(actor)
+    actions = list(selectors.action_register(actor=actor, filters=filters))
+    for action in actions:
+        in_secretariat = action.meeting.body_id in secretariat_bodies or actor.is_superuser
+        action.may_update = _may_update_status(actor, action, in_secretariat)
+        action.status_options = _status_choices(in_secretariat)
+    decision_filters = filters if not (filters.owner or filters.status) else None
+    return render(request, "meetings/register.html", {
+        "form": form,
+        "actions": actions,
+        # Decisions have no owner or status: filtering by either leaves none to show.
+        "decisions": selectors.decision_register(actor=actor, filters=decision_filters) if decision_filters else [],
+        "decisions_filtered_out": decision_filters is None,
+    })

@@ -1,0 +1,87 @@
+"""Form fields of the agreement pages drawn with the design system, and the error summary above a form.
+
+A design-system control (gcds-input, gcds-select, gcds-textarea, gcds-checkboxes) carries its own label,
+hint and error message; a group of several checkboxes is drawn natively, in a fieldset, because the
+design system's group submits its choices as one comma-joined value.
+"""
+
+import json
+
+from django import forms, template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _kind(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.HiddenInput):
+        return "hidden"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkbox-group"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    return "input"
+
+
+def _options(field: forms.BoundField) -> list[dict]:
+    widget = field.field.widget
+    value = widget.format_value(field.value())
+    return [
+        {"value": str(option["value"]), "label": str(option["label"]), "selected": option["selected"],
+         "id": f"{field.auto_id}_{index}"}
+        for _group, options, index in widget.optgroups(field.html_name, value)
+        for option in options
+    ]
+
+
+@register.inclusion_tag("mou/forms/field.html")
+def mou_field(field: forms.BoundField, hide_label: bool = False, rows: int = 4) -> dict:
+    """One labelled control with its hint and errors."""
+    widget = field.field.widget
+    kind = _kind(widget)
+    context = {
+        "kind": kind,
+        "field": field,
+        "id": field.auto_id,
+        "name": field.html_name,
+        "label": field.label,
+        "hint": field.help_text,
+        "errors": " ".join(str(error) for error in field.errors),
+        "required": field.field.required,
+        "hide_label": hide_label,
+        "rows": rows,
+    }
+    if kind in ("input", "textarea"):
+        value = widget.format_value(field.value())
+        context["value"] = "" if value is None else value
+        context["type"] = getattr(widget, "input_type", "text")
+    elif kind in ("select", "checkbox-group"):
+        context["options"] = _options(field)
+        context["selected"] = next((o["value"] for o in context["options"] if o["selected"]), "")
+    elif kind == "checkbox":
+        context["options"] = json.dumps(
+            [{"id": field.auto_id, "label": str(field.label), "value": "on", "checked": bool(field.value())}],
+            ensure_ascii=False,
+        )
+    return context
+
+
+@register.inclusion_tag("mou/forms/error_summary.html")
+def mou_error_summary(form: forms.Form | None) -> dict:
+    """A bound form's errors, above everything else on the page, each linking to its field."""
+    if form is None or not form.is_bound:
+        return {"errors": []}
+    errors = [{"message": str(error), "anchor": None} for error in form.non_field_errors()]
+    for field in form:
+        if field.is_hidden:
+            errors += [{"message": str(error), "anchor": None} for error in field.errors]
+        else:
+            errors += [
+                {"message": _("%(field)s: %(error)s") % {"field": field.label, "error": error}, "anchor": field.auto_id}
+                for error in field.errors
+            ]
+    return {"errors": errors}

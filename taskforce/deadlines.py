@@ -1,0 +1,130 @@
+"""Reminders of dated deadlines (milestones here; approval steps and action items in the features):
+before the due date, on the day, and an overdue notice every week until done."""
+
+import datetime
+import zoneinfo
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import User
+
+from . import notifications, permissions
+from .models import Membership, Milestone, NotificationKind, Reminder
+
+DEFAULT_DAYS_BEFORE = (14, 3)
+OVERDUE_EVERY = datetime.timedelta(days=7)
+# Deadline reminders go out at this hour on their day, in the portal's home time zone.
+SEND_HOUR = 9
+
+
+def send_at(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(SEND_HOUR), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
+def schedule(
+    due: datetime.date, days_before: Iterable[int] = DEFAULT_DAYS_BEFORE, *, now: datetime.datetime | None = None
+) -> list[notifications.Due]:
+    """The reminders of one deadline: N days before, on the day, and the first overdue notice; for a
+    deadline already overdue, the next weekly overdue notice from now."""
+    reminders = [notifications.Due(f"{n}d", send_at(due - datetime.timedelta(days=n))) for n in days_before]
+    reminders.append(notifications.Due("0d", send_at(due)))
+    first_overdue = send_at(due + datetime.timedelta(days=1))
+    reminders.append(notifications.Due("overdue:1", first_overdue))
+    now = now or timezone.now()
+    if first_overdue <= now:
+        weeks_late = (now - first_overdue) // OVERDUE_EVERY + 1
+        reminders.append(notifications.Due(f"overdue:{weeks_late + 1}", first_overdue + weeks_late * OVERDUE_EVERY))
+    return reminders
+
+
+def next_overdue(reminder: Reminder) -> notifications.Due | None:
+    """After an overdue notice, the next one a week later (the handler checks it is still not done)."""
+    if not reminder.label.startswith("overdue:"):
+        return None
+    count = int(reminder.label.split(":", 1)[1]) + 1
+    return notifications.Due(f"overdue:{count}", reminder.due_at + OVERDUE_EVERY)
+
+
+def when_phrase(reminder: Reminder, due: datetime.date) -> str:
+    if reminder.label.startswith("overdue"):
+        return _("is overdue (due %(date)s)") % {"date": due.isoformat()}
+    if reminder.label == "0d":
+        return _("is due today")
+    days = int(reminder.label.rstrip("d"))
+    return _("is due in %(days)s days (%(date)s)") % {"days": days, "date": due.isoformat()}
+
+
+def owner_audience(obj, body_id: int, agency_id: int) -> list[User]:
+    """Members of the owner agency in the body, and the body's secretariat, who may see `obj`."""
+    in_body = Membership.objects.filter(body_id=body_id)
+    people = User.objects.filter(is_active=True).filter(
+        Q(pk__in=in_body.filter(user__agency_id=agency_id).values("user_id"))
+        | Q(pk__in=in_body.filter(role=Membership.Role.SECRETARIAT).values("user_id"))
+    )
+    return [person for person in people.select_related("agency") if permissions.can_see(person, obj)]
+
+
+# Milestones ----------------------------------------------------------------------------------------
+
+MILESTONE_KIND = "milestone.due"
+
+
+def milestone_topic(milestone: Milestone) -> str:
+    return f"taskforce.milestone:{milestone.pk}"
+
+
+def milestone_reminders_replace(milestone: Milestone) -> None:
+    """Recompute a milestone's reminders; a window ("Spring 2022") is reminded against its end."""
+    topic = milestone_topic(milestone)
+    if milestone.status in (Milestone.Status.DONE, Milestone.Status.CANCELLED):
+        notifications.reminders_drop(topic=topic)
+        return
+    notifications.reminders_replace(
+        kind=MILESTONE_KIND, topic=topic, occurrence=milestone.due_end.isoformat(), due=schedule(milestone.due_end)
+    )
+
+
+class MilestoneReminder:
+    notification_kind = NotificationKind.DEADLINE
+
+    def _milestone(self, reminder: Reminder) -> Milestone | None:
+        pk = int(reminder.topic.split(":", 1)[1])
+        return Milestone.objects.select_related("body", "owner_agency").filter(pk=pk).first()
+
+    def is_current(self, reminder: Reminder) -> bool:
+        milestone = self._milestone(reminder)
+        return (
+            milestone is not None
+            and milestone.status in (Milestone.Status.PLANNED, Milestone.Status.IN_PROGRESS)
+            and milestone.due_end.isoformat() == reminder.occurrence
+        )
+
+    def is_too_late(self, reminder: Reminder, now: datetime.datetime) -> bool:
+        return False
+
+    def recipients(self, reminder: Reminder) -> list[User]:
+        milestone = self._milestone(reminder)
+        return owner_audience(milestone, milestone.body_id, milestone.owner_agency_id)
+
+    def follow_up(self, reminder: Reminder) -> notifications.Due | None:
+        return next_overdue(reminder)
+
+    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
+        from django.urls import reverse
+
+        milestone = self._milestone(reminder)
+        url = notifications.absolute_url(reverse("milestone-detail", args=[milestone.pk]))
+        subject = _("Milestone %(when)s: %(title)s") % {
+            "when": when_phrase(reminder, milestone.due_end), "title": milestone.title,
+        }
+        text = render_to_string("emails/deadline.txt", {
+            "recipient": recipient, "subject": subject, "title": milestone.title, "body": milestone.body,
+            "owner": milestone.owner_agency, "due": milestone.due_label, "url": url,
+            "now": timezone.now(),
+        })
+        return notifications.Message(subject=subject, text=text, url=url)

@@ -1,0 +1,110 @@
+"""iCalendar building blocks shared by email invitations and calendar feeds (RFC 5545 via `icalendar`):
+stable UIDs, SEQUENCE, UTC times, CRLF line endings and folded lines come from the library."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration, vText
+
+PRODID = "-//Task force portal//EN"
+
+
+@dataclass
+class Attendee:
+    email: str
+    name: str
+    partstat: str = "NEEDS-ACTION"  # ACCEPTED, DECLINED, TENTATIVE, DELEGATED
+
+
+@dataclass
+class CalendarEvent:
+    uid: str
+    summary: str
+    sequence: int = 0
+    start: datetime.datetime | datetime.date | None = None
+    end: datetime.datetime | datetime.date | None = None
+    description: str = ""
+    location: str = ""
+    url: str = ""
+    status: str = "CONFIRMED"  # or CANCELLED
+    organizer_email: str = ""
+    organizer_name: str = ""
+    attendees: list[Attendee] = field(default_factory=list)
+    last_modified: datetime.datetime | None = None
+    alarms_minutes_before: list[int] = field(default_factory=list)
+
+
+def uid(kind: str, pk: int) -> str:
+    domain = settings.PORTAL_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "taskforce.local"
+    return f"{kind}-{pk}@{domain}"
+
+
+def _utc(value):
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC)
+    return value
+
+
+def _event(item: CalendarEvent, stamp: datetime.datetime) -> Event:
+    event = Event()
+    event.add("uid", item.uid)
+    event.add("dtstamp", _utc(stamp))
+    event.add("sequence", item.sequence)
+    event.add("summary", item.summary)
+    event.add("status", item.status)
+    if item.start is not None:
+        event.add("dtstart", _utc(item.start))
+    if item.end is not None:
+        event.add("dtend", _utc(item.end))
+    if item.description:
+        event.add("description", item.description)
+    if item.location:
+        event.add("location", item.location)
+    if item.url:
+        event.add("url", item.url)
+    if item.last_modified:
+        event.add("last-modified", _utc(item.last_modified))
+    if item.organizer_email:
+        organizer = vCalAddress(f"mailto:{item.organizer_email}")
+        organizer.params["cn"] = vText(item.organizer_name or item.organizer_email)
+        event.add("organizer", organizer)
+    for person in item.attendees:
+        attendee = vCalAddress(f"mailto:{person.email}")
+        attendee.params["cn"] = vText(person.name)
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        attendee.params["partstat"] = vText(person.partstat)
+        event.add("attendee", attendee, encode=0)
+    for minutes in item.alarms_minutes_before:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", item.summary)
+        alarm.add("trigger", datetime.timedelta(minutes=-minutes))
+        event.add_component(alarm)
+    return event
+
+
+def calendar(
+    events: list[CalendarEvent],
+    *,
+    method: str | None = None,
+    name: str = "",
+    refresh_minutes: int | None = None,
+    stamp: datetime.datetime | None = None,
+) -> str:
+    """A VCALENDAR with times in UTC (no VTIMEZONE needed), as text with CRLF line endings."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    if name:
+        cal.add("x-wr-calname", name)
+    if refresh_minutes:
+        cal.add("refresh-interval", datetime.timedelta(minutes=refresh_minutes), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(datetime.timedelta(minutes=refresh_minutes)))
+    stamp = stamp or datetime.datetime.now(datetime.UTC)
+    for item in events:
+        cal.add_component(_event(item, stamp))
+    return cal.to_ical().decode("utf-8")

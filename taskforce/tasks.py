@@ -1,0 +1,44 @@
+"""Celery tasks: thin, idempotent wrappers that take ids and call the notification engine."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from . import notifications
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True)
+def sweep_reminders() -> dict:
+    result = notifications.sweep()
+    return result.__dict__
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=settings.EMAIL_MAX_RETRIES,
+    ignore_result=True,
+)
+def send_delivery(self, delivery_id: int) -> None:
+    """Send one email. Claimed first, so a duplicate task (a second queueing, a redelivery) does nothing."""
+    delivery = notifications.claim_delivery(delivery_id)
+    if delivery is None:
+        return
+    try:
+        notifications.send_claimed(delivery)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("delivery %s failed for good: %s", delivery_id, exc, extra={"delivery": delivery_id})
+            notifications.mark_failed(delivery_id, str(exc))
+            return
+        countdown = settings.EMAIL_RETRY_BASE_SECONDS * (2 ** self.request.retries)
+        logger.warning("delivery %s failed (%s); retrying in %ss", delivery_id, exc, countdown)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(ignore_result=True)
+def send_digests() -> int:
+    return notifications.send_digests()

@@ -1,0 +1,63 @@
+"""The agreement pages in Chromium: quoting a passage by selecting it, and answering a workflow step."""
+
+import pytest
+
+from mou.models import Agreement
+
+from .helpers import sign_in, wait_for_components
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SELECT_IN_VERSION_TEXT = """(words) => {
+  const root = document.getElementById('version-text');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const start = node.data.indexOf(words);
+    if (start >= 0) {
+      const range = document.createRange();
+      range.setStart(node, start);
+      range.setEnd(node, start + words.length);
+      window.getSelection().removeAllRanges();
+      window.getSelection().addRange(range);
+      return true;
+    }
+  }
+  return false;
+}"""
+
+
+def the_mou() -> Agreement:
+    return Agreement.objects.get(body__acronym="CBFTF", short_name="CBSA–ATF MOU")
+
+
+def test_selecting_words_in_a_version_quotes_them_in_the_comment(page, live_server, demo):
+    mou = the_mou()
+    sign_in(page, live_server.url, "atf")
+    page.goto(f"{live_server.url}/en/agreements/{mou.pk}/versions/2/")
+    wait_for_components(page)
+    page.wait_for_selector("gcds-textarea#comment-passage.hydrated")
+
+    assert page.evaluate(SELECT_IN_VERSION_TEXT, "every two years")
+    page.wait_for_function("document.getElementById('comment-passage').value === 'every two years'")
+    page.fill("gcds-textarea#comment-text textarea", "Every three years is enough.")
+    page.click("form[action$='/comments/'] gcds-button >> button")
+    page.wait_for_url("**/versions/2/#comment-*")
+    wait_for_components(page)
+
+    comment = page.locator(".mou-comments li", has_text="Every three years is enough.")
+    assert comment.locator("blockquote").inner_text().endswith("every two years")
+
+
+def test_the_owner_agency_approves_the_current_step_in_the_browser(page, live_server, demo):
+    mou = the_mou()
+    sign_in(page, live_server.url, "cbsa")
+    page.goto(f"{live_server.url}/en/agreements/{mou.pk}/")
+    wait_for_components(page)
+
+    page.click("form.mou-act gcds-button[value=approved] >> button")
+    page.wait_for_url(f"**/agreements/{mou.pk}/#step-*")
+    wait_for_components(page)
+
+    step = page.locator(".mou-step", has_text="CBSA internal approval")
+    assert "Complete" in step.inner_text()
+    assert "Current step" in page.locator(".mou-step", has_text="Shared with ATF for review").inner_text()

@@ -1,0 +1,523 @@
+"""The visibility matrix: every named URL outside the admin, what each persona gets there, and its tests.
+
+tests/test_url_coverage.py walks the URL resolver and fails for any name missing here, so a new page or
+endpoint cannot ship without saying who may see it. For each route it requests the most restricted
+object the route can show (the CBSA–ATF MOU milestone, the forum-only DEA, ...) as every persona.
+
+Adding a route: add an entry with the URL of its most restricted object, the status each persona gets,
+and the tests that check its visibility in depth (`covered_by`, "path::test_name"; checked to exist).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from taskforce.demo import Demo
+from tests.scenario import mou_review, page
+
+# anonymous: not signed in; outsider: an agency that takes part in no body; dea: the forum (CBCF) only;
+# rcmp, hsi, cbp: the task force (CBFTF), not party to the MOU; atf, cbsa: parties to the MOU;
+# secretariat: of both bodies; superuser: sees everything.
+PERSONAS = ("anonymous", "outsider", "dea", "rcmp", "hsi", "cbp", "atf", "cbsa", "secretariat", "superuser")
+# Those who must never read the MOU's restricted milestones, on any route, whatever the status.
+NEVER_SEE_MOU = ("anonymous", "outsider", "dea", "rcmp", "hsi", "cbp")
+
+REFUSED = frozenset({401, 403})  # an API call without credentials, refused before any lookup
+REDIRECT_TO_SIGN_IN = 302
+
+
+@dataclass(frozen=True)
+class Route:
+    url: Callable[[Demo], str]
+    statuses: dict[str, int | frozenset[int]]
+    covered_by: tuple[str, ...]
+    method: str = "get"
+    # Lists or shows the MOU's restricted milestones: the personas it is shared with must read them here.
+    shows_mou: bool = False
+
+
+def statuses(anonymous, everyone, **persona) -> dict[str, int | frozenset[int]]:
+    return {"anonymous": anonymous} | {name: persona.get(name, everyone) for name in PERSONAS[1:]}
+
+
+def only(allowed: tuple[str, ...], *, anonymous, status=200, otherwise=404) -> dict[str, int | frozenset[int]]:
+    return statuses(anonymous, otherwise, **{name: status for name in allowed})
+
+
+# Who may see the restricted MOU milestone, the CBFTF, and the forum-only DEA (the agency and its member).
+MOU_PARTIES = ("atf", "cbsa", "secretariat", "superuser")
+CBFTF = ("rcmp", "hsi", "cbp", "atf", "cbsa", "secretariat", "superuser")
+CBCF_ONLY = ("dea", "secretariat", "superuser")
+
+PAGES = "tests/taskforce/test_pages.py"
+API = "tests/taskforce/test_api.py"
+DEMO = "tests/taskforce/test_demo.py"
+
+
+MATRIX: dict[str, Route] = {
+    # Probes: open to all, revealing nothing but their own state.
+    "healthz": Route(
+        url=lambda demo: "/healthz",
+        statuses=statuses(200, 200),
+        covered_by=(f"{DEMO}::test_healthz_answers_without_signing_in",),
+    ),
+    "readyz": Route(
+        url=lambda demo: "/readyz",
+        # 503 when the broker is down on this machine; the body says which check failed.
+        statuses=statuses(frozenset({200, 503}), frozenset({200, 503})),
+        covered_by=(
+            f"{DEMO}::test_readyz_reports_the_database_and_broker",
+            f"{DEMO}::test_readyz_is_unavailable_when_the_broker_is_unreachable",
+        ),
+    ),
+    # Sign in and out.
+    "login": Route(
+        url=lambda demo: page("login"),
+        statuses=statuses(200, 302),
+        covered_by=(
+            f"{PAGES}::test_the_sign_in_page_is_open_to_anonymous_visitors",
+            f"{PAGES}::test_a_signed_in_member_is_sent_home_from_the_sign_in_page",
+        ),
+    ),
+    "logout": Route(
+        url=lambda demo: page("logout"),
+        method="post",
+        statuses=statuses(302, 302),
+        covered_by=(f"{PAGES}::test_signing_out_ends_the_session",),
+    ),
+    # Pages.
+    "home": Route(
+        url=lambda demo: page("home"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        shows_mou=True,
+        covered_by=(
+            f"{PAGES}::test_it_hides_restricted_milestones_from_other_agencies_on_pages",
+            f"{PAGES}::test_a_forum_member_sees_no_task_force_milestone_at_home",
+        ),
+    ),
+    "body-detail": Route(
+        url=lambda demo: page("body-detail", "CBFTF"),
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN),
+        shows_mou=True,
+        covered_by=(
+            f"{PAGES}::test_it_hides_restricted_milestones_from_other_agencies_on_pages",
+            f"{PAGES}::test_a_body_is_not_found_for_someone_with_no_role_in_it",
+        ),
+    ),
+    "milestone-detail": Route(
+        url=lambda demo: page("milestone-detail", mou_review().pk),
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        shows_mou=True,
+        covered_by=(
+            f"{PAGES}::test_a_restricted_milestone_is_not_found_for_other_agencies",
+            f"{PAGES}::test_a_hidden_milestone_and_a_missing_one_get_the_same_page",
+        ),
+    ),
+    "agency-list": Route(
+        url=lambda demo: page("agency-list"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(f"{PAGES}::test_the_agency_list_shows_the_agencies_of_shared_bodies_with_their_lineage",),
+    ),
+    "agency-detail": Route(
+        url=lambda demo: page("agency-detail", "DEA"),
+        statuses=only(CBCF_ONLY, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            f"{PAGES}::test_an_outsider_cannot_open_agencies_and_people_they_share_no_body_with",
+            f"{PAGES}::test_task_force_members_cannot_open_forum_only_agencies_and_people",
+        ),
+    ),
+    "member-list": Route(
+        url=lambda demo: page("member-list"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(f"{PAGES}::test_the_member_list_shows_people_of_shared_bodies_only",),
+    ),
+    "member-detail": Route(
+        url=lambda demo: page("member-detail", "dea"),
+        statuses=only(CBCF_ONLY, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            f"{PAGES}::test_an_outsider_cannot_open_agencies_and_people_they_share_no_body_with",
+            f"{PAGES}::test_a_member_page_shows_only_the_roles_the_reader_may_see",
+        ),
+    ),
+    # The REST API.
+    "api:api-root": Route(
+        url=lambda demo: "/api/v1/",
+        statuses=statuses(REFUSED, 200),
+        covered_by=(f"{API}::test_the_api_root_links_to_the_api_endpoints",),
+    ),
+    "api:body-list": Route(
+        url=lambda demo: "/api/v1/bodies/",
+        statuses=statuses(REFUSED, 200),
+        covered_by=(f"{API}::test_the_body_list_holds_only_the_callers_bodies",),
+    ),
+    "api:body-detail": Route(
+        url=lambda demo: f"/api/v1/bodies/{demo.bodies['CBFTF'].pk}/",
+        statuses=only(CBFTF, anonymous=REFUSED),
+        covered_by=(f"{API}::test_a_body_is_not_found_in_the_api_for_someone_with_no_role_in_it",),
+    ),
+    "api:agency-list": Route(
+        url=lambda demo: "/api/v1/agencies/",
+        statuses=statuses(REFUSED, 200),
+        covered_by=(f"{API}::test_the_agency_list_holds_only_agencies_of_shared_bodies",),
+    ),
+    "api:agency-detail": Route(
+        url=lambda demo: f"/api/v1/agencies/{demo.agencies['DEA'].pk}/",
+        statuses=only(CBCF_ONLY, anonymous=REFUSED),
+        covered_by=(f"{API}::test_an_agency_is_not_found_in_the_api_unless_it_shares_a_body_with_the_caller",),
+    ),
+    "api:milestone-list": Route(
+        url=lambda demo: "/api/v1/milestones/",
+        statuses=statuses(REFUSED, 200),
+        shows_mou=True,
+        covered_by=(
+            f"{API}::test_it_hides_restricted_milestones_from_other_agencies_in_the_api",
+            f"{API}::test_every_page_of_milestones_is_scoped",
+        ),
+    ),
+    "api:milestone-detail": Route(
+        url=lambda demo: f"/api/v1/milestones/{mou_review().pk}/",
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        shows_mou=True,
+        covered_by=(f"{API}::test_a_restricted_milestone_is_not_found_in_the_api_for_other_agencies",),
+    ),
+    "api-schema": Route(
+        url=lambda demo: "/api/schema/",
+        statuses=statuses(REFUSED, 200),
+        covered_by=(f"{API}::test_the_schema_and_docs_are_served_to_signed_in_callers",),
+    ),
+    "api-docs": Route(
+        url=lambda demo: "/api/docs/",
+        statuses=statuses(REFUSED, 200),
+        covered_by=(f"{API}::test_the_schema_and_docs_are_served_to_signed_in_callers",),
+    ),
+}
+
+
+
+# Agreements (mou/urls.py). The most restricted object is the CBSA–ATF MOU, shared with CBSA and ATF only. An
+# action posted empty by someone who may take it is refused on its form (200); by a party who may not, 403.
+
+AGREEMENT_PAGES = "tests/mou/test_pages.py"
+SECRETARIAT = ("secretariat", "superuser")
+PARTIES_REFUSED = {"atf": 403, "cbsa": 403}  # they see the MOU; only the secretariat manages it
+
+
+def the_mou():
+    from mou.models import Agreement
+
+    return Agreement.objects.get(body__acronym="CBFTF", short_name="CBSA–ATF MOU")
+
+
+def mou_page(name: str, *args) -> Callable[[Demo], str]:
+    return lambda demo: page(name, the_mou().pk, *args)
+
+
+def mou_step_page(title: str) -> Callable[[Demo], str]:
+    return lambda demo: page("step-act", the_mou().steps.get(title_en=title).pk)
+
+
+MOU_HIDDEN = f"{AGREEMENT_PAGES}::test_the_mous_own_pages_are_not_found_for_agencies_it_is_not_shared_with"
+
+MATRIX |= {
+    "agreement-list": Route(
+        url=lambda demo: page("agreement-list"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{AGREEMENT_PAGES}::test_the_register_hides_the_mou_from_agencies_it_is_not_shared_with",
+            f"{AGREEMENT_PAGES}::test_the_register_lists_the_mou_with_its_parties_status_and_overdue_steps",
+        ),
+    ),
+    "agreement-detail": Route(
+        url=mou_page("agreement-detail"),
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        shows_mou=True,
+        covered_by=(
+            MOU_HIDDEN,
+            f"{AGREEMENT_PAGES}::test_the_mou_page_shows_its_versions_steps_deadlines_and_milestones_to_its_parties",
+        ),
+    ),
+    "version-detail": Route(
+        url=mou_page("version-detail", 1),
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(MOU_HIDDEN, f"{AGREEMENT_PAGES}::test_a_version_page_shows_its_comments_with_their_passages"),
+    ),
+    "version-create": Route(
+        url=mou_page("version-create"),
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            MOU_HIDDEN,
+            f"{AGREEMENT_PAGES}::test_a_second_save_from_the_same_base_is_refused_and_keeps_the_authors_text",
+            f"{AGREEMENT_PAGES}::test_a_member_whose_agency_is_not_a_party_reads_but_does_not_draft",
+        ),
+    ),
+    "version-restore": Route(
+        url=mou_page("version-restore", 1),
+        method="post",
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(MOU_HIDDEN, f"{AGREEMENT_PAGES}::test_restoring_a_version_makes_its_text_current_as_a_new_version"),
+    ),
+    "version-compare": Route(
+        url=mou_page("version-compare"),
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(MOU_HIDDEN, f"{AGREEMENT_PAGES}::test_the_redline_escapes_what_a_user_typed"),
+    ),
+    "version-comment": Route(
+        url=mou_page("version-comment", 2),
+        method="post",
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(MOU_HIDDEN, f"{AGREEMENT_PAGES}::test_a_party_comments_on_a_passage_of_a_version"),
+    ),
+    "step-act": Route(
+        # Owned by CBSA with ATF concurring: every party may answer it.
+        url=mou_step_page("Ready for signature"),
+        method="post",
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            MOU_HIDDEN,
+            f"{AGREEMENT_PAGES}::test_a_member_of_another_agency_cannot_act_on_a_step_they_can_see",
+            f"{AGREEMENT_PAGES}::test_a_member_of_another_agency_cannot_act_on_a_step_they_cannot_see",
+        ),
+    ),
+    "step-create": Route(
+        url=mou_page("step-create"),
+        method="post",
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN) | PARTIES_REFUSED,
+        covered_by=(MOU_HIDDEN, f"{AGREEMENT_PAGES}::test_only_the_secretariat_manages_an_agreement"),
+    ),
+    "agreement-submit": Route(
+        url=mou_page("agreement-submit"),
+        method="post",
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN) | PARTIES_REFUSED,
+        covered_by=(MOU_HIDDEN, f"{AGREEMENT_PAGES}::test_only_the_secretariat_manages_an_agreement"),
+    ),
+    "agreement-transition": Route(
+        url=mou_page("agreement-transition"),
+        method="post",
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN) | PARTIES_REFUSED,
+        covered_by=(MOU_HIDDEN, f"{AGREEMENT_PAGES}::test_only_the_secretariat_manages_an_agreement"),
+    ),
+    "signature-create": Route(
+        url=mou_page("signature-create"),
+        method="post",
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(MOU_HIDDEN, f"{AGREEMENT_PAGES}::test_a_party_records_its_own_signature_but_not_the_other_partys"),
+    ),
+    "sharing-map": Route(
+        url=lambda demo: page("sharing-map") + "?source=CBSA&target=ATF&category=customs",
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{AGREEMENT_PAGES}::test_cbsa_learns_it_reaches_atf_through_intermediaries_and_directly_once_the_mou_is_signed",
+            f"{AGREEMENT_PAGES}::test_members_the_mou_is_not_shared_with_see_the_routes_but_not_the_mou",
+        ),
+    ),
+    "sharing-matrix": Route(
+        url=lambda demo: page("sharing-matrix"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{AGREEMENT_PAGES}::test_the_matrix_shows_direct_instruments_intermediaries_and_what_the_mou_would_improve",
+            f"{AGREEMENT_PAGES}::test_the_matrix_gives_no_hint_of_the_mou_to_those_it_is_not_shared_with",
+        ),
+    ),
+}
+
+
+# Meetings (meetings/urls.py). The most restricted objects are the demo's December 17 meeting, shared with the
+# five CBFTF agencies, and its agenda item on the CBSA–ATF MOU with its paper, shared with CBSA and ATF only.
+# Pages that only the secretariat may use answer 403 to the members who can see the meeting or item.
+
+MEETING_PAGES = "tests/meetings/test_pages.py"
+MEETING_MEMBERS_REFUSED = {name: 403 for name in ("rcmp", "hsi", "cbp", "atf", "cbsa")}
+MEETING_SECRETARIAT_ONLY = f"{MEETING_PAGES}::test_members_get_forbidden_on_secretariat_actions_and_nothing_changes"
+MEETING_NOT_INVITED = f"{MEETING_PAGES}::test_a_member_not_invited_gets_not_found_on_the_meeting"
+MOU_ITEM_HIDDEN = (
+    f"{MEETING_PAGES}::test_the_restricted_item_its_paper_and_its_comments_are_not_found_for_other_agencies",
+    f"{MEETING_PAGES}::test_it_hides_the_restricted_item_its_papers_and_comments_from_other_agencies_on_every_page",
+)
+
+
+def december_page(name: str) -> Callable[[Demo], str]:
+    def url(demo: Demo) -> str:
+        from meetings.models import Meeting
+
+        return page(name, Meeting.objects.get(body__acronym="CBFTF", title_en="CBFTF meeting").pk)
+
+    return url
+
+
+def upcoming_meeting_page(name: str) -> Callable[[Demo], str]:
+    def url(demo: Demo) -> str:
+        from meetings.models import Meeting
+
+        return page(name, Meeting.objects.get(body__acronym="CBFTF", title_en="CBFTF regular meeting").pk)
+
+    return url
+
+
+def mou_item_page(name: str) -> Callable[[Demo], str]:
+    def url(demo: Demo) -> str:
+        from meetings.models import AgendaItem
+
+        return page(name, AgendaItem.objects.get(title_en="CBSA–ATF MOU on direct information sharing: status").pk)
+
+    return url
+
+
+def mou_paper_page(demo: Demo) -> str:
+    from meetings.models import Paper
+
+    return page("paper-download", Paper.objects.get(title="CBSA–ATF MOU status note").pk)
+
+
+def hsi_action_page(demo: Demo) -> str:
+    from meetings.models import ActionItem
+
+    return page("action-item-status", ActionItem.objects.get(text__startswith="Name HSI points of contact").pk)
+
+
+def secretariat_route(url: Callable[[Demo], str], *tests: str) -> Route:
+    """A page only the secretariat uses: 403 for the members who see the meeting, 404 for everyone else."""
+    return Route(
+        url=url,
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN) | MEETING_MEMBERS_REFUSED,
+        covered_by=(MEETING_SECRETARIAT_ONLY, *tests),
+    )
+
+
+def secretariat_item_route(name: str, *tests: str) -> Route:
+    """A secretariat page on the MOU item: 403 for its parties, 404 for every agency it is not shared with."""
+    return Route(
+        url=mou_item_page(name),
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN) | PARTIES_REFUSED,
+        covered_by=(MEETING_SECRETARIAT_ONLY, *MOU_ITEM_HIDDEN, *tests),
+    )
+
+
+MATRIX |= {
+    "meeting-list": Route(
+        url=lambda demo: page("meeting-list"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(MEETING_NOT_INVITED, f"{MEETING_PAGES}::test_the_meeting_list_runs_a_fixed_number_of_queries"),
+    ),
+    "meeting-create": secretariat_route(
+        lambda demo: page("meeting-create") + "?body=CBFTF",
+        f"{MEETING_PAGES}::test_the_secretariat_schedules_a_meeting_that_each_invitee_sees_in_their_own_time_zone",
+    ),
+    "series-create": secretariat_route(
+        lambda demo: page("series-create") + "?body=CBFTF",
+        f"{MEETING_PAGES}::test_the_secretariat_schedules_monthly_meetings_at_the_same_local_time",
+    ),
+    "agendas-to-review": Route(
+        url=lambda demo: page("agendas-to-review"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(f"{MEETING_PAGES}::test_it_hides_the_restricted_item_from_other_agencies_on_the_review_page",),
+    ),
+    "register": Route(
+        url=lambda demo: page("register"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            MOU_ITEM_HIDDEN[1],
+            f"{MEETING_PAGES}::test_the_register_filters_action_items_by_body_agency_owner_status_and_due_date",
+        ),
+    ),
+    "meeting-detail": Route(
+        url=december_page("meeting-detail"),
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(MEETING_NOT_INVITED, *MOU_ITEM_HIDDEN),
+    ),
+    "meeting-edit": secretariat_route(
+        upcoming_meeting_page("meeting-edit"),
+        f"{MEETING_PAGES}::test_rescheduling_needs_a_reason_that_invitees_then_read",
+    ),
+    "meeting-cancel": secretariat_route(
+        upcoming_meeting_page("meeting-cancel"),
+        f"{MEETING_PAGES}::test_cancelling_keeps_the_meeting_with_its_reason_for_invitees",
+    ),
+    "rsvp": Route(
+        url=upcoming_meeting_page("rsvp"),
+        # The superuser sees every meeting but is invited to none.
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN) | {"superuser": 403},
+        covered_by=(
+            MEETING_NOT_INVITED,
+            f"{MEETING_PAGES}::test_someone_not_invited_cannot_answer_for_a_meeting_they_can_see",
+            f"{MEETING_PAGES}::test_a_member_answers_the_invitation_with_htmx",
+        ),
+    ),
+    "agenda-item-create": secretariat_route(
+        december_page("agenda-item-create"),
+        f"{MEETING_PAGES}::test_the_secretariat_adds_items_and_sees_the_time_against_the_meeting_length",
+    ),
+    "agenda-circulate": secretariat_route(
+        upcoming_meeting_page("agenda-circulate"),
+        f"{MEETING_PAGES}::test_a_draft_agenda_is_invisible_to_members_until_it_is_circulated",
+    ),
+    "agenda-finalise": secretariat_route(
+        december_page("agenda-finalise"), f"{MEETING_PAGES}::test_a_final_agenda_can_no_longer_change"
+    ),
+    "attendance": secretariat_route(
+        december_page("attendance"),
+        MEETING_NOT_INVITED,
+        f"{MEETING_PAGES}::test_the_secretariat_records_attendance_and_sees_the_quorum",
+    ),
+    "minutes": secretariat_route(
+        december_page("minutes"),
+        f"{MEETING_PAGES}::test_minutes_stay_with_the_secretariat_until_approved_then_members_read_them_and_the_decisions",
+    ),
+    "minutes-approve": secretariat_route(
+        december_page("minutes-approve"),
+        f"{MEETING_PAGES}::test_minutes_stay_with_the_secretariat_until_approved_then_members_read_them_and_the_decisions",
+    ),
+    "decision-create": secretariat_route(
+        december_page("decision-create"),
+        f"{MEETING_PAGES}::test_minutes_stay_with_the_secretariat_until_approved_then_members_read_them_and_the_decisions",
+    ),
+    "action-item-create": secretariat_route(
+        december_page("action-item-create"),
+        f"{MEETING_PAGES}::test_the_secretariat_records_an_action_item_and_its_owner_marks_it_done",
+    ),
+    "agenda-item-detail": Route(
+        url=mou_item_page("agenda-item-detail"),
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(*MOU_ITEM_HIDDEN, f"{MEETING_PAGES}::test_a_draft_agenda_is_invisible_to_members_until_it_is_circulated"),
+    ),
+    "agenda-item-edit": secretariat_item_route(
+        "agenda-item-edit",
+        f"{MEETING_PAGES}::test_two_edits_from_the_same_version_the_second_is_refused_and_keeps_its_input",
+    ),
+    "agenda-item-move": secretariat_item_route(
+        "agenda-item-move",
+        f"{MEETING_PAGES}::test_moving_an_item_with_htmx_rerenders_the_agenda_in_place_and_keeps_the_focus",
+    ),
+    "agenda-item-withdraw": secretariat_item_route(
+        "agenda-item-withdraw",
+        f"{MEETING_PAGES}::test_withdrawing_a_circulated_item_keeps_it_on_the_agenda_struck_through",
+    ),
+    "paper-upload": secretariat_item_route(
+        "paper-upload", f"{MEETING_PAGES}::test_an_upload_that_is_not_a_paper_is_refused_on_the_file_field"
+    ),
+    "comment-create": Route(
+        # Posted empty: refused on its form (200) for those who see the item; not found for everyone else.
+        url=mou_item_page("comment-create"),
+        method="post",
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            *MOU_ITEM_HIDDEN,
+            f"{MEETING_PAGES}::test_a_member_comments_with_htmx_and_the_comment_list_rerenders_in_place",
+        ),
+    ),
+    "paper-download": Route(
+        url=mou_paper_page,
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            *MOU_ITEM_HIDDEN,
+            f"{MEETING_PAGES}::test_a_paper_marked_above_a_members_clearance_is_not_found_for_them",
+            f"{MEETING_PAGES}::test_the_secretariat_attaches_a_paper_that_members_download_privately",
+        ),
+    ),
+    "action-item-status": Route(
+        url=hsi_action_page,
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            f"{MEETING_PAGES}::test_the_secretariat_records_an_action_item_and_its_owner_marks_it_done",
+            f"{MEETING_PAGES}::test_a_member_cannot_cancel_their_own_action_item",
+        ),
+    ),
+}
