@@ -303,8 +303,8 @@ class ActionItemReminder:
     def is_too_late(self, reminder: Reminder, now: datetime.datetime) -> bool:
         return False
 
-    def follow_up(self, reminder: Reminder):
-        return deadlines.next_overdue(reminder)
+    def follow_up(self, reminder: Reminder, now: datetime.datetime):
+        return deadlines.next_overdue(reminder, now)
 
     def recipients(self, reminder: Reminder) -> list[User]:
         action = self.action(reminder)

@@ -12,7 +12,6 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from members.models import Agency, Classification
 from taskforce.models import BilingualTitle, Body, Milestone
 
-
 # The categories every portal starts with (created by a data migration).
 STANDARD_CATEGORIES = [
     ("customs", "Customs information", "Renseignements douaniers"),

@@ -18,7 +18,7 @@ def _make_broker_folders(sender, **kwargs) -> None:
     # The folder broker (no REDIS_URL) needs its folders before the first message.
     from pathlib import Path
 
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         folder = (sender.conf.broker_transport_options or {}).get(key)
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)

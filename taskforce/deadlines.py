@@ -42,12 +42,18 @@ def schedule(
     return reminders
 
 
-def next_overdue(reminder: Reminder) -> notifications.Due | None:
-    """After an overdue notice, the next one a week later (the handler checks it is still not done)."""
+def next_overdue(reminder: Reminder, now: datetime.datetime) -> notifications.Due | None:
+    """After an overdue notice, the next one a week later, at the same local hour (the handler checks it
+    is still not done). After a pause (beat or workers down) it is the next week still ahead, not one
+    notice for each week missed."""
     if not reminder.label.startswith("overdue:"):
         return None
     count = int(reminder.label.split(":", 1)[1]) + 1
-    return notifications.Due(f"overdue:{count}", reminder.due_at + OVERDUE_EVERY)
+    day = reminder.due_at.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date() + OVERDUE_EVERY
+    while send_at(day) <= now:
+        day += OVERDUE_EVERY
+        count += 1
+    return notifications.Due(f"overdue:{count}", send_at(day))
 
 
 def when_phrase(reminder: Reminder, due: datetime.date) -> str:
@@ -111,8 +117,8 @@ class MilestoneReminder:
         milestone = self._milestone(reminder)
         return owner_audience(milestone, milestone.body_id, milestone.owner_agency_id)
 
-    def follow_up(self, reminder: Reminder) -> notifications.Due | None:
-        return next_overdue(reminder)
+    def follow_up(self, reminder: Reminder, now: datetime.datetime) -> notifications.Due | None:
+        return next_overdue(reminder, now)
 
     def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
         from django.urls import reverse

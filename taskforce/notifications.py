@@ -66,7 +66,7 @@ class ReminderHandler(Protocol):
     def render(self, reminder: Reminder, recipient: User) -> Message:
         """The message for one recipient (rendered in their language and time zone)."""
 
-    # Optional: `follow_up(reminder) -> Due | None`, the next reminder once this one is sent
+    # Optional: `follow_up(reminder, now) -> Due | None`, the next reminder once this one is sent
     # (weekly overdue notices until the deadline is met).
 
 
@@ -84,13 +84,16 @@ def handler_for(kind: str) -> ReminderHandler:
 # Rendering for one reader -----------------------------------------------------------------------
 
 
+def _zone_of(user: User) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
 def as_reader(user: User, render: Callable[[], Message]) -> Message:
     """Render in the recipient's language and time zone."""
-    try:
-        zone = zoneinfo.ZoneInfo(user.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    with translation.override(user.language or settings.LANGUAGE_CODE), timezone.override(zone):
+    with translation.override(user.language or settings.LANGUAGE_CODE), timezone.override(_zone_of(user)):
         return render()
 
 
@@ -197,6 +200,12 @@ def reminders_replace(*, kind: str, topic: str, occurrence: str, due: Iterable[D
     Reminder.objects.filter(kind=kind, topic=topic, occurrence=occurrence, status=Reminder.Status.PENDING).exclude(
         label__in=list(wanted)
     ).update(status=Reminder.Status.DROPPED, processed_at=now)
+    # Back at an occurrence it had before (a meeting moved back, a milestone reopened): the reminders
+    # dropped then are due again; one already sent is not sent twice.
+    for label, at in wanted.items():
+        Reminder.objects.filter(
+            kind=kind, topic=topic, occurrence=occurrence, label=label, status=Reminder.Status.DROPPED
+        ).update(status=Reminder.Status.PENDING, due_at=at, claimed_at=None, processed_at=None)
     # The occurrence fixes each label's instant, so an existing row (pending or done) is already right.
     Reminder.objects.bulk_create(
         [
@@ -240,25 +249,26 @@ def process_reminder(reminder_id: int, now: datetime.datetime) -> str | None:
     if handler.is_too_late(reminder, now):
         _finish(reminder, Reminder.Status.SKIPPED, now)
         return Reminder.Status.SKIPPED
-    recipients = [u for u in handler.recipients(reminder) if u.is_active and u.email]
+    recipients = [u for u in handler.recipients(reminder) if u.is_active]
     modes = modes_for(recipients, handler.notification_kind)
     deliveries = []
     for user in recipients:
-        status = _delivery_status(modes[user.pk], mandatory=False)
-        if status is None:
-            continue
         message = as_reader(user, lambda user=user: handler.render(reminder, user))
         key = f"reminder:{reminder.kind}:{reminder.topic}:{reminder.label}:{reminder.occurrence}:{user.pk}"
-        deliveries.append(_delivery(user, key, handler.notification_kind, message, status, reminder))
+        # In the portal's list whatever the email preference, as notices are.
         Notification.objects.get_or_create(
             user=user, event_key=key[:200],
             defaults={"kind": handler.notification_kind, "title": message.subject[:300], "body": message.text,
                       "url": message.url},
         )
+        status = _delivery_status(modes[user.pk], mandatory=False)
+        if status is None or not user.email:
+            continue
+        deliveries.append(_delivery(user, key, handler.notification_kind, message, status, reminder))
     _store_and_queue(deliveries)
     _finish(reminder, Reminder.Status.SENT, now)
     follow_up = getattr(handler, "follow_up", None)
-    upcoming = follow_up(reminder) if follow_up else None
+    upcoming = follow_up(reminder, now) if follow_up else None
     if upcoming is not None:
         Reminder.objects.bulk_create(
             [Reminder(kind=reminder.kind, topic=reminder.topic, label=upcoming.label, occurrence=reminder.occurrence,
@@ -275,20 +285,30 @@ class SweepResult:
     dropped: int = 0
     skipped: int = 0
     requeued: int = 0
+    failed: int = 0
 
 
 def sweep(*, now: datetime.datetime | None = None, batch: int = SWEEP_BATCH) -> SweepResult:
     """One pass: every due reminder, in batches of constant queries, then re-queue what was stranded."""
     now = now or timezone.now()
     result = SweepResult()
+    failed: set[int] = set()
     while True:
         due = list(
             Reminder.objects.filter(status=Reminder.Status.PENDING, due_at__lte=now)
+            .exclude(pk__in=failed)
             .order_by("due_at", "pk")
             .values_list("pk", flat=True)[:batch]
         )
         for reminder_id in due:
-            outcome = process_reminder(reminder_id, now)
+            try:
+                outcome = process_reminder(reminder_id, now)
+            except Exception:
+                # Rolled back and still pending: tried again next sweep, without holding up the others.
+                logger.exception("reminder %s could not be processed; the next sweep retries it", reminder_id)
+                failed.add(reminder_id)
+                result.failed += 1
+                continue
             if outcome is None:
                 continue
             result.processed += 1
@@ -299,14 +319,26 @@ def sweep(*, now: datetime.datetime | None = None, batch: int = SWEEP_BATCH) -> 
     return result
 
 
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """How long a delivery waits after its `attempts`-th failed try: exponential backoff."""
+    return datetime.timedelta(seconds=settings.EMAIL_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+
+
 def requeue_stranded(now: datetime.datetime) -> int:
-    """Deliveries left pending (the broker was down at commit) or stuck sending (the worker died)."""
+    """Deliveries left pending (the broker was down at commit, or a retry was lost with the broker's
+    queue) or stuck sending (the worker died)."""
     stuck = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
     stuck.update(status=Delivery.Status.PENDING, claimed_at=None)
-    stranded = list(
-        Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lt=now - datetime.timedelta(minutes=1))
-        .values_list("pk", flat=True)[:5000]
-    )
+    grace = datetime.timedelta(minutes=1)
+    pending = Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lt=now - grace).values_list(
+        "pk", "attempts", "claimed_at"
+    )[:5000]
+    # One that failed waits for its retry (claimed_at is when it was last tried): re-queued only once
+    # that retry is overdue, so the sweep does not undo the backoff.
+    stranded = [
+        pk for pk, attempts, tried_at in pending
+        if tried_at is None or tried_at + retry_delay(attempts) + grace < now
+    ]
     if stranded:
         queue_pending(ids=stranded)
     return len(stranded)
@@ -336,7 +368,8 @@ def build_email(delivery: Delivery, connection=None) -> EmailMultiAlternatives:
         email.attach_alternative(delivery.body_html, "text/html")
     if delivery.ics:
         method = delivery.ics_method or "REQUEST"
-        email.attach("invite.ics", delivery.ics, f"text/calendar; charset=utf-8; method={method}")
+        # Django adds the charset parameter itself; naming it here too would repeat it in the header.
+        email.attach("invite.ics", delivery.ics, f"text/calendar; method={method}")
     return email
 
 
@@ -346,8 +379,9 @@ def send_claimed(delivery: Delivery) -> None:
         with get_connection(timeout=settings.EMAIL_TIMEOUT) as connection:
             build_email(delivery, connection).send()
     except Exception as exc:
+        # Back to pending; claimed_at stays, as the time of this try, for the sweep to respect the backoff.
         Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.PENDING, claimed_at=None, attempts=delivery.attempts + 1, last_error=str(exc)[:2000]
+            status=Delivery.Status.PENDING, attempts=delivery.attempts + 1, last_error=str(exc)[:2000]
         )
         raise
     Delivery.objects.filter(pk=delivery.pk).update(
@@ -368,29 +402,28 @@ def mark_failed(delivery_id: int, error: str) -> None:
 def send_digests(*, now: datetime.datetime | None = None, hour: int = 7) -> int:
     """Bundle each member's held notices into one daily email, at `hour` in their own time zone."""
     now = now or timezone.now()
-    held = Delivery.objects.filter(status=Delivery.Status.HELD).select_related("recipient")
-    by_user: dict[int, list[Delivery]] = {}
-    for delivery in held:
-        user = delivery.recipient
-        try:
-            local = now.astimezone(zoneinfo.ZoneInfo(user.time_zone))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            local = now
-        if local.hour == hour:
-            by_user.setdefault(user.pk, []).append(delivery)
+    waiting = User.objects.filter(deliveries__status=Delivery.Status.HELD).distinct()
     sent = 0
-    for items in by_user.values():
-        sent += _digest_for(items, now)
+    for user in waiting:
+        if now.astimezone(_zone_of(user)).hour == hour:
+            sent += _digest_for(user.pk, now)
     return sent
 
 
 @transaction.atomic
-def _digest_for(items: list[Delivery], now: datetime.datetime) -> int:
+def _digest_for(user_id: int, now: datetime.datetime) -> int:
     from django.template.loader import render_to_string
     from django.utils.translation import gettext
 
-    user = items[0].recipient
-    local_day = now.astimezone(zoneinfo.ZoneInfo(user.time_zone)).date()
+    # One run at a time per member (two beats may both fire at the hour).
+    user = User.objects.select_for_update().get(pk=user_id)
+    local_day = now.astimezone(_zone_of(user)).date()
+    key = f"digest:{user.pk}:{local_day.isoformat()}"
+    if Delivery.objects.filter(key=key).exists():
+        return 0  # today's digest is out: what was held since waits for tomorrow's
+    items = list(Delivery.objects.filter(recipient=user, status=Delivery.Status.HELD).order_by("created_at", "pk"))
+    if not items:
+        return 0
 
     def render() -> Message:
         subject = gettext("Your task force digest for %(day)s") % {"day": local_day.isoformat()}
@@ -398,11 +431,8 @@ def _digest_for(items: list[Delivery], now: datetime.datetime) -> int:
         return Message(subject=subject, text=text)
 
     message = as_reader(user, render)
-    digest = _delivery(user, f"digest:{user.pk}:{local_day.isoformat()}", NotificationKind.MEETING, message,
-                       Delivery.Status.PENDING)
-    Delivery.objects.filter(pk__in=[d.pk for d in items], status=Delivery.Status.HELD).update(
-        status=Delivery.Status.DIGESTED, sent_at=now
-    )
+    digest = _delivery(user, key, NotificationKind.MEETING, message, Delivery.Status.PENDING)
+    Delivery.objects.filter(pk__in=[d.pk for d in items]).update(status=Delivery.Status.DIGESTED, sent_at=now)
     _store_and_queue([digest])
     return 1
 

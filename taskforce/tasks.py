@@ -30,11 +30,14 @@ def send_delivery(self, delivery_id: int) -> None:
     try:
         notifications.send_claimed(delivery)
     except Exception as exc:
-        if self.request.retries >= self.max_retries:
+        # Counted on the delivery, not this task's retries: a re-queued task (the sweep, a redelivery)
+        # does not start the count again.
+        attempts = delivery.attempts + 1
+        if attempts > self.max_retries:
             logger.error("delivery %s failed for good: %s", delivery_id, exc, extra={"delivery": delivery_id})
             notifications.mark_failed(delivery_id, str(exc))
             return
-        countdown = settings.EMAIL_RETRY_BASE_SECONDS * (2 ** self.request.retries)
+        countdown = notifications.retry_delay(attempts).total_seconds()
         logger.warning("delivery %s failed (%s); retrying in %ss", delivery_id, exc, countdown)
         raise self.retry(exc=exc, countdown=countdown) from exc
 

@@ -1,7 +1,11 @@
 """HTML pages of the task-force core. Each view fetches through a selector scoped to the actor."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -88,8 +92,10 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     notification = selectors.notification_get(actor=request.user, pk=pk)
     if request.method == "POST":
         services.notifications_mark_read(actor=request.user, ids=[notification.pk])
-    target = notification.url if url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None) else ""
-    return redirect(target or "notification-list")
+    # Links are stored absolute (the same as in the email): on the portal's own address, or nowhere.
+    portal_host = urlsplit(settings.PORTAL_URL).netloc
+    safe = url_has_allowed_host_and_scheme(notification.url, allowed_hosts={portal_host})
+    return redirect(notification.url if safe else "notification-list")
 
 
 @login_required
@@ -109,8 +115,13 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
     if not permissions.secretariat_body_ids(request.user) and not request.user.is_superuser:
         raise Http404()
     if request.method == "POST":
-        delivery = selectors.delivery_get(actor=request.user, pk=int(request.POST.get("delivery", "0") or 0))
-        services.delivery_retry(actor=request.user, delivery=delivery)
-        messages.success(request, _("The message will be sent again."))
+        chosen = request.POST.get("delivery", "")
+        delivery = selectors.delivery_get(actor=request.user, pk=int(chosen) if chosen.isdigit() else 0)
+        try:
+            services.delivery_retry(actor=request.user, delivery=delivery)
+        except ValidationError as error:  # sent again already (a second click), or sent meanwhile
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The message will be sent again."))
         return redirect("delivery-list")
     return render(request, "taskforce/delivery_list.html", {"deliveries": selectors.delivery_list(actor=request.user)})

@@ -51,9 +51,11 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     db_blocker = item.config.stash.get(db_blocker_key, None)
     if db_blocker is not None and nextitem is not None and _flushes_the_database(item):
         with db_blocker.unblock():
-            scenario.load()
-            # Left open, this connection would outlive the test database and block its removal.
-            connections.close_all()
+            try:
+                scenario.load()
+            finally:
+                # Left open, this connection would outlive the test database and block its removal.
+                connections.close_all()
     return result
 
 

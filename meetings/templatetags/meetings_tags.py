@@ -144,5 +144,8 @@ def error_summary(*forms_) -> dict:
             continue
         errors += [{"message": str(e), "anchor": None} for e in form.non_field_errors()]
         for field in form:
-            errors += [{"message": f"{field.label}: {e}", "anchor": field.auto_id} for e in field.errors]
+            errors += [
+                {"message": _("%(field)s: %(error)s") % {"field": field.label, "error": e}, "anchor": field.auto_id}
+                for e in field.errors
+            ]
     return {"errors": errors}

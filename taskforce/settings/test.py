@@ -7,5 +7,8 @@ SECRET_KEY = "test-only-not-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Hashing dominates sign-in heavy tests; the real hashers are exercised in production settings.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory, unless EMAIL_URL names a server: the Celery worker the delivery tests start sends to a real
+# SMTP server on loopback (pytest itself always gets Django's in-memory outbox).
+if not env("EMAIL_URL", default=""):  # noqa: F405
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -1,0 +1,334 @@
+"""What the meeting cycle tells people (meetings/notifications.py), triggered through the real meetings services:
+who gets what, one email per recipient, in their language and time zone, with a link to the meeting and a
+calendar attachment their mail client can read, and never naming an agenda item they may not see.
+
+The demo's French readers are cbsa and rcmp; there is no French catalogue yet, so their emails are checked on
+what does not need one: the meeting's French title, French dates and links to the French pages.
+"""
+
+import datetime
+import email
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import translation
+
+from meetings import services as meeting_services
+from meetings.models import Meeting, Rsvp
+from taskforce.models import Notification, NotificationKind
+
+from .conftest import TORONTO, UTC
+from .helpers import (
+    CBFTF_PEOPLE,
+    emails_to,
+    event_of,
+    ics_of,
+    notices_of,
+    outbox,
+    recipients,
+    sent_after_commit,
+    subjects_to,
+    sweep,
+)
+
+MEETING_START = datetime.datetime(2027, 1, 25, 10, 0, tzinfo=TORONTO)  # 15:00 UTC
+SEVEN_DAYS_BEFORE = datetime.datetime(2027, 1, 18, 15, 0, tzinfo=UTC)
+RSVP_REMINDER = datetime.datetime(2027, 1, 22, 15, 0, tzinfo=UTC)
+MOU_ITEM = "CBSA–ATF MOU: status"
+FRENCH_TITLE = "Réunion de travail du GTTAF"
+ENGLISH_WHEN = "Jan. 25, 2027, 10 a.m."
+FRENCH_WHEN = "25 janvier 2027 10:00"
+
+
+@pytest.fixture
+def meeting(clock, schedule_at) -> Meeting:
+    """A CBFTF meeting on January 25, 2027 at 10:00 in Ottawa, every agency invited, with a French title; the
+    invitations are sent and then cleared from the outbox."""
+    with sent_after_commit():
+        scheduled = schedule_at(MEETING_START, title_fr=FRENCH_TITLE)
+    mail.outbox.clear()
+    return scheduled
+
+
+@pytest.fixture
+def circulated(meeting, add_item, secretariat, demo) -> Meeting:
+    """The meeting's agenda circulated: a roundtable for everyone, then the MOU, restricted to CBSA and ATF."""
+    add_item(meeting, "Roundtable")
+    add_item(meeting, MOU_ITEM, restricted_to=[demo.agencies["CBSA"], demo.agencies["ATF"]])
+    with sent_after_commit():
+        meeting_services.agenda_circulate(actor=secretariat, meeting=meeting)
+    return meeting
+
+
+def page_of(meeting: Meeting, language: str) -> str:
+    with translation.override(language):
+        return f"http://127.0.0.1:8000{reverse('meeting-detail', args=[meeting.pk])}"
+
+
+def only_email_to(user) -> mail.EmailMessage:
+    [message] = emails_to(user)
+    return message
+
+
+def only_email_starting(user, prefix: str) -> mail.EmailMessage:
+    [message] = [m for m in emails_to(user) if m.subject.startswith(prefix)]
+    return message
+
+
+def everyone_once(*usernames: str) -> dict[str, int]:
+    return dict.fromkeys(usernames or CBFTF_PEOPLE, 1)
+
+
+# Invitations -----------------------------------------------------------------------------------------------
+
+
+def test_scheduling_a_meeting_sends_each_invitee_an_invitation_of_their_own(clock, schedule_at):
+    with sent_after_commit():
+        schedule_at(MEETING_START)
+
+    assert recipients() == everyone_once()
+    for message in outbox():
+        parsed = email.message_from_bytes(message.message().as_bytes())
+        assert parsed.get_all("To") == message.to and parsed["Cc"] is None and parsed["Bcc"] is None
+        assert message.subject == "Invitation: CBFTF working meeting, " + (
+            FRENCH_WHEN if message.to[0].startswith(("cbsa@", "rcmp@")) else ENGLISH_WHEN
+        )
+    assert Notification.objects.filter(kind=NotificationKind.MEETING).count() == len(CBFTF_PEOPLE)
+
+
+def test_only_the_invited_agencies_hear_of_a_meeting(clock, schedule_at, rcmp, hsi, cbp):
+    with sent_after_commit():
+        schedule_at(MEETING_START, invite=("CBSA", "ATF"))
+
+    assert recipients() == everyone_once("secretariat", "cbsa", "atf")
+    assert notices_of(rcmp) == notices_of(hsi) == notices_of(cbp) == []
+
+
+def test_a_french_reader_gets_the_french_title_a_french_date_and_the_french_page(clock, schedule_at, cbsa, rcmp, atf):
+    with sent_after_commit():
+        meeting = schedule_at(MEETING_START, title_fr=FRENCH_TITLE)
+
+    for reader in (cbsa, rcmp):
+        message = only_email_to(reader)
+        assert message.subject == f"Invitation: {FRENCH_TITLE}, {FRENCH_WHEN}"
+        assert page_of(meeting, "fr") in message.body
+        assert "CBFTF working meeting" not in message.body
+        assert str(event_of(message)["SUMMARY"]) == FRENCH_TITLE
+    english = only_email_to(atf)
+    assert english.subject == f"Invitation: CBFTF working meeting, {ENGLISH_WHEN}"
+    assert english.body.startswith("Hello Dana,") and "You are invited to this meeting." in english.body
+    assert page_of(meeting, "en") in english.body and FRENCH_TITLE not in english.body
+    assert page_of(meeting, "en") != page_of(meeting, "fr")
+
+
+def test_each_reader_reads_the_meetings_time_in_their_own_time_zone(clock, schedule_at, vancouver, cbsa, atf):
+    with sent_after_commit():
+        schedule_at(MEETING_START)
+
+    # Ottawa and New York share the hour; British Columbia is three hours behind.
+    assert "When: 25 janvier 2027 10:00 – 12:00 (America/Toronto)\n" in only_email_to(cbsa).body
+    new_york = only_email_to(atf).body
+    assert "When: Jan. 25, 2027, 10 a.m. – noon (America/New_York)" in new_york
+    assert "Jan. 25, 2027, 10 a.m. – noon (America/Toronto)" in new_york
+    pacific = only_email_to(vancouver)
+    assert pacific.subject == "Invitation: CBFTF working meeting, Jan. 25, 2027, 7 a.m."
+    assert "When: Jan. 25, 2027, 7 a.m. – 9 a.m. (America/Vancouver)" in pacific.body
+    assert "Jan. 25, 2027, 10 a.m. – noon (America/Toronto)" in pacific.body
+    for reader in (cbsa, atf, vancouver):
+        assert event_of(only_email_to(reader)).decoded("DTSTART") == datetime.datetime(2027, 1, 25, 15, tzinfo=UTC)
+
+
+def test_the_invitation_carries_a_calendar_request_a_mail_client_can_read(clock, schedule_at, atf):
+    with sent_after_commit():
+        meeting = schedule_at(MEETING_START, invite=("ATF",), place="U.S. Embassy, Ottawa")
+
+    message = only_email_to(atf)
+    raw, content_type, calendar = ics_of(message)
+    event = event_of(message)
+    assert content_type == "text/calendar; method=REQUEST"
+    assert str(calendar["METHOD"]) == "REQUEST"
+    assert str(event["UID"]) == f"meeting-{meeting.pk}@127.0.0.1"
+    assert int(event["SEQUENCE"]) == 0
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (
+        datetime.datetime(2027, 1, 25, 15, tzinfo=UTC), datetime.datetime(2027, 1, 25, 17, tzinfo=UTC),
+    )
+    assert str(event["ORGANIZER"]) == "mailto:portal@localhost"
+    assert str(event["ATTENDEE"]) == f"mailto:{atf.email}"
+    assert event["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+    assert str(event["LOCATION"]) == "U.S. Embassy, Ottawa"
+    assert "\r\n" in raw and "\n" not in raw.replace("\r\n", "")  # RFC 5545 lines end in CRLF
+    [part] = [p for p in message.message().walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "REQUEST"
+    assert [name for name, _value in part.get_params()].count("charset") == 1
+
+
+def test_rescheduling_tells_invitees_with_the_same_uid_and_a_higher_sequence(clock, schedule_at, secretariat, atf):
+    with sent_after_commit():
+        meeting = schedule_at(MEETING_START)
+    first = event_of(only_email_to(atf))
+    with sent_after_commit():
+        meeting_services.meeting_update(
+            actor=secretariat, meeting=meeting, start=MEETING_START + datetime.timedelta(hours=1),
+            end=MEETING_START + datetime.timedelta(hours=3), reason="The minister's visit runs late",
+        )
+
+    moved = only_email_starting(atf, "Moved:")
+    assert moved.subject == "Moved: CBFTF working meeting, now Jan. 25, 2027, 11 a.m."
+    assert "Reason: The minister's visit runs late" in moved.body
+    event = event_of(moved)
+    assert str(ics_of(moved)[2]["METHOD"]) == "REQUEST"
+    assert str(event["UID"]) == str(first["UID"])
+    assert int(event["SEQUENCE"]) > int(first["SEQUENCE"])
+    assert event.decoded("DTSTART") == datetime.datetime(2027, 1, 25, 16, tzinfo=UTC)
+    assert recipients([m for m in outbox() if m.subject.startswith("Moved:")]) == everyone_once()
+
+
+def test_cancelling_sends_a_calendar_cancellation_with_the_same_uid(clock, schedule_at, secretariat, atf):
+    with sent_after_commit():
+        meeting = schedule_at(MEETING_START)
+    invitation = event_of(only_email_to(atf))
+    with sent_after_commit():
+        meeting_services.meeting_cancel(actor=secretariat, meeting=meeting, reason="Postponed to the spring")
+
+    cancelled = only_email_starting(atf, "Cancelled:")
+    assert cancelled.subject == f"Cancelled: CBFTF working meeting, {ENGLISH_WHEN}"
+    assert "Reason: Postponed to the spring" in cancelled.body
+    _raw, content_type, calendar = ics_of(cancelled)
+    event = event_of(cancelled)
+    assert (content_type, str(calendar["METHOD"]), str(event["STATUS"])) == (
+        "text/calendar; method=CANCEL", "CANCEL", "CANCELLED",
+    )
+    assert str(event["UID"]) == str(invitation["UID"])
+    assert int(event["SEQUENCE"]) > int(invitation["SEQUENCE"])
+    assert str(event["ORGANIZER"]) == "mailto:portal@localhost" and str(event["ATTENDEE"]) == f"mailto:{atf.email}"
+    assert recipients([m for m in outbox() if m.subject.startswith("Cancelled:")]) == everyone_once()
+
+
+def test_an_agency_invited_later_gets_its_invitation_and_the_others_hear_nothing_new(
+    clock, schedule_at, secretariat, demo, hsi
+):
+    with sent_after_commit():
+        meeting = schedule_at(MEETING_START, invite=("CBSA", "ATF"))
+    mail.outbox.clear()
+
+    with sent_after_commit():
+        meeting_services.meeting_update(
+            actor=secretariat, meeting=meeting,
+            invite_agencies=[demo.agencies["CBSA"], demo.agencies["ATF"], demo.agencies["HSI"]],
+        )
+
+    assert recipients() == everyone_once("hsi")
+    assert subjects_to(hsi) == [f"Invitation: CBFTF working meeting, {ENGLISH_WHEN}"]
+
+
+# The agenda and the minutes ----------------------------------------------------------------------------------
+
+
+def test_a_draft_agenda_tells_nobody(meeting, add_item, demo):
+    with sent_after_commit():
+        add_item(meeting, "Roundtable")
+        add_item(meeting, MOU_ITEM, restricted_to=[demo.agencies["CBSA"], demo.agencies["ATF"]])
+
+    assert outbox() == []
+    assert Notification.objects.filter(kind=NotificationKind.AGENDA).count() == 0
+
+
+def test_circulating_the_agenda_names_the_restricted_item_only_to_the_agencies_it_is_restricted_to(
+    circulated, demo
+):
+    assert recipients() == everyone_once()
+    for name in CBFTF_PEOPLE:
+        reader = demo.users[name]
+        [message] = emails_to(reader)
+        [notice] = notices_of(reader, NotificationKind.AGENDA)
+        assert message.subject.startswith("Agenda circulated: ")
+        assert "Roundtable" in message.body and notice.body == message.body
+        if name in ("cbsa", "atf", "secretariat"):
+            assert MOU_ITEM in message.body
+        else:
+            assert "MOU" not in message.body + message.subject + notice.title + notice.body, name
+
+
+def test_a_change_after_circulation_is_told_only_to_those_who_may_see_the_changed_item(
+    circulated, secretariat, demo
+):
+    mou = circulated.items.get(title_en=MOU_ITEM)
+    roundtable = circulated.items.get(title_en="Roundtable")
+    mail.outbox.clear()
+
+    with sent_after_commit():
+        meeting_services.agenda_item_update(
+            actor=secretariat, item=mou, version=mou.version, title_en=f"{MOU_ITEM} and next steps"
+        )
+    told_of_mou = recipients()
+    mail.outbox.clear()
+    with sent_after_commit():
+        meeting_services.agenda_item_update(
+            actor=secretariat, item=roundtable, version=roundtable.version, minutes_allotted=30
+        )
+
+    assert told_of_mou == everyone_once("cbsa", "atf", "secretariat")
+    assert recipients() == everyone_once()
+    for name in ("rcmp", "hsi", "cbp"):
+        [message] = emails_to(demo.users[name])
+        assert message.subject in ("Agenda changed: CBFTF working meeting", f"Agenda changed: {FRENCH_TITLE}")
+        assert "Roundtable (30 minutes)" in message.body and "MOU" not in message.body
+    assert f"{MOU_ITEM} and next steps" in only_email_to(demo.users["atf"]).body
+
+
+def test_approved_minutes_are_told_to_each_invitee(clock, schedule_at, secretariat):
+    held = schedule_at(datetime.datetime(2027, 1, 8, 10, tzinfo=TORONTO))  # last Friday
+    mail.outbox.clear()
+
+    with sent_after_commit():
+        meeting_services.minutes_approve(actor=secretariat, meeting=held)
+
+    assert recipients() == everyone_once()
+    assert {m.subject for m in outbox() if m.to[0].startswith("atf@")} == {"Minutes approved: CBFTF working meeting"}
+
+
+# Reminders -----------------------------------------------------------------------------------------------------
+
+
+def test_a_reminder_before_the_meeting_goes_to_invitees_who_have_not_declined(
+    meeting, clock, rcmp, cbsa, hsi, other_cbsa_member
+):
+    meeting_services.rsvp_set(actor=rcmp, meeting=meeting, response=Rsvp.Response.DECLINED)
+    meeting_services.rsvp_set(
+        actor=cbsa, meeting=meeting, response=Rsvp.Response.DELEGATE, delegate=other_cbsa_member
+    )
+    meeting_services.rsvp_set(actor=hsi, meeting=meeting, response=Rsvp.Response.REMOTE)
+    clock.move_to(SEVEN_DAYS_BEFORE)
+
+    sweep()
+
+    assert recipients() == everyone_once("secretariat", "atf", "hsi", "cbp", "cbsa2")
+    reminder = only_email_to(hsi)
+    assert reminder.subject == f"Reminder: CBFTF working meeting, {ENGLISH_WHEN}"
+    assert event_of(reminder)["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert str(ics_of(reminder)[2]["METHOD"]) == "REQUEST"
+
+
+def test_the_rsvp_reminder_goes_only_to_invitees_who_have_not_answered(meeting, clock, rcmp, atf):
+    meeting_services.rsvp_set(actor=rcmp, meeting=meeting, response=Rsvp.Response.DECLINED)
+    meeting_services.rsvp_set(actor=atf, meeting=meeting, response=Rsvp.Response.IN_PERSON)
+    clock.move_to(RSVP_REMINDER)
+
+    sweep()
+
+    asked = [m for m in outbox() if m.subject.startswith("Please answer:")]
+    assert recipients(asked) == everyone_once("secretariat", "cbsa", "hsi", "cbp")
+
+
+def test_a_reminder_shows_the_circulated_agenda_as_each_reader_may_see_it(circulated, clock, atf, rcmp, cbsa):
+    mail.outbox.clear()
+    clock.move_to(SEVEN_DAYS_BEFORE)
+
+    sweep()
+
+    assert MOU_ITEM in only_email_to(atf).body and "Roundtable" in only_email_to(atf).body
+    assert "MOU" not in only_email_to(rcmp).body and "Roundtable" in only_email_to(rcmp).body
+    french = only_email_to(cbsa)
+    assert french.subject == f"Reminder: {FRENCH_TITLE}, {FRENCH_WHEN}" and MOU_ITEM in french.body
