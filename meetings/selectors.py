@@ -57,8 +57,11 @@ def meeting_get(*, actor: User, pk: int) -> Meeting:
 
 def agendas_to_review(*, actor: User) -> QuerySet[Meeting]:
     """Upcoming meetings whose agenda is circulated and open for comments."""
-    return meeting_list(actor=actor, upcoming=True, include_cancelled=False).filter(
-        agenda_status=Meeting.AgendaStatus.CIRCULATED
+    items = Prefetch("items", queryset=_visible_items(actor, AgendaItem.objects.all()), to_attr="visible_items")
+    return (
+        meeting_list(actor=actor, upcoming=True, include_cancelled=False)
+        .filter(agenda_status=Meeting.AgendaStatus.CIRCULATED)
+        .prefetch_related(items)
     )
 
 
@@ -82,11 +85,15 @@ def invited_people(*, actor: User, meeting: Meeting) -> QuerySet[User]:
 
 
 def agenda_items(*, actor: User, meeting: Meeting) -> QuerySet[AgendaItem]:
+    return _visible_items(actor, AgendaItem.objects.filter(meeting=meeting))
+
+
+def _visible_items(actor: User, items: QuerySet[AgendaItem]) -> QuerySet[AgendaItem]:
+    """Agenda items the actor may see, with their visible papers and the count of visible comments."""
     papers = permissions.scope(actor, Paper.objects.all())
-    visible_comments = permissions.scope(actor, Comment.objects.filter(item__meeting=meeting))
+    visible_comments = permissions.scope(actor, Comment.objects.all())
     return permissions.scope(
-        actor,
-        AgendaItem.objects.filter(meeting=meeting).select_related("presenter__agency", "presenter_agency"),
+        actor, items.select_related("presenter__agency", "presenter_agency")
     ).annotate(
         # Coalesce: an item nobody commented on counts 0, not None.
         comment_count=Coalesce(

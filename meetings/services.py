@@ -441,7 +441,8 @@ def paper_upload(
     paper.full_clean(exclude=["file"])
     paper.file.save("paper", upload, save=False)
     paper.save()
-    _record_change(actor, item, AgendaChange.Kind.PAPER_ADDED, paper.title)
+    # No title in the change log: the paper may be marked above some readers' clearance.
+    _record_change(actor, item, AgendaChange.Kind.PAPER_ADDED)
     return paper
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -449,8 +449,13 @@ def paper_download(request: HttpRequest, pk: int) -> FileResponse:
     # The name offered is the uploader's, cleaned; the extension is the one of the type read from the content.
     extension = uploads.ALLOWED_TYPES.get(paper.content_type) or "bin"
     filename = f"{slugify(Path(paper.original_name).stem) or 'paper'}.{extension}"
+    try:
+        handle = paper.file.open("rb")
+    except FileNotFoundError:
+        # The record is there but its file is not (a restore without the media folder).
+        raise Http404() from None
     response = FileResponse(
-        paper.file.open("rb"), content_type=paper.content_type, filename=filename,
+        handle, content_type=paper.content_type, filename=filename,
         as_attachment=paper.content_type not in uploads.INLINE_TYPES,
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -515,11 +520,7 @@ def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def agendas_to_review(request: HttpRequest) -> HttpResponse:
     actor = request.user
-    meetings = list(selectors.agendas_to_review(actor=actor))
-    # One read per meeting: only upcoming meetings with a circulated agenda are listed, a handful at most.
-    for meeting in meetings:
-        meeting.visible_items = list(selectors.agenda_items(actor=actor, meeting=meeting))
-    return render(request, "meetings/agendas_to_review.html", {"meetings": meetings})
+    return render(request, "meetings/agendas_to_review.html", {"meetings": selectors.agendas_to_review(actor=actor)})
 
 
 # Hold and record ---------------------------------------------------------------------------------------

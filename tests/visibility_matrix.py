@@ -521,3 +521,56 @@ MATRIX |= {
         ),
     ),
 }
+
+
+# Notifications (taskforce/urls.py). Every member has a notification list and choices of their own; a notification
+# is its owner's alone (the probe below belongs to cbsa and links to the portal's home page); the list of messages
+# not delivered is for the secretariat.
+
+NOTIFICATION_PAGES = "tests/notifications/test_pages.py"
+
+
+def cbsa_notification_page(demo: Demo) -> str:
+    from taskforce.models import Notification, NotificationKind
+
+    probe, _created = Notification.objects.get_or_create(
+        user=demo.users["cbsa"], event_key="visibility-matrix-probe",
+        defaults={"kind": NotificationKind.MEETING, "title": "Probe", "url": f"http://127.0.0.1:8000{page('home')}"},
+    )
+    return page("notification-open", probe.pk)
+
+
+MATRIX |= {
+    "notification-list": Route(
+        url=lambda demo: page("notification-list"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{NOTIFICATION_PAGES}::test_the_notification_list_shows_members_their_own_notices_with_the_unread_ones_marked",
+            f"{NOTIFICATION_PAGES}::test_a_member_cannot_mark_another_members_notices_read",
+            f"{NOTIFICATION_PAGES}::test_the_notification_list_runs_a_fixed_number_of_queries",
+        ),
+    ),
+    "notification-open": Route(
+        url=cbsa_notification_page,
+        statuses=only(("cbsa",), anonymous=REDIRECT_TO_SIGN_IN, status=302),
+        covered_by=(
+            f"{NOTIFICATION_PAGES}::test_another_members_notification_is_not_found_and_stays_unread",
+            f"{NOTIFICATION_PAGES}::test_opening_a_notification_never_leads_off_the_portal",
+        ),
+    ),
+    "notification-preferences": Route(
+        url=lambda demo: page("notification-preferences"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{NOTIFICATION_PAGES}::test_the_choices_saved_on_the_preferences_page_decide_what_is_emailed",
+        ),
+    ),
+    "delivery-list": Route(
+        url=lambda demo: page("delivery-list"),
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            f"{NOTIFICATION_PAGES}::test_the_list_of_messages_not_delivered_is_not_found_for_members",
+            f"{NOTIFICATION_PAGES}::test_the_secretariat_neither_sees_nor_retries_messages_of_people_outside_their_bodies",
+        ),
+    ),
+}

@@ -22,6 +22,8 @@ from taskforce.celery import app as celery_app
 from taskforce.models import Body, Delivery, Notification, Reminder
 from tests.factories import MembershipFactory, UserFactory
 
+from .helpers import RefusingBackend
+
 TORONTO = zoneinfo.ZoneInfo("America/Toronto")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 UTC = datetime.UTC
@@ -115,3 +117,15 @@ def other_cbsa_member(demo, cbftf) -> User:
     person = UserFactory(username="cbsa2", agency=demo.agencies["CBSA"])
     MembershipFactory(body=cbftf, user=person, role="member")
     return person
+
+
+@pytest.fixture
+def refusing_server(settings):
+    """`refusing_server(n)`: the mail server refuses the next n messages ("451 try later")."""
+    settings.EMAIL_BACKEND = "tests.notifications.helpers.RefusingBackend"
+
+    def refuse(times: int) -> None:
+        RefusingBackend.refusals = times
+
+    yield refuse
+    RefusingBackend.refusals = 0

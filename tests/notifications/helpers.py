@@ -1,10 +1,12 @@
 """Reading what the notification engine sent, as its recipients (and their mail clients) would."""
 
 import datetime
+import smtplib
 from collections import Counter
 from contextlib import contextmanager
 
 from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
 from django.test import TestCase
 from icalendar import Calendar
 
@@ -76,3 +78,16 @@ def reminders_of(topic: str, *, status: str | None = Reminder.Status.PENDING) ->
 
 def deliveries(**filters) -> list[Delivery]:
     return list(Delivery.objects.filter(**filters).select_related("recipient").order_by("pk"))
+
+
+class RefusingBackend(EmailBackend):
+    """An SMTP server that answers "451 try later" to the next `refusals` messages, then accepts them (into
+    Django's outbox)."""
+
+    refusals = 0
+
+    def send_messages(self, messages):
+        if RefusingBackend.refusals:
+            RefusingBackend.refusals -= 1
+            raise smtplib.SMTPRecipientsRefused({m.to[0]: (451, b"4.3.0 try later") for m in messages})
+        return super().send_messages(messages)

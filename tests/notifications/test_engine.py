@@ -11,7 +11,6 @@ from collections import Counter
 
 import pytest
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend
 from django.db import IntegrityError, transaction
 
 from meetings import notifications as meeting_notices
@@ -40,30 +39,6 @@ RSVP_REMINDER = datetime.datetime(2027, 1, 22, 15, 0, tzinfo=UTC)
 ONE_DAY_BEFORE = datetime.datetime(2027, 1, 24, 15, 0, tzinfo=UTC)
 MINUTE = datetime.timedelta(minutes=1)
 EVERYONE_ONCE = Counter(dict.fromkeys(CBFTF_PEOPLE, 1))
-
-
-class RefusingBackend(EmailBackend):
-    """An SMTP server that answers "451 try later" to the next `refusals` messages, then accepts."""
-
-    refusals = 0
-
-    def send_messages(self, messages):
-        if RefusingBackend.refusals:
-            RefusingBackend.refusals -= 1
-            raise smtplib.SMTPRecipientsRefused({m.to[0]: (451, b"4.3.0 try later") for m in messages})
-        return super().send_messages(messages)
-
-
-@pytest.fixture
-def refusing_server(settings):
-    """`refusing_server(n)`: the next n messages are refused."""
-    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
-
-    def refuse(times: int) -> None:
-        RefusingBackend.refusals = times
-
-    yield refuse
-    RefusingBackend.refusals = 0
 
 
 @pytest.fixture
