@@ -1,5 +1,6 @@
 """The scoped base class every API viewset derives from, and the core's own endpoints."""
 
+import django_filters
 from django.db.models import QuerySet
 from rest_framework import mixins, serializers, viewsets
 
@@ -75,7 +76,25 @@ class AgencyViewSet(ScopedReadOnlyViewSet):
     serializer_class = AgencySerializer
 
 
+def visible_bodies(request):
+    return permissions.scope(request.user, Body.objects.all())
+
+
+def visible_agencies(request):
+    return permissions.scope(request.user, Agency.objects.all())
+
+
+class MilestoneFilter(django_filters.FilterSet):
+    # Choices limited to what the caller may see: a hidden id is as invalid as one that does not exist.
+    body = django_filters.ModelChoiceFilter(queryset=visible_bodies)
+    owner_agency = django_filters.ModelChoiceFilter(queryset=visible_agencies)
+
+    class Meta:
+        model = Milestone
+        fields = ["body", "status", "owner_agency"]
+
+
 class MilestoneViewSet(ScopedReadOnlyViewSet):
     unscoped_queryset = Milestone.objects.select_related("body", "owner_agency")
     serializer_class = MilestoneSerializer
-    filterset_fields = ["body", "status", "owner_agency"]
+    filterset_class = MilestoneFilter

@@ -24,7 +24,8 @@ def zipped(parts: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in parts.items():
-            archive.writestr(name, content)
+            # A fixed timestamp: the same parts always make the same bytes.
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2021, 11, 10, 0, 0, 0)), content, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 

@@ -274,3 +274,15 @@ def test_a_viewset_that_names_its_unscoped_rows_is_accepted_and_scoped(demo, rcm
 
     assert "DEA" not in set(view.get_queryset().values_list("acronym", flat=True))
     assert {"ATF", "CBP", "CBSA", "HSI", "RCMP"} <= set(view.get_queryset().values_list("acronym", flat=True))
+
+
+def test_filtering_by_a_hidden_body_answers_like_a_body_that_does_not_exist(demo, client_for, dea):
+    client = client_for(dea)
+    hidden = demo.bodies["CBFTF"].pk
+    missing = max(b.pk for b in demo.bodies.values()) + 1000
+
+    by_hidden = client.get(f"/api/v1/milestones/?body={hidden}")
+    by_missing = client.get(f"/api/v1/milestones/?body={missing}")
+
+    assert by_hidden.status_code == by_missing.status_code == 400
+    assert by_hidden.json() == by_missing.json()

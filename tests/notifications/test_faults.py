@@ -1,0 +1,145 @@
+"""Fault injection across the whole delivery path: 550 due reminders swept by two sweepers at once (two beats),
+sent by two Celery workers, while the SMTP server refuses everything for a while, one worker is killed with
+SIGKILL mid-batch and started again, and Redis is killed and started again (losing every queued task).
+
+At the end every (reminder, recipient) got its message, no delivery is left waiting, and duplicates are at most
+one per kill: the one message a killed worker may have handed to the SMTP server before it could record it as
+sent (the duplicate the design accepts, see taskforce/notifications.py). Each worker runs one process, so a kill
+interrupts at most one send.
+
+The Redis is a redis-server of this test's own, on a free port, so restarting it touches nobody else's. The
+reminders are action items' (one owner each): the cheapest real reminder to render, since what is tested here is
+the path, not the message (test_integration.py sends meeting reminders through the same path).
+"""
+
+import datetime
+import time
+import uuid
+from collections import Counter
+
+import pytest
+from django.utils import timezone
+
+from meetings import notifications as meeting_notices
+from meetings.models import ActionItem
+from taskforce import selectors
+from taskforce.models import Delivery, Notification, Reminder
+
+from .conftest import TORONTO
+from .live import Processes, SmtpSink, free_port, process_env, wait_until
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+OWNERS = ("cbsa", "rcmp", "atf", "hsi", "cbp")
+REMINDERS = 550
+REFUSE_SECONDS = 8
+# A claim left by a killed worker is taken again once ten minutes old: the last sweeps run that much ahead.
+STALE = str(11 * 60)
+
+
+@pytest.fixture
+def due_reminders(schedule_at, demo) -> dict[str, str]:
+    """REMINDERS action items of a meeting held last week, each with its 3-day reminder due now; returns the
+    delivery key each reminder will have, with its owner's address."""
+    held = schedule_at(
+        datetime.datetime.combine(timezone.localdate() - datetime.timedelta(days=7), datetime.time(10), TORONTO)
+    )
+    owners = [demo.users[name] for name in OWNERS]
+    due_date = timezone.localdate() + datetime.timedelta(days=10)
+    actions = ActionItem.objects.bulk_create(
+        [
+            ActionItem(meeting=held, text=f"Action {n}", owner=owners[n % 5], owner_agency_id=owners[n % 5].agency_id,
+                       due_date=due_date)
+            for n in range(REMINDERS)
+        ]
+    )
+    # The rows action_reminders_replace() makes for the 3-day reminder, due now.
+    now = timezone.now()
+    reminders = Reminder.objects.bulk_create(
+        [
+            Reminder(kind=meeting_notices.ACTION_DUE, topic=meeting_notices.action_topic(action), label="3d",
+                     occurrence=due_date.isoformat(), due_at=now - datetime.timedelta(seconds=1))
+            for action in actions
+        ]
+    )
+    owner_of = {meeting_notices.action_topic(a): a.owner for a in actions}
+    return {
+        f"reminder:{r.kind}:{r.topic}:{r.label}:{r.occurrence}:{owner_of[r.topic].pk}": owner_of[r.topic].email
+        for r in reminders
+    }
+
+
+def key_of(message) -> str:
+    """The delivery a message carries: its (reminder, recipient)."""
+    return str(message["X-Portal-Delivery"]).strip()
+
+
+def test_no_reminder_is_lost_and_none_is_sent_twice_through_refusals_kills_and_a_redis_restart(
+    due_reminders, secretariat, tmp_path
+):
+    kills = 0
+    redis_port = free_port()
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    queue = f"notify-faults-{uuid.uuid4().hex[:8]}"
+    with SmtpSink(delay=0.03) as smtp, Processes(tmp_path) as processes:
+        env = process_env(redis_url=redis_url, smtp_port=smtp.port, queue=queue, EMAIL_MAX_RETRIES="12")
+
+        def progress(what: str, target: int, seconds: float) -> int:
+            wait_until(lambda: smtp.count() >= target, seconds=seconds, what=f"{what}\n{processes.tails()}")
+            return smtp.count()
+
+        redis = processes.redis_server(redis_port)
+        worker_a = processes.worker("worker-a", env, concurrency=1)
+        processes.worker("worker-b", env, concurrency=1)
+        smtp.refuse_for(REFUSE_SECONDS)
+        for beat in ("beat-1", "beat-2"):
+            processes.sweeper(beat, env, "--for", "150", "--every", "1")
+
+        # A worker killed mid-batch, then started again.
+        at_kill = progress("the first messages", 100, 150)
+        processes.kill(worker_a)
+        kills += 1
+        time.sleep(1)
+        processes.worker("worker-a", env, concurrency=1)
+        # Redis killed (every queued task and retry lost with it), then started again.
+        at_restart = progress("more messages", at_kill + 100, 150)
+        processes.kill(redis)
+        time.sleep(1)
+        processes.redis_server(redis_port)
+
+        # Sweep until nothing is left to send; once nothing moves, sweep as if ten minutes later, when the
+        # claims the killed worker left are stale and the tasks Redis lost are overdue.
+        def waiting() -> int:
+            return Delivery.objects.exclude(status__in=[Delivery.Status.SENT, Delivery.Status.FAILED]).count()
+
+        def settled() -> bool:
+            return Delivery.objects.filter(reminder__isnull=False).count() == REMINDERS and waiting() == 0
+
+        deadline = time.monotonic() + 120
+        last = (-1, -1)
+        quiet_since = time.monotonic()
+        while not settled():
+            assert time.monotonic() < deadline, f"{waiting()} deliveries still waiting\n{processes.tails()}"
+            now = (smtp.count(), waiting())
+            if now != last:
+                last, quiet_since = now, time.monotonic()
+            elif time.monotonic() - quiet_since > 5:
+                processes.sweep_once(env, "--ahead", STALE)
+                quiet_since = time.monotonic()
+            time.sleep(0.5)
+
+    received = Counter(key_of(message) for _envelope, message in smtp.messages())
+    duplicates = {key: n for key, n in received.items() if n > 1}
+    assert set(due_reminders) - set(received) == set(), "lost"
+    assert sum(n - 1 for n in duplicates.values()) <= kills, duplicates
+    for envelope, message in smtp.messages():
+        assert envelope == message.get_all("To") == [due_reminders[key_of(message)]]
+    assert not Delivery.objects.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).exists()
+    failed = list(Delivery.objects.filter(status=Delivery.Status.FAILED))
+    assert failed == [], "the refusals lasted far less than the retries"
+    assert set(failed) <= set(selectors.delivery_list(actor=secretariat))
+    assert Reminder.objects.filter(kind=meeting_notices.ACTION_DUE, status=Reminder.Status.SENT).count() == REMINDERS
+    assert Notification.objects.filter(event_key__startswith="reminder:").count() == REMINDERS
+    # The faults did happen, mid-batch.
+    assert smtp.refused > 0
+    assert at_kill < at_restart < REMINDERS
