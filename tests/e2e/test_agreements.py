@@ -61,3 +61,27 @@ def test_the_owner_agency_approves_the_current_step_in_the_browser(page, live_se
     step = page.locator(".mou-step", has_text="CBSA internal approval")
     assert "Complete" in step.inner_text()
     assert "Current step" in page.locator(".mou-step", has_text="Shared with ATF for review").inner_text()
+
+
+def test_a_party_drafts_a_new_version_and_compares_it_with_the_last_one(page, live_server, demo):
+    mou = the_mou()
+    sign_in(page, live_server.url, "cbsa")
+    page.goto(f"{live_server.url}/en/agreements/{mou.pk}/versions/new/")
+    wait_for_components(page)
+    page.wait_for_selector("gcds-textarea[name=text].hydrated")
+    text = page.input_value("gcds-textarea[name=text] textarea")
+    page.fill("gcds-textarea[name=text] textarea", text.replace("every two years", "every three years"))
+    page.fill("gcds-input[name=note] input", "Review period agreed with ATF")
+    page.click("form[action$='/versions/new/'] gcds-button >> button")
+    page.wait_for_load_state("networkidle")
+
+    latest = mou.versions.order_by("-number").first()
+    assert (latest.number, latest.author.username) == (3, "cbsa")
+    assert "every three years" in latest.text
+
+    page.goto(f"{live_server.url}/en/agreements/{mou.pk}/versions/compare/?from=2&to=3")
+    wait_for_components(page)
+    redline = page.locator(".mou-redline")
+    assert "three" in redline.locator("ins").all_inner_texts()[0]
+    assert "two" in redline.locator("del").all_inner_texts()[0]
+    assert "1 word inserted" in page.inner_text("main") and "1 word deleted" in page.inner_text("main")
