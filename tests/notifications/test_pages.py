@@ -227,6 +227,16 @@ def test_a_failed_message_sent_again_reaches_its_recipient(client_for, secretari
     assert "Every message has been delivered." in text_of(client_for(secretariat).get(page("delivery-list")))
 
 
+def test_a_superuser_can_send_a_failed_message_again(client_for, superuser, cbp):
+    failed = failed_delivery(cbp)
+
+    with sent_after_commit():
+        client_for(superuser).post(page("delivery-list"), {"delivery": failed.pk})
+
+    failed.refresh_from_db()
+    assert failed.status == Delivery.Status.SENT and len(emails_to(cbp)) == 1
+
+
 def test_sending_again_twice_is_refused_without_an_error_page(client_for, secretariat, cbp):
     failed = failed_delivery(cbp)
     client = client_for(secretariat)
