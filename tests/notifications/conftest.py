@@ -30,6 +30,11 @@ UTC = datetime.UTC
 CBFTF_AGENCIES = ("CBSA", "RCMP", "ATF", "HSI", "CBP")
 # A winter Monday, 09:00 in Ottawa: no daylight-saving change in the weeks the tests look at.
 MONDAY = datetime.datetime(2027, 1, 11, 14, 0, tzinfo=UTC)
+# The meeting most tests schedule, two weeks later at 10:00 in Ottawa (15:00 UTC), and its default reminders.
+MEETING_START = datetime.datetime(2027, 1, 25, 10, 0, tzinfo=TORONTO)
+SEVEN_DAYS_BEFORE = datetime.datetime(2027, 1, 18, 15, 0, tzinfo=UTC)
+RSVP_REMINDER = datetime.datetime(2027, 1, 22, 15, 0, tzinfo=UTC)
+ONE_DAY_BEFORE = datetime.datetime(2027, 1, 24, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)

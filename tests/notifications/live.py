@@ -85,18 +85,21 @@ def process_env(*, redis_url: str, smtp_port: int, queue: str, **extra: str) -> 
 
 
 class SmtpSink:
-    """An SMTP server on 127.0.0.1 that keeps every message it accepts. While `refusing()` it answers each
-    recipient with "451 try later"; `delay` slows each acceptance (seconds)."""
+    """An SMTP server on 127.0.0.1 that keeps every message it accepts. After `refuse(seconds, at_least)` it
+    answers every recipient "451 try later" for that long, and at least that many times; `delay` slows each
+    acceptance (seconds)."""
 
     def __init__(self, *, delay: float = 0.0):
         self.delay = delay
         self.accepted: list[tuple[list[str], Message]] = []
         self.refused = 0
         self.refuse_until = 0.0
+        self.refuse_at_least = 0
         self._lock = threading.Lock()
 
-    def refuse_for(self, seconds: float) -> None:
+    def refuse(self, seconds: float, at_least: int = 0) -> None:
         self.refuse_until = time.monotonic() + seconds
+        self.refuse_at_least = self.refused + at_least
 
     def count(self) -> int:
         with self._lock:
@@ -107,7 +110,7 @@ class SmtpSink:
             return list(self.accepted)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if time.monotonic() < self.refuse_until:
+        if time.monotonic() < self.refuse_until or self.refused < self.refuse_at_least:
             self.refused += 1
             return "451 4.3.0 Try again later"
         envelope.rcpt_tos.append(address)

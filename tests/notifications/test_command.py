@@ -10,11 +10,8 @@ from django.core.management import call_command
 from meetings import notifications as meeting_notices
 from taskforce.models import Delivery, Reminder
 
-from .conftest import TORONTO, UTC
+from .conftest import MEETING_START, SEVEN_DAYS_BEFORE
 from .helpers import CBFTF_PEOPLE, deliveries, outbox, recipients, reminders_of
-
-MEETING_START = datetime.datetime(2027, 1, 25, 10, tzinfo=TORONTO)
-SEVEN_DAYS_BEFORE = datetime.datetime(2027, 1, 18, 15, tzinfo=UTC)
 
 
 def send_due_reminders(*args: str) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from meetings.models import Meeting
 from taskforce import notifications, selectors
 from taskforce.models import Delivery, DeliveryMode, Notification, NotificationKind, NotificationPreference, Reminder
 
-from .conftest import MONDAY, TORONTO, UTC
+from .conftest import MEETING_START, MONDAY, ONE_DAY_BEFORE, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
 from .helpers import (
     CBFTF_PEOPLE,
     deliveries,
@@ -33,10 +33,6 @@ from .helpers import (
     sweep,
 )
 
-MEETING_START = datetime.datetime(2027, 1, 25, 10, 0, tzinfo=TORONTO)  # a Monday, 15:00 UTC
-SEVEN_DAYS_BEFORE = datetime.datetime(2027, 1, 18, 15, 0, tzinfo=UTC)
-RSVP_REMINDER = datetime.datetime(2027, 1, 22, 15, 0, tzinfo=UTC)
-ONE_DAY_BEFORE = datetime.datetime(2027, 1, 24, 15, 0, tzinfo=UTC)
 MINUTE = datetime.timedelta(minutes=1)
 EVERYONE_ONCE = Counter(dict.fromkeys(CBFTF_PEOPLE, 1))
 
@@ -263,6 +259,62 @@ def test_a_reminder_of_a_kind_nobody_handles_is_dropped(clock):
 
     orphan.refresh_from_db()
     assert (result.dropped, orphan.status) == (1, Reminder.Status.DROPPED)
+
+
+# After commit only, once only ---------------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    pass
+
+
+def test_emails_go_out_only_once_the_change_is_committed(clock, schedule_at):
+    with sent_after_commit():
+        schedule_at(MEETING_START)
+        assert outbox() == []  # stored, not sent: the transaction has not committed
+
+    assert recipients() == EVERYONE_ONCE
+
+
+def test_a_change_rolled_back_sends_nothing_and_leaves_no_reminder(clock, schedule_at):
+    with sent_after_commit():
+        with pytest.raises(Refused), transaction.atomic():
+            meeting = schedule_at(MEETING_START)
+            raise Refused
+
+    assert outbox() == []
+    assert Delivery.objects.count() == 0
+    assert reminders_of(topic(meeting), status=None) == {}
+
+
+def test_the_send_task_run_twice_for_one_email_sends_it_once(clock, meeting, atf):
+    from taskforce.tasks import send_delivery
+
+    delivery = Delivery.objects.get(recipient=atf)
+    send_delivery.delay(delivery.pk)
+    send_delivery.delay(delivery.pk)  # queued again: a redelivery, a second sweep
+
+    assert len(emails_to(atf)) == 1
+
+
+def test_the_send_task_is_acknowledged_only_once_it_has_run():
+    from taskforce.celery import app
+    from taskforce.tasks import send_delivery
+
+    # A worker killed mid-send leaves its message with the broker, to be delivered again (and then ignored by
+    # the claim, or taken up by the sweep once the claim is stale).
+    assert send_delivery.acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+
+
+def test_beat_sweeps_every_minute_and_sends_digests_every_hour():
+    from celery.schedules import crontab
+
+    from taskforce.celery import app
+
+    schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
+    assert schedule["taskforce.tasks.sweep_reminders"] == 60.0
+    assert schedule["taskforce.tasks.send_digests"] == crontab(minute=0)
 
 
 # Deliveries left behind, retries, failures ---------------------------------------------------------------

@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 
 import pytest
+from django.db.models import Max
 from django.utils import timezone
 
 from meetings import notifications as meeting_notices
@@ -91,9 +92,14 @@ def test_no_reminder_is_lost_and_none_is_sent_twice_through_refusals_kills_and_a
         redis = processes.redis_server(redis_port)
         worker_a = processes.worker("worker-a", env, concurrency=1)
         processes.worker("worker-b", env, concurrency=1)
-        smtp.refuse_for(REFUSE_SECONDS)
         for beat in ("beat-1", "beat-2"):
             processes.sweeper(beat, env, "--for", "150", "--every", "1")
+        # The mail server refuses everything for a while from the first delivery on.
+        wait_until(
+            lambda: Delivery.objects.filter(reminder__isnull=False).exists(), seconds=90,
+            what=f"the sweeps' first deliveries\n{processes.tails()}", every=0.05,
+        )
+        smtp.refuse(REFUSE_SECONDS, at_least=50)
 
         # A worker killed mid-batch, then started again.
         at_kill = progress("the first messages", 100, 150)
@@ -115,18 +121,20 @@ def test_no_reminder_is_lost_and_none_is_sent_twice_through_refusals_kills_and_a
         def settled() -> bool:
             return Delivery.objects.filter(reminder__isnull=False).count() == REMINDERS and waiting() == 0
 
-        deadline = time.monotonic() + 120
-        last = (-1, -1)
-        quiet_since = time.monotonic()
+        def state() -> tuple:
+            sending = Delivery.objects.filter(status=Delivery.Status.SENDING)
+            return smtp.count(), waiting(), sending.count(), sending.aggregate(last=Max("claimed_at"))["last"]
+
+        deadline = time.monotonic() + 150
+        last, quiet_since = state(), time.monotonic()
         while not settled():
             assert time.monotonic() < deadline, f"{waiting()} deliveries still waiting\n{processes.tails()}"
-            now = (smtp.count(), waiting())
-            if now != last:
-                last, quiet_since = now, time.monotonic()
-            elif time.monotonic() - quiet_since > 5:
-                processes.sweep_once(env, "--ahead", STALE)
-                quiet_since = time.monotonic()
             time.sleep(0.5)
+            if state() != last:
+                last, quiet_since = state(), time.monotonic()
+            elif time.monotonic() - quiet_since > 5:  # no send, no claim for five seconds
+                processes.sweep_once(env, "--ahead", STALE)
+                last, quiet_since = state(), time.monotonic()
 
     received = Counter(key_of(message) for _envelope, message in smtp.messages())
     duplicates = {key: n for key, n in received.items() if n > 1}

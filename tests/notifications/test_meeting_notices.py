@@ -18,7 +18,7 @@ from meetings import services as meeting_services
 from meetings.models import Meeting, Rsvp
 from taskforce.models import Notification, NotificationKind
 
-from .conftest import TORONTO, UTC
+from .conftest import MEETING_START, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
 from .helpers import (
     CBFTF_PEOPLE,
     emails_to,
@@ -32,9 +32,6 @@ from .helpers import (
     sweep,
 )
 
-MEETING_START = datetime.datetime(2027, 1, 25, 10, 0, tzinfo=TORONTO)  # 15:00 UTC
-SEVEN_DAYS_BEFORE = datetime.datetime(2027, 1, 18, 15, 0, tzinfo=UTC)
-RSVP_REMINDER = datetime.datetime(2027, 1, 22, 15, 0, tzinfo=UTC)
 MOU_ITEM = "CBSA–ATF MOU: status"
 FRENCH_TITLE = "Réunion de travail du GTTAF"
 ENGLISH_WHEN = "Jan. 25, 2027, 10 a.m."

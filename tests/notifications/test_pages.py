@@ -5,7 +5,6 @@ Each page shows only the reader's own notices or, for the secretariat, the peopl
 else gets a 404.
 """
 
-import datetime
 import re
 
 import pytest
@@ -17,11 +16,10 @@ from taskforce.models import Delivery, DeliveryMode, Notification, NotificationK
 from tests.factories import BodyFactory, MembershipFactory, UserFactory
 from tests.scenario import page, text_of
 
-from .conftest import CBFTF_AGENCIES, TORONTO
+from .conftest import CBFTF_AGENCIES, MEETING_START
 from .helpers import emails_to, notices_of, sent_after_commit
 
 PORTAL = "http://127.0.0.1:8000"
-MEETING_START = datetime.datetime(2027, 1, 25, 10, tzinfo=TORONTO)
 
 
 @pytest.fixture
