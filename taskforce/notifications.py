@@ -77,10 +77,6 @@ def register_reminder(kind: str, handler: ReminderHandler) -> None:
     _handlers[kind] = handler
 
 
-def handler_for(kind: str) -> ReminderHandler:
-    return _handlers[kind]
-
-
 # Rendering for one reader -----------------------------------------------------------------------
 
 
@@ -436,6 +432,3 @@ def _digest_for(user_id: int, now: datetime.datetime) -> int:
     _store_and_queue([digest])
     return 1
 
-
-def unread_count(user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -1,6 +1,7 @@
 """Reads for the task-force core; each starts from a queryset scoped to the actor."""
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from members.models import Agency, User
@@ -86,19 +87,22 @@ def notification_modes(*, actor: User) -> dict[str, str]:
     return {kind: chosen.get(kind, DeliveryMode.IMMEDIATELY) for kind in NotificationKind.values}
 
 
+def _deliveries(actor: User) -> QuerySet[Delivery]:
+    """Emails to the people of the bodies the actor is secretariat of; nobody else has this page (404)."""
+    deliveries = Delivery.objects.select_related("recipient__agency")
+    if actor.is_superuser:
+        return deliveries
+    bodies = permissions.secretariat_body_ids(actor)
+    if not bodies:
+        raise Http404()
+    return deliveries.filter(recipient__memberships__body__in=bodies).distinct()
+
+
 def delivery_list(*, actor: User) -> QuerySet[Delivery]:
-    """Messages not (yet) delivered to people of the bodies the actor is secretariat of."""
-    deliveries = Delivery.objects.exclude(status__in=[Delivery.Status.SENT, Delivery.Status.DIGESTED]).select_related(
-        "recipient__agency"
-    )
-    if not actor.is_superuser:
-        bodies = permissions.secretariat_body_ids(actor)
-        deliveries = deliveries.filter(recipient__memberships__body__in=bodies).distinct()
-    return deliveries.order_by("-created_at", "-pk")[:500]
+    """Messages not (yet) delivered."""
+    undelivered = _deliveries(actor).exclude(status__in=[Delivery.Status.SENT, Delivery.Status.DIGESTED])
+    return undelivered.order_by("-created_at", "-pk")[:500]
 
 
 def delivery_get(*, actor: User, pk: int) -> Delivery:
-    deliveries = Delivery.objects.select_related("recipient")
-    if not actor.is_superuser:
-        deliveries = deliveries.filter(recipient__memberships__body__in=permissions.secretariat_body_ids(actor))
-    return get_object_or_404(deliveries.distinct(), pk=pk)
+    return get_object_or_404(_deliveries(actor), pk=pk)
