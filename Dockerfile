@@ -20,7 +20,8 @@ COPY --from=build /venv /venv
 WORKDIR /app
 COPY --chown=portal . .
 COPY --from=build --chown=portal /app/static/vendor static/vendor
-RUN SECRET_KEY=build DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput -v0
+RUN SECRET_KEY=build DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput -v0 \
+    && SECRET_KEY=build DATABASE_URL=postgres://build@localhost/build python manage.py compilemessages --ignore=.venv -v0
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "taskforce.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

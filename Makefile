@@ -5,12 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install vendor browser check lint clean
+.PHONY: run test install vendor browser messages makemessages check lint clean
 
-run: install vendor
+run: install vendor messages
 	$(PY) -m taskforce.devserver
 
-test: install vendor browser
+test: install vendor messages browser
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py check_database
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
@@ -30,6 +30,13 @@ vendor:
 
 browser:
 	@./scripts/ensure-chromium.sh
+
+messages: install
+	@./scripts/compile-messages.sh $(PY)
+
+# After changing interface text: refresh locale/fr/LC_MESSAGES/django.po, then translate what is new.
+makemessages: install
+	$(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=var --ignore=static --ignore=tests
 
 check: install
 	$(PY) manage.py check

@@ -53,3 +53,12 @@ class MeetingsConfig(AppConfig):
         register_reminder(notifications.BEFORE, notifications.MeetingReminder())
         register_reminder(notifications.RSVP, notifications.RsvpReminder())
         register_reminder(notifications.ACTION_DUE, notifications.ActionItemReminder())
+
+        from taskforce import schedule as core
+
+        from . import schedule
+
+        core.register("meeting", schedule.meeting_entries)
+        core.register("action_item", schedule.action_item_entries)
+        core.record_removals_of(m.Meeting, "meeting")
+        core.record_removals_of(m.ActionItem, "action_item")

@@ -32,3 +32,10 @@ class MouConfig(AppConfig):
         from .notifications import STEP_DUE, ApprovalStepReminder
 
         register_reminder(STEP_DUE, ApprovalStepReminder())
+
+        from taskforce import schedule as core
+
+        from .schedule import approval_step_entries
+
+        core.register("approval_step", approval_step_entries)
+        core.record_removals_of(m.WorkflowStep, "approval_step")

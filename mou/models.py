@@ -4,7 +4,7 @@ immutable versions, comments, approval workflow, signatures and status history."
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -188,8 +188,8 @@ class VersionComment(models.Model):
 
 class WorkflowStep(BilingualTitle, models.Model):
     class Outcome(models.TextChoices):
-        APPROVED = "approved", _("Approved")
-        RETURNED = "returned", _("Returned with comments")
+        APPROVED = "approved", pgettext_lazy("approval step", "Approved")
+        RETURNED = "returned", pgettext_lazy("approval step", "Returned with comments")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
@@ -208,6 +208,7 @@ class WorkflowStep(BilingualTitle, models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("workflow step")

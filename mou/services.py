@@ -271,12 +271,12 @@ def step_act(
     StepAction.objects.create(step=step, agency=agency, actor=actor, outcome=outcome, comment=comment.strip())
     if outcome == WorkflowStep.Outcome.RETURNED:
         step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.RETURNED, None, None
-        step.save(update_fields=["outcome", "completed_at", "completed_by"])
+        step.save(update_fields=["outcome", "completed_at", "completed_by", "updated_at"])
         _move(actor, agreement, "return_to_drafting", comment)
         return step
     if _all_approved(step):
         step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.APPROVED, timezone.now(), actor
-        step.save(update_fields=["outcome", "completed_at", "completed_by"])
+        step.save(update_fields=["outcome", "completed_at", "completed_by", "updated_at"])
         notices.step_reminders_replace(step)
         if step.moves_to == Status.READY_FOR_SIGNATURE:
             _move(actor, agreement, "make_ready_for_signature", str(step))
@@ -333,7 +333,7 @@ def signature_record(
         _move(actor, agreement, "mark_signed", _("Signed by every party"))
         for step in agreement.steps.filter(moves_to=Status.SIGNED, completed_at__isnull=True):
             step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.APPROVED, timezone.now(), actor
-            step.save(update_fields=["outcome", "completed_at", "completed_by"])
+            step.save(update_fields=["outcome", "completed_at", "completed_by", "updated_at"])
             notices.step_reminders_replace(step)
     return signature
 

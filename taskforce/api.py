@@ -1,13 +1,143 @@
-"""The scoped base class every API viewset derives from, and the core's own endpoints."""
+"""The scoped base class every API viewset derives from, the API's error shape and schema, and the core's own
+endpoints (bodies, agencies, members, milestones, the merged schedule)."""
+
+import base64
+import datetime
+import json
 
 import django_filters
-from django.db.models import QuerySet
-from rest_framework import mixins, serializers, viewsets
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
 
-from members.models import Agency
+from members.models import Agency, User
 
-from . import permissions
+from . import conditional, permissions, schedule
 from .models import Body, Milestone
+
+# Errors: one shape for every 4xx.
+
+ERROR_CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "precondition_failed",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+def _messages(detail) -> list[str]:
+    if isinstance(detail, list):
+        return [str(m) for item in detail for m in _messages(item)]
+    if isinstance(detail, dict):
+        return [str(m) for value in detail.values() for m in _messages(value)]
+    return [str(detail)]
+
+
+def _fields(detail) -> dict:
+    """Field-level messages: {"field": ["message", ...], "nested.field": [...]}."""
+    if not isinstance(detail, dict):
+        return {}
+    out = {}
+    for name, value in detail.items():
+        if isinstance(value, dict):
+            for sub, messages in _fields(value).items():
+                out[f"{name}.{sub}"] = messages
+        else:
+            out[str(name)] = _messages(value)
+    return out
+
+
+def exception_handler(exc, context):
+    """Every error as {"error": {"status", "code", "message", "fields"}}; services' Django errors included."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data
+    fields = _fields(detail)
+    non_field = fields.pop("non_field_errors", []) + fields.pop("detail", [])
+    if fields and not non_field:
+        message = _("Some fields are not valid.")
+    else:
+        message = " ".join(non_field or _messages(detail)) or _("The request could not be completed.")
+    response.data = {
+        "error": {
+            "status": response.status_code,
+            "code": ERROR_CODES.get(response.status_code, "error"),
+            "message": message,
+            "fields": fields,
+        }
+    }
+    return response
+
+
+ErrorSerializer = inline_serializer(
+    "Error",
+    {
+        "error": inline_serializer(
+            "ErrorBody",
+            {
+                "status": serializers.IntegerField(),
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+            },
+        )
+    },
+)
+
+
+class PortalSchema(AutoSchema):
+    """Every operation documents the error shape for the refusals it can give."""
+
+    def get_response_serializers(self):
+        base = super().get_response_serializers()
+        if isinstance(base, dict):
+            responses = dict(base)
+        elif self.method == "DELETE":
+            responses = {204: None}
+        elif self.method == "POST" and getattr(self.view, "action", None) == "create":
+            responses = {201: base}
+        else:
+            responses = {200: base}
+        errors = {
+            401: _("Not signed in, or the token is not valid."),
+            403: _("Not allowed (for example a read-only token used to write)."),
+            404: _("Not found, or not visible to the caller."),
+            429: _("Too many requests; retry after the number of seconds in Retry-After."),
+        }
+        if self.method != "GET" or self._is_list_view():
+            errors[400] = _("The input is not valid; `fields` names each field's problems.")
+        if self.method == "GET":
+            responses.setdefault(304, OpenApiResponse(description=_("Not modified (If-None-Match matched).")))
+        for code, text in errors.items():
+            responses.setdefault(code, OpenApiResponse(response=ErrorSerializer, description=str(text)))
+        return responses
+
+
+# The scoped base class.
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -16,9 +146,19 @@ class ScopedViewSet(viewsets.GenericViewSet):
     Subclasses name their base rows in `unscoped_queryset` and may not override get_queryset or
     get_object: list, detail, nested routes, filters and counts all pass through the visibility core,
     and an object outside the actor's scope is a 404.
+
+    Nested routes set `parent_model` and `parent_field`: the parent named in the URL (`<parent_field>_pk`)
+    must be visible too, and the rows are those of that parent.
+
+    Lists and details answer conditional requests: `ETag` and `Last-Modified` from one fingerprint query
+    over the visible rows (plus `etag_extra` expressions for related data the serializer shows), and 304
+    when `If-None-Match` matches.
     """
 
     unscoped_queryset: QuerySet
+    parent_model: type[Model] | None = None
+    parent_field: str = ""
+    etag_extra: dict = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -29,11 +169,71 @@ class ScopedViewSet(viewsets.GenericViewSet):
                     "`unscoped_queryset` and the visibility core."
                 )
 
+    @property
+    def parent(self) -> Model | None:
+        if self.parent_model is None:
+            return None
+        if not hasattr(self, "_parent"):
+            self._parent = permissions.get_visible_or_404(
+                self.request.user, self.parent_model._default_manager.all(), pk=self.kwargs[f"{self.parent_field}_pk"]
+            )
+        return self._parent
+
     def get_queryset(self) -> QuerySet:
-        return permissions.scope(self.request.user, self.unscoped_queryset.all())
+        rows = permissions.scope(self.request.user, self.unscoped_queryset.all())
+        if getattr(self, "swagger_fake_view", False):
+            return rows.none()
+        if self.parent_model is not None:
+            rows = rows.filter(**{self.parent_field: self.parent})
+        return rows
+
+    def get_object(self):
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        value = self.kwargs[lookup]
+        if not str(value).isdigit():
+            raise Http404()
+        return super().get_object()
+
+    # Conditional requests.
+
+    def _version(self, rows: QuerySet) -> conditional.Version:
+        digest, count, newest = conditional.fingerprint_rows(rows, self.etag_extra)
+        return conditional.Version(conditional.version_of(self.request, digest), newest, found=count > 0)
+
+    def conditional(self, rows: QuerySet) -> conditional.Version:
+        self._conditional_version = self._version(rows)
+        return self._conditional_version
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        version = getattr(self, "_conditional_version", None)
+        if version is not None and request.method in ("GET", "HEAD") and response.status_code == 200:
+            conditional.decorate(response, version)
+        return response
 
 
-class ScopedReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class ConditionalListMixin(mixins.ListModelMixin):
+    def list(self, request, *args, **kwargs):
+        version = self.conditional(self.filter_queryset(self.get_queryset()))
+        if conditional.matches(request, version.etag):
+            return conditional.not_modified(version)
+        return super().list(request, *args, **kwargs)
+
+
+class ConditionalRetrieveMixin(mixins.RetrieveModelMixin):
+    def retrieve(self, request, *args, **kwargs):
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        value = self.kwargs[lookup]
+        if not str(value).isdigit():
+            raise Http404()
+        version = self.conditional(self.get_queryset().filter(**{self.lookup_field: value}))
+        # Nothing visible: the ordinary path answers 404 (an If-None-Match never turns that into a 304).
+        if version.found and conditional.matches(request, version.etag):
+            return conditional.not_modified(version)
+        return super().retrieve(request, *args, **kwargs)
+
+
+class ScopedReadOnlyViewSet(ConditionalListMixin, ConditionalRetrieveMixin, ScopedViewSet):
     pass
 
 
@@ -98,3 +298,174 @@ class MilestoneViewSet(ScopedReadOnlyViewSet):
     unscoped_queryset = Milestone.objects.select_related("body", "owner_agency")
     serializer_class = MilestoneSerializer
     filterset_class = MilestoneFilter
+
+
+# Members: directory fields only.
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name", "first_name", "last_name", "title", "agency", "email"]
+
+    def get_name(self, user: User) -> str:
+        return user.get_full_name() or user.username
+
+
+class MemberFilter(django_filters.FilterSet):
+    agency = django_filters.ModelChoiceFilter(queryset=visible_agencies)
+
+    class Meta:
+        model = User
+        fields = ["agency"]
+
+
+class MemberViewSet(ScopedReadOnlyViewSet):
+    unscoped_queryset = User.objects.select_related("agency")
+    serializer_class = MemberSerializer
+    filterset_class = MemberFilter
+
+
+# The merged schedule.
+
+
+class ScheduleQuerySerializer(serializers.Serializer):
+    from_ = serializers.DateField(required=False, help_text="Entries ending on or after this day.")
+    to = serializers.DateField(required=False, help_text="Entries starting on or before this day.")
+    body = serializers.CharField(required=False, help_text="A body's acronym.")
+    agency = serializers.CharField(
+        required=False, help_text="An agency's acronym: entries it owns, hosts or is invited to."
+    )
+    kind = serializers.MultipleChoiceField(choices=schedule.KINDS, required=False)
+    updated_since = serializers.DateTimeField(
+        required=False, help_text="Only what changed after this instant, plus what was removed (status `removed`)."
+    )
+    cursor = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=500)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+    def validate(self, data):
+        if data.get("from") and data.get("to") and data["to"] < data["from"]:
+            raise serializers.ValidationError({"to": _("The end of the range comes before its start.")})
+        return data
+
+
+class ScheduleEntrySerializer(serializers.Serializer):
+    uid = serializers.CharField(help_text="Stable identifier, also the iCalendar UID.")
+    kind = serializers.ChoiceField(choices=schedule.KINDS)
+    id = serializers.IntegerField()
+    title = serializers.CharField(help_text="In the caller's language; empty for removed entries.")
+    body = serializers.CharField(allow_blank=True)
+    start = serializers.CharField(
+        allow_null=True, help_text="ISO 8601: a UTC date-time, or a date for all-day entries."
+    )
+    end = serializers.CharField(allow_null=True, help_text="Exclusive end, as `start`.")
+    all_day = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=[schedule.SCHEDULED, schedule.DONE, schedule.CANCELLED, schedule.REMOVED])
+    sequence = serializers.IntegerField()
+    agencies = serializers.ListField(child=serializers.CharField())
+    url = serializers.CharField(allow_blank=True)
+    location = serializers.CharField(allow_blank=True)
+    virtual_link = serializers.CharField(allow_blank=True)
+    updated_at = serializers.DateTimeField()
+
+    def to_representation(self, entry: schedule.Entry) -> dict:
+        def moment(value):
+            if value is None:
+                return None
+            if isinstance(value, datetime.datetime):
+                return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+            return value.isoformat()
+
+        return {
+            "uid": entry.uid, "kind": entry.kind, "id": entry.id, "title": entry.title, "body": entry.body,
+            "start": moment(entry.start), "end": moment(entry.end), "all_day": entry.all_day, "status": entry.status,
+            "sequence": entry.sequence, "agencies": entry.agencies, "url": entry.url, "location": entry.location,
+            "virtual_link": entry.virtual_link, "updated_at": moment(entry.updated_at),
+        }
+
+
+ScheduleSerializer = inline_serializer(
+    "Schedule",
+    {
+        "next": serializers.URLField(allow_null=True),
+        "synced_at": serializers.DateTimeField(help_text="Pass as `updated_since` on the next sync."),
+        "results": ScheduleEntrySerializer(many=True),
+    },
+)
+
+
+class ScheduleView(APIView):
+    """The caller's merged, time-ordered schedule: meetings, milestones, approval-step deadlines and action-item
+    due dates, each in one format. With `updated_since`, only entries changed since then, cancelled ones
+    included, and removed ones with status `removed` so a client can delete them. An entry that the caller can
+    no longer see because its sharing changed is not reported (that would reveal it): a sync without
+    `updated_since` reconciles."""
+
+    @extend_schema(parameters=[ScheduleQuerySerializer], responses=ScheduleSerializer, operation_id="schedule")
+    def get(self, request):
+        params = ScheduleQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        synced_at = timezone.now() - schedule.SYNC_OVERLAP
+        bodies = None
+        if data.get("body"):
+            body = permissions.scope(request.user, Body.objects.filter(acronym__iexact=data["body"])).first()
+            if body is None:
+                raise exceptions.ValidationError({"body": [_("No such body.")]})
+            bodies = frozenset([body.pk])
+        agency = None
+        if data.get("agency"):
+            agencies = Agency.objects.filter(acronym__iexact=data["agency"])
+            agency = permissions.scope_agencies(request.user, agencies).first()
+            if agency is None:
+                raise exceptions.ValidationError({"agency": [_("No such agency.")]})
+        query = schedule.Query(
+            start=data.get("from"), end=data.get("to"), bodies=bodies, agency=agency,
+            kinds=frozenset(data.get("kind") or schedule.KINDS), updated_since=data.get("updated_since"),
+        )
+        found = schedule.entries(request.user, query)
+        # The ETag covers every entry (not only this page) and the caller: 304 before anything is serialized.
+        parts = [f"{e.uid}:{e.status}:{e.updated_at.isoformat()}:{e.sequence}:{e.start}:{e.end}" for e in found]
+        version = conditional.Version(
+            conditional.version_of(request, *parts),
+            max((e.updated_at for e in found), default=None),
+        )
+        if conditional.matches(request, version.etag):
+            return conditional.not_modified(version)
+        page, next_cursor = _page(found, data.get("cursor"), data.get("page_size") or 100)
+        next_url = None
+        if next_cursor:
+            query_params = request.query_params.copy()
+            query_params["cursor"] = next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{query_params.urlencode()}")
+        response = Response(
+            {
+                "next": next_url,
+                "synced_at": synced_at.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z"),
+                "results": ScheduleEntrySerializer(page, many=True).data,
+            }
+        )
+        return conditional.decorate(response, version)
+
+
+def _page(entries: list, cursor: str | None, size: int) -> tuple[list, str | None]:
+    """A forward cursor over the time-ordered entries: it names the last entry's sort key."""
+    if cursor:
+        try:
+            after = tuple(json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")))
+        except (ValueError, UnicodeError, TypeError):
+            raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]}) from None
+        entries = [entry for entry in entries if entry.sort_key > after]
+    page = entries[:size]
+    if len(entries) <= size:
+        return page, None
+    last = json.dumps(list(page[-1].sort_key))
+    return page, base64.urlsafe_b64encode(last.encode("utf-8")).decode("ascii")

@@ -18,3 +18,8 @@ class TaskforceConfig(AppConfig):
         from . import deadlines, notifications
 
         notifications.register_reminder(deadlines.MILESTONE_KIND, deadlines.MilestoneReminder())
+
+        from . import schedule
+
+        schedule.register("milestone", schedule.milestone_entries)
+        schedule.record_removals_of(Milestone, "milestone")

@@ -33,6 +33,7 @@ class CalendarEvent:
     attendees: list[Attendee] = field(default_factory=list)
     last_modified: datetime.datetime | None = None
     alarms_minutes_before: list[int] = field(default_factory=list)
+    alarms_related_end: bool = False
 
 
 def uid(kind: str, pk: int) -> str:
@@ -79,7 +80,11 @@ def _event(item: CalendarEvent, stamp: datetime.datetime) -> Event:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", item.summary)
-        alarm.add("trigger", datetime.timedelta(minutes=-minutes))
+        if item.alarms_related_end:
+            # Before the last day of an all-day span: the end is the day after it.
+            alarm.add("trigger", datetime.timedelta(minutes=-minutes - 24 * 60), parameters={"RELATED": "END"})
+        else:
+            alarm.add("trigger", datetime.timedelta(minutes=-minutes))
         event.add_component(alarm)
     return event
 

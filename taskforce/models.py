@@ -3,9 +3,11 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Upper
-from django.utils.translation import get_language
+from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -179,10 +181,10 @@ class Milestone(BilingualTitle, models.Model):
     """A dated deliverable. A due window ("Spring 2022") is a window, not a day."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
-        CANCELLED = "cancelled", _("Cancelled")
+        PLANNED = "planned", pgettext_lazy("milestone", "Planned")
+        IN_PROGRESS = "in_progress", pgettext_lazy("milestone", "In progress")
+        DONE = "done", pgettext_lazy("milestone", "Done")
+        CANCELLED = "cancelled", pgettext_lazy("milestone", "Cancelled")
 
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="milestones")
     title_en = models.CharField(_("title (English)"), max_length=300)
@@ -411,3 +413,79 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.subject}"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 digest is kept; the token itself is shown once."""
+
+    class Access(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    # The token's first characters, so its owner can tell tokens apart; not enough to use it.
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    access = models.CharField(_("access"), max_length=10, choices=Access.choices, default=Access.READ)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(access__in=["read", "write"]), name="api_token_access_valid"),
+        ]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_active")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def can_write(self) -> bool:
+        return self.access == self.Access.WRITE
+
+
+class CalendarFeed(models.Model):
+    """A member's private calendar feed. The secret in its address is `key` plus a keyed hash of it, so the
+    address can be shown again to its owner while a copy of the database alone cannot rebuild it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    key = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: calendar feed"
+
+
+class Removal(models.Model):
+    """A schedule entry that was deleted, recorded by a database trigger (so admin and bulk deletes are caught
+    too), for clients that sync with `updated_since`. It keeps who could see the entry: its body, whether it
+    was restricted and the groups and people it was shared with."""
+
+    kind = models.CharField(max_length=30)
+    object_id = models.BigIntegerField()
+    body_id = models.BigIntegerField()
+    restricted = models.BooleanField()
+    group_ids = ArrayField(models.IntegerField(), default=list)
+    user_ids = ArrayField(models.BigIntegerField(), default=list)
+    removed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["body_id", "removed_at"], name="removal_body_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} removed {self.removed_at:%Y-%m-%d %H:%M}"

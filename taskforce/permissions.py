@@ -202,6 +202,74 @@ def granted_agencies(obj: models.Model) -> QuerySet:
     return Agency.objects.filter(group__in=perms.values("group_id"))
 
 
+# Who could see an object, kept when it is deleted (schedule removals for clients that sync).
+
+
+@dataclass(frozen=True)
+class Audience:
+    body_id: int
+    restricted: bool
+    group_ids: frozenset[int]
+    user_ids: frozenset[int]
+
+
+def _grants(obj: models.Model) -> tuple[set[int], set[int]]:
+    codename = f"view_{obj._meta.model_name}"
+    groups = get_group_obj_perms_model(obj).objects.filter(content_object_id=obj.pk, permission__codename=codename)
+    users = get_user_obj_perms_model(obj).objects.filter(content_object_id=obj.pk, permission__codename=codename)
+    return set(groups.values_list("group_id", flat=True)), set(users.values_list("user_id", flat=True))
+
+
+def audience(obj: models.Model) -> Audience:
+    """The body of a scoped object and, when it is restricted (or its parent is), the groups and people it is
+    shared with: those granted on the object and, through every restricted parent, on the parents too."""
+    policy = policy_for(type(obj))
+    body_id = obj
+    for part in policy.body.split("__"):
+        body_id = body_id.pk if part == "pk" else getattr(body_id, part)
+    body_id = body_id if isinstance(body_id, int) else body_id.pk
+    restricted = policy.restricted is ALWAYS or bool(policy.restricted and getattr(obj, policy.restricted))
+    groups: set[int] | None = None
+    users: set[int] | None = None
+    if restricted:
+        groups, users = _grants(obj)
+    if policy.parent:
+        parent = obj
+        for part in policy.parent.split("__"):
+            parent = getattr(parent, part)
+        above = audience(parent)
+        if above.restricted:
+            if restricted:
+                # Seen only by those granted both here and above, each by agency or by name.
+                people = users & above.user_ids
+                people |= set(
+                    User.objects.filter(pk__in=above.user_ids, agency__group_id__in=groups).values_list("pk", flat=True)
+                )
+                people |= set(
+                    User.objects.filter(pk__in=users, agency__group_id__in=above.group_ids).values_list("pk", flat=True)
+                )
+                groups, users = groups & above.group_ids, people
+            else:
+                groups, users = set(above.group_ids), set(above.user_ids)
+            restricted = True
+    return Audience(body_id, restricted, frozenset(groups or ()), frozenset(users or ()))
+
+
+def scope_removals(actor: Actor, queryset: QuerySet) -> QuerySet:
+    """Removed schedule entries the actor could have seen: the secretariat's bodies in full; in other bodies,
+    what was shared with the whole body or with the actor's agency or the actor by name."""
+    if not _is_active(actor):
+        return queryset.none()
+    if actor.is_superuser:
+        return queryset
+    group_id = Agency.objects.filter(pk=actor.agency_id).values_list("group_id", flat=True).first()
+    shared = Q(restricted=False) | Q(user_ids__contains=[actor.pk])
+    if group_id is not None:
+        shared |= Q(group_ids__contains=[group_id])
+    in_secretariat = Q(body_id__in=_body_ids(actor, secretariat=True))
+    return queryset.filter(in_secretariat | (Q(body_id__in=_body_ids(actor, secretariat=False)) & shared))
+
+
 # Directory data: agencies and people are seen through the bodies the actor shares with them.
 
 

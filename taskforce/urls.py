@@ -10,6 +10,7 @@ from . import api, health, views
 router = DefaultRouter()
 router.register("bodies", api.BodyViewSet, basename="body")
 router.register("agencies", api.AgencyViewSet, basename="agency")
+router.register("members", api.MemberViewSet, basename="member")
 router.register("milestones", api.MilestoneViewSet, basename="milestone")
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     # Namespaced: the router's names (agency-list, milestone-detail, ...) would otherwise collide with the pages'.
+    path("api/v1/schedule/", api.ScheduleView.as_view(), name="api-schedule"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

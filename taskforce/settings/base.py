@@ -180,12 +180,31 @@ EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=6)
 EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "taskforce.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "taskforce.authentication.TokenAccess",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["taskforce.authentication.TokenRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "taskforce.api.PortalSchema",
     "DEFAULT_PAGINATION_CLASS": "taskforce.pagination.CursorPagination",
+    "EXCEPTION_HANDLER": "taskforce.api.exception_handler",
     "PAGE_SIZE": 50,
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
+}
+# Requests per token (or browser session) before the API answers 429 with Retry-After.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="1200/hour")
+# Throttle counters are shared by every web process through Redis when there is one.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL", default=REDIS_URL)}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Task force portal API",

@@ -1,0 +1,108 @@
+"""Meetings and action items in the merged schedule (registered with the core in MeetingsConfig.ready)."""
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
+
+from members.models import User
+from taskforce import ical, notifications, permissions
+from taskforce import schedule as core
+from taskforce.models import AgencyRole, NotificationKind
+
+from .models import ActionItem, AgendaItem, Invitation, Meeting, Rsvp
+from .notifications import DEFAULT_REMINDER_DAYS, PARTSTAT, _organizer_email, meeting_url
+
+
+def _window(query: core.Query) -> Q:
+    condition = Q()
+    if query.start is not None:
+        condition &= Q(end__date__gte=query.start)
+    if query.end is not None:
+        condition &= Q(start__date__lte=query.end)
+    return condition
+
+
+def meeting_entries(actor: User, query: core.Query) -> list[core.Entry]:
+    rows = permissions.scope(actor, Meeting.objects.select_related("body", "host_agency")).filter(_window(query))
+    if query.bodies is not None:
+        rows = rows.filter(body_id__in=query.bodies)
+    if query.agency is not None:
+        rows = rows.filter(Q(invitations__agency=query.agency) | Q(host_agency=query.agency)).distinct()
+    if query.updated_since is not None:
+        rows = rows.filter(updated_at__gt=query.updated_since)
+    if query.public_only:
+        # A body's shared schedule: meetings to which every agency taking part in the body is invited.
+        invited = Invitation.objects.filter(meeting=OuterRef(OuterRef("pk")), agency__isnull=False).values("agency_id")
+        left_out = AgencyRole.objects.filter(body=OuterRef("body")).exclude(agency_id__in=invited)
+        rows = rows.filter(~Exists(left_out))
+    answers: dict[int, Rsvp] = {}
+    if query.detail:
+        from .selectors import _visible_items
+
+        items = _visible_items(actor, AgendaItem.objects.filter(withdrawn=False))
+        if query.public_only:
+            items = items.filter(restricted=False)
+        rows = rows.prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
+        answers = {r.meeting_id: r for r in Rsvp.objects.filter(user_id=actor.pk, meeting__in=rows)}
+    entries = []
+    for meeting in rows:
+        entry = core.Entry(
+            kind="meeting", id=meeting.pk, uid=ical.uid("meeting", meeting.pk), title=meeting.title,
+            body=meeting.body.acronym, start=meeting.start, end=meeting.end, all_day=False,
+            status=core.CANCELLED if meeting.is_cancelled else core.SCHEDULED, updated_at=meeting.updated_at,
+            sequence=meeting.sequence, agencies=[meeting.host_agency.acronym] if meeting.host_agency else [],
+            url=meeting_url(meeting), location=meeting.place, virtual_link=meeting.virtual_link,
+            alarm_kind=NotificationKind.MEETING_REMINDER,
+            alarm_minutes=[
+                days * 24 * 60
+                for days in (meeting.reminder_days or meeting.body.meeting_reminder_days or DEFAULT_REMINDER_DAYS)
+            ],
+        )
+        if query.detail:
+            agenda = [f"{item.position}. {item.title}" for item in meeting.visible_items]
+            entry.description = "\n".join([*agenda, "", meeting_url(meeting)]) if agenda else meeting_url(meeting)
+            entry.organizer = ical.Attendee(_organizer_email(), f"{meeting.body.acronym} secretariat")
+            if not query.public_only:
+                answer = answers.get(meeting.pk)
+                partstat = PARTSTAT.get(answer.response if answer else "", "NEEDS-ACTION")
+                entry.attendees = [ical.Attendee(actor.email, str(actor), partstat)]
+        entries.append(entry)
+    return entries
+
+
+def _mine(actor: User, rows):
+    """The secretariat follows every visible action item of its bodies; a member, their own and their agency's."""
+    return rows.filter(
+        Q(meeting__body_id__in=permissions.secretariat_body_ids(actor))
+        | Q(owner_id=actor.pk)
+        | Q(owner_agency_id=actor.agency_id)
+    )
+
+
+def action_item_entries(actor: User, query: core.Query) -> list[core.Entry]:
+    rows = permissions.scope(
+        actor, ActionItem.objects.select_related("meeting__body", "owner_agency").filter(due_date__isnull=False)
+    )
+    rows = _mine(actor, rows).filter(core.overlaps(query, "due_date", "due_date"))
+    if query.bodies is not None:
+        rows = rows.filter(meeting__body_id__in=query.bodies)
+    if query.agency is not None:
+        rows = rows.filter(owner_agency=query.agency)
+    if query.updated_since is not None:
+        rows = rows.filter(updated_at__gt=query.updated_since)
+    if query.public_only:
+        return []
+    status = {ActionItem.Status.DONE: core.DONE, ActionItem.Status.CANCELLED: core.CANCELLED}
+    return [
+        core.Entry(
+            kind="action_item", id=a.pk, uid=ical.uid("action_item", a.pk), title=a.text[:200],
+            body=a.meeting.body.acronym, start=a.due_date, end=a.due_date + datetime.timedelta(days=1),
+            all_day=True, status=status.get(a.status, core.SCHEDULED), updated_at=a.updated_at,
+            agencies=[a.owner_agency.acronym],
+            url=notifications.absolute_url(reverse("register")),
+            alarm_kind=NotificationKind.ACTION_ITEM, alarm_minutes=[3 * 24 * 60], alarm_related_end=True,
+        )
+        for a in rows
+    ]
+

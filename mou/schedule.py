@@ -1,0 +1,49 @@
+"""Approval-step deadlines in the merged schedule (registered with the core in MouConfig.ready)."""
+
+import datetime
+
+from django.db.models import Q
+from django.urls import reverse
+
+from members.models import User
+from taskforce import ical, notifications, permissions
+from taskforce import schedule as core
+from taskforce.deadlines import DEFAULT_DAYS_BEFORE
+from taskforce.models import NotificationKind
+
+from .models import WorkflowStep
+
+
+def approval_step_entries(actor: User, query: core.Query) -> list[core.Entry]:
+    rows = permissions.scope(
+        actor,
+        WorkflowStep.objects.select_related("agreement__body", "owner_agency").filter(target_date__isnull=False),
+    )
+    # The secretariat follows every step of its bodies; a member, the steps their agency owns or concurs in.
+    rows = rows.filter(
+        Q(agreement__body_id__in=permissions.secretariat_body_ids(actor))
+        | Q(owner_agency_id=actor.agency_id)
+        | Q(concurring_agencies=actor.agency_id)
+    ).distinct()
+    rows = rows.filter(core.overlaps(query, "target_date", "target_date"))
+    if query.bodies is not None:
+        rows = rows.filter(agreement__body_id__in=query.bodies)
+    if query.agency is not None:
+        rows = rows.filter(Q(owner_agency=query.agency) | Q(concurring_agencies=query.agency)).distinct()
+    if query.updated_since is not None:
+        rows = rows.filter(Q(updated_at__gt=query.updated_since) | Q(agreement__updated_at__gt=query.updated_since))
+    if query.public_only:
+        rows = rows.filter(agreement__restricted=False)
+    return [
+        core.Entry(
+            kind="approval_step", id=step.pk, uid=ical.uid("approval_step", step.pk),
+            title=f"{step.agreement.title}: {step.title}", body=step.agreement.body.acronym,
+            start=step.target_date, end=step.target_date + datetime.timedelta(days=1), all_day=True,
+            status=core.DONE if step.is_complete else core.SCHEDULED,
+            updated_at=max(step.updated_at, step.agreement.updated_at), agencies=[step.owner_agency.acronym],
+            url=notifications.absolute_url(reverse("agreement-detail", args=[step.agreement_id])),
+            alarm_kind=NotificationKind.DEADLINE, alarm_minutes=[n * 24 * 60 for n in DEFAULT_DAYS_BEFORE],
+            alarm_related_end=True,
+        )
+        for step in rows
+    ]

@@ -1,0 +1,206 @@
+"""The merged schedule: meetings, milestones, approval-step deadlines and action-item due dates in one format,
+for the API's `/schedule/` and the calendar feeds.
+
+The core cannot import the features, so each feature registers a source (in its AppConfig.ready) that lists
+its entries for one reader, always starting from the visibility core. Deleted entries are remembered as
+`Removal` rows (see `record_removal`) so that a client syncing with `updated_since` learns to delete them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Model, Q
+from django.db.models.signals import pre_delete
+from django.utils import timezone
+
+from members.models import Agency, User
+
+from . import ical, permissions
+from .models import Membership, Milestone, NotificationKind, Removal
+
+KINDS = ("meeting", "milestone", "approval_step", "action_item")
+
+# Statuses an entry can have in the schedule.
+SCHEDULED, DONE, CANCELLED, REMOVED = "scheduled", "done", "cancelled", "removed"
+
+# `synced_at` lies this far before the answer, so a change committed while it was computed is never missed.
+SYNC_OVERLAP = datetime.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What one reader asks for. `start`/`end` bound the entries' dates (inclusive); `bodies` limits them to
+    some bodies; `public_only` keeps what is shared with the whole body (a body's public feed)."""
+
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    bodies: frozenset[int] | None = None
+    agency: Agency | None = None
+    kinds: frozenset[str] = frozenset(KINDS)
+    updated_since: datetime.datetime | None = None
+    public_only: bool = False
+    detail: bool = False  # the feeds' extra details: agenda summary, attendees, organizer
+
+
+@dataclass
+class Entry:
+    kind: str
+    id: int
+    uid: str
+    title: str
+    body: str
+    start: datetime.datetime | datetime.date | None
+    end: datetime.datetime | datetime.date | None
+    all_day: bool
+    status: str
+    updated_at: datetime.datetime
+    sequence: int = 0
+    agencies: list[str] = field(default_factory=list)
+    url: str = ""
+    location: str = ""
+    virtual_link: str = ""
+    description: str = ""
+    organizer: ical.Attendee | None = None
+    attendees: list[ical.Attendee] = field(default_factory=list)
+    # Notification kind whose preference decides the calendar alarms, and the alarm offsets.
+    alarm_kind: str = ""
+    alarm_minutes: list[int] = field(default_factory=list)
+    # Alarms counted back from the end (a due window is reminded against its last day).
+    alarm_related_end: bool = False
+
+    @property
+    def sort_key(self) -> tuple:
+        start = self.start
+        if start is None:
+            moment = self.updated_at
+        elif isinstance(start, datetime.datetime):
+            moment = start
+        else:
+            moment = datetime.datetime.combine(start, datetime.time.min, tzinfo=datetime.UTC)
+        return (moment.astimezone(datetime.UTC).isoformat(), self.uid)
+
+
+Source = Callable[[User, Query], Iterable[Entry]]
+_sources: dict[str, Source] = {}
+
+
+def register(kind: str, source: Source) -> None:
+    _sources[kind] = source
+
+
+def overlaps(query: Query, start: str, end: str) -> Q:
+    """A filter for rows whose [start, end] date range meets the query's window (fields name dates)."""
+    condition = Q()
+    if query.start is not None:
+        condition &= Q(**{f"{end}__gte": query.start})
+    if query.end is not None:
+        condition &= Q(**{f"{start}__lte": query.end})
+    return condition
+
+
+def entries(actor: User, query: Query) -> list[Entry]:
+    """The reader's entries, time-ordered; with `updated_since`, only what changed, plus what was removed."""
+    found: list[Entry] = []
+    for kind, source in _sources.items():
+        if kind in query.kinds:
+            found.extend(source(actor, query))
+    if query.updated_since is not None:
+        found = [entry for entry in found if entry.updated_at > query.updated_since]
+        found.extend(removals(actor, query))
+    found.sort(key=lambda entry: entry.sort_key)
+    return found
+
+
+# Removals ---------------------------------------------------------------------------------------------------
+
+_removal_kinds: dict[type[Model], str] = {}
+
+
+def record_removals_of(model: type[Model], kind: str) -> None:
+    """Remember deletions of `model` rows as removed schedule entries. A pre_delete receiver, because Django
+    sends it before deleting anything, including the rows' grants, which the removal keeps; this is
+    bookkeeping for sync, like an audit log, not a business rule."""
+    _removal_kinds[model] = kind
+    pre_delete.connect(_record_removal, sender=model, dispatch_uid=f"schedule-removal-{kind}")
+
+
+def _record_removal(sender, instance, **kwargs) -> None:
+    kind = _removal_kinds[sender]
+    audience = permissions.audience(instance)
+    Removal.objects.create(
+        kind=kind,
+        object_id=instance.pk,
+        body_id=audience.body_id,
+        restricted=audience.restricted,
+        group_ids=sorted(audience.group_ids),
+        user_ids=sorted(audience.user_ids),
+    )
+
+
+def removals(actor: User, query: Query) -> list[Entry]:
+    rows = permissions.scope_removals(actor, Removal.objects.filter(removed_at__gt=query.updated_since))
+    rows = rows.filter(kind__in=query.kinds)
+    if query.bodies is not None:
+        rows = rows.filter(body_id__in=query.bodies)
+    if query.public_only:
+        rows = rows.filter(restricted=False)
+    acronyms = dict(permissions.scope(actor, _bodies()).values_list("pk", "acronym"))
+    return [
+        Entry(
+            kind=row.kind, id=row.object_id, uid=ical.uid(row.kind, row.object_id), title="",
+            body=acronyms.get(row.body_id, ""), start=None, end=None, all_day=False, status=REMOVED,
+            updated_at=row.removed_at,
+        )
+        for row in rows
+    ]
+
+
+def _bodies():
+    from .models import Body
+
+    return Body.objects.all()
+
+
+# The core's own source: milestones --------------------------------------------------------------------------
+
+
+def milestone_entries(actor: User, query: Query) -> list[Entry]:
+    from django.urls import reverse
+
+    from .deadlines import DEFAULT_DAYS_BEFORE
+    from .notifications import absolute_url
+
+    rows = permissions.scope(actor, Milestone.objects.select_related("body", "owner_agency"))
+    rows = rows.filter(overlaps(query, "due_start", "due_end"))
+    if query.bodies is not None:
+        rows = rows.filter(body_id__in=query.bodies)
+    if query.agency is not None:
+        rows = rows.filter(owner_agency=query.agency)
+    if query.public_only:
+        rows = rows.filter(restricted=False)
+    if query.updated_since is not None:
+        rows = rows.filter(updated_at__gt=query.updated_since)
+    status = {Milestone.Status.DONE: DONE, Milestone.Status.CANCELLED: CANCELLED}
+    return [
+        Entry(
+            kind="milestone", id=m.pk, uid=ical.uid("milestone", m.pk), title=m.title, body=m.body.acronym,
+            # A due window ("Spring 2022") is an all-day event over the whole window.
+            start=m.due_start, end=m.due_end + datetime.timedelta(days=1), all_day=True,
+            status=status.get(m.status, SCHEDULED), updated_at=m.updated_at, agencies=[m.owner_agency.acronym],
+            url=absolute_url(reverse("milestone-detail", args=[m.pk])), description=m.description,
+            alarm_kind=NotificationKind.DEADLINE, alarm_minutes=[n * 24 * 60 for n in DEFAULT_DAYS_BEFORE],
+            alarm_related_end=True,
+        )
+        for m in rows
+    ]
+
+
+def member_body_ids(actor: User) -> set[int]:
+    return set(Membership.objects.filter(user_id=actor.pk).values_list("body_id", flat=True))
+
+
+def now() -> datetime.datetime:
+    return timezone.now()
