@@ -17,7 +17,9 @@ from .models import WorkflowStep
 def approval_step_entries(actor: User, query: core.Query) -> list[core.Entry]:
     rows = permissions.scope(
         actor,
-        WorkflowStep.objects.select_related("agreement__body", "owner_agency").filter(target_date__isnull=False),
+        WorkflowStep.objects.select_related("agreement__body", "owner_agency")
+        .prefetch_related("concurring_agencies")
+        .filter(target_date__isnull=False),
     )
     # The secretariat follows every step of its bodies; a member, the steps their agency owns or concurs in.
     rows = rows.filter(
@@ -40,7 +42,7 @@ def approval_step_entries(actor: User, query: core.Query) -> list[core.Entry]:
             title=f"{step.agreement.title}: {step.title}", body=step.agreement.body.acronym,
             start=step.target_date, end=step.target_date + datetime.timedelta(days=1), all_day=True,
             status=core.DONE if step.is_complete else core.SCHEDULED,
-            updated_at=max(step.updated_at, step.agreement.updated_at), agencies=[step.owner_agency.acronym],
+            updated_at=max(step.updated_at, step.agreement.updated_at), agencies=[step.owner_agency.acronym, *(a.acronym for a in step.concurring_agencies.all())],
             url=notifications.absolute_url(reverse("agreement-detail", args=[step.agreement_id])),
             alarm_kind=NotificationKind.DEADLINE, alarm_minutes=[n * 24 * 60 for n in DEFAULT_DAYS_BEFORE],
             alarm_related_end=True,

@@ -1,0 +1,179 @@
+"""The merged schedule (`/api/v1/schedule/`): one time-ordered format for meetings, milestones, approval-step
+deadlines and action items; what the caller may see only; incremental sync with removals; conditional requests."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from meetings import services as meeting_services
+from taskforce import services
+from taskforce.models import Milestone, Removal
+from tests.scenario import GRANTED, MOU_REVIEW, NOT_GRANTED, PIA_SUBMITTED, leaked_titles, mou_review
+
+URL = "/api/v1/schedule/"
+TORONTO = zoneinfo.ZoneInfo("America/Toronto")
+
+
+def entries(response) -> list[dict]:
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def fetch_all(client, url=URL) -> list[dict]:
+    found, next_url = [], url
+    while next_url:
+        response = client.get(next_url)
+        found += entries(response)
+        next_url = response.json()["next"]
+    return found
+
+
+@pytest.fixture
+def meeting(demo, secretariat):
+    return meeting_services.meeting_schedule(
+        actor=secretariat, body=demo.bodies["CBFTF"], title_en="Schedule sync meeting",
+        start=datetime.datetime(2027, 3, 10, 10, tzinfo=TORONTO), end=datetime.datetime(2027, 3, 10, 12, tzinfo=TORONTO),
+        time_zone="America/Toronto", place="Ottawa", invite_agencies=list(demo.agencies[a] for a in ("CBSA", "ATF", "RCMP")),
+    )
+
+
+def test_it_merges_every_kind_in_time_order_in_one_format(demo, client_for, secretariat):
+    found = fetch_all(client_for(secretariat), f"{URL}?page_size=7")
+
+    assert {e["kind"] for e in found} == {"meeting", "milestone", "approval_step", "action_item"}
+    keys = [(e["start"] if "T" in e["start"] else e["start"] + "T00:00:00Z", e["uid"]) for e in found]
+    assert [k[0][:10] for k in keys] == sorted(k[0][:10] for k in keys)
+    assert len({e["uid"] for e in found}) == len(found)
+    meeting = next(e for e in found if e["kind"] == "meeting")
+    assert meeting["start"].endswith("Z") and not meeting["all_day"]
+    milestone = next(e for e in found if e["kind"] == "milestone")
+    assert milestone["all_day"] and len(milestone["start"]) == 10
+    assert set(meeting) == set(milestone)
+
+
+@pytest.mark.parametrize("username", NOT_GRANTED)
+def test_it_never_shows_restricted_entries_to_other_agencies(demo, client_for, username):
+    client = client_for(demo.users[username])
+    found = fetch_all(client)
+
+    assert all(MOU_REVIEW not in e["title"] and PIA_SUBMITTED not in e["title"] for e in found)
+    assert not any("MOU" in e["title"] for e in found)
+    assert f"milestone-{mou_review().pk}@" not in str([e["uid"] for e in found])
+    assert leaked_titles(client.get(URL)) == []
+
+
+@pytest.mark.parametrize("username", GRANTED)
+def test_the_agencies_it_is_shared_with_see_the_restricted_milestone(demo, client_for, username):
+    titles = {e["title"] for e in fetch_all(client_for(demo.users[username]))}
+    assert MOU_REVIEW in titles
+
+
+def test_filters_narrow_by_range_body_agency_and_kind(demo, client_for, secretariat, meeting):
+    client = client_for(secretariat)
+
+    in_march = entries(client.get(f"{URL}?from=2027-03-01&to=2027-03-31"))
+    assert [e["title"] for e in in_march if e["kind"] == "meeting"] == ["Schedule sync meeting"]
+    assert {e["kind"] for e in entries(client.get(f"{URL}?kind=milestone"))} == {"milestone"}
+    assert {e["body"] for e in entries(client.get(f"{URL}?body=cbcf"))} <= {"CBCF"}
+    assert all("ATF" in e["agencies"] or e["kind"] == "meeting" for e in entries(client.get(f"{URL}?agency=ATF")))
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("from=2027-02-30", "from"),
+        ("from=2027-03-10&to=2027-03-01", "to"),
+        ("kind=holiday", "kind"),
+        ("body=NOPE", "body"),
+        ("agency=NOPE", "agency"),
+        ("updated_since=yesterday", "updated_since"),
+        ("cursor=%00%00", "cursor"),
+        ("page_size=0", "page_size"),
+    ],
+)
+def test_bad_parameters_are_refused_with_the_field_named(client_for, secretariat, query, field):
+    response = client_for(secretariat).get(f"{URL}?{query}")
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+
+
+def test_a_body_the_caller_does_not_belong_to_is_refused_like_a_missing_one(client_for, dea):
+    hidden = client_for(dea).get(f"{URL}?body=CBFTF").json()
+    missing = client_for(dea).get(f"{URL}?body=NOPE").json()
+    assert hidden == missing
+
+
+def test_incremental_sync_reports_changes_cancellations_and_removals(demo, client_for, secretariat, cbsa, meeting):
+    client = client_for(cbsa)
+    since = datetime.datetime.now(datetime.UTC).isoformat()
+    synced_at = datetime.datetime.fromisoformat(client.get(URL).json()["synced_at"])
+    # synced_at lies a little in the past, so a change committed during the request is never missed.
+    assert synced_at < datetime.datetime.fromisoformat(since)
+    assert entries(client.get(URL, {"updated_since": since})) == []
+
+    meeting_services.meeting_cancel(actor=secretariat, meeting=meeting, reason="Postponed")
+    milestone = services.milestone_create(
+        actor=secretariat, body=demo.bodies["CBFTF"], title_en="New milestone", owner_agency=demo.agencies["CBSA"],
+        due_start=datetime.date(2027, 5, 1),
+    )
+    changed = {(e["kind"], e["id"]): e for e in entries(client.get(URL, {"updated_since": since}))}
+    assert changed[("meeting", meeting.pk)]["status"] == "cancelled"
+    assert changed[("milestone", milestone.pk)]["title"] == "New milestone"
+    assert len(changed) == 2
+
+    milestone_pk = milestone.pk
+    milestone.delete()
+    removed = [e for e in entries(client.get(URL, {"updated_since": since})) if e["status"] == "removed"]
+    assert [(e["kind"], e["id"], e["title"]) for e in removed] == [("milestone", milestone_pk, "")]
+    # A full sync (no updated_since) lists what exists, not what was removed.
+    assert all(e["status"] != "removed" for e in fetch_all(client))
+
+
+def test_a_removed_restricted_entry_is_reported_only_to_those_who_could_see_it(demo, client_for, secretariat, cbsa, rcmp):
+    since = datetime.datetime.now(datetime.UTC).isoformat()
+    restricted = mou_review()
+    restricted_pk = restricted.pk
+    restricted.delete()
+
+    assert Removal.objects.filter(kind="milestone", object_id=restricted_pk, restricted=True).exists()
+    for user, sees in ((cbsa, True), (secretariat, True), (rcmp, False)):
+        ids = [e["id"] for e in entries(client_for(user).get(URL, {"updated_since": since})) if e["status"] == "removed"]
+        assert (restricted_pk in ids) is sees, user.username
+
+
+def test_it_answers_304_when_nothing_changed_and_a_new_etag_when_something_did(demo, client_for, secretariat, cbsa):
+    client = client_for(cbsa)
+    response = client.get(URL)
+    etag = response.headers["ETag"]
+    assert response.headers["Cache-Control"].startswith("private")
+    assert "Last-Modified" in response.headers
+
+    assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    # Another caller never shares the ETag, even for the same entries.
+    assert client_for(demo.users["atf"]).get(URL).headers["ETag"] != etag
+
+    Milestone.objects.filter(pk=mou_review().pk).update(title_en="Renamed", updated_at=datetime.datetime.now(datetime.UTC))
+    assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_the_query_count_does_not_grow_with_the_entries(demo, client_for, secretariat):
+    client = client_for(secretariat)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    for day in range(20):
+        services.milestone_create(
+            actor=secretariat, body=demo.bodies["CBFTF"], title_en=f"Milestone {day}",
+            owner_agency=demo.agencies["CBSA"], due_start=datetime.date(2027, 6, 1) + datetime.timedelta(days=day),
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get(URL)
+    assert len(many) == len(few)
+
+
+def test_anonymous_callers_are_refused(client):
+    assert client.get(URL).status_code in (401, 403)
