@@ -5,6 +5,7 @@ import uuid
 import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -226,6 +227,19 @@ class AgendaChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.item}"
+
+    @property
+    def summary_display(self) -> str:
+        """For an edit, the changed fields' names in the reader's language (they are stored as field names)."""
+        if self.kind != self.Kind.EDITED:
+            return self.summary
+        labels = []
+        for name in filter(None, (part.strip() for part in self.summary.split(","))):
+            try:
+                labels.append(str(AgendaItem._meta.get_field(name).verbose_name))
+            except FieldDoesNotExist:
+                labels.append(name)
+        return ", ".join(labels)
 
 
 def paper_path(instance: "Paper", filename: str) -> str:

@@ -344,8 +344,8 @@ def agenda_item_update(
     item.save()
     _share_item(item, restricted_to)
     if changed:
-        _record_change(actor, item, AgendaChange.Kind.EDITED, ", ".join(
-            str(AgendaItem._meta.get_field(name).verbose_name) for name in changed))
+        # Field names, shown to each reader in their own language (AgendaChange.summary_display).
+        _record_change(actor, item, AgendaChange.Kind.EDITED, ",".join(changed))
     return item
 
 

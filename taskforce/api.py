@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -110,31 +110,28 @@ ErrorSerializer = inline_serializer(
 
 
 class PortalSchema(AutoSchema):
-    """Every operation documents the error shape for the refusals it can give."""
+    """Every operation documents the error shape for the refusals it can give, and 304 for reads."""
 
-    def get_response_serializers(self):
-        base = super().get_response_serializers()
-        if isinstance(base, dict):
-            responses = dict(base)
-        elif self.method == "DELETE":
-            responses = {204: None}
-        elif self.method == "POST" and getattr(self.view, "action", None) == "create":
-            responses = {201: base}
-        else:
-            responses = {200: base}
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        error = {"application/json": {"schema": self.resolve_serializer(ErrorSerializer, "response").ref}}
         errors = {
-            401: _("Not signed in, or the token is not valid."),
-            403: _("Not allowed (for example a read-only token used to write)."),
-            404: _("Not found, or not visible to the caller."),
-            429: _("Too many requests; retry after the number of seconds in Retry-After."),
+            "401": _("Not signed in, or the token is not valid."),
+            "403": _("Not allowed (for example a read-only token used to write)."),
+            "404": _("Not found, or not visible to the caller."),
+            "429": _("Too many requests; retry after the number of seconds in Retry-After."),
+            "400": _("The input is not valid; `fields` names each field's problems."),
         }
-        if self.method != "GET" or self._is_list_view():
-            errors[400] = _("The input is not valid; `fields` names each field's problems.")
-        if self.method == "GET":
-            responses.setdefault(304, OpenApiResponse(description=_("Not modified (If-None-Match matched).")))
+        if method in ("POST", "PUT", "PATCH"):
+            errors["409"] = _("The object changed since it was read; fetch it again.")
+        responses = operation.setdefault("responses", {})
         for code, text in errors.items():
-            responses.setdefault(code, OpenApiResponse(response=ErrorSerializer, description=str(text)))
-        return responses
+            responses.setdefault(code, {"description": str(text), "content": error})
+        if method == "GET":
+            responses.setdefault("304", {"description": str(_("Not modified (If-None-Match matched)."))})
+        return operation
 
 
 # The scoped base class.
@@ -238,7 +235,7 @@ class ScopedReadOnlyViewSet(ConditionalListMixin, ConditionalRetrieveMixin, Scop
 
 
 class BodySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="acronym", read_only=True, allow_null=True)
 
     class Meta:
         model = Body
@@ -246,7 +243,7 @@ class BodySerializer(serializers.ModelSerializer):
 
 
 class AgencySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="acronym", read_only=True, allow_null=True)
 
     class Meta:
         model = Agency

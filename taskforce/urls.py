@@ -5,13 +5,26 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import api, health, views
+from meetings import api as meetings_api
+from mou import api as mou_api
+
+from . import api, feeds, health, views
 
 router = DefaultRouter()
 router.register("bodies", api.BodyViewSet, basename="body")
 router.register("agencies", api.AgencyViewSet, basename="agency")
 router.register("members", api.MemberViewSet, basename="member")
 router.register("milestones", api.MilestoneViewSet, basename="milestone")
+router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
+router.register(r"meetings/(?P<meeting_pk>[^/.]+)/items", meetings_api.AgendaItemViewSet, basename="agenda-item")
+router.register("papers", meetings_api.PaperViewSet, basename="paper")
+router.register("decisions", meetings_api.DecisionViewSet, basename="decision")
+router.register("action-items", meetings_api.ActionItemViewSet, basename="action-item")
+router.register("agreements", mou_api.AgreementViewSet, basename="agreement")
+router.register(
+    r"agreements/(?P<agreement_pk>[0-9]+)/versions", mou_api.AgreementVersionViewSet, basename="agreement-version"
+)
+router.register(r"agreements/(?P<agreement_pk>[0-9]+)/steps", mou_api.WorkflowStepViewSet, basename="agreement-step")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -19,9 +32,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Namespaced: the router's names (agency-list, milestone-detail, ...) would otherwise collide with the pages'.
     path("api/v1/schedule/", api.ScheduleView.as_view(), name="api-schedule"),
+    path("api/v1/sharing/", mou_api.SharingView.as_view(), name="api-sharing"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Calendar feeds: no sign-in and no language prefix; the secret in the address is the credential.
+    path("feeds/<str:secret>.ics", feeds.calendar_feed, name="calendar-feed"),
+    path("feeds/<str:secret>/bodies/<str:acronym>.ics", feeds.body_calendar_feed, name="body-calendar-feed"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -38,6 +55,9 @@ urlpatterns += i18n_patterns(
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/preferences/", views.notification_preferences, name="notification-preferences"),
     path("notifications/deliveries/", views.delivery_list, name="delivery-list"),
+    path("account/tokens/", views.api_token_list, name="api-token-list"),
+    path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
+    path("account/calendar/", views.calendar_feed_settings, name="calendar-feed-settings"),
     path("agreements/", include("mou.urls")),
     path("meetings/", include("meetings.urls")),
 )

@@ -7,11 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from . import forms, selectors, services
+from . import feeds, forms, selectors, services
+from .models import ApiToken, CalendarFeed
+
+# Pages that show a secret (a new API token, a calendar feed address) must not be kept by any cache.
+NO_STORE = "no-store, private"
 
 
 @login_required
@@ -123,3 +128,70 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The message will be sent again."))
         return redirect("delivery-list")
     return render(request, "taskforce/delivery_list.html", {"deliveries": selectors.delivery_list(actor=request.user)})
+
+
+# The member's own account: API tokens and calendar feeds.
+
+
+@login_required
+def api_token_list(request: HttpRequest) -> HttpResponse:
+    """The member's tokens, and a form for a new one whose text is shown in this response only."""
+    actor = request.user
+    form = forms.ApiTokenForm(request.POST or None)
+    created, created_text = None, ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, created_text = services.api_token_create(actor=actor, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            form = forms.ApiTokenForm()
+    tokens = ApiToken.objects.filter(user_id=actor.pk).order_by("-created_at", "-pk")
+    response = render(
+        request,
+        "taskforce/api_token_list.html",
+        {"form": form, "tokens": tokens, "created": created, "created_text": created_text},
+    )
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.filter(user_id=request.user.pk), pk=pk)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name})
+    return redirect("api-token-list")
+
+
+@login_required
+def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    if request.method == "POST":
+        _calendar_feed_change(request, request.POST.get("action", ""))
+        return redirect("calendar-feed-settings")
+    feed = CalendarFeed.objects.filter(user_id=actor.pk).first()
+    # The bodies the member belongs to: each has a feed of what it shares with all its members.
+    bodies = selectors.body_list(actor=actor).filter(memberships__user_id=actor.pk) if feed else []
+    response = render(
+        request,
+        "taskforce/calendar_feed_settings.html",
+        {
+            "feed": feed,
+            "feed_url": feeds.feed_url(feed) if feed else "",
+            "body_feeds": [(body, feeds.body_feed_url(feed, body)) for body in bodies],
+            "days_back": feeds.DAYS_BACK,
+        },
+    )
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+def _calendar_feed_change(request: HttpRequest, action: str) -> None:
+    if action == "revoke":
+        services.calendar_feed_revoke(actor=request.user)
+        messages.success(request, _("Your calendar feed is turned off; its address no longer works."))
+    elif action == "regenerate":
+        services.calendar_feed_regenerate(actor=request.user)
+        messages.success(request, _("Your calendar feed has a new address; the previous one no longer works."))

@@ -51,6 +51,7 @@ CBCF_ONLY = ("dea", "secretariat", "superuser")
 PAGES = "tests/taskforce/test_pages.py"
 API = "tests/taskforce/test_api.py"
 DEMO = "tests/taskforce/test_demo.py"
+SCHEDULE = "tests/taskforce/test_schedule.py"
 
 
 MATRIX: dict[str, Route] = {
@@ -178,6 +179,25 @@ MATRIX: dict[str, Route] = {
         statuses=only(MOU_PARTIES, anonymous=REFUSED),
         shows_mou=True,
         covered_by=(f"{API}::test_a_restricted_milestone_is_not_found_in_the_api_for_other_agencies",),
+    ),
+    "api:member-list": Route(
+        url=lambda demo: "/api/v1/members/",
+        statuses=statuses(REFUSED, 200),
+        covered_by=(f"{API}::test_the_member_list_holds_only_people_of_shared_bodies",),
+    ),
+    "api:member-detail": Route(
+        url=lambda demo: f"/api/v1/members/{demo.users['dea'].pk}/",
+        statuses=only(CBCF_ONLY, anonymous=REFUSED),
+        covered_by=(f"{API}::test_a_member_is_not_found_in_the_api_unless_they_share_a_body_with_the_caller",),
+    ),
+    "api-schedule": Route(
+        url=lambda demo: "/api/v1/schedule/",
+        statuses=statuses(REFUSED, 200),
+        shows_mou=True,
+        covered_by=(
+            f"{SCHEDULE}::test_it_never_shows_restricted_entries_to_other_agencies",
+            f"{SCHEDULE}::test_a_removed_restricted_entry_is_reported_only_to_those_who_could_see_it",
+        ),
     ),
     "api-schema": Route(
         url=lambda demo: "/api/schema/",
@@ -315,6 +335,91 @@ MATRIX |= {
         covered_by=(
             f"{AGREEMENT_PAGES}::test_the_matrix_shows_direct_instruments_intermediaries_and_what_the_mou_would_improve",
             f"{AGREEMENT_PAGES}::test_the_matrix_gives_no_hint_of_the_mou_to_those_it_is_not_shared_with",
+        ),
+    ),
+}
+
+
+# The agreements API (mou/api.py, taskforce/urls.py). Again the CBSA–ATF MOU: it and every address under it are
+# not found for the agencies it is not shared with. An answer or comment posted empty by someone who may give it is
+# refused as not valid (400). The sharing map's agencies are those party to an agreement the caller sees: none for
+# the forum-only DEA and the outsider, whose query is then not valid either.
+
+AGREEMENT_API = "tests/mou/test_api.py"
+MOU_API_HIDDEN = f"{AGREEMENT_API}::test_the_mou_and_everything_under_it_is_not_found_for_agencies_it_is_not_shared_with"
+
+
+def mou_api(path: str = "") -> Callable[[Demo], str]:
+    return lambda demo: f"/api/v1/agreements/{the_mou().pk}/{path}"
+
+
+def mou_api_step(suffix: str = "") -> Callable[[Demo], str]:
+    # Owned by CBSA with ATF concurring: every party may answer it.
+    return lambda demo: mou_api(f"steps/{the_mou().steps.get(title_en='Ready for signature').pk}/{suffix}")(demo)
+
+
+MATRIX |= {
+    "api:agreement-list": Route(
+        url=lambda demo: "/api/v1/agreements/",
+        statuses=statuses(REFUSED, 200),
+        covered_by=(
+            f"{AGREEMENT_API}::test_the_agreement_list_hides_the_mou_from_agencies_it_is_not_shared_with",
+            f"{AGREEMENT_API}::test_every_page_of_agreements_is_scoped_and_in_a_stable_order",
+        ),
+    ),
+    "api:agreement-detail": Route(
+        url=mou_api(),
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        covered_by=(MOU_API_HIDDEN, f"{AGREEMENT_API}::test_the_mou_detail_embeds_its_workflow_with_owners_and_targets"),
+    ),
+    "api:agreement-version-list": Route(
+        url=mou_api("versions/"),
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        covered_by=(
+            MOU_API_HIDDEN,
+            f"{AGREEMENT_API}::test_a_version_marked_above_the_callers_clearance_is_neither_found_nor_current",
+        ),
+    ),
+    "api:agreement-version-detail": Route(
+        url=mou_api("versions/1/"),
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        covered_by=(
+            MOU_API_HIDDEN,
+            f"{AGREEMENT_API}::test_a_version_marked_above_the_callers_clearance_is_neither_found_nor_current",
+        ),
+    ),
+    "api:agreement-version-comments": Route(
+        url=mou_api("versions/2/comments/"),
+        method="post",
+        statuses=only(MOU_PARTIES, anonymous=REFUSED, status=400),
+        covered_by=(MOU_API_HIDDEN, f"{AGREEMENT_API}::test_a_party_comments_on_a_passage_of_a_version"),
+    ),
+    "api:agreement-step-list": Route(
+        url=mou_api("steps/"),
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        covered_by=(MOU_API_HIDDEN, f"{AGREEMENT_API}::test_the_step_list_shows_each_step_with_its_agencies_and_answers"),
+    ),
+    "api:agreement-step-detail": Route(
+        url=mou_api_step(),
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        covered_by=(MOU_API_HIDDEN, f"{AGREEMENT_API}::test_a_step_or_version_is_found_only_under_its_own_agreement"),
+    ),
+    "api:agreement-step-act": Route(
+        url=mou_api_step("act/"),
+        method="post",
+        statuses=only(MOU_PARTIES, anonymous=REFUSED, status=400),
+        covered_by=(
+            MOU_API_HIDDEN,
+            f"{AGREEMENT_API}::test_a_member_of_another_agency_cannot_act_on_a_step_they_can_see",
+            f"{AGREEMENT_API}::test_a_read_only_token_reads_but_cannot_comment_or_answer",
+        ),
+    ),
+    "api-sharing": Route(
+        url=lambda demo: "/api/v1/sharing/?from=CBSA&to=ATF&category=customs",
+        statuses=statuses(REFUSED, 200, dea=400, outsider=400),
+        covered_by=(
+            f"{AGREEMENT_API}::test_members_the_mou_is_not_shared_with_get_the_routes_but_not_the_mou",
+            f"{AGREEMENT_API}::test_an_agency_hidden_from_the_caller_answers_like_one_that_does_not_exist",
         ),
     ),
 }
@@ -571,6 +676,83 @@ MATRIX |= {
         covered_by=(
             f"{NOTIFICATION_PAGES}::test_the_list_of_messages_not_delivered_is_not_found_for_members",
             f"{NOTIFICATION_PAGES}::test_the_secretariat_neither_sees_nor_retries_messages_of_people_outside_their_bodies",
+        ),
+    ),
+}
+
+
+# The member's own account (taskforce/urls.py): API tokens and calendar feeds. A token is its owner's alone: the
+# probe below belongs to the demo's administrator, who is none of the personas, so every persona gets a 404. A
+# feed's address is its only credential: whoever is signed in (or nobody) gets the same answer, so the probe is the
+# address of a member the MOU is not shared with, whose feed must never hold it.
+
+TOKENS = "tests/taskforce/test_tokens.py"
+FEEDS = "tests/taskforce/test_feeds.py"
+
+
+def administrator_token_page(demo: Demo) -> str:
+    from members.models import User
+    from taskforce import services
+
+    token, _text = services.api_token_create(actor=User.objects.get(username="admin"), name="Probe")
+    return page("api-token-revoke", token.pk)
+
+
+def rcmp_feed_page(name: str, *args) -> Callable[[Demo], str]:
+    def url(demo: Demo) -> str:
+        from taskforce import services
+        from taskforce.authentication import feed_secret
+
+        return page(name, feed_secret(services.calendar_feed_regenerate(actor=demo.users["rcmp"])), *args)
+
+    return url
+
+
+MATRIX |= {
+    "api-token-list": Route(
+        url=lambda demo: page("api-token-list"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{TOKENS}::test_a_new_token_is_shown_once_then_never_again",
+            f"{TOKENS}::test_the_list_shows_each_tokens_state_and_only_the_members_own",
+            f"{TOKENS}::test_anonymous_visitors_are_sent_to_sign_in",
+        ),
+    ),
+    "api-token-revoke": Route(
+        url=administrator_token_page,
+        method="post",
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 404),
+        covered_by=(
+            f"{TOKENS}::test_another_members_token_is_not_found_and_keeps_working",
+            f"{TOKENS}::test_a_member_revokes_their_token_and_it_stops_working",
+        ),
+    ),
+    "calendar-feed-settings": Route(
+        url=lambda demo: page("calendar-feed-settings"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{FEEDS}::test_a_member_creates_renews_and_turns_off_their_feed",
+            f"{FEEDS}::test_another_members_feed_is_never_shown",
+            f"{FEEDS}::test_the_feed_settings_page_needs_signing_in",
+        ),
+    ),
+    "calendar-feed": Route(
+        url=rcmp_feed_page("calendar-feed"),
+        statuses=statuses(200, 200),
+        covered_by=(
+            f"{FEEDS}::test_it_hides_restricted_items_from_other_agencies_in_the_feed",
+            f"{FEEDS}::test_a_new_address_ends_the_old_one",
+            f"{FEEDS}::test_a_feed_turned_off_is_not_found",
+            f"{FEEDS}::test_the_feed_of_a_deactivated_member_is_not_found",
+            f"{FEEDS}::test_an_unknown_or_tampered_address_is_not_found",
+        ),
+    ),
+    "body-calendar-feed": Route(
+        url=rcmp_feed_page("body-calendar-feed", "CBFTF"),
+        statuses=statuses(200, 200),
+        covered_by=(
+            f"{FEEDS}::test_a_body_feed_holds_only_what_the_body_shares_with_all_its_members",
+            f"{FEEDS}::test_a_body_feed_is_not_found_for_a_body_the_member_does_not_belong_to",
         ),
     ),
 }

@@ -11,7 +11,7 @@ from meetings import notifications as meeting_notices
 from taskforce.models import Delivery, Reminder
 
 from .conftest import MEETING_START, SEVEN_DAYS_BEFORE
-from .helpers import CBFTF_PEOPLE, deliveries, outbox, recipients, reminders_of
+from .helpers import CBFTF_PEOPLE, assert_in_their_language, deliveries, emails_of, outbox, recipients, reminders_of
 
 
 def send_due_reminders(*args: str) -> tuple[str, str]:
@@ -35,7 +35,9 @@ def test_it_sends_what_is_due_once_to_each_recipient(clock, schedule_at):
     assert out == "Reminders: 1 sent, 0 dropped, 0 skipped; emails: 3 sent, 0 failed.\n" and err == ""
     assert again == "Reminders: 0 sent, 0 dropped, 0 skipped; emails: 0 sent, 0 failed.\n"
     assert recipients() == Counter(secretariat=1, cbsa=1, atf=1)
-    assert all(m.subject.startswith("Reminder: ") for m in outbox())
+    assert emails_of("meeting_reminder") == outbox()  # cbsa's in French, the others' in English
+    for message in outbox():
+        assert_in_their_language(message, "meeting_reminder")
     assert reminders_of(meeting_notices.topic(meeting), status=Reminder.Status.SENT) == {"7d": SEVEN_DAYS_BEFORE}
     assert {d.status for d in reminder_deliveries()} == {Delivery.Status.SENT}
 
@@ -87,4 +89,6 @@ def test_it_sends_the_emails_a_dead_broker_left_waiting(clock, schedule_at):
 
     assert out == "Reminders: 0 sent, 0 dropped, 0 skipped; emails: 2 sent, 0 failed.\n"
     assert recipients() == Counter(secretariat=1, cbsa=1)
-    assert all(m.subject.startswith("Invitation: ") for m in outbox())
+    assert emails_of("meeting_invitation") == outbox()
+    for message in outbox():
+        assert_in_their_language(message, "meeting_invitation")

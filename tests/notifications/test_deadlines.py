@@ -23,7 +23,16 @@ from taskforce.models import Milestone, Notification, NotificationKind, Reminder
 from tests.scenario import RESTRICTED_TITLES, restricted_milestones
 
 from .conftest import TORONTO, UTC
-from .helpers import notices_of, outbox, recipients, reminders_of, sent_after_commit, sweep
+from .helpers import (
+    assert_in_their_language,
+    emails_to,
+    notices_of,
+    outbox,
+    recipients,
+    reminders_of,
+    sent_after_commit,
+    sweep,
+)
 
 DUE = datetime.date(2027, 2, 15)
 AT_NINE = {  # 09:00 in Ottawa (EST), in UTC
@@ -88,8 +97,17 @@ def test_each_milestone_reminder_goes_out_once_at_its_time_to_the_owner_agency_a
         "Milestone is due today: Joint tracing protocol adopted",
         "Milestone is overdue (due 2027-02-15): Joint tracing protocol adopted",
     ]
-    # The RCMP's French reader gets the French title.
-    assert all(subject.endswith(": Protocole conjoint adopté") for subject in subjects_to_username("rcmp"))
+    # The RCMP's French reader gets them in French, with the French title; its officer in British Columbia reads
+    # English.
+    assert subjects_to_username("rcmp") == [
+        "Jalon à échéance dans 14 jours (2027-02-15) : Protocole conjoint adopté",
+        "Jalon à échéance dans 3 jours (2027-02-15) : Protocole conjoint adopté",
+        "Jalon à échéance aujourd'hui : Protocole conjoint adopté",
+        "Jalon en retard (échéance : 2027-02-15) : Protocole conjoint adopté",
+    ]
+    for message in outbox():
+        assert_in_their_language(message, "deadline")
+    assert "Ouvrir dans le portail" in emails_to(demo.users["rcmp"])[0].body
 
 
 def test_overdue_notices_repeat_every_week_until_the_milestone_is_done(milestone_of, demo, clock, secretariat):
@@ -289,6 +307,20 @@ def test_an_action_item_reminds_its_owner_before_on_the_day_and_weekly_when_over
         "Action item is overdue (due 2027-02-15): Send the tracing request template",
         "Action item is overdue (due 2027-02-15): Send the tracing request template",
     ]
+
+
+def test_an_action_item_reaches_a_french_reader_in_french(held, secretariat, rcmp, clock):
+    meeting_services.action_item_record(
+        actor=secretariat, meeting=held, text="Nommer un point de contact", owner_agency=rcmp.agency, owner=rcmp,
+        due_date=DUE,
+    )
+
+    sweep_through(AT_NINE["3d"], clock=clock)
+
+    [message] = emails_to(rcmp)
+    assert message.subject == "Mesure de suivi à échéance dans 3 jours (2027-02-15) : Nommer un point de contact"
+    assert_in_their_language(message, "action_item_due")
+    assert "Marquer comme terminée dans le registre" in message.body and "Réunion d'origine" in message.body
 
 
 def test_a_done_action_item_is_no_longer_reminded(held, secretariat, atf, clock):

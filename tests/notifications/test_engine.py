@@ -22,10 +22,13 @@ from taskforce.models import Delivery, DeliveryMode, Notification, NotificationK
 from .conftest import MEETING_START, MONDAY, ONE_DAY_BEFORE, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
 from .helpers import (
     CBFTF_PEOPLE,
+    assert_in_their_language,
     deliveries,
+    emails_of,
     emails_to,
     notices_of,
     outbox,
+    reads_french,
     recipients,
     reminders_of,
     sent_after_commit,
@@ -47,8 +50,9 @@ def topic(meeting: Meeting) -> str:
     return meeting_notices.topic(meeting)
 
 
-def reminder_emails(prefix: str = "Reminder:") -> list[mail.EmailMessage]:
-    return [message for message in outbox() if message.subject.startswith(prefix)]
+def reminder_emails(template: str = "meeting_reminder") -> list[mail.EmailMessage]:
+    """The reminders sent, each in its reader's language (cbsa and rcmp read French)."""
+    return emails_of(template)
 
 
 # Reminders are rows, recomputed by the services ---------------------------------------------------------
@@ -170,7 +174,7 @@ def test_moving_a_meeting_drops_its_reminders_and_sets_new_ones_for_its_new_time
     sweep()
     assert recipients(reminder_emails()) == EVERYONE_ONCE
     english, french = "Jan. 27, 2027, 10 a.m.", "27 janvier 2027 10:00"
-    assert all(english in m.subject or french in m.subject for m in reminder_emails())
+    assert all((french if reads_french(m) else english) in m.subject for m in reminder_emails())
 
 
 def test_a_meeting_moved_and_moved_back_is_reminded_at_its_first_time(clock, meeting, secretariat):
@@ -197,7 +201,7 @@ def test_cancelling_a_meeting_drops_its_reminders(clock, meeting, secretariat):
     for instant in (SEVEN_DAYS_BEFORE, RSVP_REMINDER, ONE_DAY_BEFORE):
         clock.move_to(instant)
         sweep()
-    assert reminder_emails() == [] and reminder_emails("Please answer:") == []
+    assert reminder_emails() == [] and reminder_emails("meeting_rsvp_reminder") == []
 
 
 def test_reminders_of_a_meeting_that_has_already_started_are_skipped(clock, meeting):
@@ -206,7 +210,7 @@ def test_reminders_of_a_meeting_that_has_already_started_are_skipped(clock, meet
     result = sweep()
 
     assert (result.skipped, result.sent) == (3, 0)
-    assert reminder_emails() == [] and reminder_emails("Please answer:") == []
+    assert reminder_emails() == [] and reminder_emails("meeting_rsvp_reminder") == []
     assert set(reminders_of(topic(meeting), status=Reminder.Status.SKIPPED)) == {"7d", "rsvp", "1d"}
 
 
@@ -219,7 +223,7 @@ def test_after_the_sweep_was_down_what_fell_due_goes_out_on_the_next_sweep_once(
 
     assert (result.sent, again.processed) == (3, 0)
     assert recipients(reminder_emails()) == Counter(dict.fromkeys(CBFTF_PEOPLE, 2))  # the 7-day and 1-day ones
-    assert recipients(reminder_emails("Please answer:")) == EVERYONE_ONCE
+    assert recipients(reminder_emails("meeting_rsvp_reminder")) == EVERYONE_ONCE
 
 
 class BrokenReminder:
@@ -480,6 +484,20 @@ def test_a_member_on_the_digest_gets_one_email_a_day_at_7_in_their_own_time_zone
         assert f"* {item.subject}" in digest.body
     assert {d.status for d in deliveries(pk__in=[d.pk for d in held])} == {Delivery.Status.DIGESTED}
     assert len(notices_of(hsi)) == 2  # the portal's list had them all along
+
+
+def test_a_french_readers_digest_is_in_french_and_lists_what_they_were_told_in_french(clock, schedule_at, cbsa):
+    prefer(cbsa, NotificationKind.MEETING, DeliveryMode.DIGEST)
+
+    with sent_after_commit():
+        schedule_at(MEETING_START)
+        notifications.send_digests(now=datetime.datetime(2027, 1, 12, 12, tzinfo=UTC))  # 07:00 in Ottawa
+
+    [digest] = emails_to(cbsa)
+    assert digest.subject == "Votre résumé quotidien du groupe de travail du 2027-01-12"
+    assert_in_their_language(digest, "digest")
+    assert "Un avis depuis votre dernier résumé :" in digest.body
+    assert "* Invitation : CBFTF working meeting, 25 janvier 2027 10:00" in digest.body
 
 
 def test_what_is_held_after_the_days_digest_waits_for_the_next_days(clock, schedule_at, secretariat, hsi):

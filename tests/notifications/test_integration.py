@@ -16,6 +16,7 @@ from meetings import notifications as meeting_notices
 from taskforce.models import Delivery, Reminder
 
 from .conftest import TORONTO
+from .helpers import EMAILS, language_of
 from .live import REDIS_URL, Processes, SmtpSink, forget_queue, process_env, require_redis, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,7 +55,11 @@ def test_a_meeting_whose_reminder_is_due_sends_exactly_one_message_to_each_recip
     for envelope, message in messages:
         assert len(envelope) == 1 and message.get_all("To") == envelope
         assert message["Cc"] is None and message["Bcc"] is None
-        assert message["Subject"].strip().startswith("Reminder: CBFTF working meeting")
+        # In its reader's language: cbsa's in French ("Rappel : "), the others' in English (the meeting has no
+        # French title, so its English one is used in both).
+        wording = EMAILS["meeting_reminder"][language_of(envelope[0])]
+        assert message["Subject"].strip().startswith(f"{wording.subject}CBFTF working meeting")
+        assert wording.sentences[0] in message.get_body(("plain",)).get_content()
         [calendar] = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
         assert calendar.get_param("method") == "REQUEST"
         assert b"METHOD:REQUEST\r\n" in calendar.get_payload(decode=True)

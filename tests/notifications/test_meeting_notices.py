@@ -2,12 +2,15 @@
 who gets what, one email per recipient, in their language and time zone, with a link to the meeting and a
 calendar attachment their mail client can read, and never naming an agenda item they may not see.
 
-The demo's French readers are cbsa and rcmp; there is no French catalogue yet, so their emails are checked on
-what does not need one: the meeting's French title, French dates and links to the French pages.
+The demo's French readers are cbsa and rcmp: their emails are wholly in French (locale/fr/LC_MESSAGES/django.po),
+from the subject ("Invitation : ...", with French's space before the colon) and the greeting to the sentences of
+each template and the footer, with the meeting's French title, French dates and links to the French pages. The
+secretariat, atf, hsi and cbp read English. helpers.EMAILS holds what each template says in each language.
 """
 
 import datetime
 import email
+import re
 
 import pytest
 from django.core import mail
@@ -21,11 +24,15 @@ from taskforce.models import Notification, NotificationKind
 from .conftest import MEETING_START, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
 from .helpers import (
     CBFTF_PEOPLE,
+    FRENCH_READERS,
+    assert_in_their_language,
+    emails_of,
     emails_to,
     event_of,
     ics_of,
     notices_of,
     outbox,
+    reads_french,
     recipients,
     sent_after_commit,
     subjects_to,
@@ -68,8 +75,9 @@ def only_email_to(user) -> mail.EmailMessage:
     return message
 
 
-def only_email_starting(user, prefix: str) -> mail.EmailMessage:
-    [message] = [m for m in emails_to(user) if m.subject.startswith(prefix)]
+def only_email_of(user, template: str) -> mail.EmailMessage:
+    """The one email of this template the user got (recognised by its subject in their language)."""
+    [message] = emails_of(template, emails_to(user))
     return message
 
 
@@ -80,17 +88,20 @@ def everyone_once(*usernames: str) -> dict[str, int]:
 # Invitations -----------------------------------------------------------------------------------------------
 
 
-def test_scheduling_a_meeting_sends_each_invitee_an_invitation_of_their_own(clock, schedule_at):
+def test_scheduling_a_meeting_sends_each_invitee_an_invitation_of_their_own(clock, schedule_at, demo):
     with sent_after_commit():
         schedule_at(MEETING_START)
 
     assert recipients() == everyone_once()
+    assert {name for name in CBFTF_PEOPLE if reads_french(demo.users[name])} == set(FRENCH_READERS)
     for message in outbox():
         parsed = email.message_from_bytes(message.message().as_bytes())
         assert parsed.get_all("To") == message.to and parsed["Cc"] is None and parsed["Bcc"] is None
-        assert message.subject == "Invitation: CBFTF working meeting, " + (
-            FRENCH_WHEN if message.to[0].startswith(("cbsa@", "rcmp@")) else ENGLISH_WHEN
-        )
+        # No French title: French readers get the English one in a French subject.
+        french = "Invitation : CBFTF working meeting, " + FRENCH_WHEN
+        english = "Invitation: CBFTF working meeting, " + ENGLISH_WHEN
+        assert message.subject == (french if reads_french(message) else english)
+        assert_in_their_language(message, "meeting_invitation")
     assert Notification.objects.filter(kind=NotificationKind.MEETING).count() == len(CBFTF_PEOPLE)
 
 
@@ -106,16 +117,22 @@ def test_a_french_reader_gets_the_french_title_a_french_date_and_the_french_page
     with sent_after_commit():
         meeting = schedule_at(MEETING_START, title_fr=FRENCH_TITLE)
 
-    for reader in (cbsa, rcmp):
+    for reader, first_name in ((cbsa, "Marc"), (rcmp, "Sophie")):
         message = only_email_to(reader)
-        assert message.subject == f"Invitation: {FRENCH_TITLE}, {FRENCH_WHEN}"
+        assert message.subject == f"Invitation : {FRENCH_TITLE}, {FRENCH_WHEN}"
+        assert message.body.startswith(f"Bonjour {first_name},\n")
+        assert "Nous vous invitons à cette réunion. L'invitation ci-jointe l'ajoute à votre calendrier." in message.body
+        assert "Répondre (présence en personne, à distance, refus ou envoi d'un délégué)" in message.body
         assert page_of(meeting, "fr") in message.body
-        assert "CBFTF working meeting" not in message.body
+        assert "Vous recevez ce message en raison de votre rôle au sein du groupe de travail." in message.body
+        assert "CBFTF working meeting" not in message.body and "You are invited" not in message.body
+        assert_in_their_language(message, "meeting_invitation")
         assert str(event_of(message)["SUMMARY"]) == FRENCH_TITLE
     english = only_email_to(atf)
     assert english.subject == f"Invitation: CBFTF working meeting, {ENGLISH_WHEN}"
     assert english.body.startswith("Hello Dana,") and "You are invited to this meeting." in english.body
     assert page_of(meeting, "en") in english.body and FRENCH_TITLE not in english.body
+    assert_in_their_language(english, "meeting_invitation")
     assert page_of(meeting, "en") != page_of(meeting, "fr")
 
 
@@ -123,8 +140,11 @@ def test_each_reader_reads_the_meetings_time_in_their_own_time_zone(clock, sched
     with sent_after_commit():
         schedule_at(MEETING_START)
 
-    # Ottawa and New York share the hour; British Columbia is three hours behind.
-    assert "When: 25 janvier 2027 10:00 – 12:00 (America/Toronto)\n" in only_email_to(cbsa).body
+    # Ottawa and New York share the hour; British Columbia is three hours behind. (The French label's colon may
+    # come with French's space before it or without.)
+    french = only_email_to(cbsa).body
+    assert re.search(r"^Date et heure\s?: 25 janvier 2027 10:00 – 12:00 \(America/Toronto\)$", french, re.MULTILINE)
+    assert "When:" not in french and "America/New_York" not in french
     new_york = only_email_to(atf).body
     assert "When: Jan. 25, 2027, 10 a.m. – noon (America/New_York)" in new_york
     assert "Jan. 25, 2027, 10 a.m. – noon (America/Toronto)" in new_york
@@ -161,7 +181,9 @@ def test_the_invitation_carries_a_calendar_request_a_mail_client_can_read(clock,
     assert [name for name, _value in part.get_params()].count("charset") == 1
 
 
-def test_rescheduling_tells_invitees_with_the_same_uid_and_a_higher_sequence(clock, schedule_at, secretariat, atf):
+def test_rescheduling_tells_invitees_with_the_same_uid_and_a_higher_sequence(
+    clock, schedule_at, secretariat, atf, cbsa
+):
     with sent_after_commit():
         meeting = schedule_at(MEETING_START)
     first = event_of(only_email_to(atf))
@@ -171,27 +193,38 @@ def test_rescheduling_tells_invitees_with_the_same_uid_and_a_higher_sequence(clo
             end=MEETING_START + datetime.timedelta(hours=3), reason="The minister's visit runs late",
         )
 
-    moved = only_email_starting(atf, "Moved:")
+    moved = only_email_of(atf, "meeting_changed")
     assert moved.subject == "Moved: CBFTF working meeting, now Jan. 25, 2027, 11 a.m."
     assert "Reason: The minister's visit runs late" in moved.body
+    french = only_email_of(cbsa, "meeting_changed")
+    assert french.subject == "Changement de date : CBFTF working meeting, désormais 25 janvier 2027 11:00"
+    assert "Cette réunion a été déplacée. L'invitation ci-jointe met à jour votre calendrier." in french.body
+    assert re.search(r"^Motif\s?: The minister's visit runs late$", french.body, re.MULTILINE)
     event = event_of(moved)
     assert str(ics_of(moved)[2]["METHOD"]) == "REQUEST"
     assert str(event["UID"]) == str(first["UID"])
     assert int(event["SEQUENCE"]) > int(first["SEQUENCE"])
     assert event.decoded("DTSTART") == datetime.datetime(2027, 1, 25, 16, tzinfo=UTC)
-    assert recipients([m for m in outbox() if m.subject.startswith("Moved:")]) == everyone_once()
+    assert recipients(emails_of("meeting_changed")) == everyone_once()
+    for message in emails_of("meeting_changed"):
+        assert_in_their_language(message, "meeting_changed")
 
 
-def test_cancelling_sends_a_calendar_cancellation_with_the_same_uid(clock, schedule_at, secretariat, atf):
+def test_cancelling_sends_a_calendar_cancellation_with_the_same_uid(clock, schedule_at, secretariat, atf, rcmp):
     with sent_after_commit():
         meeting = schedule_at(MEETING_START)
     invitation = event_of(only_email_to(atf))
     with sent_after_commit():
         meeting_services.meeting_cancel(actor=secretariat, meeting=meeting, reason="Postponed to the spring")
 
-    cancelled = only_email_starting(atf, "Cancelled:")
+    cancelled = only_email_of(atf, "meeting_cancelled")
     assert cancelled.subject == f"Cancelled: CBFTF working meeting, {ENGLISH_WHEN}"
     assert "Reason: Postponed to the spring" in cancelled.body
+    french = only_email_of(rcmp, "meeting_cancelled")
+    assert french.subject == f"Réunion annulée : CBFTF working meeting, {FRENCH_WHEN}"
+    assert "Cette réunion est annulée. L'avis ci-joint la retire de votre calendrier." in french.body
+    assert re.search(r"^Motif\s?: Postponed to the spring$", french.body, re.MULTILINE)
+    assert str(ics_of(french)[2]["METHOD"]) == "CANCEL"
     _raw, content_type, calendar = ics_of(cancelled)
     event = event_of(cancelled)
     assert (content_type, str(calendar["METHOD"]), str(event["STATUS"])) == (
@@ -200,7 +233,9 @@ def test_cancelling_sends_a_calendar_cancellation_with_the_same_uid(clock, sched
     assert str(event["UID"]) == str(invitation["UID"])
     assert int(event["SEQUENCE"]) > int(invitation["SEQUENCE"])
     assert str(event["ORGANIZER"]) == "mailto:portal@localhost" and str(event["ATTENDEE"]) == f"mailto:{atf.email}"
-    assert recipients([m for m in outbox() if m.subject.startswith("Cancelled:")]) == everyone_once()
+    assert recipients(emails_of("meeting_cancelled")) == everyone_once()
+    for message in emails_of("meeting_cancelled"):
+        assert_in_their_language(message, "meeting_cancelled")
 
 
 def test_an_agency_invited_later_gets_its_invitation_and_the_others_hear_nothing_new(
@@ -240,7 +275,11 @@ def test_circulating_the_agenda_names_the_restricted_item_only_to_the_agencies_i
         reader = demo.users[name]
         [message] = emails_to(reader)
         [notice] = notices_of(reader, NotificationKind.AGENDA)
-        assert message.subject.startswith("Agenda circulated: ")
+        assert message.subject == (
+            f"Ordre du jour diffusé : {FRENCH_TITLE}, {FRENCH_WHEN}" if name in FRENCH_READERS
+            else f"Agenda circulated: CBFTF working meeting, {ENGLISH_WHEN}"
+        )
+        assert_in_their_language(message, "agenda_circulated")
         assert "Roundtable" in message.body and notice.body == message.body
         if name in ("cbsa", "atf", "secretariat"):
             assert MOU_ITEM in message.body
@@ -270,12 +309,17 @@ def test_a_change_after_circulation_is_told_only_to_those_who_may_see_the_change
     assert recipients() == everyone_once()
     for name in ("rcmp", "hsi", "cbp"):
         [message] = emails_to(demo.users[name])
-        assert message.subject in ("Agenda changed: CBFTF working meeting", f"Agenda changed: {FRENCH_TITLE}")
+        assert message.subject == (
+            f"Ordre du jour modifié : {FRENCH_TITLE}" if name == "rcmp" else "Agenda changed: CBFTF working meeting"
+        )
+        assert_in_their_language(message, "agenda_changed")
         assert "Roundtable (30 minutes)" in message.body and "MOU" not in message.body
+    french = only_email_to(demo.users["cbsa"]).body
+    assert "L'ordre du jour diffusé a été modifié." in french and "\nOrdre du jour" in french
     assert f"{MOU_ITEM} and next steps" in only_email_to(demo.users["atf"]).body
 
 
-def test_approved_minutes_are_told_to_each_invitee(clock, schedule_at, secretariat):
+def test_approved_minutes_are_told_to_each_invitee(clock, schedule_at, secretariat, atf, rcmp):
     held = schedule_at(datetime.datetime(2027, 1, 8, 10, tzinfo=TORONTO))  # last Friday
     mail.outbox.clear()
 
@@ -283,7 +327,11 @@ def test_approved_minutes_are_told_to_each_invitee(clock, schedule_at, secretari
         meeting_services.minutes_approve(actor=secretariat, meeting=held)
 
     assert recipients() == everyone_once()
-    assert {m.subject for m in outbox() if m.to[0].startswith("atf@")} == {"Minutes approved: CBFTF working meeting"}
+    assert subjects_to(atf) == ["Minutes approved: CBFTF working meeting"]
+    assert subjects_to(rcmp) == ["Procès-verbal approuvé : CBFTF working meeting"]
+    assert "Le procès-verbal de cette réunion est approuvé." in only_email_to(rcmp).body
+    for message in outbox():
+        assert_in_their_language(message, "minutes_approved")
 
 
 # Reminders -----------------------------------------------------------------------------------------------------
@@ -302,21 +350,31 @@ def test_a_reminder_before_the_meeting_goes_to_invitees_who_have_not_declined(
     sweep()
 
     assert recipients() == everyone_once("secretariat", "atf", "hsi", "cbp", "cbsa2")
+    for message in outbox():
+        assert_in_their_language(message, "meeting_reminder")  # cbsa's delegate reads English
     reminder = only_email_to(hsi)
     assert reminder.subject == f"Reminder: CBFTF working meeting, {ENGLISH_WHEN}"
     assert event_of(reminder)["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
     assert str(ics_of(reminder)[2]["METHOD"]) == "REQUEST"
 
 
-def test_the_rsvp_reminder_goes_only_to_invitees_who_have_not_answered(meeting, clock, rcmp, atf):
+def test_the_rsvp_reminder_goes_only_to_invitees_who_have_not_answered(meeting, clock, rcmp, atf, cbsa):
     meeting_services.rsvp_set(actor=rcmp, meeting=meeting, response=Rsvp.Response.DECLINED)
     meeting_services.rsvp_set(actor=atf, meeting=meeting, response=Rsvp.Response.IN_PERSON)
     clock.move_to(RSVP_REMINDER)
 
     sweep()
 
-    asked = [m for m in outbox() if m.subject.startswith("Please answer:")]
+    asked = emails_of("meeting_rsvp_reminder")
     assert recipients(asked) == everyone_once("secretariat", "cbsa", "hsi", "cbp")
+    for message in asked:
+        assert_in_their_language(message, "meeting_rsvp_reminder")
+    french = only_email_of(cbsa, "meeting_rsvp_reminder")
+    assert french.subject == f"Veuillez répondre : {FRENCH_TITLE}, {FRENCH_WHEN}"
+    assert (
+        "Vous n'avez pas encore répondu à cette invitation. Veuillez indiquer au secrétariat si vous assisterez à la "
+        "réunion." in french.body
+    )
 
 
 def test_a_reminder_shows_the_circulated_agenda_as_each_reader_may_see_it(circulated, clock, atf, rcmp, cbsa):
@@ -328,4 +386,8 @@ def test_a_reminder_shows_the_circulated_agenda_as_each_reader_may_see_it(circul
     assert MOU_ITEM in only_email_to(atf).body and "Roundtable" in only_email_to(atf).body
     assert "MOU" not in only_email_to(rcmp).body and "Roundtable" in only_email_to(rcmp).body
     french = only_email_to(cbsa)
-    assert french.subject == f"Reminder: {FRENCH_TITLE}, {FRENCH_WHEN}" and MOU_ITEM in french.body
+    assert french.subject == f"Rappel : {FRENCH_TITLE}, {FRENCH_WHEN}" and MOU_ITEM in french.body
+    assert "Rappel de cette réunion à venir." in french.body
+    assert re.search(r"^Ordre du jour\s?:\n1\. Roundtable\b.*\n2\. " + re.escape(MOU_ITEM), french.body, re.MULTILINE)
+    for message in outbox():
+        assert_in_their_language(message, "meeting_reminder")

@@ -286,3 +286,32 @@ def test_filtering_by_a_hidden_body_answers_like_a_body_that_does_not_exist(demo
 
     assert by_hidden.status_code == by_missing.status_code == 400
     assert by_hidden.json() == by_missing.json()
+
+
+# Members: directory fields only, of people who share a body with the caller.
+
+
+def test_the_member_list_holds_only_people_of_shared_bodies(demo, client_for):
+    rows = results(client_for(demo.users["rcmp"]).get("/api/v1/members/"))
+
+    assert {row["username"] for row in rows} == {"secretariat", "cbsa", "rcmp", "atf", "hsi", "cbp"}
+    assert set(rows[0]) == {"id", "username", "name", "first_name", "last_name", "title", "agency", "email"}
+
+
+def test_a_member_is_not_found_in_the_api_unless_they_share_a_body_with_the_caller(demo, client_for):
+    dea = demo.users["dea"]
+    assert client_for(demo.users["rcmp"]).get(f"/api/v1/members/{dea.pk}/").status_code == 404
+    assert client_for(demo.users["secretariat"]).get(f"/api/v1/members/{dea.pk}/").json()["agency"] == "DEA"
+
+
+def test_the_member_list_costs_the_same_queries_for_any_number_of_people(demo, client_for):
+    client = client_for(demo.users["secretariat"])
+    client.get("/api/v1/members/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/members/")
+    for n in range(15):
+        person = UserFactory(username=f"extra{n}", agency=demo.agencies["RCMP"])
+        MembershipFactory(user=person, body=demo.bodies["CBFTF"])
+    with CaptureQueriesContext(connection) as many:
+        assert len(results(client.get("/api/v1/members/"))) > 15
+    assert len(many) == len(few)

@@ -1,0 +1,410 @@
+"""The meetings API: meetings, their agenda items (nested under the meeting), papers, decisions and action items.
+
+Every viewset takes its rows from the visibility core (`taskforce.api.ScopedViewSet`), so what the caller may
+not see is a 404 on every route. Writes parse their input with `meetings.serializers` and call the service the
+HTML page calls; the services decide, and their refusals become the API's error shape. As on the pages, actions
+only the secretariat may take answer 403 to a member who can see the object, before the input is read.
+"""
+
+import django_filters
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from members.models import User
+from taskforce import permissions
+from taskforce.api import (
+    ConditionalListMixin,
+    ConditionalRetrieveMixin,
+    ErrorSerializer,
+    ScopedReadOnlyViewSet,
+    ScopedViewSet,
+    visible_agencies,
+    visible_bodies,
+)
+from taskforce.errors import ConflictError
+
+from . import services
+from .models import ActionItem, AgendaItem, Comment, Decision, Invitation, Meeting, Paper, Rsvp
+from .serializers import (
+    ActionItemSerializer,
+    AgendaItemInput,
+    AgendaItemSerializer,
+    AgendaItemUpdateInput,
+    CommentInput,
+    CommentSerializer,
+    DecisionSerializer,
+    MeetingScheduleInput,
+    MeetingSerializer,
+    MeetingUpdateInput,
+    MinutesInput,
+    MoveInput,
+    PaperSerializer,
+    ReasonInput,
+    RsvpSerializer,
+)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The object changed since it was read; fetch it again.")
+    default_code = "conflict"
+
+
+class ForTheCaller:
+    """Adds to the scoped rows what their representation needs that depends on the caller: their RSVP, the
+    related rows they may see, counts of those. `for_the_caller` only annotates and prefetches; the rows
+    themselves stay those of the visibility core. Writes read their input with `valid` and answer with `shown`."""
+
+    request: Request
+
+    def for_the_caller(self, rows: QuerySet) -> QuerySet:
+        return rows
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return self.for_the_caller(super().filter_queryset(queryset))
+
+    def valid(self, serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+    def shown(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
+        """The object as the caller now sees it, after a write."""
+        row = self.for_the_caller(self.get_queryset()).get(pk=pk)
+        return Response(self.get_serializer(row).data, status=status_code)
+
+
+# Meetings --------------------------------------------------------------------------------------------
+
+
+def visible_meetings(request) -> QuerySet[Meeting]:
+    return permissions.scope(request.user, Meeting.objects.all())
+
+
+class MeetingFilter(django_filters.FilterSet):
+    # Choices limited to what the caller may see: a hidden id is as invalid as one that does not exist.
+    body = django_filters.ModelChoiceFilter(queryset=visible_bodies)
+    from_ = django_filters.DateFilter(field_name="start__date", lookup_expr="gte", label=_("Starting on or after"))
+    to = django_filters.DateFilter(field_name="start__date", lookup_expr="lte", label=_("Starting on or before"))
+
+    class Meta:
+        model = Meeting
+        fields = ["body", "status", "agenda_status"]
+
+
+# `from` is a Python keyword: the filter is declared as `from_` and offered under its real name.
+MeetingFilter.base_filters["from"] = MeetingFilter.base_filters.pop("from_")
+
+
+def _my_rsvp_saved_at(actor: User) -> Subquery:
+    """When the caller last answered (every answer saves it): for the ETag."""
+    return Subquery(Rsvp.objects.filter(meeting=OuterRef("pk"), user_id=actor.pk).values("updated_at")[:1])
+
+
+def _invitees() -> Subquery:
+    """The invitees as shown (acronyms and usernames), as one text: for the ETag."""
+    invitations = Invitation.objects.filter(meeting=OuterRef("pk")).order_by().values("meeting")
+    names = Concat("agency__acronym", Value("/"), "user__username", output_field=CharField())
+    return Subquery(invitations.annotate(names=StringAgg(names, ",", order_by=names)).values("names")[:1])
+
+
+class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixin, ScopedViewSet):
+    """Meetings the caller is invited to (all of their bodies' meetings for the secretariat)."""
+
+    unscoped_queryset = Meeting.objects.select_related("body", "host_agency")
+    serializer_class = MeetingSerializer
+    filterset_class = MeetingFilter
+
+    @property
+    def etag_extra(self) -> dict:
+        return {"etag_my_rsvp": _my_rsvp_saved_at(self.request.user), "etag_invitees": _invitees()}
+
+    def for_the_caller(self, rows: QuerySet) -> QuerySet:
+        actor = self.request.user
+        invitations = permissions.scope(actor, Invitation.objects.select_related("agency", "user"))
+        mine = permissions.scope(actor, Rsvp.objects.filter(user_id=actor.pk).select_related("delegate"))
+        return rows.prefetch_related(
+            Prefetch("invitations", queryset=invitations, to_attr="visible_invitations"),
+            Prefetch("rsvps", queryset=mine, to_attr="my_rsvps"),
+        )
+
+    def secretariat_meeting(self) -> Meeting:
+        meeting = self.get_object()
+        permissions.require_secretariat(self.request.user, meeting.body_id)
+        return meeting
+
+    @extend_schema(request=MeetingScheduleInput, responses={201: MeetingSerializer})
+    def create(self, request: Request) -> Response:
+        """Schedule a meeting (the body's secretariat)."""
+        data = self.valid(MeetingScheduleInput).validated_data
+        meeting = services.meeting_schedule(actor=request.user, **data)
+        return self.shown(meeting.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=MeetingUpdateInput, responses=MeetingSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Edit or reschedule a meeting; moving it needs a `reason`, which invitees see."""
+        meeting = self.secretariat_meeting()
+        data = self.valid(MeetingUpdateInput).validated_data
+        services.meeting_update(actor=request.user, meeting=meeting, **data)
+        return self.shown(meeting.pk)
+
+    @extend_schema(request=ReasonInput, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel the meeting; it stays listed, with the reason, for its invitees."""
+        meeting = self.secretariat_meeting()
+        data = self.valid(ReasonInput).validated_data
+        services.meeting_cancel(actor=request.user, meeting=meeting, reason=data["reason"])
+        return self.shown(meeting.pk)
+
+    @extend_schema(request=RsvpSerializer, responses=RsvpSerializer)
+    @action(detail=True, methods=["post"])
+    def rsvp(self, request: Request, pk: str) -> Response:
+        """Answer the invitation (invitees only)."""
+        meeting = self.get_object()
+        data = self.valid(RsvpSerializer).validated_data
+        rsvp = services.rsvp_set(actor=request.user, meeting=meeting, **data)
+        return Response(RsvpSerializer(rsvp, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def circulate(self, request: Request, pk: str) -> Response:
+        """Circulate the draft agenda to the invitees."""
+        meeting = self.secretariat_meeting()
+        services.agenda_circulate(actor=request.user, meeting=meeting)
+        return self.shown(meeting.pk)
+
+    @extend_schema(request=MinutesInput, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def minutes(self, request: Request, pk: str) -> Response:
+        """Save the draft minutes of the items named; members read them once they are approved."""
+        meeting = self.secretariat_meeting()
+        data = self.valid(MinutesInput).validated_data
+        services.minutes_save(actor=request.user, meeting=meeting, minutes=data["minutes"])
+        return self.shown(meeting.pk)
+
+    @extend_schema(request=None, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"], url_path="minutes/approve", url_name="minutes-approve")
+    def minutes_approve(self, request: Request, pk: str) -> Response:
+        """Approve the minutes: members then read them and the decisions, and the record no longer changes."""
+        meeting = self.secretariat_meeting()
+        services.minutes_approve(actor=request.user, meeting=meeting)
+        return self.shown(meeting.pk)
+
+
+# Agenda items, nested under their meeting ------------------------------------------------------------
+
+
+def _comment_count(actor: User) -> Coalesce:
+    comments = permissions.scope(actor, Comment.objects.filter(item=OuterRef("pk")))
+    counted = comments.order_by().values("item").annotate(n=Count("pk")).values("n")[:1]
+    # An item nobody commented on counts 0, not None.
+    return Coalesce(Subquery(counted), 0)
+
+
+def _paper_ids(actor: User) -> Subquery:
+    """The ids of the papers the caller may see, as one text: for the ETag (a paper never changes once
+    uploaded; what changes is which ones there are and which ones the caller is cleared for)."""
+    papers = permissions.scope(actor, Paper.objects.filter(item=OuterRef("pk"))).order_by().values("item")
+    ids = StringAgg(Cast("pk", CharField()), ",", order_by="pk")
+    return Subquery(papers.annotate(ids=ids).values("ids")[:1])
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("meeting_pk", int, OpenApiParameter.PATH, description=_("The meeting's id."))]
+)
+class AgendaItemViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixin, ScopedViewSet):
+    """The items of a meeting's agenda the caller may see: members see none before the agenda is circulated,
+    and a restricted item only when it is shared with their agency."""
+
+    unscoped_queryset = AgendaItem.objects.select_related("meeting", "presenter", "presenter_agency")
+    parent_model = Meeting
+    parent_field = "meeting"
+    serializer_class = AgendaItemSerializer
+
+    @property
+    def etag_extra(self) -> dict:
+        actor = self.request.user
+        return {
+            "etag_comments": _comment_count(actor),
+            "etag_papers": _paper_ids(actor),
+            # The minutes are shown to members once approved.
+            "etag_minutes_status": F("meeting__minutes_status"),
+        }
+
+    def for_the_caller(self, rows: QuerySet) -> QuerySet:
+        actor = self.request.user
+        papers = permissions.scope(actor, Paper.objects.all())
+        return rows.annotate(comment_count=_comment_count(actor)).prefetch_related(
+            Prefetch("papers", queryset=papers, to_attr="visible_papers")
+        )
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["secretariat"] = permissions.is_secretariat(self.request.user, self.parent.body_id)
+        return context
+
+    def secretariat_item(self) -> AgendaItem:
+        item = self.get_object()
+        permissions.require_secretariat(self.request.user, self.parent.body_id)
+        return item
+
+    @extend_schema(request=AgendaItemInput, responses={201: AgendaItemSerializer})
+    def create(self, request: Request, meeting_pk: str) -> Response:
+        """Add an item at the end of the agenda (the secretariat)."""
+        meeting = self.parent
+        permissions.require_secretariat(request.user, meeting.body_id)
+        data = self.valid(AgendaItemInput)
+        item = services.agenda_item_add(
+            actor=request.user, meeting=meeting, restricted_to=data.validated_data.get("restricted_to"),
+            **data.item_fields(),
+        )
+        return self.shown(item.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=AgendaItemUpdateInput,
+        responses={
+            200: AgendaItemSerializer,
+            409: OpenApiResponse(
+                response=ErrorSerializer,
+                description=_("Someone else saved the item since `version`; nothing was saved."),
+            ),
+        },
+    )
+    def partial_update(self, request: Request, meeting_pk: str, pk: str) -> Response:
+        """Edit an item, from the `version` the edit started from."""
+        item = self.secretariat_item()
+        data = self.valid(AgendaItemUpdateInput)
+        try:
+            services.agenda_item_update(
+                actor=request.user, item=item, version=data.validated_data["version"],
+                restricted_to=data.validated_data.get("restricted_to"), **data.item_fields(),
+            )
+        except ConflictError as error:
+            raise Conflict(" ".join(error.messages)) from None
+        return self.shown(item.pk)
+
+    @extend_schema(request=MoveInput, responses=AgendaItemSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, meeting_pk: str, pk: str) -> Response:
+        """Move the item to another position; the others close up."""
+        item = self.secretariat_item()
+        data = self.valid(MoveInput).validated_data
+        services.agenda_item_move(actor=request.user, item=item, position=data["position"])
+        return self.shown(item.pk)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: AgendaItemSerializer,
+            204: OpenApiResponse(description=_("The agenda was a draft: the item was removed.")),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, meeting_pk: str, pk: str) -> Response:
+        """Withdraw the item: removed from a draft agenda; kept, struck through, on a circulated one."""
+        item = self.secretariat_item()
+        withdrawn = services.agenda_item_withdraw(actor=request.user, item=item)
+        if withdrawn.pk is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return self.shown(withdrawn.pk)
+
+    @extend_schema(request=CommentInput, responses={201: CommentSerializer})
+    @action(detail=True, methods=["post"])
+    def comments(self, request: Request, meeting_pk: str, pk: str) -> Response:
+        """Comment on the item while the agenda is circulated."""
+        item = self.get_object()
+        data = self.valid(CommentInput).validated_data
+        comment = services.comment_add(actor=request.user, item=item, text=data["text"])
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+# Papers ----------------------------------------------------------------------------------------------
+
+
+def visible_items(request) -> QuerySet[AgendaItem]:
+    return permissions.scope(request.user, AgendaItem.objects.all())
+
+
+class PaperFilter(django_filters.FilterSet):
+    meeting = django_filters.ModelChoiceFilter(field_name="item__meeting", queryset=visible_meetings)
+    item = django_filters.ModelChoiceFilter(queryset=visible_items)
+
+    class Meta:
+        model = Paper
+        fields = ["meeting", "item"]
+
+
+class PaperViewSet(ScopedReadOnlyViewSet):
+    """Papers' details; the file itself is at `download_url`, for those cleared to read it."""
+
+    unscoped_queryset = Paper.objects.select_related("item")
+    serializer_class = PaperSerializer
+    filterset_class = PaperFilter
+
+
+# Decisions and action items --------------------------------------------------------------------------
+
+
+def _item_visible(actor: User) -> Exists:
+    """Whether the caller may see the record's source item: only then is it named."""
+    return Exists(permissions.scope(actor, AgendaItem.objects.filter(pk=OuterRef("item_id"))))
+
+
+class RecordViewSet(ForTheCaller, ScopedReadOnlyViewSet):
+    @property
+    def etag_extra(self) -> dict:
+        return {"etag_item_visible": _item_visible(self.request.user)}
+
+    def for_the_caller(self, rows: QuerySet) -> QuerySet:
+        return rows.annotate(item_visible=_item_visible(self.request.user))
+
+
+class DecisionFilter(django_filters.FilterSet):
+    meeting = django_filters.ModelChoiceFilter(queryset=visible_meetings)
+    body = django_filters.ModelChoiceFilter(field_name="meeting__body", queryset=visible_bodies)
+
+    class Meta:
+        model = Decision
+        fields = ["meeting", "body"]
+
+
+class DecisionViewSet(RecordViewSet):
+    """Decisions, which members read once the meeting's minutes are approved."""
+
+    unscoped_queryset = Decision.objects.select_related("meeting__body")
+    serializer_class = DecisionSerializer
+    filterset_class = DecisionFilter
+
+
+class ActionItemFilter(django_filters.FilterSet):
+    meeting = django_filters.ModelChoiceFilter(queryset=visible_meetings)
+    body = django_filters.ModelChoiceFilter(field_name="meeting__body", queryset=visible_bodies)
+    owner_agency = django_filters.ModelChoiceFilter(queryset=visible_agencies)
+
+    class Meta:
+        model = ActionItem
+        fields = ["meeting", "body", "status", "owner_agency"]
+
+
+class ActionItemViewSet(RecordViewSet):
+    unscoped_queryset = ActionItem.objects.select_related("meeting__body", "owner", "owner_agency")
+    serializer_class = ActionItemSerializer
+    filterset_class = ActionItemFilter
+
+    @extend_schema(request=ActionItemSerializer, responses=ActionItemSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Update the status: the owner (anyone of the owner agency when no one is named) or the secretariat;
+        only the secretariat cancels."""
+        action_item = self.get_object()
+        data = self.valid(ActionItemSerializer).validated_data
+        services.action_item_set_status(actor=request.user, action=action_item, status=data["status"])
+        return self.shown(action_item.pk)

@@ -1,0 +1,311 @@
+"""The meetings API's serializers: input ones that validate and hand clean values to the services, output ones
+that shape what the caller may see. None of them saves anything.
+
+Related objects in input are named as people read them (an agency's acronym, a person's username) and looked
+up among those the caller may see: a hidden one is refused exactly like one that does not exist.
+"""
+
+import datetime
+
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from members.models import Agency, Classification, User
+from taskforce import permissions
+from taskforce.models import Body
+
+from .models import ActionItem, AgendaItem, Comment, Decision, Meeting, Paper, Rsvp
+
+# Input -----------------------------------------------------------------------------------------------
+
+
+class VisibleSlugField(serializers.SlugRelatedField):
+    """An object named by a slug, among those the caller may see."""
+
+    def get_queryset(self):
+        return permissions.scope(self.context["request"].user, super().get_queryset())
+
+
+def agencies_field(**kwargs) -> VisibleSlugField:
+    return VisibleSlugField(slug_field="acronym", queryset=Agency.objects.all(), **kwargs)
+
+
+def people_field(**kwargs) -> VisibleSlugField:
+    return VisibleSlugField(slug_field="username", queryset=User.objects.all(), **kwargs)
+
+
+class MomentField(serializers.DateTimeField):
+    """An instant in ISO 8601 with its offset (`Z` for UTC): a bare wall time names no instant."""
+
+    default_error_messages = {"naive": _("Give the offset from UTC too, for example 2026-03-02T15:00:00Z.")}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(default_timezone=datetime.UTC, **kwargs)
+
+    def to_internal_value(self, value) -> datetime.datetime:
+        moment = super().to_internal_value(value)
+        if isinstance(value, str) and parse_datetime(value).tzinfo is None:
+            self.fail("naive")
+        return moment
+
+
+class MeetingFieldsInput(serializers.Serializer):
+    """What the secretariat sets on a meeting; the service checks it against the body."""
+
+    title_en = serializers.CharField(max_length=300)
+    title_fr = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    start = MomentField()
+    end = MomentField()
+    time_zone = serializers.CharField(
+        max_length=64, help_text=_("The IANA zone the meeting is held in, for example America/Toronto.")
+    )
+    host_agency = agencies_field(required=False, allow_null=True)
+    place = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    virtual_link = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    invite_agencies = agencies_field(
+        many=True, required=False, help_text=_("Everyone in an invited agency is invited.")
+    )
+    invite_people = people_field(many=True, required=False)
+
+
+class MeetingScheduleInput(MeetingFieldsInput):
+    body = VisibleSlugField(slug_field="acronym", queryset=Body.objects.all())
+
+
+class MeetingUpdateInput(MeetingFieldsInput):
+    """Only the fields sent change; moving the meeting (start, end or time zone) needs a reason."""
+
+    reason = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("Needed when the meeting moves; invitees see it.")
+    )
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+        return fields
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(help_text=_("Invitees see it."))
+
+
+class MinutesInput(serializers.Serializer):
+    minutes = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        help_text=_("The minutes of each item, keyed by the item's id."),
+    )
+
+    def validate_minutes(self, minutes: dict) -> dict[int, str]:
+        if not all(str(key).isdigit() and int(key) < 2**31 for key in minutes):
+            raise serializers.ValidationError(_("Key the minutes by item id."))
+        return {int(key): text for key, text in minutes.items()}
+
+
+class AgendaItemInput(serializers.Serializer):
+    title_en = serializers.CharField(max_length=300)
+    title_fr = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    presenter = people_field(required=False, allow_null=True)
+    presenter_agency = agencies_field(required=False, allow_null=True)
+    minutes_allotted = serializers.IntegerField(min_value=1, max_value=600, required=False)
+    restricted_to = agencies_field(
+        many=True, required=False,
+        help_text=_("The agencies that may see the item; an empty list shares it with the whole body."),
+    )
+
+    def item_fields(self) -> dict:
+        """The item's own fields, apart from its sharing."""
+        return {name: value for name, value in self.validated_data.items() if name not in ("restricted_to", "version")}
+
+
+class AgendaItemUpdateInput(AgendaItemInput):
+    """Only the fields sent change. `version` is the one the edit started from: a save from an older one is
+    refused (409), never applied over someone else's."""
+
+    version = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        for name, field in fields.items():
+            field.required = name == "version"
+        return fields
+
+
+class MoveInput(serializers.Serializer):
+    position = serializers.IntegerField(min_value=1, max_value=10_000, help_text=_("The new 1-based position."))
+
+
+class CommentInput(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+# Output ----------------------------------------------------------------------------------------------
+#
+# Two of them also read input, the one field a client sends back being the one they show: an RSVP, and an
+# action item's status.
+
+
+class UtcField(serializers.DateTimeField):
+    """Instants in UTC, whatever the server's zone."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(default_timezone=datetime.UTC, read_only=True, **kwargs)
+
+
+def acronym(**kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(slug_field="acronym", read_only=True, **kwargs)
+
+
+def username(**kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
+
+
+class RsvpSerializer(serializers.ModelSerializer):
+    """The caller's answer to an invitation; also what they send to answer."""
+
+    response = serializers.ChoiceField(choices=Rsvp.Response.choices)
+    delegate = people_field(
+        required=False, allow_null=True, help_text=_("Only when sending a delegate: another member of your agency.")
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    updated_at = UtcField()
+
+    class Meta:
+        model = Rsvp
+        fields = ["meeting", "response", "delegate", "note", "updated_at"]
+        read_only_fields = ["meeting"]
+
+
+class InviteesSerializer(serializers.Serializer):
+    agencies = serializers.ListField(child=serializers.CharField(), help_text=_("Invited agencies' acronyms."))
+    people = serializers.ListField(child=serializers.CharField(), help_text=_("People invited by name: usernames."))
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    body = acronym()
+    host_agency = acronym()
+    start = UtcField()
+    end = UtcField()
+    agenda_circulated_at = UtcField()
+    minutes_approved_at = UtcField()
+    updated_at = UtcField()
+    invitees = serializers.SerializerMethodField()
+    my_rsvp = serializers.SerializerMethodField(help_text=_("The caller's answer to the invitation, if any."))
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id", "body", "title_en", "title_fr", "start", "end", "time_zone", "host_agency", "place",
+            "virtual_link", "status", "change_reason", "sequence", "agenda_status", "agenda_circulated_at",
+            "minutes_status", "minutes_approved_at", "invitees", "my_rsvp", "updated_at",
+        ]
+
+    @extend_schema_field(RsvpSerializer(allow_null=True))
+    def get_my_rsvp(self, meeting: Meeting) -> dict | None:
+        mine = meeting.my_rsvps
+        return RsvpSerializer(mine[0], context=self.context).data if mine else None
+
+    @extend_schema_field(InviteesSerializer)
+    def get_invitees(self, meeting: Meeting) -> dict:
+        invitations = meeting.visible_invitations
+        return {
+            "agencies": sorted(i.agency.acronym for i in invitations if i.agency_id),
+            "people": sorted(i.user.username for i in invitations if i.user_id),
+        }
+
+
+class PaperSerializer(serializers.ModelSerializer):
+    meeting = serializers.IntegerField(source="item.meeting_id", read_only=True)
+    file_name = serializers.CharField(source="original_name", read_only=True)
+    classification = serializers.ChoiceField(choices=Classification.choices, read_only=True)
+    uploaded_at = UtcField()
+    download_url = serializers.SerializerMethodField(help_text=_("The file, for those who may read it."))
+
+    class Meta:
+        model = Paper
+        fields = [
+            "id", "item", "meeting", "title", "file_name", "content_type", "size", "classification", "uploaded_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, paper: Paper) -> str:
+        return self.context["request"].build_absolute_uri(reverse("paper-download", args=[paper.pk]))
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    presenter = username()
+    presenter_agency = acronym()
+    minutes = serializers.SerializerMethodField(
+        help_text=_("Members read the minutes once they are approved; the secretariat, as they are written.")
+    )
+    comment_count = serializers.IntegerField(read_only=True)
+    papers = PaperSerializer(source="visible_papers", many=True, read_only=True)
+    updated_at = UtcField()
+
+    class Meta:
+        model = AgendaItem
+        fields = [
+            "id", "meeting", "position", "title_en", "title_fr", "description", "presenter", "presenter_agency",
+            "minutes_allotted", "restricted", "withdrawn", "changed_after_circulation", "version", "minutes",
+            "comment_count", "papers", "updated_at",
+        ]
+
+    def get_minutes(self, item: AgendaItem) -> str | None:
+        # As on the pages: the secretariat reads the minutes as they are written, members once approved.
+        if item.meeting.minutes_status == Meeting.MinutesStatus.APPROVED or self.context.get("secretariat"):
+            return item.minutes
+        return None
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """A decision or action item. Its source agenda item is named (by id, never by its text) only to those who
+    may see that item."""
+
+    body = acronym(source="meeting.body")
+    item = serializers.SerializerMethodField(help_text=_("The source agenda item, when the caller may see it."))
+    created_at = UtcField()
+    updated_at = UtcField()
+
+    def get_item(self, record: Decision | ActionItem) -> int | None:
+        return record.item_id if record.item_visible else None
+
+
+class DecisionSerializer(RecordSerializer):
+    class Meta:
+        model = Decision
+        fields = ["id", "meeting", "body", "item", "text", "restricted", "created_at", "updated_at"]
+
+
+class ActionItemSerializer(RecordSerializer):
+    """An action item; a PATCH sends its `status`, the only field a client changes."""
+
+    owner = username()
+    owner_agency = acronym()
+    status = serializers.ChoiceField(choices=ActionItem.Status.choices)
+    completed_at = UtcField()
+
+    class Meta:
+        model = ActionItem
+        fields = [
+            "id", "meeting", "body", "item", "text", "owner", "owner_agency", "due_date", "status", "restricted",
+            "completed_at", "created_at", "updated_at",
+        ]
+        read_only_fields = [
+            "id", "meeting", "text", "due_date", "restricted",
+        ]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = username()
+    created_at = UtcField()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "item", "author", "text", "created_at"]
+
+
+
