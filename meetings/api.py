@@ -7,12 +7,13 @@ only the secretariat may take answer 403 to a member who can see the object, bef
 """
 
 import django_filters
+from django import forms
 from django.contrib.postgres.aggregates import StringAgg
 from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,7 +29,6 @@ from taskforce.api import (
     visible_agencies,
     visible_bodies,
 )
-from taskforce.errors import ConflictError
 
 from . import services
 from .models import ActionItem, AgendaItem, Comment, Decision, Invitation, Meeting, Paper, Rsvp
@@ -49,12 +49,6 @@ from .serializers import (
     ReasonInput,
     RsvpSerializer,
 )
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The object changed since it was read; fetch it again.")
-    default_code = "conflict"
 
 
 class ForTheCaller:
@@ -88,11 +82,24 @@ def visible_meetings(request) -> QuerySet[Meeting]:
     return permissions.scope(request.user, Meeting.objects.all())
 
 
+class GivenDateField(forms.DateField):
+    """A date that, when the parameter is given, must be one: `?to=` is refused, not read as no limit."""
+
+    def to_python(self, value):
+        if value == "":
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class DateFilter(django_filters.DateFilter):
+    field_class = GivenDateField
+
+
 class MeetingFilter(django_filters.FilterSet):
     # Choices limited to what the caller may see: a hidden id is as invalid as one that does not exist.
     body = django_filters.ModelChoiceFilter(queryset=visible_bodies)
-    from_ = django_filters.DateFilter(field_name="start__date", lookup_expr="gte", label=_("Starting on or after"))
-    to = django_filters.DateFilter(field_name="start__date", lookup_expr="lte", label=_("Starting on or before"))
+    from_ = DateFilter(field_name="start__date", lookup_expr="gte", label=_("Starting on or after"))
+    to = DateFilter(field_name="start__date", lookup_expr="lte", label=_("Starting on or before"))
 
     class Meta:
         model = Meeting
@@ -283,13 +290,11 @@ class AgendaItemViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveM
         """Edit an item, from the `version` the edit started from."""
         item = self.secretariat_item()
         data = self.valid(AgendaItemUpdateInput)
-        try:
-            services.agenda_item_update(
-                actor=request.user, item=item, version=data.validated_data["version"],
-                restricted_to=data.validated_data.get("restricted_to"), **data.item_fields(),
-            )
-        except ConflictError as error:
-            raise Conflict(" ".join(error.messages)) from None
+        # A stale version: the service's ConflictError is answered 409 by the API's error handler.
+        services.agenda_item_update(
+            actor=request.user, item=item, version=data.validated_data["version"],
+            restricted_to=data.validated_data.get("restricted_to"), **data.item_fields(),
+        )
         return self.shown(item.pk)
 
     @extend_schema(request=MoveInput, responses=AgendaItemSerializer)

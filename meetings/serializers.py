@@ -187,11 +187,13 @@ class InviteesSerializer(serializers.Serializer):
 
 class MeetingSerializer(serializers.ModelSerializer):
     body = acronym()
-    host_agency = acronym()
+    host_agency = acronym(allow_null=True)
+    # A link, or empty for a meeting held in person only.
+    virtual_link = serializers.CharField(read_only=True)
     start = UtcField()
     end = UtcField()
-    agenda_circulated_at = UtcField()
-    minutes_approved_at = UtcField()
+    agenda_circulated_at = UtcField(allow_null=True)
+    minutes_approved_at = UtcField(allow_null=True)
     updated_at = UtcField()
     invitees = serializers.SerializerMethodField()
     my_rsvp = serializers.SerializerMethodField(help_text=_("The caller's answer to the invitation, if any."))
@@ -203,6 +205,7 @@ class MeetingSerializer(serializers.ModelSerializer):
             "virtual_link", "status", "change_reason", "sequence", "agenda_status", "agenda_circulated_at",
             "minutes_status", "minutes_approved_at", "invitees", "my_rsvp", "updated_at",
         ]
+        read_only_fields = fields
 
     @extend_schema_field(RsvpSerializer(allow_null=True))
     def get_my_rsvp(self, meeting: Meeting) -> dict | None:
@@ -231,14 +234,15 @@ class PaperSerializer(serializers.ModelSerializer):
             "id", "item", "meeting", "title", "file_name", "content_type", "size", "classification", "uploaded_at",
             "download_url",
         ]
+        read_only_fields = fields
 
     def get_download_url(self, paper: Paper) -> str:
         return self.context["request"].build_absolute_uri(reverse("paper-download", args=[paper.pk]))
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
-    presenter = username()
-    presenter_agency = acronym()
+    presenter = username(allow_null=True)
+    presenter_agency = acronym(allow_null=True)
     minutes = serializers.SerializerMethodField(
         help_text=_("Members read the minutes once they are approved; the secretariat, as they are written.")
     )
@@ -253,6 +257,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
             "minutes_allotted", "restricted", "withdrawn", "changed_after_circulation", "version", "minutes",
             "comment_count", "papers", "updated_at",
         ]
+        read_only_fields = fields
 
     def get_minutes(self, item: AgendaItem) -> str | None:
         # As on the pages: the secretariat reads the minutes as they are written, members once approved.
@@ -278,15 +283,16 @@ class DecisionSerializer(RecordSerializer):
     class Meta:
         model = Decision
         fields = ["id", "meeting", "body", "item", "text", "restricted", "created_at", "updated_at"]
+        read_only_fields = fields
 
 
 class ActionItemSerializer(RecordSerializer):
     """An action item; a PATCH sends its `status`, the only field a client changes."""
 
-    owner = username()
+    owner = username(allow_null=True)
     owner_agency = acronym()
     status = serializers.ChoiceField(choices=ActionItem.Status.choices)
-    completed_at = UtcField()
+    completed_at = UtcField(allow_null=True)
 
     class Meta:
         model = ActionItem
@@ -294,9 +300,8 @@ class ActionItemSerializer(RecordSerializer):
             "id", "meeting", "body", "item", "text", "owner", "owner_agency", "due_date", "status", "restricted",
             "completed_at", "created_at", "updated_at",
         ]
-        read_only_fields = [
-            "id", "meeting", "text", "due_date", "restricted",
-        ]
+        # Everything but the status (the fields declared above are read-only already).
+        read_only_fields = ["id", "meeting", "text", "due_date", "restricted"]
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -306,6 +311,7 @@ class CommentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Comment
         fields = ["id", "item", "author", "text", "created_at"]
+        read_only_fields = fields
 
 
 

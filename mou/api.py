@@ -45,6 +45,8 @@ from .serializers import (
 AGREEMENT_PK = OpenApiParameter(
     "agreement_pk", int, OpenApiParameter.PATH, description="The agreement's id (a hidden one is not found)."
 )
+# Any segment reaches the view, which answers 404 in the API's own shape for one that is not an id.
+ANY_SEGMENT = "[^/]+"
 VERSION_NUMBER = OpenApiParameter("number", int, OpenApiParameter.PATH, description="The version's number: 1, 2, ...")
 
 
@@ -95,6 +97,7 @@ class AgreementViewSet(ScopedReadOnlyViewSet):
     workflow (steps with their owners, concurring agencies, targets and answers) and its signatures."""
 
     unscoped_queryset = Agreement.objects.select_related("body")
+    lookup_value_regex = ANY_SEGMENT
     filterset_class = AgreementFilter
     # The detail shows these related rows: a change to any of them is a new ETag.
     etag_extra = {
@@ -140,6 +143,7 @@ class AgreementVersionViewSet(ScopedReadOnlyViewSet):
     with one version."""
 
     unscoped_queryset = AgreementVersion.objects.select_related("author__agency")
+    lookup_value_regex = ANY_SEGMENT
     parent_model = Agreement
     parent_field = "agreement"
     lookup_field = "number"
@@ -185,6 +189,7 @@ class WorkflowStepViewSet(ScopedReadOnlyViewSet):
     """An agreement's approval steps in order, each with the agencies it needs and their answers."""
 
     unscoped_queryset = WorkflowStep.objects.select_related("owner_agency")
+    lookup_value_regex = ANY_SEGMENT
     serializer_class = WorkflowStepSerializer
     parent_model = Agreement
     parent_field = "agreement"

@@ -12,9 +12,10 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -22,6 +23,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from members.models import Agency, User
 
 from . import conditional, permissions, schedule
+from .errors import ConflictError
 from .models import Body, Milestone
 
 # Errors: one shape for every 4xx.
@@ -62,9 +64,17 @@ def _fields(detail) -> dict:
     return out
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
 def exception_handler(exc, context):
-    """Every error as {"error": {"status", "code", "message", "fields"}}; services' Django errors included."""
-    if isinstance(exc, DjangoValidationError):
+    """Every error as {"error": {"status", "code", "message", "fields"}}; services' Django errors included (a
+    refused conflicting save is a 409)."""
+    if isinstance(exc, ConflictError):
+        exc = Conflict(exc.message_dict if hasattr(exc, "error_dict") else " ".join(exc.messages))
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
@@ -107,6 +117,18 @@ ErrorSerializer = inline_serializer(
         )
     },
 )
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "taskforce.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token: `Authorization: Token <token>` or `Authorization: Bearer <token>`.",
+        }
 
 
 class PortalSchema(AutoSchema):
@@ -153,6 +175,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
     """
 
     unscoped_queryset: QuerySet
+    # Any segment reaches the view, so a malformed id answers the API's own 404, not the HTML one.
+    lookup_value_regex = "[^/]+"
     parent_model: type[Model] | None = None
     parent_field: str = ""
     etag_extra: dict = {}
@@ -408,7 +432,11 @@ class ScheduleView(APIView):
 
     @extend_schema(parameters=[ScheduleQuerySerializer], responses=ScheduleSerializer, operation_id="schedule")
     def get(self, request):
-        params = ScheduleQuerySerializer(data=request.query_params)
+        # A plain dict, not the QueryDict: an empty value ("?from=") is then refused rather than taken as absent.
+        given = {key: request.query_params.getlist(key) for key in request.query_params}
+        params = ScheduleQuerySerializer(
+            data={key: values if key == "kind" else values[-1] for key, values in given.items()}
+        )
         params.is_valid(raise_exception=True)
         data = params.validated_data
         synced_at = timezone.now() - schedule.SYNC_OVERLAP

@@ -1,3 +1,4 @@
+import datetime
 import zoneinfo
 
 from django.http import HttpRequest, HttpResponse
@@ -5,12 +6,15 @@ from django.utils import timezone
 
 
 class ActorTimeZoneMiddleware:
-    """Show every time in the signed-in member's own time zone."""
+    """Show every time in the signed-in member's own time zone; the API speaks UTC (ISO 8601 with Z)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            timezone.activate(datetime.UTC)
+            return self.get_response(request)
         user = getattr(request, "user", None)
         zone = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
         try:

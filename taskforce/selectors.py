@@ -9,7 +9,9 @@ from members.models import Agency, User
 from . import permissions
 from .models import (
     AgencyRole,
+    ApiToken,
     Body,
+    CalendarFeed,
     Delivery,
     DeliveryMode,
     Membership,
@@ -106,3 +108,18 @@ def delivery_list(*, actor: User) -> QuerySet[Delivery]:
 
 def delivery_get(*, actor: User, pk: int) -> Delivery:
     return get_object_or_404(_deliveries(actor), pk=pk)
+
+
+# The member's own API tokens and calendar feed: nobody else's exist for them.
+
+
+def api_token_list(*, actor: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user_id=actor.pk).order_by("-created_at", "-pk")
+
+
+def api_token_get(*, actor: User, pk: int) -> ApiToken:
+    return get_object_or_404(api_token_list(actor=actor), pk=pk)
+
+
+def calendar_feed_get(*, actor: User) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(user_id=actor.pk).first()

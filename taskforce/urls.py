@@ -16,15 +16,15 @@ router.register("agencies", api.AgencyViewSet, basename="agency")
 router.register("members", api.MemberViewSet, basename="member")
 router.register("milestones", api.MilestoneViewSet, basename="milestone")
 router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
-router.register(r"meetings/(?P<meeting_pk>[^/.]+)/items", meetings_api.AgendaItemViewSet, basename="agenda-item")
+router.register(r"meetings/(?P<meeting_pk>[^/]+)/items", meetings_api.AgendaItemViewSet, basename="agenda-item")
 router.register("papers", meetings_api.PaperViewSet, basename="paper")
 router.register("decisions", meetings_api.DecisionViewSet, basename="decision")
 router.register("action-items", meetings_api.ActionItemViewSet, basename="action-item")
 router.register("agreements", mou_api.AgreementViewSet, basename="agreement")
 router.register(
-    r"agreements/(?P<agreement_pk>[0-9]+)/versions", mou_api.AgreementVersionViewSet, basename="agreement-version"
+    r"agreements/(?P<agreement_pk>[^/]+)/versions", mou_api.AgreementVersionViewSet, basename="agreement-version"
 )
-router.register(r"agreements/(?P<agreement_pk>[0-9]+)/steps", mou_api.WorkflowStepViewSet, basename="agreement-step")
+router.register(r"agreements/(?P<agreement_pk>[^/]+)/steps", mou_api.WorkflowStepViewSet, basename="agreement-step")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -7,13 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import feeds, forms, selectors, services
-from .models import ApiToken, CalendarFeed
 
 # Pages that show a secret (a new API token, a calendar feed address) must not be kept by any cache.
 NO_STORE = "no-store, private"
@@ -146,7 +145,7 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             form = forms.ApiTokenForm()
-    tokens = ApiToken.objects.filter(user_id=actor.pk).order_by("-created_at", "-pk")
+    tokens = selectors.api_token_list(actor=actor)
     response = render(
         request,
         "taskforce/api_token_list.html",
@@ -159,7 +158,7 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken.objects.filter(user_id=request.user.pk), pk=pk)
+    token = selectors.api_token_get(actor=request.user, pk=pk)
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name})
     return redirect("api-token-list")
@@ -171,7 +170,7 @@ def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _calendar_feed_change(request, request.POST.get("action", ""))
         return redirect("calendar-feed-settings")
-    feed = CalendarFeed.objects.filter(user_id=actor.pk).first()
+    feed = selectors.calendar_feed_get(actor=actor)
     # The bodies the member belongs to: each has a feed of what it shares with all its members.
     bodies = selectors.body_list(actor=actor).filter(memberships__user_id=actor.pk) if feed else []
     response = render(

@@ -756,3 +756,224 @@ MATRIX |= {
         ),
     ),
 }
+
+
+# The meetings API (meetings/api.py, taskforce/urls.py). The same restricted objects as the meeting pages: the
+# December 17 meeting (the five CBFTF agencies), its item on the CBSA–ATF MOU with its paper (CBSA and ATF only),
+# and a decision and an action item recorded from that item. An action only the secretariat may take answers 403
+# to the members who can see the object, before its input is read; posted empty by the secretariat, it is refused
+# as not valid (400) where it needs input.
+
+MEETING_API = "tests/meetings/test_api.py"
+MEETING_API_NOT_INVITED = f"{MEETING_API}::test_a_meeting_and_everything_under_it_are_not_found_for_someone_not_invited"
+MEETING_API_MOU_HIDDEN = (
+    f"{MEETING_API}::test_the_restricted_item_its_paper_and_records_are_not_found_for_other_agencies_on_every_route",
+    f"{MEETING_API}::test_it_hides_the_restricted_item_its_paper_and_records_from_other_agencies_in_every_list",
+)
+MEETING_API_READ_ONLY = f"{MEETING_API}::test_a_read_only_token_reads_but_cannot_write"
+
+
+def december_api(suffix: str = "") -> Callable[[Demo], str]:
+    def url(demo: Demo) -> str:
+        from meetings.models import Meeting
+
+        return f"/api/v1/meetings/{Meeting.objects.get(body__acronym='CBFTF', title_en='CBFTF meeting').pk}/{suffix}"
+
+    return url
+
+
+def upcoming_meeting_api(suffix: str) -> Callable[[Demo], str]:
+    def url(demo: Demo) -> str:
+        from meetings.models import Meeting
+
+        meeting = Meeting.objects.get(body__acronym="CBFTF", title_en="CBFTF regular meeting")
+        return f"/api/v1/meetings/{meeting.pk}/{suffix}"
+
+    return url
+
+
+def mou_item_api(suffix: str = "") -> Callable[[Demo], str]:
+    def url(demo: Demo) -> str:
+        from meetings.models import AgendaItem
+
+        item = AgendaItem.objects.get(title_en="CBSA–ATF MOU on direct information sharing: status")
+        return f"/api/v1/meetings/{item.meeting_id}/items/{item.pk}/{suffix}"
+
+    return url
+
+
+def mou_paper_api(demo: Demo) -> str:
+    from meetings.models import Paper
+
+    return f"/api/v1/papers/{Paper.objects.get(title='CBSA–ATF MOU status note').pk}/"
+
+
+def mou_record_api(kind: str) -> Callable[[Demo], str]:
+    """A decision or an action item recorded from the MOU item (restricted like it), the minutes approved so
+    that members could read the decision if it were shared with them."""
+
+    def url(demo: Demo) -> str:
+        from meetings import services
+        from meetings.models import AgendaItem
+
+        item = AgendaItem.objects.select_related("meeting").get(
+            title_en="CBSA–ATF MOU on direct information sharing: status"
+        )
+        secretariat = demo.users["secretariat"]
+        if kind == "decision":
+            record = services.decision_record(
+                actor=secretariat, meeting=item.meeting, item=item, text="The MOU goes to ATF for review."
+            )
+            services.minutes_approve(actor=secretariat, meeting=item.meeting)
+            return f"/api/v1/decisions/{record.pk}/"
+        record = services.action_item_record(
+            actor=secretariat, meeting=item.meeting, item=item, owner_agency=demo.agencies["ATF"],
+            text="Return ATF's comments on the MOU.",
+        )
+        return f"/api/v1/action-items/{record.pk}/"
+
+    return url
+
+
+def secretariat_api_route(url: Callable[[Demo], str], refused: dict, *tests: str, status: int = 400) -> Route:
+    """An action only the secretariat takes: `status` for it, 403 for those in `refused`, 404 for everyone else."""
+    return Route(
+        url=url,
+        method="post",
+        statuses=only(SECRETARIAT, anonymous=REFUSED, status=status) | refused,
+        covered_by=(MEETING_API_READ_ONLY, *tests),
+    )
+
+
+MATRIX |= {
+    "api:meeting-list": Route(
+        url=lambda demo: "/api/v1/meetings/",
+        statuses=statuses(REFUSED, 200),
+        covered_by=(
+            f"{MEETING_API}::test_it_hides_the_restricted_item_its_paper_and_records_from_other_agencies_in_every_list",
+            f"{MEETING_API}::test_api_lists_run_as_many_queries_for_many_rows_as_for_few",
+        ),
+    ),
+    "api:meeting-detail": Route(
+        url=december_api(),
+        statuses=only(CBFTF, anonymous=REFUSED),
+        covered_by=(
+            MEETING_API_NOT_INVITED,
+            f"{MEETING_API}::test_a_meeting_shows_its_invitees_its_times_in_utc_and_the_callers_answer",
+            f"{MEETING_API}::test_the_meeting_list_and_detail_answer_not_modified_until_the_meeting_changes",
+        ),
+    ),
+    "api:meeting-cancel": secretariat_api_route(
+        upcoming_meeting_api("cancel/"), MEETING_MEMBERS_REFUSED, MEETING_API_NOT_INVITED,
+        f"{MEETING_API}::test_cancelling_through_the_api_keeps_the_meeting_with_its_reason",
+    ),
+    "api:meeting-rsvp": Route(
+        # Posted empty: not valid (400) for whoever sees the meeting; not found for everyone else.
+        url=upcoming_meeting_api("rsvp/"),
+        method="post",
+        statuses=only(CBFTF, anonymous=REFUSED, status=400),
+        covered_by=(
+            MEETING_API_NOT_INVITED,
+            f"{MEETING_API}::test_an_invitee_answers_the_invitation_and_reads_their_answer",
+            f"{MEETING_API}::test_someone_not_invited_cannot_answer_for_a_meeting_they_can_see",
+        ),
+    ),
+    "api:meeting-circulate": secretariat_api_route(
+        # Already circulated: refused as not valid for the secretariat, so the probe changes nothing.
+        december_api("circulate/"), MEETING_MEMBERS_REFUSED, MEETING_API_NOT_INVITED,
+        f"{MEETING_API}::test_the_secretariat_circulates_the_agenda_and_members_then_see_its_items",
+    ),
+    "api:meeting-minutes": secretariat_api_route(
+        december_api("minutes/"), MEETING_MEMBERS_REFUSED, MEETING_API_NOT_INVITED,
+        f"{MEETING_API}::test_the_secretariat_writes_and_approves_the_minutes_that_members_then_read",
+    ),
+    "api:meeting-minutes-approve": secretariat_api_route(
+        # Not held yet: refused as not valid for the secretariat, so the probe changes nothing.
+        upcoming_meeting_api("minutes/approve/"), MEETING_MEMBERS_REFUSED, MEETING_API_NOT_INVITED,
+        f"{MEETING_API}::test_the_secretariat_writes_and_approves_the_minutes_that_members_then_read",
+    ),
+    "api:agenda-item-list": Route(
+        url=december_api("items/"),
+        statuses=only(CBFTF, anonymous=REFUSED),
+        covered_by=(
+            MEETING_API_NOT_INVITED,
+            *MEETING_API_MOU_HIDDEN,
+            f"{MEETING_API}::test_members_see_no_item_of_a_draft_agenda",
+            f"{MEETING_API}::test_the_item_list_runs_as_many_queries_for_many_items_as_for_one",
+        ),
+    ),
+    "api:agenda-item-detail": Route(
+        url=mou_item_api(),
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        covered_by=(
+            *MEETING_API_MOU_HIDDEN,
+            f"{MEETING_API}::test_the_parties_to_the_mou_read_the_restricted_item_its_paper_and_records",
+            f"{MEETING_API}::test_an_item_is_not_found_under_a_meeting_it_does_not_belong_to",
+        ),
+    ),
+    "api:agenda-item-move": secretariat_api_route(
+        mou_item_api("move/"), PARTIES_REFUSED, *MEETING_API_MOU_HIDDEN,
+        f"{MEETING_API}::test_the_secretariat_moves_and_withdraws_items",
+    ),
+    "api:agenda-item-withdraw": secretariat_api_route(
+        mou_item_api("withdraw/"), PARTIES_REFUSED, *MEETING_API_MOU_HIDDEN,
+        f"{MEETING_API}::test_the_secretariat_moves_and_withdraws_items",
+        status=200,
+    ),
+    "api:agenda-item-comments": Route(
+        # Posted empty: not valid (400) for those who see the item; not found for everyone else.
+        url=mou_item_api("comments/"),
+        method="post",
+        statuses=only(MOU_PARTIES, anonymous=REFUSED, status=400),
+        covered_by=(*MEETING_API_MOU_HIDDEN, f"{MEETING_API}::test_a_member_comments_on_an_item_and_the_count_grows"),
+    ),
+    "api:paper-list": Route(
+        url=lambda demo: "/api/v1/papers/",
+        statuses=statuses(REFUSED, 200),
+        covered_by=(
+            MEETING_API_MOU_HIDDEN[1],
+            f"{MEETING_API}::test_a_paper_above_the_callers_clearance_is_not_listed_or_found",
+        ),
+    ),
+    "api:paper-detail": Route(
+        url=mou_paper_api,
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        covered_by=(
+            *MEETING_API_MOU_HIDDEN,
+            f"{MEETING_API}::test_a_paper_above_the_callers_clearance_is_not_listed_or_found",
+        ),
+    ),
+    "api:decision-list": Route(
+        url=lambda demo: "/api/v1/decisions/",
+        statuses=statuses(REFUSED, 200),
+        covered_by=(
+            MEETING_API_MOU_HIDDEN[1],
+            f"{MEETING_API}::test_filtering_by_a_hidden_body_or_meeting_answers_like_one_that_does_not_exist",
+        ),
+    ),
+    "api:decision-detail": Route(
+        url=mou_record_api("decision"),
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        covered_by=(
+            *MEETING_API_MOU_HIDDEN,
+            f"{MEETING_API}::test_a_record_names_its_source_item_only_to_those_who_may_see_it",
+        ),
+    ),
+    "api:action-item-list": Route(
+        url=lambda demo: "/api/v1/action-items/",
+        statuses=statuses(REFUSED, 200),
+        covered_by=(
+            MEETING_API_MOU_HIDDEN[1],
+            f"{MEETING_API}::test_action_items_filter_by_body_status_and_owner_agency",
+        ),
+    ),
+    "api:action-item-detail": Route(
+        url=mou_record_api("action"),
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        covered_by=(
+            *MEETING_API_MOU_HIDDEN,
+            f"{MEETING_API}::test_a_record_names_its_source_item_only_to_those_who_may_see_it",
+            f"{MEETING_API}::test_the_owner_updates_their_action_item_and_others_cannot",
+        ),
+    ),
+}

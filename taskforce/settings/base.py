@@ -215,6 +215,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementStatusEnum": "mou.models.Agreement.Status",
+        "AgreementKindEnum": "mou.models.Agreement.Kind",
+    },
 }
 
 LOGGING = {

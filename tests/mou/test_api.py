@@ -222,6 +222,16 @@ def test_a_hidden_agreement_and_a_missing_one_get_the_same_answer(client_for, rc
         assert hidden.json() == missing.json()
 
 
+def test_an_address_that_names_no_id_is_not_found_in_the_apis_own_shape(client_for, cbsa, mou):
+    client = client_for(cbsa)
+
+    for suffix in ["abc/", "0.5/versions/", "abc/steps/", f"{mou.pk}/versions/0.5/", f"{mou.pk}/steps/abc/act/"]:
+        response = client.post(AGREEMENTS + suffix) if suffix.endswith("act/") else client.get(AGREEMENTS + suffix)
+
+        assert response.status_code == 404, suffix
+        assert response.json()["error"]["code"] == "not_found"
+
+
 def test_a_step_or_version_is_found_only_under_its_own_agreement(client_for, cbsa, mou):
     terms = agreement_named("CBFTF ToR")
     step = mou.steps.get(title_en="CBSA internal approval")
