@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from members.models import User
-from taskforce import permissions
+from taskforce import audit, permissions
 from taskforce.api import (
     ConditionalListMixin,
     ConditionalRetrieveMixin,
@@ -354,6 +354,9 @@ class PaperViewSet(ScopedReadOnlyViewSet):
     unscoped_queryset = Paper.objects.select_related("item")
     serializer_class = PaperSerializer
     filterset_class = PaperFilter
+
+    def retrieved(self, paper: Paper) -> None:
+        audit.read(self.request.user, paper, restricted=paper.is_restricted_material)
 
 
 # Decisions and action items --------------------------------------------------------------------------

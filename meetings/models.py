@@ -269,6 +269,11 @@ class Paper(models.Model):
         return self.title
 
     @property
+    def is_restricted_material(self) -> bool:
+        """Whoever reads it is recorded in the audit trail: a paper of a restricted item, or one that is marked."""
+        return self.classification > Classification.UNCLASSIFIED or self.item.restricted
+
+    @property
     def meeting_id_for_path(self) -> int:
         return self.item.meeting_id
 

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from members.models import User
-from taskforce import permissions
+from taskforce import audit, permissions
 from taskforce import selectors as core_selectors
 from taskforce.errors import ConflictError
 from taskforce.models import Body
@@ -454,6 +454,7 @@ def paper_download(request: HttpRequest, pk: int) -> FileResponse:
     except FileNotFoundError:
         # The record is there but its file is not (a restore without the media folder).
         raise Http404() from None
+    audit.read(request.user, paper, restricted=paper.is_restricted_material, downloaded=True)
     response = FileResponse(
         handle, content_type=paper.content_type, filename=filename,
         as_attachment=paper.content_type not in uploads.INLINE_TYPES,

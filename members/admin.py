@@ -39,6 +39,18 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["agency", "clearance", "is_active", "is_superuser"]
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
+    actions = ["deactivate"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.member_sessions_end(member=obj)
+
+    @admin.action(description=_("Deactivate the selected members and end their sessions"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        for member in queryset:
+            services.member_deactivate(member=member)
+        self.message_user(request, _("The selected members are deactivated and signed out everywhere."))
 
 
 # Agency groups are managed with their agencies; editing them by hand would detach grants.

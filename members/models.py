@@ -2,10 +2,12 @@
 
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -109,6 +111,8 @@ class User(AbstractUser):
     language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
     )
+    # Part of every session's proof of sign-in: raising it ends all of the member's sessions at once.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("member")
@@ -134,3 +138,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    # Django keeps this hash in each session and signs the session out when it no longer matches: a new
+    # password or a new session epoch (members.services.member_sessions_end) ends every session.
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=secret)
+
+    def _session_hash(self, *, secret: str | None) -> str:
+        value = f"{self.password}:{self.session_epoch}"
+        return salted_hmac("members.User.session", value, secret=secret, algorithm="sha256").hexdigest()

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import F
 
 from .models import Agency, User
 
@@ -50,3 +51,19 @@ def member_create(*, username: str, agency: Agency, password: str | None = None,
     user.full_clean(exclude=["password"])
     user.save()
     return user
+
+
+def member_sessions_end(*, member: User) -> None:
+    """End every session of the member, on every device, at once (their session hash changes)."""
+    User.objects.filter(pk=member.pk).update(session_epoch=F("session_epoch") + 1)
+    member.refresh_from_db(fields=["session_epoch"])
+
+
+@transaction.atomic
+def member_deactivate(*, member: User) -> User:
+    """The member can no longer sign in; their sessions end now and stay ended if they are reactivated.
+    Their API tokens and calendar feeds are refused while they are inactive (taskforce/authentication.py)."""
+    User.objects.filter(pk=member.pk).update(is_active=False)
+    member.is_active = False
+    member_sessions_end(member=member)
+    return member

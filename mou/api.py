@@ -23,12 +23,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from members.models import Agency, User
-from taskforce import conditional, permissions
+from taskforce import audit, conditional, permissions
 from taskforce.api import ScopedReadOnlyViewSet, visible_agencies, visible_bodies
 
 from . import selectors, services, sharing
 from .models import Agreement, AgreementVersion, Signature, StepAction, VersionComment, WorkflowStep
-from .permissions import may_act_on_step
+from .permissions import is_restricted_material, may_act_on_step
 from .serializers import (
     AgreementDetailSerializer,
     AgreementSerializer,
@@ -113,6 +113,9 @@ class AgreementViewSet(ScopedReadOnlyViewSet):
     def get_serializer_class(self):
         return AgreementDetailSerializer if self.action == "retrieve" else AgreementSerializer
 
+    def retrieved(self, agreement: Agreement) -> None:
+        audit.read(self.request.user, agreement, restricted=is_restricted_material(agreement))
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         actor = self.request.user
         rows = super().filter_queryset(queryset).annotate(
@@ -151,6 +154,9 @@ class AgreementVersionViewSet(ScopedReadOnlyViewSet):
 
     def get_serializer_class(self):
         return VersionDetailSerializer if self.action == "retrieve" else VersionSerializer
+
+    def retrieved(self, version: AgreementVersion) -> None:
+        audit.read(self.request.user, version, restricted=is_restricted_material(self.parent, version))
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         comments = permissions.scope(self.request.user, VersionComment.objects.select_related("author__agency"))

@@ -8,7 +8,9 @@ costs no query per row.
 
 from collections.abc import Iterable
 
-from members.models import Agency, User
+from members.models import Agency, Classification, User
+
+from .models import Agreement, AgreementVersion
 
 
 def may_draft(actor: User, *, secretariat: bool, parties: Iterable[Agency]) -> bool:
@@ -19,6 +21,13 @@ def may_draft(actor: User, *, secretariat: bool, parties: Iterable[Agency]) -> b
 def may_act_on_step(actor: User, *, secretariat: bool, step_agencies: Iterable[int]) -> bool:
     """A step's answer: its owner agency's and concurring agencies' members, or the secretariat for them."""
     return secretariat or actor.agency_id in set(step_agencies)
+
+
+def is_restricted_material(agreement: Agreement, version: AgreementVersion | None = None) -> bool:
+    """Whoever reads it is recorded in the audit trail: an agreement shared with named agencies only or marked, and
+    its versions, or a marked version."""
+    marked = max(agreement.classification, version.classification if version is not None else 0)
+    return agreement.restricted or marked > Classification.UNCLASSIFIED
 
 
 def signing_parties(actor: User, *, secretariat: bool, parties: Iterable[Agency]) -> list[Agency]:

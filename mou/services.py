@@ -195,6 +195,12 @@ def step_add(
 ) -> WorkflowStep:
     permissions.require_visible(actor, agreement)
     permissions.require_secretariat(actor, agreement.body_id)
+    concurring_agencies = list(concurring_agencies)
+    in_body = set(AgencyRole.objects.filter(body_id=agreement.body_id).values_list("agency_id", flat=True))
+    for field, agencies in (("owner_agency", [owner_agency]), ("concurring_agencies", concurring_agencies)):
+        if any(agency.pk not in in_body for agency in agencies):
+            message = _("Only agencies of %(body)s can be named.") % {"body": agreement.body.acronym}
+            raise ValidationError({field: message})
     position = (agreement.steps.aggregate(n=Max("position"))["n"] or 0) + 1
     step = WorkflowStep(
         agreement=agreement, position=position, title_en=title_en, title_fr=title_fr, owner_agency=owner_agency,
@@ -315,7 +321,12 @@ def signature_record(
     if not agreement.parties.filter(pk=party.pk).exists():
         raise ValidationError({"party": _("%(agency)s is not a party.") % {"agency": party.acronym}})
     version = latest_version(agreement)
-    if version is None or (version_number is not None and version_number != version.number):
+    # A text marked above the signer's clearance does not exist for them: they cannot sign it either.
+    if (
+        version is None
+        or not permissions.can_see(actor, version)
+        or (version_number is not None and version_number != version.number)
+    ):
         raise ValidationError({"version_number": _("Only the current version can be signed.")})
     if signed_on > timezone.localdate():
         raise ValidationError({"signed_on": _("A signature cannot be dated in the future.")})

@@ -20,13 +20,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from members.models import Agency, User
-from taskforce import permissions
+from taskforce import audit, permissions
 from taskforce import selectors as core_selectors
 from taskforce.errors import ConflictError
 
 from . import forms, selectors, services, sharing
 from .models import Agreement, AgreementVersion, WorkflowStep
-from .permissions import may_act_on_step, may_draft, signing_parties
+from .permissions import is_restricted_material, may_act_on_step, may_draft, signing_parties
 from .redline import redline
 
 Status = Agreement.Status
@@ -71,6 +71,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = selectors.agreement_get(actor=request.user, pk=pk)
+    audit.read(request.user, agreement, restricted=is_restricted_material(agreement))
     return _agreement_page(request, agreement)
 
 
@@ -307,6 +308,7 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     actor = request.user
     agreement = selectors.agreement_get(actor=actor, pk=pk)
     version = selectors.version_get(actor=actor, agreement=agreement, number=number)
+    audit.read(actor, version, restricted=is_restricted_material(agreement, version))
     return _version_page(request, agreement, version)
 
 
@@ -432,6 +434,8 @@ def version_compare(request: HttpRequest, pk: int) -> HttpResponse:
         by_number = {version.number: version for version in versions}
         old, new = by_number[form.cleaned_data["from"]], by_number[form.cleaned_data["to"]]
         result = redline(old.text, new.text)
+        for version in {old, new}:
+            audit.read(actor, version, restricted=is_restricted_material(agreement, version))
     return render(request, "mou/version_compare.html", {
         "agreement": agreement, "form": form, "old": old, "new": new, "redline": result,
     })

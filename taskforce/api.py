@@ -22,7 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from members.models import Agency, User
 
-from . import conditional, permissions, schedule
+from . import audit, conditional, permissions, schedule
 from .errors import ConflictError
 from .models import Body, Milestone
 
@@ -213,7 +213,19 @@ class ScopedViewSet(viewsets.GenericViewSet):
         value = self.kwargs[lookup]
         if not str(value).isdigit():
             raise Http404()
-        return super().get_object()
+        try:
+            return super().get_object()
+        except Http404:
+            # Recorded when the object exists but is hidden; a hidden parent was recorded when it was looked up.
+            if self.parent_model is None or hasattr(self, "_parent"):
+                rows = self.unscoped_queryset.filter(**{self.lookup_field: value})
+                if self.parent_model is not None:
+                    rows = rows.filter(**{self.parent_field: self.parent})
+                audit.refused(self.request.user, rows, visible=permissions.scope(self.request.user, rows))
+            raise
+
+    def retrieved(self, instance: Model) -> None:
+        """Called with each object a caller reads; viewsets of restricted material record who read what."""
 
     # Conditional requests.
 
@@ -251,7 +263,9 @@ class ConditionalRetrieveMixin(mixins.RetrieveModelMixin):
         # Nothing visible: the ordinary path answers 404 (an If-None-Match never turns that into a 304).
         if version.found and conditional.matches(request, version.etag):
             return conditional.not_modified(version)
-        return super().retrieve(request, *args, **kwargs)
+        instance = self.get_object()
+        self.retrieved(instance)
+        return Response(self.get_serializer(instance).data)
 
 
 class ScopedReadOnlyViewSet(ConditionalListMixin, ConditionalRetrieveMixin, ScopedViewSet):

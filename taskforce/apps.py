@@ -23,3 +23,32 @@ class TaskforceConfig(AppConfig):
 
         schedule.register("milestone", schedule.milestone_entries)
         schedule.record_removals_of(Milestone, "milestone")
+
+        self._connect_audit_trail()
+
+    def _connect_audit_trail(self) -> None:
+        from django.contrib.auth import signals as auth
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
+
+        from . import audit
+
+        connection_created.connect(audit.watch_writes, dispatch_uid="taskforce.audit.watch_writes")
+        for connection in connections.all(initialized_only=True):
+            audit.watch_writes(sender=None, connection=connection)
+        post_migrate.connect(_install_audit_trail, sender=self, dispatch_uid="taskforce.audit_trail.install")
+        auth.user_logged_in.connect(audit.signed_in, dispatch_uid="taskforce.audit.signed_in")
+        auth.user_login_failed.connect(audit.sign_in_failed, dispatch_uid="taskforce.audit.sign_in_failed")
+        auth.user_logged_out.connect(audit.signed_out, dispatch_uid="taskforce.audit.signed_out")
+        try:
+            from axes.signals import user_locked_out
+        except ImportError:  # sign-in lockouts are not in use
+            return
+        user_locked_out.connect(audit.locked_out, dispatch_uid="taskforce.audit.locked_out")
+
+
+def _install_audit_trail(sender, using: str, **kwargs) -> None:
+    from . import audit_trail
+
+    audit_trail.install(using=using)

@@ -3,10 +3,12 @@
 API tokens are random, shown once and kept only as a SHA-256 digest (they carry 256 bits of randomness, so a
 plain digest cannot be reversed by guessing). They are accepted as `Authorization: Token <t>` or
 `Authorization: Bearer <t>`. A read-only token may not write; an expired or revoked token, or one whose owner
-was deactivated, is refused like an unknown one.
+was deactivated, is refused like an unknown one. Refused tokens are counted per client address: beyond
+`API_TOKEN_FAILURE_RATE`, every token from that address gets 429 for a while, so guessing tokens goes nowhere.
 """
 
 import hashlib
+import ipaddress
 import secrets
 
 from django.conf import settings
@@ -15,11 +17,14 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, permissions, throttling
 
+from . import audit
 from .models import ApiToken, CalendarFeed
 
 TOKEN_PREFIX = "tfp_"
 # last_used_at is written at most this often per token, so reads do not each cost a write.
 LAST_USED_RESOLUTION = 60
+# How many addresses are remembered per token (the latest), to tell when it is used from a new one.
+SEEN_ADDRESSES = 20
 
 
 def new_token() -> str:
@@ -37,6 +42,17 @@ class TokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].decode("latin-1").lower() not in self.keywords:
             return None
+        failures = TokenFailureThrottle()
+        failures.refuse_when_exceeded(request)
+        try:
+            user, token = self.authenticate_credentials(header)
+        except exceptions.AuthenticationFailed:
+            failures.record()
+            raise
+        note_address(token, audit.client_address(request))
+        return user, token
+
+    def authenticate_credentials(self, header: list[bytes]):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send the token as: Authorization: Token <your token>."))
         try:
@@ -53,6 +69,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         )
         if found is None or found.is_expired:
             raise exceptions.AuthenticationFailed(_("This token is not valid, has expired or was revoked."))
+        audit.identify(found.user)
         now = timezone.now()
         if found.last_used_at is None or (now - found.last_used_at).total_seconds() > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
@@ -61,6 +78,19 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Token realm="api"'
+
+
+def note_address(token: ApiToken, address: str) -> None:
+    """A use from an address the token was not used from before is a security event in the audit trail."""
+    try:
+        address = str(ipaddress.ip_address(address))
+    except ValueError:  # none, or not an address (a proxy's header)
+        return
+    if address in token.seen_addresses:
+        return
+    token.seen_addresses = [*token.seen_addresses, address][-SEEN_ADDRESSES:]
+    ApiToken.objects.filter(pk=token.pk).update(seen_addresses=token.seen_addresses)
+    audit.token_new_address(token, address)
 
 
 class TokenAccess(permissions.BasePermission):
@@ -91,6 +121,28 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
         else:
             ident = f"ip-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class TokenFailureThrottle(throttling.SimpleRateThrottle):
+    """Refused tokens per client address. Checked before a token is looked up, counted after it is refused."""
+
+    scope = "token-failure"
+
+    def get_rate(self):
+        return settings.API_TOKEN_FAILURE_RATE
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def refuse_when_exceeded(self, request) -> None:
+        self.key = self.get_cache_key(request, None)
+        self.now = self.timer()
+        self.history = [at for at in self.cache.get(self.key, []) if at > self.now - self.duration]
+        if len(self.history) >= self.num_requests:
+            raise exceptions.Throttled(wait=self.wait())
+
+    def record(self) -> None:
+        self.throttle_success()
 
 
 # Calendar feeds: the address carries `key` and a keyed hash of it (32 hex characters).

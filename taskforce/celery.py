@@ -2,9 +2,11 @@
 the one list of periodic tasks."""
 
 import os
+from contextlib import ExitStack
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskforce.settings.dev")
 
@@ -22,6 +24,27 @@ def _make_broker_folders(sender, **kwargs) -> None:
         folder = (sender.conf.broker_transport_options or {}).get(key)
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+# The audit trail records a task's changes with the channel 'task', the task's name and id.
+_audit_contexts: dict[str, ExitStack] = {}
+
+
+@task_prerun.connect
+def _audit_task_started(task_id: str, task, **kwargs) -> None:
+    from taskforce import audit
+
+    stack = ExitStack()
+    stack.enter_context(audit.context(audit.Channel.TASK, source=task.name, request_id=task_id))
+    _audit_contexts[task_id] = stack
+
+
+@task_postrun.connect
+def _audit_task_ended(task_id: str, **kwargs) -> None:
+    stack = _audit_contexts.pop(task_id, None)
+    if stack is not None:
+        stack.close()
+
 
 # Every periodic task and its schedule. Run exactly one beat; two at once are safe (each reminder and
 # delivery is claimed by one conditional update) but pointless.

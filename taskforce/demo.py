@@ -13,7 +13,7 @@ from django.db import transaction
 from members import services as member_services
 from members.models import Agency, Classification, Country, User
 
-from . import services
+from . import audit, services
 from .models import Body, Milestone, fiscal_year_window, season_window
 
 DEMO_PASSWORD = "taskforce-demo-2021"
@@ -170,12 +170,14 @@ def _milestones(demo: Demo) -> None:
 
 @transaction.atomic
 def load() -> Demo:
-    agencies = _agencies()
-    bodies = _bodies(agencies)
-    users = _users(agencies, bodies)
-    demo = Demo(bodies=bodies, agencies=agencies, users=users)
-    _milestones(demo)
-    for _order, step in sorted(_steps, key=lambda item: item[0]):
-        step(demo)
-    return demo
+    # In the audit trail: the command that loads it (load_demo), or the demo loader itself (the test suite).
+    with audit.default_context(audit.Channel.DEMO, source="taskforce.demo.load"):
+        agencies = _agencies()
+        bodies = _bodies(agencies)
+        users = _users(agencies, bodies)
+        demo = Demo(bodies=bodies, agencies=agencies, users=users)
+        _milestones(demo)
+        for _order, step in sorted(_steps, key=lambda item: item[0]):
+            step(demo)
+        return demo
 

@@ -31,7 +31,8 @@ from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from members.models import Agency, User
 
-from .models import AgencyRole, Membership
+from . import audit
+from .models import AgencyRole, AuditEntry, Membership
 
 Actor = User | AnonymousUser
 
@@ -133,10 +134,15 @@ def scope(actor: Actor, queryset: QuerySet) -> QuerySet:
 
 
 def get_visible_or_404(actor: Actor, queryset: QuerySet, **lookup) -> models.Model:
-    """Fetch one object the actor may see, or raise Http404 with nothing that names it."""
+    """Fetch one object the actor may see, or raise Http404 with nothing that names it. Asking for one that exists
+    but is hidden from the actor is recorded in the audit trail."""
+    visible = scope(actor, queryset)
     try:
-        return scope(actor, queryset).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        return visible.get(**lookup)
+    except queryset.model.DoesNotExist:
+        audit.refused(actor, queryset.filter(**lookup), visible=visible)
+        raise Http404() from None
+    except (ValueError, TypeError):
         raise Http404() from None
 
 
@@ -177,21 +183,25 @@ def grant(obj: models.Model, agencies: Iterable[Agency]) -> None:
     codename = f"view_{obj._meta.model_name}"
     for agency in agencies:
         assign_perm(codename, agency.group, obj)
+        audit.granted(obj, to=agency.acronym)
 
 
 def revoke(obj: models.Model, agencies: Iterable[Agency]) -> None:
     codename = f"view_{obj._meta.model_name}"
     for agency in agencies:
         remove_perm(codename, agency.group, obj)
+        audit.revoked(obj, to=agency.acronym)
 
 
 def grant_person(obj: models.Model, user: User) -> None:
     """Share an object with one named person (a meeting's individual invitee)."""
     assign_perm(f"view_{obj._meta.model_name}", user, obj)
+    audit.granted(obj, to=user.username)
 
 
 def revoke_person(obj: models.Model, user: User) -> None:
     remove_perm(f"view_{obj._meta.model_name}", user, obj)
+    audit.revoked(obj, to=user.username)
 
 
 def granted_agencies(obj: models.Model) -> QuerySet:
@@ -299,8 +309,23 @@ def scope_people(actor: Actor, queryset: QuerySet | None = None) -> QuerySet:
     return visible.filter(Q(Exists(shares_a_body)) | Q(pk=actor.pk))
 
 
+def scope_audit(actor: Actor, queryset: QuerySet | None = None) -> QuerySet:
+    """The audit trail is the secretariat's: entries about the objects of the bodies they are secretariat of, and
+    about the accounts of those bodies' people (their sign-ins, their tokens), never above their clearance.
+    Entries about nothing in a body (agencies, failed sign-ins of unknown names) are the superusers'."""
+    queryset = AuditEntry.objects.all() if queryset is None else queryset
+    if not _is_active(actor):
+        return queryset.none()
+    if actor.is_superuser:
+        return queryset
+    bodies = _body_ids(actor, secretariat=True)
+    people = Membership.objects.filter(body__in=bodies).values("user_id")
+    about_people = Q(body_id__isnull=True, object_type=User._meta.label_lower, object_id__in=people)
+    return queryset.filter(Q(body_id__in=bodies) | about_people, classification__lte=actor.clearance)
+
 
 _directory: dict[type[models.Model], Callable[[Actor, QuerySet], QuerySet]] = {
     Agency: scope_agencies,
     User: scope_people,
+    AuditEntry: scope_audit,
 }

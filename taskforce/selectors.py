@@ -1,6 +1,9 @@
 """Reads for the task-force core; each starts from a queryset scoped to the actor."""
 
-from django.db.models import Prefetch, QuerySet
+import datetime
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -10,6 +13,7 @@ from . import permissions
 from .models import (
     AgencyRole,
     ApiToken,
+    AuditEntry,
     Body,
     CalendarFeed,
     Delivery,
@@ -123,3 +127,58 @@ def api_token_get(*, actor: User, pk: int) -> ApiToken:
 
 def calendar_feed_get(*, actor: User) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(user_id=actor.pk).first()
+
+
+# The audit trail: the secretariat's, for the bodies they are secretariat of; nobody else has it (404).
+
+
+def audit_people(*, actor: User) -> QuerySet[User]:
+    """Whose actions the actor may look up: the people of their bodies, whether or not still active."""
+    if actor.is_superuser:
+        return User.objects.select_related("agency")
+    bodies = Membership.objects.filter(user_id=actor.pk, role=Membership.Role.SECRETARIAT).values("body_id")
+    return User.objects.filter(memberships__body__in=bodies).distinct().select_related("agency")
+
+
+def audit_agencies(*, actor: User) -> QuerySet[Agency]:
+    return permissions.scope_agencies(actor)
+
+
+def audit_log(*, actor: User) -> QuerySet[AuditEntry]:
+    """Entries newest first, each with who acted (`actor_info`) and the body's acronym."""
+    if not actor.is_superuser and not permissions.secretariat_body_ids(actor):
+        raise Http404()
+    who = User.objects.filter(pk=OuterRef("actor_id")).values(
+        info=JSONObject(username="username", first_name="first_name", last_name="last_name", agency="agency__acronym")
+    )
+    body = Body.objects.filter(pk=OuterRef("body_id")).values("acronym")
+    entries = permissions.scope(actor, AuditEntry.objects.all())
+    return entries.annotate(actor_info=Subquery(who[:1]), body_acronym=Subquery(body[:1])).order_by("-id")
+
+
+def audit_filter(
+    entries: QuerySet[AuditEntry],
+    *,
+    person: User | None = None,
+    agency: Agency | None = None,
+    object_ref: tuple[str, int] | None = None,
+    kind: str = "",
+    since: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+) -> QuerySet[AuditEntry]:
+    """Entries of `audit_log` narrowed down. `object_ref` is an object ("mou.agreement", 12): its own entries and
+    those of its parts (its versions, grants and parties)."""
+    if person is not None:
+        entries = entries.filter(actor_id=person.pk)
+    if agency is not None:
+        entries = entries.filter(actor_id__in=User.objects.filter(agency=agency).values("pk"))
+    if object_ref is not None:
+        label, pk = object_ref
+        entries = entries.filter(Q(object_type=label, object_id=pk) | Q(parent_type=label, parent_id=pk))
+    if kind:
+        entries = entries.filter(kind=kind)
+    if since is not None:
+        entries = entries.filter(occurred_at__gte=since)
+    if until is not None:
+        entries = entries.filter(occurred_at__lt=until)
+    return entries

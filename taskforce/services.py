@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from members.models import Agency, User
 
-from . import authentication, deadlines, notifications, permissions
+from . import audit, authentication, deadlines, notifications, permissions
 from .models import (
     AgencyRole,
     ApiToken,
@@ -175,6 +175,7 @@ def api_token_create(
     )
     token.full_clean()
     token.save()
+    audit.token_created(token)
     return token, text
 
 
@@ -186,6 +187,7 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit.token_revoked(token, actor=actor)
     return token
 
 

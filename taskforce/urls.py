@@ -1,10 +1,10 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from accounts import views as accounts_views
 from meetings import api as meetings_api
 from mou import api as mou_api
 
@@ -35,7 +35,8 @@ urlpatterns = [
     path("api/v1/sharing/", mou_api.SharingView.as_view(), name="api-sharing"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Its script is served from the same address (?script) rather than inline, for the Content Security Policy.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Calendar feeds: no sign-in and no language prefix; the secret in the address is the credential.
     path("feeds/<str:secret>.ics", feeds.calendar_feed, name="calendar-feed"),
     path("feeds/<str:secret>/bodies/<str:acronym>.ics", feeds.body_calendar_feed, name="body-calendar-feed"),
@@ -43,8 +44,8 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
+    path("security/lockouts/", accounts_views.lockout_list, name="lockout-list"),
     path("bodies/<str:acronym>/", views.body_detail, name="body-detail"),
     path("milestones/<int:pk>/", views.milestone_detail, name="milestone-detail"),
     path("agencies/", views.agency_list, name="agency-list"),
@@ -58,6 +59,8 @@ urlpatterns += i18n_patterns(
     path("account/tokens/", views.api_token_list, name="api-token-list"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("account/calendar/", views.calendar_feed_settings, name="calendar-feed-settings"),
+    path("audit/", views.audit_log, name="audit-log"),
+    path("audit/export/", views.audit_log_export, name="audit-log-export"),
     path("agreements/", include("mou.urls")),
     path("meetings/", include("meetings.urls")),
 )

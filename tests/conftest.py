@@ -11,8 +11,12 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
+from django.http import HttpRequest
 from django.test import Client
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.selectors import second_factor_required
 from members.models import Agency, User
 from taskforce import demo as scenario
 from taskforce.models import Body
@@ -137,14 +141,30 @@ def personas(demo, outsider, superuser) -> dict[str, User | AnonymousUser]:
     return {"anonymous": AnonymousUser(), "outsider": outsider, "superuser": superuser, **demo.users}
 
 
+def pass_second_factor(client: Client, user: User) -> TOTPDevice:
+    """Confirm the second factor in the client's session as the verify page does after a right code: django_otp's
+    own login, with a confirmed authenticator of the user's (made now if they have none)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    request = HttpRequest()
+    request.session, request.user = client.session, user
+    otp_login(request, device)
+    request.session.save()
+    return device
+
+
 @pytest.fixture
 def client_for() -> Callable[[User | AnonymousUser | None], Client]:
-    """`client_for(user)`: a test client signed in as `user` (anonymous for None or AnonymousUser)."""
+    """`client_for(user)`: a test client signed in as `user` (anonymous for None or AnonymousUser), past the
+    second factor when the user must use one (the secretariat, superusers)."""
 
     def signed_in(user: User | AnonymousUser | None) -> Client:
         client = Client()
         if user is not None and user.is_authenticated:
             client.force_login(user)
+            if second_factor_required(user=user):
+                pass_second_factor(client, user)
         return client
 
     return signed_in

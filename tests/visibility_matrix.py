@@ -977,3 +977,69 @@ MATRIX |= {
         ),
     ),
 }
+
+# Accounts and sign-in: the member's own sign-in security; the secretariat's lockouts (tests/security/).
+SECURITY = "tests/security/test_accounts.py"
+MATRIX |= {
+    "password-change": Route(
+        url=lambda demo: page("password-change"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{SECURITY}::test_changing_the_password_ends_the_other_sessions_only",
+            f"{SECURITY}::test_the_password_page_holds_to_the_rules",
+        ),
+    ),
+    "two-factor": Route(
+        url=lambda demo: page("two-factor"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(f"{SECURITY}::test_new_recovery_codes_replace_the_old_ones",),
+    ),
+    "two-factor-enrol": Route(
+        url=lambda demo: page("two-factor-enrol"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{SECURITY}::test_the_secretariat_enrols_with_a_code_from_their_app_and_gets_recovery_codes",
+            f"{SECURITY}::test_replacing_an_authenticator_needs_the_current_one",
+        ),
+    ),
+    # Sessions that passed (or need no) second factor are sent on to the home page.
+    "two-factor-verify": Route(
+        url=lambda demo: page("two-factor-verify"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 302),
+        covered_by=(
+            f"{SECURITY}::test_after_enrolling_a_member_is_asked_for_a_code_at_each_sign_in",
+            f"{SECURITY}::test_a_recovery_code_works_once",
+        ),
+    ),
+    "lockout-list": Route(
+        url=lambda demo: page("lockout-list"),
+        statuses=only(("secretariat", "superuser"), anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            f"{SECURITY}::test_the_secretariat_sees_and_unlocks_only_the_people_of_their_bodies",
+            f"{SECURITY}::test_anyone_but_the_secretariat_gets_404_from_the_lockout_page",
+        ),
+    ),
+}
+
+# The audit trail (taskforce/urls.py): the secretariat's, about the objects and people of their bodies.
+AUDIT = "tests/security/test_audit.py"
+MATRIX |= {
+    "audit-log": Route(
+        url=lambda demo: page("audit-log"),
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            f"{AUDIT}::test_members_who_are_not_the_secretariat_do_not_find_the_trail",
+            f"{AUDIT}::test_the_secretariat_of_another_body_reads_nothing_of_the_task_force",
+            f"{AUDIT}::test_the_secretariat_reads_the_trail_of_the_demo_mou_and_its_versions",
+        ),
+    ),
+    "audit-log-export": Route(
+        url=lambda demo: page("audit-log-export"),
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            f"{AUDIT}::test_members_who_are_not_the_secretariat_do_not_find_the_trail",
+            f"{AUDIT}::test_the_secretariat_of_another_body_reads_nothing_of_the_task_force",
+            f"{AUDIT}::test_the_export_holds_the_same_entries_as_the_page",
+        ),
+    ),
+}

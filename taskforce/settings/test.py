@@ -15,3 +15,4 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # Each test process keeps its own throttle counters; the throttling tests set their own rate.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 API_THROTTLE_RATE = "100000/hour"
+API_TOKEN_FAILURE_RATE = "100000/hour"

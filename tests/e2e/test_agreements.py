@@ -38,7 +38,8 @@ def test_selecting_words_in_a_version_quotes_them_in_the_comment(page, live_serv
     page.wait_for_selector("gcds-textarea#comment-passage.hydrated")
 
     assert page.evaluate(SELECT_IN_VERSION_TEXT, "every two years")
-    page.wait_for_function("document.getElementById('comment-passage').value === 'every two years'")
+    # A function, not an expression: Playwright polls an expression with eval, which the page's CSP refuses.
+    page.wait_for_function("() => document.getElementById('comment-passage').value === 'every two years'")
     page.fill("gcds-textarea#comment-text textarea", "Every three years is enough.")
     page.click("form[action$='/comments/'] gcds-button >> button")
     page.wait_for_url("**/versions/2/#comment-*")

@@ -266,14 +266,14 @@ def test_the_list_of_messages_not_delivered_runs_a_fixed_number_of_queries(
 ):
     client = client_for(secretariat)
     failed_delivery(demo.users["cbp"])
-    with django_assert_num_queries(5):
-        # The session, the member, the bodies they are secretariat of, their agency (in the header), the
-        # messages with their recipients and agencies.
+    with django_assert_num_queries(6):
+        # The session, the member, the authenticator their session was confirmed with, the bodies they are
+        # secretariat of, their agency (in the header), the messages with their recipients and agencies.
         client.get(page("delivery-list"))
     for name in ("cbsa", "rcmp", "atf", "hsi"):
         for n in range(3):
             failed_delivery(demo.users[name], f"Notice {n}")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(page("delivery-list"))
 
 

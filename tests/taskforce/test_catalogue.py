@@ -46,7 +46,7 @@ def test_translations_keep_every_placeholder(catalogue):
 def test_the_catalogue_knows_every_string_in_the_code(tmp_path, catalogue):
     """Extract the strings afresh from a copy of the sources: none may be missing from the catalogue."""
     base = Path(settings.BASE_DIR)
-    for name in ("taskforce", "members", "meetings", "mou", "templates", "locale"):
+    for name in ("taskforce", "members", "meetings", "mou", "accounts", "templates", "locale"):
         shutil.copytree(base / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     shutil.copy(base / "manage.py", tmp_path / "manage.py")
     subprocess.run(

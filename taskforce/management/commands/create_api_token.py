@@ -1,12 +1,13 @@
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from members.models import User
 from taskforce import services
+from taskforce.audit import AuditedCommand
 from taskforce.models import ApiToken
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create an API token for a member and print it on the last line; it is shown only this once."
 
     def add_arguments(self, parser) -> None:

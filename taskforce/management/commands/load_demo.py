@@ -1,10 +1,11 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from taskforce import demo
+from taskforce.audit import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Loads the Cross Border Firearms Task Force demo scenario (idempotent)."
 
     def add_arguments(self, parser) -> None:

@@ -1,10 +1,9 @@
-from django.core.management.base import BaseCommand
-
 from taskforce import notifications
+from taskforce.audit import AuditedCommand
 from taskforce.models import Delivery
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "One pass of the reminder sweep that Celery beat runs every minute, then sends what it queued."
 
     def add_arguments(self, parser) -> None:

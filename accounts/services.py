@@ -1,0 +1,108 @@
+"""Writes about accounts: second factors, signing out everywhere, lifting sign-in lockouts."""
+
+import re
+import time
+from binascii import unhexlify
+
+from axes.utils import reset as axes_reset
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp import verify_token
+from django_otp.models import Device
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
+
+from members.models import User
+from members.services import member_sessions_end
+from taskforce.models import ApiToken
+
+from . import selectors
+
+RECOVERY_CODE_COUNT = 10
+# Codes from authenticator apps are six digits; recovery codes are eight letters and digits.
+APP_CODE = re.compile(r"\d{6}")
+
+
+def new_authenticator_key() -> str:
+    return random_hex(20)
+
+
+def normalise_code(code: str) -> str:
+    return re.sub(r"[\s-]", "", code or "").lower()
+
+
+@transaction.atomic
+def authenticator_confirm(*, actor: User, key: str, code: str, session_verified: bool) -> tuple[TOTPDevice, list[str]]:
+    """Keep the authenticator the actor added to their app once it gives a right code, replacing any earlier one,
+    and give them a new set of recovery codes (returned: they are shown once). Replacing an authenticator needs a
+    session that passed the current one, or a password alone would be enough to take the account over."""
+    if selectors.authenticator_get(user=actor) is not None and not session_verified:
+        raise PermissionDenied(_("Confirm this sign-in with your current authenticator first."))
+    totp = TOTP(unhexlify(key), step=30, t0=0, digits=6)
+    totp.time = time.time()
+    code = normalise_code(code)
+    if not APP_CODE.fullmatch(code) or not totp.verify(int(code), tolerance=1):
+        raise ValidationError({"code": _("This code does not match. Enter the six digits your app shows now.")})
+    TOTPDevice.objects.filter(user=actor).delete()
+    device = TOTPDevice.objects.create(user=actor, name="Authenticator app", key=key, confirmed=True, last_t=totp.t())
+    return device, _recovery_codes_replace(actor)
+
+
+@transaction.atomic
+def recovery_codes_renew(*, actor: User) -> list[str]:
+    """A new set of recovery codes; the previous ones stop working."""
+    if selectors.authenticator_get(user=actor) is None:
+        raise Http404()
+    return _recovery_codes_replace(actor)
+
+
+def _recovery_codes_replace(actor: User) -> list[str]:
+    device, _created = StaticDevice.objects.get_or_create(
+        user=actor, defaults={"name": "Recovery codes", "confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _n in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def second_factor_verify(*, actor: User, code: str) -> Device | None:
+    """The device that accepts this code (an app's code, or a recovery code, which then stops working), or None.
+    Each device slows down guessing itself: after a wrong code it refuses any code for 1, 2, 4, ... seconds."""
+    code = normalise_code(code)
+    devices = (
+        [selectors.authenticator_get(user=actor)]
+        if APP_CODE.fullmatch(code)
+        else [selectors.recovery_device_get(user=actor)]
+    )
+    for device in devices:
+        if device is not None and verify_token(actor, device.persistent_id, code):
+            return device
+    return None
+
+
+@transaction.atomic
+def sign_out_everywhere(*, actor: User, revoke_api_tokens: bool = False) -> int:
+    """End every session of the actor on every device; with `revoke_api_tokens`, their API tokens too.
+    Returns how many tokens were revoked."""
+    member_sessions_end(member=actor)
+    if not revoke_api_tokens:
+        return 0
+    return ApiToken.objects.filter(user=actor, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def lockout_lift(*, actor: User, username: str = "", address: str = "") -> int:
+    """Let a locked-out username, or address, try to sign in again now. Only lockouts the actor may see in
+    lockout_list can be lifted; any other is not found. Returns how many recorded failures were cleared."""
+    lockouts = selectors.lockout_list(actor=actor)
+    if username and username in {lockout.key for lockout in lockouts.accounts}:
+        return axes_reset(username=username)
+    if address and address in {lockout.key for lockout in lockouts.addresses}:
+        return axes_reset(ip=address)
+    raise Http404()

@@ -1,0 +1,199 @@
+"""Pages of the member's sign-in security: the second factor, signing out, the password; and, for the secretariat,
+the sign-in lockouts of the people of their bodies."""
+
+import base64
+from base64 import b32encode
+from binascii import unhexlify
+from urllib.parse import urlencode
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import forms, selectors, services, sessions
+
+# Pages that show a secret (an authenticator key, recovery codes) must not be kept by any cache.
+NO_STORE = "no-store, private"
+PENDING_KEY = "accounts.pending_authenticator_key"
+
+
+def _next_url(request: HttpRequest) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return url if safe else reverse("home")
+
+
+def _with_next(name: str, next_url: str) -> str:
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+def _qr_code(text: str) -> str:
+    """The text as a QR code, an SVG image in a data: address (no Pillow, and nothing inline for the CSP)."""
+    svg = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2).to_string()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """The member's second factor: whether they have one, and new recovery codes (shown once)."""
+    actor = request.user
+    codes = []
+    if request.method == "POST":
+        if not actor.is_verified():
+            return redirect(_with_next("two-factor-verify", reverse("two-factor")))
+        codes = services.recovery_codes_renew(actor=actor)
+    context = {
+        "authenticator": selectors.authenticator_get(user=actor),
+        "required": selectors.second_factor_required(user=actor),
+        "codes_left": selectors.recovery_codes_left(user=actor),
+        "codes": codes,
+        "may_lift_lockouts": selectors.may_lift_lockouts(actor),
+    }
+    return _no_store(render(request, "accounts/two_factor.html", context))
+
+
+@login_required
+def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+    """Add the portal to an authenticator app (QR code or key), confirm with a code, get recovery codes once."""
+    actor = request.user
+    next_url = _next_url(request)
+    replacing = selectors.authenticator_get(user=actor) is not None
+    if replacing and not actor.is_verified():
+        return redirect(_with_next("two-factor-verify", next_url))
+    key = request.session.get(PENDING_KEY) or services.new_authenticator_key()
+    request.session[PENDING_KEY] = key
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = services.authenticator_confirm(
+                actor=actor, key=key, code=form.cleaned_data["code"], session_verified=actor.is_verified()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            otp_login(request, device)
+            del request.session[PENDING_KEY]
+            sessions.second_factor_recheck(request)
+            context = {"codes": codes, "next": next_url}
+            return _no_store(render(request, "accounts/recovery_codes.html", context))
+    pending = TOTPDevice(user=actor, key=key)
+    secret = b32encode(unhexlify(key)).decode("ascii")
+    context = {
+        "form": form,
+        "next": next_url,
+        "qr_code": _qr_code(pending.config_url),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "required": selectors.second_factor_required(user=actor),
+        "replacing": replacing,
+    }
+    return _no_store(render(request, "accounts/two_factor_enrol.html", context))
+
+
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    actor = request.user
+    next_url = _next_url(request)
+    if actor.is_verified():
+        return redirect(next_url)
+    if selectors.authenticator_get(user=actor) is None:
+        required = selectors.second_factor_required(user=actor)
+        return redirect(_with_next("two-factor-enrol", next_url) if required else next_url)
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = services.second_factor_verify(actor=actor, code=form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            if isinstance(device, StaticDevice):
+                left = selectors.recovery_codes_left(user=actor)
+                messages.warning(
+                    request,
+                    ngettext(
+                        "You used a recovery code: it will not work again. %(left)d code is left.",
+                        "You used a recovery code: it will not work again. %(left)d codes are left.",
+                        left,
+                    )
+                    % {"left": left},
+                )
+            return redirect(next_url)
+        form.add_error(
+            "code",
+            _(
+                "This code is not valid. Enter the code your app shows now, or an unused recovery code. "
+                "After a wrong code, wait a few seconds before the next try."
+            ),
+        )
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """Signing out ends every session of the member, on every device; optionally their API tokens too. A session
+    that has not passed its second factor ends only itself: the password alone must not reach the others."""
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGOUT_REDIRECT_URL)
+    form = forms.SignOutForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if sessions.second_factor_due(request) and not request.user.is_verified():
+            logout(request)
+            return redirect(settings.LOGOUT_REDIRECT_URL)
+        revoked = services.sign_out_everywhere(
+            actor=request.user, revoke_api_tokens=form.cleaned_data["revoke_api_tokens"]
+        )
+        logout(request)
+        messages.success(request, _("You are signed out on every device."))
+        if revoked:
+            messages.success(
+                request,
+                ngettext("%(count)d API token was revoked.", "%(count)d API tokens were revoked.", revoked)
+                % {"count": revoked},
+            )
+        return redirect(settings.LOGOUT_REDIRECT_URL)
+    return render(request, "accounts/sign_out.html", {"form": form})
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """A new password, held to the password rules; the member's other sessions end, this one goes on."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password is changed. Your other sessions have ended."))
+        return redirect("password-change")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def lockout_list(request: HttpRequest) -> HttpResponse:
+    """For the secretariat: the people of their bodies (and addresses) that may not sign in for now; unlock."""
+    if request.method == "POST":
+        return _lockout_lift(request)
+    lockouts = selectors.lockout_list(actor=request.user)
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "accounts/lockout_list.html", {"lockouts": lockouts, "lockout_minutes": minutes})
+
+
+def _lockout_lift(request: HttpRequest) -> HttpResponse:
+    username, address = request.POST.get("username", ""), request.POST.get("address", "")
+    services.lockout_lift(actor=request.user, username=username, address=address)
+    messages.success(request, _("%(who)s can try to sign in again now.") % {"who": username or address})
+    return redirect("lockout-list")

@@ -1,0 +1,353 @@
+"""Who did it, from where, and through which channel; and the events the audit trail records besides changes.
+
+Changes are recorded by database triggers (taskforce/audit_trail.py), which cannot see the request. So the portal
+tells the database who is acting: every request (middleware), management command (`AuditedCommand`, manage.py)
+and Celery task (taskforce/celery.py) runs in a `context`, and before the first write of its database session the
+context is copied into session settings (`taskforce.actor_id`, `.channel`, `.source`, `.request_id`, `.ip`) that
+the triggers read. Only writes pay for this: a request that only reads costs no extra query. The settings are
+session-level (a transaction-local one would vanish with each autocommit statement) and are cleared when the
+context ends, because pooled connections outlive requests.
+
+Events (sign-ins, tokens, grants, refusals, reads of restricted material) are inserted here. An event raised
+inside a transaction is written when the transaction commits: a grant that is rolled back did not happen, and the
+chain's lock is then not held for the rest of the transaction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+import psycopg
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.core.management.base import BaseCommand
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.http import HttpRequest
+
+SETTINGS = ("actor_id", "channel", "source", "request_id", "ip")
+APPLY = "SELECT " + ", ".join(f"set_config('taskforce.{name}', %s, false)" for name in SETTINGS)
+CLEARED = ("",) * len(SETTINGS)
+# Statements that may write a row (and so fire a trigger, or insert an event).
+WRITES = ("INSERT", "UPDATE", "DELETE", "WITH", "MERGE", "TRUNCATE", "COPY")
+
+
+class Channel:
+    PAGE, API, ADMIN, COMMAND, TASK, DEMO = "page", "api", "admin", "command", "task", "demo"
+
+
+@dataclass
+class Context:
+    channel: str
+    source: str = ""
+    ip: str = ""
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    actor_id: int | None = None
+
+    def actor(self) -> int | None:
+        return self.actor_id
+
+    def settings(self) -> tuple[str, ...]:
+        actor = self.actor()
+        return (str(actor) if actor else "", self.channel, self.source[:200], self.request_id[:64], self.ip[:45])
+
+
+@dataclass
+class RequestContext(Context):
+    """Read when the first write happens: by then the request knows who it is for (an API token is checked after
+    the middleware ran) and which view it reached."""
+
+    request: HttpRequest | None = None
+
+    def actor(self) -> int | None:
+        if self.actor_id is not None:
+            return self.actor_id
+        user = getattr(self.request, "user", None)
+        return user.pk if user is not None and user.is_authenticated else None
+
+    def settings(self) -> tuple[str, ...]:
+        match = self.request.resolver_match
+        # The view's name, never the address: some addresses carry secrets (calendar feeds).
+        self.source = f"{self.request.method} {match.view_name if match else ''}".strip()
+        return super().settings()
+
+
+_current: ContextVar[Context | None] = ContextVar("audit_context", default=None)
+
+
+@contextmanager
+def context(channel: str, *, source: str = "", request_id: str | None = None, ip: str = "") -> Iterator[Context]:
+    current = Context(channel=channel, source=source, ip=ip, request_id=request_id or uuid.uuid4().hex)
+    with _entered(current):
+        yield current
+
+
+@contextmanager
+def _entered(current: Context) -> Iterator[Context]:
+    token = _current.set(current)
+    try:
+        yield current
+    finally:
+        _current.reset(token)
+        _left(connections[DEFAULT_DB_ALIAS])
+
+
+def request_context(request: HttpRequest):
+    path = request.path_info
+    if path.startswith(("/api/", "/feeds/")):
+        channel = Channel.API
+    elif path.startswith("/admin/"):
+        channel = Channel.ADMIN
+    else:
+        channel = Channel.PAGE
+    return _entered(RequestContext(channel=channel, ip=client_address(request), request=request))
+
+
+def command_context(name: str):
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):  # no name for this account (a container's numeric user)
+        account = ""
+    return context(Channel.COMMAND, source=f"{name} by {account}" if account else name)
+
+
+def default_context(channel: str, *, source: str = ""):
+    """A context for code that may run on its own (the demo loader) or within a command that has one."""
+    return nullcontext() if _current.get() is not None else context(channel, source=source)
+
+
+def identify(user) -> None:
+    """The request is now known to be `user`'s (an API token, before DRF tells the request)."""
+    current = _current.get()
+    if current is not None:
+        current.actor_id = user.pk
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address: the connection's, or the one the trusted proxies in front of the portal saw."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    proxies = getattr(settings, "NUM_PROXIES", 0)
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        return hops[-min(proxies, len(hops))][:45]
+    return request.META.get("REMOTE_ADDR", "")[:45]
+
+
+class AuditedCommand(BaseCommand):
+    """A management command whose changes are recorded with the channel 'command' and its name."""
+
+    def execute(self, *args, **options):
+        with command_context(type(self).__module__.rsplit(".", 1)[-1]):
+            return super().execute(*args, **options)
+
+
+# Copying the context into the database session.
+
+
+@dataclass
+class _Applied:
+    """What the session settings hold. Set inside a transaction they last only if it commits: `pending` is an
+    on-commit marker that a rollback (of the transaction or of the savepoint) discards."""
+
+    raw: object
+    values: tuple[str, ...]
+    pending: Callable[[], None] | None = None
+    always_again: bool = False
+
+    def holds(self, connection) -> bool:
+        if self.always_again or connection.connection is not self.raw:
+            return False
+        return self.pending is None or any(entry[1] is self.pending for entry in connection.run_on_commit)
+
+
+def before_writes(execute, sql, params, many, context):
+    """Execute wrapper on every connection: before a statement that may write, bring the session settings up to
+    date. Executed on the driver's cursor, below Django's query log: it is bookkeeping of the write it precedes."""
+    if isinstance(sql, str) and sql.lstrip()[:8].upper().startswith(WRITES):
+        _apply(context["connection"], context["cursor"].cursor)
+    return execute(sql, params, many, context)
+
+
+def _apply(connection, cursor) -> None:
+    current = _current.get()
+    applied: _Applied | None = getattr(connection, "_audit_applied", None)
+    if current is None and applied is None:
+        return
+    values = current.settings() if current is not None else CLEARED
+    if applied is not None and applied.values == values and applied.holds(connection):
+        return
+    cursor.execute(APPLY, values)
+    if values == CLEARED:
+        connection._audit_applied = None
+        return
+    state = _Applied(connection.connection, values)
+    if connection.in_atomic_block:
+        def committed() -> None:
+            state.pending = None
+
+        state.pending = committed
+        connection.on_commit(committed)
+    elif not connection.get_autocommit():
+        state.always_again = True
+    connection._audit_applied = state
+
+
+def _left(connection) -> None:
+    """A context ended: clear the session settings, unless an outer context's replace them at the next write. Within
+    a transaction, not before it commits: the triggers record its changes then, and read the settings then."""
+    applied: _Applied | None = getattr(connection, "_audit_applied", None)
+    if applied is None or _current.get() is not None:
+        return
+    if _in_transaction(connection):
+        connection.on_commit(lambda: _left(connection))
+        return
+    connection._audit_applied = None
+    if connection.connection is None or connection.connection is not applied.raw:
+        return
+    try:
+        with connection.connection.cursor() as cursor:
+            cursor.execute(APPLY, CLEARED)
+    except psycopg.Error:
+        pass  # a failed transaction: its rollback undoes the settings made in it
+
+
+def watch_writes(sender, connection, **kwargs) -> None:
+    """connection_created receiver: every connection keeps its session settings up to date."""
+    if before_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(before_writes)
+
+
+# Events.
+
+# An event states its context itself (it may be written after the context ended, once its transaction commits).
+EVENT_COLUMNS = "kind, action, actor_id, channel, source, request_id, ip, details"
+EVENT_VALUES = "%s, %s, %s, %s, %s, %s, %s, %s::jsonb"
+INSERT_ABOUT = (
+    f"INSERT INTO taskforce_auditentry ({EVENT_COLUMNS}, object_type, parent_type, object_id, body_id, "
+    f"classification, object_label, parent_id) SELECT {EVENT_VALUES}, %s, %s, l.audit_id, l.audit_body, "
+    "coalesce(l.audit_level, 0), left(coalesce(l.audit_label, ''), 300), l.audit_parent FROM ({rows}) AS l"
+)
+INSERT_PLAIN = f"INSERT INTO taskforce_auditentry ({EVENT_COLUMNS}) VALUES ({EVENT_VALUES})"
+
+
+def _in_transaction(connection) -> bool:
+    # Django's test cases wrap each test in transactions of their own (marked _from_testcase): those stand for the
+    # autocommit a request runs in, not for a transaction of the portal's.
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def _record(kind: str, action: str, *, about: models.QuerySet | None = None, actor=None, details: dict | None = None,
+            or_without: bool = True) -> None:
+    """Insert one event about the first of `about` (in one statement that also finds its body and marking); when
+    there is none, an event about nothing in particular, unless `or_without` is false."""
+    from . import audit_trail
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    current = _current.get()
+    known_actor, *where = current.settings() if current is not None else CLEARED
+    if actor is not None:
+        known_actor = str(actor.pk) if actor.is_authenticated else ""
+    event = [kind, action, known_actor or None, *where, json.dumps(details, ensure_ascii=False) if details else None]
+
+    def write() -> None:
+        with connection.cursor() as cursor:
+            if about is not None:
+                trail = audit_trail.trail_for(about.model)
+                parent_type = trail.parent.related_model._meta.label_lower if trail.parent else ""
+                try:
+                    rows, params = audit_trail.locate(about)[:1].query.sql_with_params()
+                except EmptyResultSet:  # a lookup that can match nothing (an id beyond any column's range)
+                    rows = None
+                if rows is not None:
+                    cursor.execute(INSERT_ABOUT.format(rows=rows), [*event, trail.label, parent_type, *params])
+                if (rows is not None and cursor.rowcount) or not or_without:
+                    return
+            cursor.execute(INSERT_PLAIN, event)
+
+    if _in_transaction(connection):
+        connection.on_commit(write)
+    else:
+        write()
+
+
+def _one(obj: models.Model) -> models.QuerySet:
+    return obj._meta.model._base_manager.filter(pk=obj.pk)  # _meta: also through a lazy request.user
+
+
+def signed_in(sender, request, user, **kwargs) -> None:
+    _record("security", "sign_in", about=_one(user), actor=user)
+
+
+def sign_in_failed(sender, credentials: dict, request=None, **kwargs) -> None:
+    """Only the username tried is kept; never anything else of the credentials."""
+    from members.models import User
+
+    username = str(credentials.get("username", ""))[:150]
+    _record("security", "sign_in_failed", about=User.objects.filter(username=username), details={"username": username})
+
+
+def signed_out(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        _record("security", "sign_out", about=_one(user), actor=user)
+
+
+def locked_out(sender, request=None, username: str = "", ip_address: str = "", **kwargs) -> None:
+    from members.models import User
+
+    username = str(username or "")[:150]
+    _record("security", "locked_out", about=User.objects.filter(username=username), details={"username": username})
+
+
+def _token(token) -> dict:
+    return {"token": token.name, "prefix": token.prefix}
+
+
+def token_created(token) -> None:
+    _record("security", "token_created", about=_one(token.user), actor=token.user, details=_token(token))
+
+
+def token_revoked(token, *, actor) -> None:
+    _record("security", "token_revoked", about=_one(token.user), actor=actor, details=_token(token))
+
+
+def token_new_address(token, address: str) -> None:
+    details = _token(token) | {"address": address}
+    _record("security", "token_new_address", about=_one(token.user), actor=token.user, details=details)
+
+
+def granted(obj: models.Model, *, to: str) -> None:
+    """`to`: the agency's acronym or the person's username the object was shared with."""
+    _record("security", "granted", about=_one(obj), details={"to": to})
+
+
+def revoked(obj: models.Model, *, to: str) -> None:
+    _record("security", "revoked", about=_one(obj), details={"to": to})
+
+
+def refused(actor, rows: models.QuerySet, *, visible: models.QuerySet) -> None:
+    """The actor asked for something that exists but that they may not see (a 404 for them): recorded when
+    `rows` holds a row outside `visible`; nothing when it holds none (then it does not exist)."""
+    hidden = rows if visible.query.is_empty() else rows.exclude(pk__in=visible.values("pk"))
+    _record("security", "not_found", about=hidden, actor=actor, or_without=False)
+
+
+def denied(request: HttpRequest) -> None:
+    """A 403: the actor may see the object but not do this to it (or is not signed in, for the API). About the
+    actor's account, so that the secretariat of their bodies reads it."""
+    match = request.resolver_match
+    arguments = {name: str(value) for name, value in (match.kwargs if match else {}).items() if name != "secret"}
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    _record("security", "denied", about=_one(user) if signed_in else None, actor=user,
+            details={"arguments": arguments} if arguments else None)
+
+
+def read(actor, obj: models.Model, *, restricted: bool, downloaded: bool = False) -> None:
+    """Who saw what: a read of restricted material (the object itself says whether it is)."""
+    if restricted:
+        _record("access", "downloaded" if downloaded else "viewed", about=_one(obj), actor=actor)
