@@ -289,6 +289,7 @@ def agenda_item_add(
     title_en: str,
     title_fr: str = "",
     description: str = "",
+    description_fr: str = "",
     presenter: User | None = None,
     presenter_agency: Agency | None = None,
     minutes_allotted: int = 10,
@@ -300,6 +301,7 @@ def agenda_item_add(
     last = meeting.items.aggregate(last=Max("position"))["last"] or 0
     item = AgendaItem(
         meeting=meeting, position=last + 1, title_en=title_en, title_fr=title_fr, description=description,
+        description_fr=description_fr,
         presenter=presenter, presenter_agency=presenter_agency, minutes_allotted=minutes_allotted,
     )
     item.full_clean()
@@ -309,7 +311,9 @@ def agenda_item_add(
     return item
 
 
-EDITABLE_ITEM_FIELDS = {"title_en", "title_fr", "description", "presenter", "presenter_agency", "minutes_allotted"}
+EDITABLE_ITEM_FIELDS = {
+    "title_en", "title_fr", "description", "description_fr", "presenter", "presenter_agency", "minutes_allotted",
+}
 
 
 @transaction.atomic
