@@ -398,12 +398,29 @@ def agenda_circulate(*, actor: User, meeting: Meeting) -> Meeting:
         raise ValidationError(_("Only a draft agenda can be circulated."))
     if not meeting.items.filter(withdrawn=False).exists():
         raise ValidationError(_("Add at least one item before circulating the agenda."))
+    if meeting.body.bilingual_agenda_required:
+        _require_bilingual_items(meeting)
     meeting.agenda_status = AgendaStatus.CIRCULATED
     meeting.agenda_circulated_at = timezone.now()
     meeting.agenda_circulated_by = actor
     meeting.save(update_fields=["agenda_status", "agenda_circulated_at", "agenda_circulated_by", "updated_at"])
     notices.agenda_circulated(meeting)
     return meeting
+
+
+def _require_bilingual_items(meeting: Meeting) -> None:
+    """The body circulates agendas in both official languages: name every item still missing one."""
+    items = meeting.items.filter(withdrawn=False).order_by("position")
+    lacking = [
+        f"{item.position}. {item.title_en or item.title_fr}"
+        for item in items
+        if not (item.title_en and item.title_fr) or bool(item.description) != bool(item.description_fr)
+    ]
+    if lacking:
+        raise ValidationError(
+            _("This body circulates agendas in English and French; these items still need their title or "
+              "description in both languages: %(items)s.") % {"items": "; ".join(lacking)}
+        )
 
 
 @transaction.atomic

@@ -23,3 +23,9 @@ class TaskforceConfig(AppConfig):
 
         schedule.register("milestone", schedule.milestone_entries)
         schedule.record_removals_of(Milestone, "milestone")
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from .context_processors import remember_secretariat
+
+        user_logged_in.connect(remember_secretariat, dispatch_uid="taskforce.remember_secretariat")

@@ -43,12 +43,13 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("bodies/<str:acronym>/", views.body_detail, name="body-detail"),
     path("milestones/<int:pk>/", views.milestone_detail, name="milestone-detail"),
     path("agencies/", views.agency_list, name="agency-list"),
     path("agencies/<str:acronym>/", views.agency_detail, name="agency-detail"),
+    path("translations/", views.translation_list, name="translation-list"),
     path("members/", views.member_list, name="member-list"),
     path("members/<str:username>/", views.member_detail, name="member-detail"),
     path("notifications/", views.notification_list, name="notification-list"),

@@ -4,18 +4,29 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import feeds, forms, selectors, services
+from . import feeds, forms, selectors, services, translations
 
 # Pages that show a secret (a new API token, a calendar feed address) must not be kept by any cache.
 NO_STORE = "no-store, private"
+
+
+class SignInView(auth_views.LoginView):
+    """Sign-in that lands in the member's preferred language, whatever the language of the sign-in page."""
+
+    redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        return translate_url(super().get_success_url(), self.request.user.language)
 
 
 @login_required
@@ -194,3 +205,9 @@ def _calendar_feed_change(request: HttpRequest, action: str) -> None:
     elif action == "regenerate":
         services.calendar_feed_regenerate(actor=request.user)
         messages.success(request, _("Your calendar feed has a new address; the previous one no longer works."))
+
+
+@login_required
+def translation_list(request: HttpRequest) -> HttpResponse:
+    """The secretariat's list of shared texts still missing English or French."""
+    return render(request, "taskforce/translation_list.html", {"rows": translations.untranslated(actor=request.user)})

@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "taskforce.middleware.ActorTimeZoneMiddleware",
+    # After authentication: saves the page's language as the member's preferred one, and in the cookie.
+    "taskforce.middleware.RememberLanguageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
