@@ -2,6 +2,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
@@ -40,7 +41,7 @@ class RememberLanguageMiddleware:
             return response
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and getattr(user, "language", language) != language:
-            type(user).objects.filter(pk=user.pk).update(language=language)
+            get_user_model().objects.filter(pk=user.pk).update(language=language)
             user.language = language
         if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
             response.set_cookie(
