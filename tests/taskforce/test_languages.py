@@ -23,6 +23,13 @@ from tests.scenario import page, text_of
 ROUNDTABLE = "Roundtable"  # the demo's agenda item left in English only
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """French pages activate French on this thread; leave English behind for the tests that follow."""
+    with translation.override("en"):
+        yield
+
+
 def page_fr(name: str, *args) -> str:
     from django.urls import reverse
 
