@@ -1,5 +1,7 @@
 """Steps a person takes in the browser."""
 
+import re
+
 from playwright.sync_api import Page
 
 from taskforce.demo import DEMO_PASSWORD
@@ -15,7 +17,11 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
     page.fill("gcds-input[name=username] input", username)
     page.fill("gcds-input[name=password] input", DEMO_PASSWORD)
     page.click("gcds-button[type=submit] >> button")
-    page.wait_for_url(f"{base_url}/en/")
+    # Sign-in lands in the member's preferred language; the browser tests read the English pages, so a
+    # French-speaking member switches to English (which becomes their preference for the rest of the test).
+    page.wait_for_url(re.compile(rf"^{re.escape(base_url)}/(en|fr)/$"))
+    if not page.url.endswith("/en/"):
+        page.goto(f"{base_url}/en/")
     wait_for_components(page)
 
 
