@@ -30,6 +30,7 @@ vendor:
 
 browser:
 	@./scripts/ensure-chromium.sh
+	@./scripts/vendor-axe.sh
 
 messages: install
 	@./scripts/compile-messages.sh $(PY)

@@ -11,12 +11,13 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -197,3 +198,12 @@ def _lockout_lift(request: HttpRequest) -> HttpResponse:
     services.lockout_lift(actor=request.user, username=username, address=address)
     messages.success(request, _("%(who)s can try to sign in again now.") % {"who": username or address})
     return redirect("lockout-list")
+
+
+class SignInView(auth_views.LoginView):
+    """Sign-in that lands in the member's preferred language, whatever the language of the sign-in page."""
+
+    redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        return translate_url(super().get_success_url(), self.request.user.language)

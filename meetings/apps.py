@@ -62,3 +62,10 @@ class MeetingsConfig(AppConfig):
         core.register("action_item", schedule.action_item_entries)
         core.record_removals_of(m.Meeting, "meeting")
         core.record_removals_of(m.ActionItem, "action_item")
+
+        from taskforce import translations
+
+        from . import translations as untranslated
+
+        translations.register(untranslated.meetings)
+        translations.register(untranslated.agenda_items)

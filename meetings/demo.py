@@ -131,6 +131,7 @@ def _december(demo) -> None:
         title_fr="Évaluation conjointe de la menace à la frontière : avancement", presenter=u["cbsa"],
         presenter_agency=a["CBSA"], minutes_allotted=35,
         description="Key activities leading up to the issuance of the assessment in Spring 2022.",
+        description_fr="Principales activités menant à la publication de l'évaluation au printemps 2022.",
     )
     services.paper_upload(
         actor=sec, item=jbta, title="Joint Border Threat Assessment — draft outline",
@@ -143,14 +144,21 @@ def _december(demo) -> None:
         presenter_agency=a["CBSA"], minutes_allotted=20, restricted_to=[a["CBSA"], a["ATF"]],
         description="The draft MOU is in CBSA approvals; it is expected to go to ATF for review before "
                     "mid-February 2022. A Privacy Impact Assessment is being prepared.",
+        description_fr="L'ébauche du PE suit le processus d'approbation de l'ASFC; elle devrait être transmise à "
+                       "l'ATF pour examen avant la mi-février 2022. Une évaluation des facteurs relatifs à la vie "
+                       "privée est en préparation.",
     )
     services.paper_upload(
         actor=sec, item=mou, title="CBSA–ATF MOU status note",
         upload=SimpleUploadedFile("mou-status.pdf", tiny_pdf("CBSA-ATF MOU status note")),
         classification=Classification.PROTECTED_A,
     )
+    # Deliberately left in English only: French readers see it with the "translation pending" mark, and the
+    # secretariat finds it on the "Needs translation" page. The CBFTF does not require bilingual agendas in the
+    # demo, so this agenda could still be circulated.
     services.agenda_item_add(
-        actor=sec, meeting=meeting, title_en="Roundtable", title_fr="Tour de table", minutes_allotted=20,
+        actor=sec, meeting=meeting, title_en="Roundtable", minutes_allotted=20,
+        description="Each agency reports on recent firearms seizures and trends along the border.",
     )
     services.agenda_circulate(actor=sec, meeting=meeting)
 

@@ -262,7 +262,12 @@ class CancelForm(forms.Form):
 class AgendaItemForm(forms.Form):
     title_en = forms.CharField(label=_("Title (English)"), max_length=300)
     title_fr = forms.CharField(label=_("Title (French)"), max_length=300, required=False)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(
+        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    description_fr = forms.CharField(
+        label=_("Description (French)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     presenter = PersonChoiceField(label=_("Presenter"), queryset=User.objects.none(), required=False)
     presenter_agency = AgencyChoiceField(
         label=_("Presenting agency"), queryset=Agency.objects.none(), required=False
@@ -284,7 +289,10 @@ class AgendaItemForm(forms.Form):
 
     def item_fields(self) -> dict:
         data = self.cleaned_data
-        names = ("title_en", "title_fr", "description", "presenter", "presenter_agency", "minutes_allotted")
+        names = (
+            "title_en", "title_fr", "description", "description_fr",
+            "presenter", "presenter_agency", "minutes_allotted",
+        )
         return {name: data[name] for name in names}
 
 

@@ -171,7 +171,9 @@ class AgendaItem(BilingualTitle, models.Model):
     position = models.PositiveIntegerField(_("position"))
     title_en = models.CharField(_("title (English)"), max_length=300)
     title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    # `description` is the English text (the API has always called it so); `description_fr` the French.
+    description = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
     presenter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("presenter"),

@@ -108,7 +108,10 @@ class MinutesInput(serializers.Serializer):
 class AgendaItemInput(serializers.Serializer):
     title_en = serializers.CharField(max_length=300)
     title_fr = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("The description in English.")
+    )
+    description_fr = serializers.CharField(required=False, allow_blank=True)
     presenter = people_field(required=False, allow_null=True)
     presenter_agency = agencies_field(required=False, allow_null=True)
     minutes_allotted = serializers.IntegerField(min_value=1, max_value=600, required=False)
@@ -253,9 +256,9 @@ class AgendaItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = AgendaItem
         fields = [
-            "id", "meeting", "position", "title_en", "title_fr", "description", "presenter", "presenter_agency",
-            "minutes_allotted", "restricted", "withdrawn", "changed_after_circulation", "version", "minutes",
-            "comment_count", "papers", "updated_at",
+            "id", "meeting", "position", "title_en", "title_fr", "description", "description_fr", "presenter",
+            "presenter_agency", "minutes_allotted", "restricted", "withdrawn", "changed_after_circulation", "version",
+            "minutes", "comment_count", "papers", "updated_at",
         ]
         read_only_fields = fields
 

@@ -289,6 +289,7 @@ def agenda_item_add(
     title_en: str,
     title_fr: str = "",
     description: str = "",
+    description_fr: str = "",
     presenter: User | None = None,
     presenter_agency: Agency | None = None,
     minutes_allotted: int = 10,
@@ -300,6 +301,7 @@ def agenda_item_add(
     last = meeting.items.aggregate(last=Max("position"))["last"] or 0
     item = AgendaItem(
         meeting=meeting, position=last + 1, title_en=title_en, title_fr=title_fr, description=description,
+        description_fr=description_fr,
         presenter=presenter, presenter_agency=presenter_agency, minutes_allotted=minutes_allotted,
     )
     item.full_clean()
@@ -309,7 +311,9 @@ def agenda_item_add(
     return item
 
 
-EDITABLE_ITEM_FIELDS = {"title_en", "title_fr", "description", "presenter", "presenter_agency", "minutes_allotted"}
+EDITABLE_ITEM_FIELDS = {
+    "title_en", "title_fr", "description", "description_fr", "presenter", "presenter_agency", "minutes_allotted",
+}
 
 
 @transaction.atomic
@@ -394,12 +398,29 @@ def agenda_circulate(*, actor: User, meeting: Meeting) -> Meeting:
         raise ValidationError(_("Only a draft agenda can be circulated."))
     if not meeting.items.filter(withdrawn=False).exists():
         raise ValidationError(_("Add at least one item before circulating the agenda."))
+    if meeting.body.bilingual_agenda_required:
+        _require_bilingual_items(meeting)
     meeting.agenda_status = AgendaStatus.CIRCULATED
     meeting.agenda_circulated_at = timezone.now()
     meeting.agenda_circulated_by = actor
     meeting.save(update_fields=["agenda_status", "agenda_circulated_at", "agenda_circulated_by", "updated_at"])
     notices.agenda_circulated(meeting)
     return meeting
+
+
+def _require_bilingual_items(meeting: Meeting) -> None:
+    """The body circulates agendas in both official languages: name every item still missing one."""
+    items = meeting.items.filter(withdrawn=False).order_by("position")
+    lacking = [
+        f"{item.position}. {item.title_en or item.title_fr}"
+        for item in items
+        if not (item.title_en and item.title_fr) or bool(item.description) != bool(item.description_fr)
+    ]
+    if lacking:
+        raise ValidationError(
+            _("This body circulates agendas in English and French; these items still need their title or "
+              "description in both languages: %(items)s.") % {"items": "; ".join(lacking)}
+        )
 
 
 @transaction.atomic

@@ -304,6 +304,7 @@ def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = _secretariat_item(request, pk)
     initial = {
         "title_en": item.title_en, "title_fr": item.title_fr, "description": item.description,
+        "description_fr": item.description_fr,
         "presenter": item.presenter_id, "presenter_agency": item.presenter_agency_id,
         "minutes_allotted": item.minutes_allotted, "version": item.version,
         "restricted_to": [a.pk for a in permissions.granted_agencies(item)] if item.restricted else [],

@@ -39,3 +39,10 @@ class MouConfig(AppConfig):
 
         core.register("approval_step", approval_step_entries)
         core.record_removals_of(m.WorkflowStep, "approval_step")
+
+        from taskforce import translations
+
+        from . import translations as untranslated
+
+        translations.register(untranslated.agreements)
+        translations.register(untranslated.steps)

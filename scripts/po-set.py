@@ -19,5 +19,5 @@ for entry in po:
             entry.msgstr = wanted[key]
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
-        entry.previous_msgid = entry.previous_msgctxt = None
+        entry.previous_msgid = entry.previous_msgctxt = entry.previous_msgid_plural = None
 po.save(CATALOGUE)

@@ -24,6 +24,12 @@ class TaskforceConfig(AppConfig):
         schedule.register("milestone", schedule.milestone_entries)
         schedule.record_removals_of(Milestone, "milestone")
 
+        from django.contrib.auth.signals import user_logged_in
+
+        from .context_processors import remember_secretariat
+
+        user_logged_in.connect(remember_secretariat, dispatch_uid="taskforce.remember_secretariat")
+
         self._connect_audit_trail()
 
     def _connect_audit_trail(self) -> None:

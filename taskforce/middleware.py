@@ -1,8 +1,10 @@
 import datetime
 import zoneinfo
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import audit
 
@@ -39,3 +41,34 @@ class AuditContextMiddleware:
             if response.status_code == 403:
                 audit.denied(request)
             return response
+
+
+class RememberLanguageMiddleware:
+    """The language of the page a reader asked for (its URL prefix, which the header's language link switches)
+    becomes their preferred language: saved on a signed-in member (emails and sign-in follow it) and in
+    Django's language cookie, by which `/` and other unprefixed addresses redirect."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        language = translation.get_language_from_path(request.path_info) if request.method == "GET" else None
+        if not language or response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "language", language) != language:
+            get_user_model().objects.filter(pk=user.pk).update(language=language)
+            user.language = language
+        if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response

@@ -51,6 +51,12 @@ class Body(models.Model):
     meeting_reminder_days = models.JSONField(_("meeting reminders (days before)"), default=list, blank=True)
     # Members cannot turn off notices of meetings being scheduled, moved or cancelled.
     meeting_changes_mandatory = models.BooleanField(_("meeting changes are always sent"), default=False)
+    # Official languages: an agenda is circulated only once every item has its title (and description) in both.
+    bilingual_agenda_required = models.BooleanField(
+        _("agendas must be bilingual"),
+        default=False,
+        help_text=_("Circulate an agenda only once every item has its title and description in English and French."),
+    )
     quorum = models.PositiveSmallIntegerField(
         _("quorum"),
         null=True,

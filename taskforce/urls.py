@@ -50,6 +50,7 @@ urlpatterns += i18n_patterns(
     path("milestones/<int:pk>/", views.milestone_detail, name="milestone-detail"),
     path("agencies/", views.agency_list, name="agency-list"),
     path("agencies/<str:acronym>/", views.agency_detail, name="agency-detail"),
+    path("translations/", views.translation_list, name="translation-list"),
     path("members/", views.member_list, name="member-list"),
     path("members/<str:username>/", views.member_detail, name="member-detail"),
     path("notifications/", views.notification_list, name="notification-list"),

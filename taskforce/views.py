@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import feeds, forms, selectors, services
+from . import feeds, forms, selectors, services, translations
 from .models import AuditEntry
 
 # Pages that show a secret (a new API token, a calendar feed address) must not be kept by any cache.
@@ -370,3 +370,7 @@ def audit_log_export(request: HttpRequest) -> StreamingHttpResponse:
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
     response["Cache-Control"] = NO_STORE
     return response
+@login_required
+def translation_list(request: HttpRequest) -> HttpResponse:
+    """The secretariat's list of shared texts still missing English or French."""
+    return render(request, "taskforce/translation_list.html", {"rows": translations.untranslated(actor=request.user)})

@@ -633,6 +633,7 @@ MATRIX |= {
 # not delivered is for the secretariat.
 
 NOTIFICATION_PAGES = "tests/notifications/test_pages.py"
+LANGUAGES = "tests/taskforce/test_languages.py"
 
 
 def cbsa_notification_page(demo: Demo) -> str:
@@ -668,6 +669,14 @@ MATRIX |= {
         statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
         covered_by=(
             f"{NOTIFICATION_PAGES}::test_the_choices_saved_on_the_preferences_page_decide_what_is_emailed",
+        ),
+    ),
+    "translation-list": Route(
+        url=lambda demo: page("translation-list"),
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            f"{LANGUAGES}::test_the_translations_page_is_not_found_for_members",
+            f"{LANGUAGES}::test_the_secretariat_sees_what_needs_translation_with_links_to_edit_it",
         ),
     ),
     "delivery-list": Route(

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     "taskforce.middleware.ActorTimeZoneMiddleware",
+    # After authentication: saves the page's language as the member's preferred one, and in the cookie.
+    "taskforce.middleware.RememberLanguageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost: turns a refused sign-in into the lockout page.

@@ -78,11 +78,11 @@ def test_demo_users_sign_in_with_the_documented_password(demo, client, username)
 
 
 def test_a_demo_user_signs_in_through_the_sign_in_page(demo, client):
-    response = client.post("/en/accounts/login/", {"username": "cbsa", "password": DEMO_PASSWORD})
+    response = client.post("/en/accounts/login/", {"username": "atf", "password": DEMO_PASSWORD})
 
     assert response.status_code == 302
     assert response.url == "/en/"
-    assert "Welcome, Marc" in client.get("/en/").content.decode()
+    assert "Welcome, Dana" in client.get("/en/").content.decode()
 
 
 # Health probes: unauthenticated, uncached, revealing nothing but their own state.

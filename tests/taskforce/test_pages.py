@@ -63,15 +63,16 @@ def test_the_sign_in_page_is_open_to_anonymous_visitors(demo, client):
     assert 'name="username"' in response.content.decode()
 
 
-def test_a_signed_in_member_is_sent_home_from_the_sign_in_page(client_for, cbsa):
-    response = client_for(cbsa).get(LOGIN)
+def test_a_signed_in_member_is_sent_home_from_the_sign_in_page(client_for, atf):
+    response = client_for(atf).get(LOGIN)
 
     assert response.status_code == 302
     assert response.url == "/en/"
 
 
 def test_a_member_signs_in_and_lands_on_the_page_they_asked_for(demo, client):
-    response = client.post(LOGIN, {"username": "rcmp", "password": DEMO_PASSWORD, "next": "/en/agencies/"})
+    # ATF's member prefers English (a French-speaking member lands in French: tests/taskforce/test_languages.py).
+    response = client.post(LOGIN, {"username": "atf", "password": DEMO_PASSWORD, "next": "/en/agencies/"})
 
     assert response.status_code == 302
     assert response.url == "/en/agencies/"

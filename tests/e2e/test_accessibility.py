@@ -1,0 +1,80 @@
+"""Accessibility, checked by axe-core in Chromium on every page of the portal: signed in as the secretariat and as a
+member, in English and in French, no WCAG 2.1 A or AA violation; and every page reflows on a 360 px wide screen
+(no sideways scrolling of the page itself; a wide table scrolls inside its own region).
+
+The pages are those of the visibility matrix (tests/visibility_matrix.py), so a new page is checked as soon as
+it is listed there."""
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Browser
+
+from tests.visibility_matrix import MATRIX
+
+from .helpers import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = settings.BASE_DIR / "var" / "axe" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Not pages: the API, calendar feeds, probes, downloads (files, CSV) and actions (POST).
+# The innermost elements sticking out past the right edge of the screen, to name the culprit in a failure.
+TOO_WIDE = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > innerWidth + 1
+               && ![...e.children].some(c => c.getBoundingClientRect().right > innerWidth + 1))
+  .slice(0, 4).map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().width)}px`)"""
+NOT_PAGES = ("api", "healthz", "readyz", "calendar-feed", "body-calendar-feed", "paper-download", "logout", "audit-log-export")
+
+
+def pages(demo, persona: str) -> list[str]:
+    urls = []
+    for name, route in MATRIX.items():
+        if route.method != "get" or name.split(":")[0] in NOT_PAGES or name.startswith("api"):
+            continue
+        expected = route.statuses.get(persona)
+        if expected == 200:
+            urls.append(route.url(demo))
+    return sorted(set(urls))
+
+
+def in_language(url: str, language: str) -> str:
+    return f"/{language}/{url[4:]}" if url.startswith("/en/") else url
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("persona", ["secretariat", "cbsa"])
+def test_every_page_passes_axe_and_reflows_at_360_px(browser: Browser, live_server, demo, persona, language):
+    # The checker is injected into each page, which the portal's own Content Security Policy would refuse.
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    sign_in(page, live_server.url, persona)
+    problems: dict[str, list] = {}
+    checked = 0
+    for url in pages(demo, persona):
+        address = live_server.url + in_language(url, language)
+        for width in (1280, 360):
+            page.set_viewport_size({"width": width, "height": 900})
+            response = page.goto(address)
+            assert response is not None and response.status == 200, address
+            if "text/html" not in response.headers.get("content-type", ""):
+                break
+            page.wait_for_selector("gcds-header.hydrated")
+            assert page.evaluate("document.documentElement.lang") == language, address
+            if width == 1280:
+                page.add_script_tag(path=str(AXE))
+                violations = page.evaluate(
+                    "async (tags) => (await axe.run(document, {runOnly: tags})).violations"
+                    ".map(v => [v.id, v.help, v.nodes.map(n => n.target.join(' ')).slice(0, 3)])",
+                    WCAG_21_AA,
+                )
+                if violations:
+                    problems[f"{url} ({width}px)"] = violations
+                checked += 1
+            else:
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                if overflow > 1:
+                    problems[f"{url} (360px)"] = [f"the page scrolls sideways by {overflow}px", page.evaluate(TOO_WIDE)]
+    context.close()
+    assert checked >= 15, f"only {checked} pages were checked"
+    assert problems == {}, problems
