@@ -76,11 +76,16 @@ def meeting_event(meeting: Meeting, recipient: User, *, answers: dict[int, Rsvp]
         description=meeting_url(meeting),
         status="CANCELLED" if meeting.is_cancelled else "CONFIRMED",
         organizer_email=_organizer_email(),
-        organizer_name=f"{meeting.body.acronym} secretariat",
+        organizer_name=organizer_name(meeting),
         attendees=[ical.Attendee(recipient.email, str(recipient), PARTSTAT.get(answer.response if answer else "",
                                                                               "NEEDS-ACTION"))],
         last_modified=meeting.updated_at,
     )
+
+
+def organizer_name(meeting: Meeting) -> str:
+    # Translators: who sends a meeting's calendar invitations ("CBFTF secretariat").
+    return _("%(body)s secretariat") % {"body": meeting.body.acronym}
 
 
 def _organizer_email() -> str:

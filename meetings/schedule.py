@@ -11,7 +11,7 @@ from taskforce import schedule as core
 from taskforce.models import AgencyRole, NotificationKind
 
 from .models import ActionItem, AgendaItem, Invitation, Meeting, Rsvp
-from .notifications import DEFAULT_REMINDER_DAYS, PARTSTAT, _organizer_email, meeting_url
+from .notifications import DEFAULT_REMINDER_DAYS, PARTSTAT, _organizer_email, meeting_url, organizer_name
 
 
 def _window(query: core.Query) -> Q:
@@ -62,7 +62,7 @@ def meeting_entries(actor: User, query: core.Query) -> list[core.Entry]:
         if query.detail:
             agenda = [f"{item.position}. {item.title}" for item in meeting.visible_items]
             entry.description = "\n".join([*agenda, "", meeting_url(meeting)]) if agenda else meeting_url(meeting)
-            entry.organizer = ical.Attendee(_organizer_email(), f"{meeting.body.acronym} secretariat")
+            entry.organizer = ical.Attendee(_organizer_email(), organizer_name(meeting))
             if not query.public_only:
                 answer = answers.get(meeting.pk)
                 partstat = PARTSTAT.get(answer.response if answer else "", "NEEDS-ACTION")
