@@ -15,6 +15,7 @@ chain's lock is then not held for the rest of the transaction.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import uuid
@@ -209,11 +210,9 @@ def _left(connection) -> None:
     connection._audit_applied = None
     if connection.connection is None or connection.connection is not applied.raw:
         return
-    try:
-        with connection.connection.cursor() as cursor:
-            cursor.execute(APPLY, CLEARED)
-    except psycopg.Error:
-        pass  # a failed transaction: its rollback undoes the settings made in it
+    # In a failed transaction the reset cannot run, and need not: the rollback undoes the settings made in it.
+    with contextlib.suppress(psycopg.Error), connection.connection.cursor() as cursor:
+        cursor.execute(APPLY, CLEARED)
 
 
 def watch_writes(sender, connection, **kwargs) -> None:

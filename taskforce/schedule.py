@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Model, Q
 from django.db.models.signals import pre_delete
-from django.utils import timezone
 
 from members.models import Agency, User
 
 from . import ical, permissions
-from .models import Membership, Milestone, NotificationKind, Removal
+from .models import Body, Milestone, NotificationKind, Removal
 
 KINDS = ("meeting", "milestone", "approval_step", "action_item")
 
@@ -147,7 +146,7 @@ def removals(actor: User, query: Query) -> list[Entry]:
         rows = rows.filter(body_id__in=query.bodies)
     if query.public_only:
         rows = rows.filter(restricted=False)
-    acronyms = dict(permissions.scope(actor, _bodies()).values_list("pk", "acronym"))
+    acronyms = dict(permissions.scope(actor, Body.objects.all()).values_list("pk", "acronym"))
     return [
         Entry(
             kind=row.kind, id=row.object_id, uid=ical.uid(row.kind, row.object_id), title="",
@@ -157,11 +156,6 @@ def removals(actor: User, query: Query) -> list[Entry]:
         for row in rows
     ]
 
-
-def _bodies():
-    from .models import Body
-
-    return Body.objects.all()
 
 
 # The core's own source: milestones --------------------------------------------------------------------------
@@ -196,11 +190,3 @@ def milestone_entries(actor: User, query: Query) -> list[Entry]:
         )
         for m in rows
     ]
-
-
-def member_body_ids(actor: User) -> set[int]:
-    return set(Membership.objects.filter(user_id=actor.pk).values_list("body_id", flat=True))
-
-
-def now() -> datetime.datetime:
-    return timezone.now()
