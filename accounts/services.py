@@ -8,7 +8,6 @@ from axes.utils import reset as axes_reset
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import verify_token
 from django_otp.models import Device
@@ -20,6 +19,7 @@ from django_otp.util import random_hex
 from members.models import User
 from members.services import member_sessions_end
 from taskforce.models import ApiToken
+from taskforce.services import api_token_revoke
 
 from . import selectors
 
@@ -87,13 +87,15 @@ def second_factor_verify(*, actor: User, code: str) -> Device | None:
 
 
 @transaction.atomic
-def sign_out_everywhere(*, actor: User, revoke_api_tokens: bool = False) -> int:
-    """End every session of the actor on every device; with `revoke_api_tokens`, their API tokens too.
-    Returns how many tokens were revoked."""
+def sign_out_everywhere(*, actor: User) -> int:
+    """End every session of the actor on every device and revoke their API tokens, each revocation recorded.
+    Returns how many tokens were revoked. The calendar feed address is not a sign-in: it stays until the
+    member regenerates or revokes it (deactivation refuses it)."""
     member_sessions_end(member=actor)
-    if not revoke_api_tokens:
-        return 0
-    return ApiToken.objects.filter(user=actor, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    tokens = list(ApiToken.objects.select_for_update().filter(user=actor, revoked_at__isnull=True))
+    for token in tokens:
+        api_token_revoke(actor=actor, token=token)
+    return len(tokens)
 
 
 @transaction.atomic

@@ -25,6 +25,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from taskforce import selectors as taskforce_selectors
+
 from . import forms, selectors, services, sessions
 
 # Pages that show a secret (an authenticator key, recovery codes) must not be kept by any cache.
@@ -147,18 +149,15 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """Signing out ends every session of the member, on every device; optionally their API tokens too. A session
+    """Signing out ends every session of the member, on every device, and revokes their API tokens. A session
     that has not passed its second factor ends only itself: the password alone must not reach the others."""
     if not request.user.is_authenticated:
         return redirect(settings.LOGOUT_REDIRECT_URL)
-    form = forms.SignOutForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         if sessions.second_factor_due(request) and not request.user.is_verified():
             logout(request)
             return redirect(settings.LOGOUT_REDIRECT_URL)
-        revoked = services.sign_out_everywhere(
-            actor=request.user, revoke_api_tokens=form.cleaned_data["revoke_api_tokens"]
-        )
+        revoked = services.sign_out_everywhere(actor=request.user)
         logout(request)
         messages.success(request, _("You are signed out on every device."))
         if revoked:
@@ -168,7 +167,8 @@ def sign_out(request: HttpRequest) -> HttpResponse:
                 % {"count": revoked},
             )
         return redirect(settings.LOGOUT_REDIRECT_URL)
-    return render(request, "accounts/sign_out.html", {"form": form})
+    active_tokens = taskforce_selectors.api_token_list(actor=request.user).filter(revoked_at__isnull=True).count()
+    return render(request, "accounts/sign_out.html", {"active_tokens": active_tokens})
 
 
 @login_required

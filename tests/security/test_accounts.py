@@ -26,7 +26,7 @@ from members import services as member_services
 from taskforce import services
 from taskforce.demo import DEMO_PASSWORD
 from taskforce.feeds import feed_url
-from taskforce.models import Membership
+from taskforce.models import ApiToken, AuditEntry, Membership
 from tests.factories import MembershipFactory
 from tests.scenario import page, text_of
 from tests.visibility_matrix import MATRIX
@@ -417,7 +417,7 @@ def test_signing_out_a_session_without_its_second_factor_leaves_the_others(demo,
     password_only = Client()
     sign_in(password_only, "secretariat")
 
-    password_only.post(page("logout"), {"revoke_api_tokens": "on"})
+    password_only.post(page("logout"))
 
     assert verified.get(HOME).status_code == 200
 
@@ -482,22 +482,41 @@ def test_signing_out_ends_every_session_of_the_member(client_for, cbsa, rcmp):
     assert colleague.get(HOME).status_code == 200
 
 
-def test_signing_out_keeps_api_tokens_unless_the_member_revokes_them_too(client_for, cbsa):
-    _token, kept = services.api_token_create(actor=cbsa, name="Calendar sync")
-    client_for(cbsa).post(page("logout"))
-    assert Client(HTTP_AUTHORIZATION=f"Token {kept}").get(MILESTONES_API).status_code == 200
+def test_signing_out_revokes_every_api_token_of_the_member_and_records_each(
+    client_for, cbsa, rcmp, django_capture_on_commit_callbacks
+):
+    _token, script = services.api_token_create(actor=cbsa, name="Calendar sync")
+    _token, other = services.api_token_create(actor=cbsa, name="Report script", access=ApiToken.Access.WRITE)
+    _token, colleague = services.api_token_create(actor=rcmp, name="RCMP sync")
+    assert Client(HTTP_AUTHORIZATION=f"Token {script}").get(MILESTONES_API).status_code == 200
 
-    cbsa.refresh_from_db()  # signing out changed what the member's sessions are signed with
-    client_for(cbsa).post(page("logout"), {"revoke_api_tokens": "on"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(cbsa).post(page("logout"), follow=True)
 
-    assert Client(HTTP_AUTHORIZATION=f"Token {kept}").get(MILESTONES_API).status_code == 401
+    assert "2 API tokens were revoked" in text_of(response)
+    for text in (script, other):
+        assert Client(HTTP_AUTHORIZATION=f"Token {text}").get(MILESTONES_API).status_code == 401
+    assert Client(HTTP_AUTHORIZATION=f"Token {colleague}").get(MILESTONES_API).status_code == 200
+    revoked = AuditEntry.objects.filter(kind="security", action="token_revoked", actor_id=cbsa.pk)
+    assert sorted(entry.details["token"] for entry in revoked) == ["Calendar sync", "Report script"]
 
 
-def test_the_sign_out_page_offers_to_revoke_the_tokens(client_for, cbsa):
+def test_the_sign_out_page_says_how_many_tokens_signing_out_revokes(client_for, cbsa):
+    services.api_token_create(actor=cbsa, name="Calendar sync")
+    services.api_token_create(actor=cbsa, name="Report script")
+
     response = client_for(cbsa).get(page("logout"))
 
     assert response.status_code == 200
-    assert "Also revoke all my API tokens" in text_of(response)
+    assert "It also revokes your 2 API tokens" in text_of(response)
+
+
+def test_signing_out_keeps_the_calendar_subscription_address(client_for, cbsa):
+    feed = feed_url(services.calendar_feed_regenerate(actor=cbsa)).removeprefix("http://127.0.0.1:8000")
+
+    client_for(cbsa).post(page("logout"))
+
+    assert Client().get(feed).status_code == 200
 
 
 def test_deactivation_ends_sessions_and_refuses_tokens_and_calendar_feeds(client_for, cbsa, superuser):
