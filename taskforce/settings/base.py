@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .env import env, secret
@@ -295,7 +296,12 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = PORTAL_NAME
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # A session ends after this long without a request, and this long after signing in whatever the activity
-# (accounts/middleware.py); the cookie itself never outlives the second.
-SESSION_IDLE_TIMEOUT = datetime.timedelta(minutes=30)
-SESSION_ABSOLUTE_LIFETIME = datetime.timedelta(hours=12)
+# (accounts/middleware.py); the cookie itself never outlives the second. Shorter limits can be set to try them.
+SESSION_IDLE_TIMEOUT = datetime.timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=30))
+SESSION_ABSOLUTE_LIFETIME = datetime.timedelta(minutes=env.int("SESSION_LIFETIME_MINUTES", default=12 * 60))
+if not (datetime.timedelta(minutes=1) <= SESSION_IDLE_TIMEOUT <= SESSION_ABSOLUTE_LIFETIME
+        <= datetime.timedelta(hours=12)):
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_MINUTES must be at least 1 and at most SESSION_LIFETIME_MINUTES, which is at most 720 (12 hours)."
+    )
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_LIFETIME.total_seconds())

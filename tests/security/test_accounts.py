@@ -5,7 +5,10 @@ Addresses are from the documentation ranges (RFC 5737); they only label requests
 """
 
 import datetime
+import os
 import re
+import subprocess
+import sys
 import time
 from base64 import b32decode
 from binascii import unhexlify
@@ -612,3 +615,19 @@ def test_a_member_added_to_a_secretariat_by_the_factory_must_use_a_second_factor
     client = password_only(membership.user)
 
     assert redirect_path(client.get(HOME)) == ENROL
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [{"SESSION_IDLE_MINUTES": "0"}, {"SESSION_LIFETIME_MINUTES": "721"},
+     {"SESSION_IDLE_MINUTES": "20", "SESSION_LIFETIME_MINUTES": "10"}],
+    ids=["no-idle-time", "beyond-12-hours", "idle-beyond-lifetime"],
+)
+def test_session_limits_outside_the_policy_stop_the_portal_from_starting(limits):
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "taskforce.settings.test", **limits}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=environment, capture_output=True, text=True
+    )
+
+    assert result.returncode != 0
+    assert "SESSION_IDLE_MINUTES must be at least 1" in result.stderr
