@@ -41,6 +41,10 @@ def why_ended(session: SessionBase, now: float) -> str:
     idle = settings.SESSION_IDLE_TIMEOUT.total_seconds()
     lifetime = settings.SESSION_ABSOLUTE_LIFETIME.total_seconds()
     if now - session.get(SIGNED_IN_AT, now) > lifetime:
+        if lifetime % 3600:
+            return _("You were signed out: a session lasts at most %(minutes)d minutes. Sign in again to go on.") % {
+                "minutes": lifetime // 60
+            }
         return _("You were signed out: a session lasts at most %(hours)d hours. Sign in again to go on.") % {
             "hours": lifetime // 3600
         }
@@ -53,7 +57,9 @@ def why_ended(session: SessionBase, now: float) -> str:
 
 def touch(session: SessionBase, now: float) -> None:
     session.setdefault(SIGNED_IN_AT, now)
-    if now - session.get(SEEN_AT, 0) >= REFRESH_SECONDS:
+    # Well within the idle limit, however short it is set, so that an active session never looks idle.
+    refresh = min(REFRESH_SECONDS, settings.SESSION_IDLE_TIMEOUT.total_seconds() / 4)
+    if now - session.get(SEEN_AT, 0) >= refresh:
         session[SEEN_AT] = now
 
 

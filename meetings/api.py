@@ -30,7 +30,7 @@ from taskforce.api import (
     visible_bodies,
 )
 
-from . import services
+from . import selectors, services
 from .models import ActionItem, AgendaItem, Comment, Decision, Invitation, Meeting, Paper, Rsvp
 from .serializers import (
     ActionItemSerializer,
@@ -256,7 +256,7 @@ class AgendaItemViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveM
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
         if not getattr(self, "swagger_fake_view", False):
-            context["secretariat"] = permissions.is_secretariat(self.request.user, self.parent.body_id)
+            context["minutes_readable"] = selectors.minutes_readable(actor=self.request.user, meeting=self.parent)
         return context
 
     def secretariat_item(self) -> AgendaItem:

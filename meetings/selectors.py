@@ -106,6 +106,12 @@ def _visible_items(actor: User, items: QuerySet[AgendaItem]) -> QuerySet[AgendaI
     ).prefetch_related(Prefetch("papers", queryset=papers, to_attr="visible_papers"))
 
 
+def minutes_readable(*, actor: User, meeting: Meeting) -> bool:
+    """The secretariat reads the minutes as they are written; members once they are approved."""
+    approved = meeting.minutes_status == Meeting.MinutesStatus.APPROVED
+    return approved or permissions.is_secretariat(actor, meeting.body_id)
+
+
 def agenda_item_get(*, actor: User, pk: int) -> AgendaItem:
     items = AgendaItem.objects.select_related("meeting__body", "presenter__agency", "presenter_agency")
     return permissions.get_visible_or_404(actor, items, pk=pk)

@@ -263,10 +263,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_minutes(self, item: AgendaItem) -> str | None:
-        # As on the pages: the secretariat reads the minutes as they are written, members once approved.
-        if item.meeting.minutes_status == Meeting.MinutesStatus.APPROVED or self.context.get("secretariat"):
-            return item.minutes
-        return None
+        return item.minutes if self.context.get("minutes_readable") else None
 
 
 class RecordSerializer(serializers.ModelSerializer):

@@ -631,3 +631,20 @@ def test_session_limits_outside_the_policy_stop_the_portal_from_starting(limits)
 
     assert result.returncode != 0
     assert "SESSION_IDLE_MINUTES must be at least 1" in result.stderr
+
+
+@override_settings(SESSION_IDLE_TIMEOUT=datetime.timedelta(minutes=1),
+                   SESSION_ABSOLUTE_LIFETIME=datetime.timedelta(minutes=3))
+def test_shortened_limits_keep_an_active_session_and_end_it_at_the_shorter_lifetime(demo):
+    with time_machine.travel(NOW, tick=False) as clock:
+        client = Client()
+        sign_in(client, "cbsa")
+        for seconds in range(30, 180, 30):
+            clock.move_to(NOW + datetime.timedelta(seconds=seconds))
+            assert client.get(HOME).status_code == 200, seconds
+
+        clock.move_to(NOW + datetime.timedelta(minutes=3, seconds=1))
+        ended = client.get(HOME)
+
+        assert redirect_path(ended) == LOGIN
+        assert "a session lasts at most 3 minutes" in text_of(client.get(ended.url))
