@@ -7,9 +7,9 @@ which channel (session settings set by taskforce/audit.py). The trigger is a def
 when the transaction commits, so the chain's lock is held only while committing. Each table's trigger is told, in
 its arguments, how to find the row's body and marking: they are worked out here from the visibility policies.
 
-Every entry, whoever writes it, passes the chain trigger: under an advisory lock held to the end of the
-transaction it takes the next id and links the entry to the last one by SHA-256 over the previous hash and the
-entry's content. `verify()` (the `check_audit` command) recomputes the chain outside the database.
+Every entry, whoever writes it, is sealed when its transaction commits: under an advisory lock held to the end
+of the transaction it takes the next id and is linked to the last entry by SHA-256 over the previous hash and its
+own content. `verify()` (the `check_audit` command) recomputes the chain outside the database.
 
 `install()` runs after every migrate (post_migrate), so a model added later is covered; a test fails if a
 project table has no trigger.
@@ -38,6 +38,7 @@ TABLE = AuditEntry._meta.db_table
 ROW_TRIGGER = "taskforce_audit"
 TRUNCATE_TRIGGER = "taskforce_audit_truncate"
 CHAIN_TRIGGER = "taskforce_auditentry_chain"
+SEAL_TRIGGER = "taskforce_auditentry_seal"
 # The key of the advisory lock that serialises writers of the chain (any fixed number: "tf" + "au" in ASCII).
 CHAIN_LOCK = 0x7466_6175
 
@@ -59,9 +60,7 @@ PAYLOAD = (
 CHAIN_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION taskforce_audit_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- One writer at a time until its transaction ends, so that each entry links to the last committed one and
-    -- ids follow the chain (READ COMMITTED: each statement sees what committed before the lock was granted).
-    PERFORM pg_advisory_xact_lock({CHAIN_LOCK});
+    -- Who, how and when, from the session; the entry's place in the chain is sealed when its transaction commits.
     NEW.id := nextval('taskforce_auditentry_id_seq');
     NEW.occurred_at := clock_timestamp();
     NEW.txid := pg_current_xact_id()::text::bigint;
@@ -71,13 +70,45 @@ BEGIN
     NEW.source := coalesce(nullif(NEW.source, ''), current_setting('taskforce.source', true), '');
     NEW.request_id := coalesce(nullif(NEW.request_id, ''), current_setting('taskforce.request_id', true), '');
     NEW.ip := coalesce(nullif(NEW.ip, ''), current_setting('taskforce.ip', true), '');
-    NEW.prev_hash := coalesce((SELECT e.hash FROM {TABLE} e ORDER BY e.id DESC LIMIT 1), '');
-    NEW.hash := encode(sha256(convert_to(NEW.prev_hash || {PAYLOAD.format(r="NEW")}, 'UTF8')), 'hex');
+    NEW.prev_hash := '';
+    NEW.hash := '';
     RETURN NEW;
 END;
 $$;
 CREATE OR REPLACE TRIGGER {CHAIN_TRIGGER} BEFORE INSERT ON {TABLE}
     FOR EACH ROW EXECUTE FUNCTION taskforce_audit_chain();
+
+CREATE OR REPLACE FUNCTION taskforce_audit_seal() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    sealed {TABLE}%ROWTYPE := NEW;
+BEGIN
+    -- One writer at a time until its transaction ends, so that each entry links to the last committed one and
+    -- ids follow the chain (READ COMMITTED: each statement sees what committed before the lock was granted).
+    -- A deferred trigger on the trail itself fires after everything the transaction queued before committing,
+    -- its foreign-key checks included: the lock is never held while waiting for a row another writer holds.
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK});
+    sealed.id := nextval('taskforce_auditentry_id_seq');
+    sealed.prev_hash := coalesce((SELECT e.hash FROM {TABLE} e WHERE e.hash <> '' ORDER BY e.id DESC LIMIT 1), '');
+    sealed.hash := encode(sha256(convert_to(sealed.prev_hash || {PAYLOAD.format(r="sealed")}, 'UTF8')), 'hex');
+    UPDATE {TABLE} SET id = sealed.id, prev_hash = sealed.prev_hash, hash = sealed.hash WHERE id = NEW.id;
+    RETURN NULL;
+END;
+$$;
+DROP TRIGGER IF EXISTS {SEAL_TRIGGER} ON {TABLE};
+CREATE CONSTRAINT TRIGGER {SEAL_TRIGGER} AFTER INSERT ON {TABLE}
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION taskforce_audit_seal();
+
+CREATE OR REPLACE FUNCTION taskforce_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- The one change allowed: the seal trigger giving a new entry its place in the chain, once.
+    IF TG_OP = 'UPDATE' AND pg_trigger_depth() > 1 AND OLD.hash = '' AND NEW.hash <> ''
+       AND to_jsonb(NEW) - 'id' - 'prev_hash' - 'hash' = to_jsonb(OLD) - 'id' - 'prev_hash' - 'hash' THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'the audit trail is append-only: % refused', TG_OP
+        USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$;
 """
 
 ROW_FUNCTION = f"""

@@ -616,3 +616,58 @@ def test_the_page_runs_a_fixed_number_of_queries(client_for, secretariat, django
     with django_assert_num_queries(8):
         response = audit_page(client)
     assert "Revision 29" in text_of(response)
+
+
+def test_an_entry_waiting_for_its_seal_cannot_be_sealed_by_hand(demo):
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS taskforce_auditentry_seal DEFERRED")
+        cursor.execute("INSERT INTO taskforce_auditentry (kind, action) VALUES ('security', 'sign_out') RETURNING id")
+        [entry_id] = cursor.fetchone()
+
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+            cursor.execute("UPDATE taskforce_auditentry SET hash = repeat('0', 64) WHERE id = %s", [entry_id])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sealing_the_chain_never_deadlocks_with_a_writer_holding_a_row_lock(demo):
+    """Writer B changes two rows, one of them now pointing at an agency that writer A has locked; A commits while B
+    waits at its commit for that lock. The chain is sealed after every foreign-key check, so B never holds the
+    chain's lock while it waits for A, and both commit."""
+    import threading
+
+    import psycopg
+
+    settings = connection.settings_dict
+    dsn = {"host": settings["HOST"], "port": settings["PORT"] or 5432, "user": settings["USER"],
+           "dbname": settings["NAME"]}
+    first, second, third = Milestone.objects.order_by("id").values_list("id", flat=True)[:3]
+    agency = Agency.objects.get(acronym="RCMP").pk
+    a, b = psycopg.connect(**dsn), psycopg.connect(**dsn)
+    outcome: dict[str, object] = {}
+    try:
+        a.execute("SELECT 1 FROM members_agency WHERE id = %s FOR UPDATE", [agency])
+        a.execute("UPDATE taskforce_milestone SET title_fr = title_fr || ' ' WHERE id = %s", [third])
+        b.execute("UPDATE taskforce_milestone SET title_fr = title_fr || ' ' WHERE id = %s", [first])
+        b.execute("UPDATE taskforce_milestone SET owner_agency_id = %s WHERE id = %s", [agency, second])
+
+        def commit_b() -> None:
+            try:
+                b.commit()
+                outcome["b"] = "committed"
+            except psycopg.Error as error:
+                outcome["b"] = error
+
+        waiting = threading.Thread(target=commit_b)
+        waiting.start()
+        waiting.join(timeout=1)
+        assert waiting.is_alive(), "writer B should be waiting for the agency writer A holds"
+        a.commit()
+        waiting.join(timeout=30)
+    finally:
+        a.close()
+        b.close()
+
+    assert outcome == {"b": "committed"}
+    assert audit_trail.verify().intact
+    assert AuditEntry.objects.filter(object_type="taskforce.milestone", object_id__in=[first, second, third],
+                                     action="update").count() == 3
