@@ -279,6 +279,26 @@ def fiscal_year_window(start_year: int) -> tuple[datetime.date, datetime.date]:
     return datetime.date(start_year, 4, 1), datetime.date(start_year + 1, 3, 31)
 
 
+def due_window(precision: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the window of this precision that holds `day`: the day itself, its month, its
+    season, its quarter or its fiscal year."""
+    if precision == DuePrecision.MONTH:
+        start = day.replace(day=1)
+        return start, (start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    if precision == DuePrecision.SEASON:
+        for name, year in [*((name, day.year) for name in SEASONS), ("winter", day.year + 1)]:
+            start, end = season_window(name, year)
+            if start <= day <= end:
+                return start, end
+    if precision == DuePrecision.QUARTER:
+        first_month = (day.month - 1) // 3 * 3 + 1
+        start = datetime.date(day.year, first_month, 1)
+        return start, (start + datetime.timedelta(days=95)).replace(day=1) - datetime.timedelta(days=1)
+    if precision == DuePrecision.FISCAL_YEAR:
+        return fiscal_year_window(day.year if day.month >= 4 else day.year - 1)
+    return day, day
+
+
 class MilestoneUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Milestone, on_delete=models.CASCADE)
 

@@ -83,6 +83,6 @@ def test_each_persona_gets_what_the_matrix_says(demo, personas, client_for, name
         assert leaked_titles(response) == [], f"{persona} reads a restricted milestone at {url}"
         # Not even a link to one (a 404 page may link to its own address, in the other language).
         links = {f"/milestones/{milestone.pk}/" for milestone in restricted_milestones()}
-        assert [link for link in links if link in text_of(response) and not url.endswith(link)] == []
+        assert [link for link in links if link in text_of(response) and link not in url] == []
     elif route.shows_mou and response.status_code == 200:
         assert leaked_titles(response), f"{persona} should read the restricted milestones at {url}"

@@ -49,6 +49,7 @@ CBFTF = ("rcmp", "hsi", "cbp", "atf", "cbsa", "secretariat", "superuser")
 CBCF_ONLY = ("dea", "secretariat", "superuser")
 
 PAGES = "tests/taskforce/test_pages.py"
+MILESTONE_PAGES = "tests/taskforce/test_milestone_pages.py"
 API = "tests/taskforce/test_api.py"
 DEMO = "tests/taskforce/test_demo.py"
 SCHEDULE = "tests/taskforce/test_schedule.py"
@@ -111,6 +112,25 @@ MATRIX: dict[str, Route] = {
         covered_by=(
             f"{PAGES}::test_a_restricted_milestone_is_not_found_for_other_agencies",
             f"{PAGES}::test_a_hidden_milestone_and_a_missing_one_get_the_same_page",
+        ),
+    ),
+    "milestone-create": Route(
+        url=lambda demo: page("milestone-create", "CBFTF"),
+        # The task force's members see the body; only its secretariat adds milestones.
+        statuses=only(("secretariat", "superuser"), anonymous=REDIRECT_TO_SIGN_IN)
+        | {name: 403 for name in ("rcmp", "hsi", "cbp", "atf", "cbsa")},
+        covered_by=(
+            f"{MILESTONE_PAGES}::test_the_secretariat_adds_a_window_milestone_shared_with_two_agencies",
+            f"{MILESTONE_PAGES}::test_members_who_see_the_milestone_may_not_edit_it_or_add_one",
+        ),
+    ),
+    "milestone-edit": Route(
+        url=lambda demo: page("milestone-edit", mou_review().pk),
+        statuses=only(("secretariat", "superuser"), anonymous=REDIRECT_TO_SIGN_IN) | {"atf": 403, "cbsa": 403},
+        shows_mou=True,
+        covered_by=(
+            f"{MILESTONE_PAGES}::test_other_agencies_cannot_reach_the_mou_milestone_editor",
+            f"{MILESTONE_PAGES}::test_a_save_from_an_older_version_is_refused_and_keeps_both_versions",
         ),
     ),
     "agency-list": Route(
