@@ -106,10 +106,10 @@ def _visible_items(actor: User, items: QuerySet[AgendaItem]) -> QuerySet[AgendaI
     ).prefetch_related(Prefetch("papers", queryset=papers, to_attr="visible_papers"))
 
 
-def minutes_readable(*, actor: User, meeting: Meeting) -> bool:
-    """The secretariat reads the minutes as they are written; members once they are approved."""
-    approved = meeting.minutes_status == Meeting.MinutesStatus.APPROVED
-    return approved or permissions.is_secretariat(actor, meeting.body_id)
+def minutes_readable(*, meeting: Meeting, secretariat: bool) -> bool:
+    """The secretariat (`secretariat`: the reader is of the meeting's body's) reads the minutes as they are
+    written; members once they are approved."""
+    return secretariat or meeting.minutes_status == Meeting.MinutesStatus.APPROVED
 
 
 def agenda_item_get(*, actor: User, pk: int) -> AgendaItem:
