@@ -1,8 +1,10 @@
 """Probes for load balancers and orchestrators: cheap, unauthenticated, revealing nothing else."""
 
+from collections.abc import Callable
+
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -38,3 +40,18 @@ def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_ready(), "broker": _broker_ready()}
     ready = all(checks.values())
     return JsonResponse({"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503)
+
+
+PROBES = {"/healthz": healthz, "/readyz": readyz}
+
+
+class ProbeMiddleware:
+    """Answers the probes before any other middleware: an orchestrator calls them by the container's own address,
+    which is not among ALLOWED_HOSTS, over plain HTTP, and without a session (nothing else runs for them)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        probe = PROBES.get(request.path_info)
+        return probe(request) if probe is not None else self.get_response(request)
