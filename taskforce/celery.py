@@ -28,14 +28,16 @@ def _make_broker_folders(sender, **kwargs) -> None:
 
 
 @setup_logging.connect
-def _log_like_the_portal(**kwargs) -> None:
+def _log_like_the_portal(loglevel: int | str | None = None, **kwargs) -> None:
     # Connected, this replaces Celery's own logging set-up: workers and beat log through Django's LOGGING
-    # (JSON in production, each line with its request id).
+    # (JSON in production, each line with its request id), at the level given by --loglevel.
     import logging.config
 
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
 
 
 # The id of the request (or command, or task) that queues a task travels in this message header; the task's log

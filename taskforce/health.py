@@ -6,10 +6,12 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_GET
 
 
 @never_cache
+@xframe_options_deny
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
@@ -35,6 +37,7 @@ def _broker_ready() -> bool:
 
 
 @never_cache
+@xframe_options_deny
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_ready(), "broker": _broker_ready()}
@@ -46,8 +49,8 @@ PROBES = {"/healthz": healthz, "/readyz": readyz}
 
 
 class ProbeMiddleware:
-    """Answers the probes before any other middleware: an orchestrator calls them by the container's own address,
-    which is not among ALLOWED_HOSTS, over plain HTTP, and without a session (nothing else runs for them)."""
+    """Answers the probes before the host check and the session: an orchestrator calls them by the container's own
+    address, which is not among ALLOWED_HOSTS, over plain HTTP (SECURE_REDIRECT_EXEMPT in production)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response

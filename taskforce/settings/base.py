@@ -47,10 +47,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: /healthz and /readyz answer whatever the Host header, scheme or session.
-    "taskforce.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything that reads the Host header or the session: /healthz and /readyz answer an orchestrator
+    # calling the container's own address (with the security headers above, which need no host).
+    "taskforce.health.ProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -73,6 +74,9 @@ MIDDLEWARE = [
     # Innermost: turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Health probes come over plain HTTP from inside the deployment, even where SECURE_SSL_REDIRECT is on (production).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Content Security Policy on every response (django-csp): no inline script, nothing framed, nothing plugged in.
 # Styles: the design system's components adopt constructable stylesheets (not subject to style-src), but
