@@ -12,4 +12,4 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 accesslog = None
-logconfig_dict = logging_config()
+logconfig_dict = logging_config(default_format="json")
