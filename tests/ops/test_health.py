@@ -39,3 +39,13 @@ def test_probes_set_no_session_or_language_cookie(db, client):
 
     assert not response.cookies
     assert "Set-Cookie" not in response
+
+
+def test_readyz_costs_one_query_for_the_migrations(db, client, django_assert_num_queries):
+    client.get("/readyz")  # the migration files are read once per process
+
+    with django_assert_num_queries(1):
+        # The applied migrations (django_migrations); the broker is not the database.
+        response = client.get("/readyz")
+
+    assert response.json()["database"] is True
