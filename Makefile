@@ -5,12 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install vendor browser messages makemessages check lint clean
+.PHONY: run test install vendor browser messages makemessages check lint clean compose-check backup restore check-deployment lock
 
 run: install vendor messages
 	$(PY) -m taskforce.devserver
 
-test: install vendor messages browser
+test: install vendor messages browser compose-check
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py check_database
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
@@ -45,6 +45,30 @@ check: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# docker-compose.yml, validated without a Docker engine: Debian's docker-compose (v1) and the Compose
+# specification's JSON schema.
+compose-check: install
+	@command -v docker-compose >/dev/null || { echo "docker-compose is missing: apt-get install docker-compose"; exit 1; }
+	docker-compose --env-file .env.example config -q
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+# A copy of the database and the uploaded files in var/backups/<time>/ (BACKUP_DIR); `make restore BACKUP=<that folder>`
+# puts both back. Uses DATABASE_URL, or the embedded server of `make run`.
+backup: install
+	$(PY) manage.py backup
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "Name the backup: make restore BACKUP=var/backups/<time>"; exit 1; }
+	$(PY) manage.py restore "$(BACKUP)" --yes
+
+# What is wrong with this deployment, in plain words (settings, database, migrations, broker, email, audit trail).
+check-deployment: install
+	$(PY) manage.py check_deployment
+
+# After changing the dependencies in pyproject.toml: pin every run-time package for the Docker image.
+lock: install
+	$(PY) scripts/lock-requirements.py
 
 clean:
 	rm -rf $(VENV) static/vendor var/staticfiles
