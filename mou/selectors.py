@@ -129,7 +129,9 @@ def steps_coming_due(*, actor: User, agency_id: int | None, until: datetime.date
     if agency_id is None:
         return WorkflowStep.objects.none()
     steps_ = WorkflowStep.objects.filter(
-        Q(owner_agency_id=agency_id) | Q(concurring_agencies=agency_id), completed_at__isnull=True, target_date__lte=until
+        Q(owner_agency_id=agency_id) | Q(concurring_agencies=agency_id),
+        completed_at__isnull=True,
+        target_date__lte=until,
     ).select_related("agreement", "owner_agency")
     # The agency may own the step and concur in it too: a step is listed once.
     return permissions.scope(actor, steps_.distinct()).order_by("target_date", "pk")
@@ -141,5 +143,6 @@ def agreements_by_stage(*, actor: User, body_ids: Iterable[int]) -> QuerySet[Agr
         *(When(status=status, then=Value(n)) for n, status in enumerate(Agreement.Status.values)),
         output_field=IntegerField(),
     )
-    agreements = agreement_list(actor=actor).filter(body_id__in=body_ids)
+    # The list's parties and categories are not shown here: no need to fetch them.
+    agreements = agreement_list(actor=actor).filter(body_id__in=body_ids).prefetch_related(None)
     return agreements.annotate(stage_order=stage_order).order_by("stage_order", "short_name")

@@ -55,7 +55,9 @@ def member_home(*, actor: User) -> MemberHome:
         to_review=list(meetings.agendas_to_review(actor=actor)[:PANEL_SIZE]),
         action_items=list(meetings.action_items_to_do(actor=actor)[:LONG_PANEL_SIZE]),
         milestones_due=list(_milestones_coming_due(actor, agency_id, due_until)[:LONG_PANEL_SIZE]),
-        steps_due=list(agreements.steps_coming_due(actor=actor, agency_id=agency_id, until=due_until)[:LONG_PANEL_SIZE]),
+        steps_due=list(agreements.steps_coming_due(actor=actor, agency_id=agency_id, until=due_until)[
+            :LONG_PANEL_SIZE
+        ]),
         unread=list(unread[:PANEL_SIZE]),
         unread_count=unread.count(),
         today=today,
