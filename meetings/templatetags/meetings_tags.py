@@ -1,5 +1,4 @@
-"""Template tags of the meeting pages: form fields drawn with the design system, times in two zones, and the
-home page's meetings panel (the core's home page includes it, so the core never imports this app)."""
+"""Template tags of the meeting pages: form fields drawn with the design system, times in two zones, answers."""
 
 import json
 import zoneinfo
@@ -8,22 +7,9 @@ from django import forms, template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings import selectors
 from meetings.models import Meeting, Rsvp
 
 register = template.Library()
-
-HOME_PANEL_SIZE = 5
-
-
-@register.inclusion_tag("meetings/_home_panel.html", takes_context=True)
-def meetings_home_panel(context) -> dict:
-    actor = context["request"].user
-    next_meetings = selectors.meeting_list(actor=actor, upcoming=True, include_cancelled=False)
-    return {
-        "next_meetings": list(next_meetings[:HOME_PANEL_SIZE]),
-        "to_review": list(selectors.agendas_to_review(actor=actor)[:HOME_PANEL_SIZE]),
-    }
 
 
 @register.filter
