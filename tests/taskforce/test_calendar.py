@@ -117,10 +117,20 @@ def test_the_calendar_filters_by_kind_and_by_body(client_for, secretariat):
 
 
 @pytest.mark.parametrize("view", ["month", "list"])
-def test_the_mou_parties_see_its_milestones_and_steps_in_their_calendar(client_for, atf, view):
-    text = text_of(client_for(atf).get(f"{CALENDAR}?month=2022-02&view={view}"))
+@pytest.mark.parametrize(("persona", "month", "milestone", "step"), [
+    # Each party follows the steps its agency owns: ATF the review, CBSA the Privacy Impact Assessment.
+    ("atf", "2022-02", MOU_REVIEW, ATF_REVIEW_STEP),
+    ("cbsa", "2022-02", MOU_REVIEW, None),
+    ("cbsa", "2022-03", PIA_SUBMITTED, "PIA submitted to the Office of the Privacy Commissioner"),
+])
+def test_the_mou_parties_see_its_milestones_and_steps_in_their_calendar(
+    client_for, demo, view, persona, month, milestone, step
+):
+    text = text_of(client_for(demo.users[persona]).get(f"{CALENDAR}?month={month}&view={view}"))
 
-    assert MOU_REVIEW in text and ATF_REVIEW_STEP in text
+    assert milestone in text
+    if step:
+        assert step in text and mou().title in text
 
 
 @pytest.mark.parametrize("persona", ["rcmp", "hsi", "cbp", "dea", "outsider"])
