@@ -8,7 +8,7 @@ from accounts import views as accounts_views
 from meetings import api as meetings_api
 from mou import api as mou_api
 
-from . import api, feeds, health, views
+from . import api, dashboard_views, feeds, health, views
 
 router = DefaultRouter()
 router.register("bodies", api.BodyViewSet, basename="body")
@@ -64,6 +64,9 @@ urlpatterns += i18n_patterns(
     path("account/calendar/", views.calendar_feed_settings, name="calendar-feed-settings"),
     path("audit/", views.audit_log, name="audit-log"),
     path("audit/export/", views.audit_log_export, name="audit-log-export"),
+    # Dashboards and calendar
+    path("calendar/", dashboard_views.calendar, name="calendar"),
+    path("milestones/timeline/", dashboard_views.timeline, name="milestone-timeline"),
     path("agreements/", include("mou.urls")),
     path("meetings/", include("meetings.urls")),
 )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import feeds, forms, permissions, selectors, services, translations
+from . import dashboards, feeds, forms, permissions, selectors, services, translations
 from .errors import ConflictError
 from .models import AuditEntry
 
@@ -31,6 +31,7 @@ NO_STORE = "no-store, private"
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """A member's dashboard; for the secretariat, what needs its attention in its bodies first."""
     actor = request.user
     return render(
         request,
@@ -38,6 +39,10 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "bodies": selectors.body_list(actor=actor),
             "milestones": selectors.milestone_list(actor=actor),
+            "mine": dashboards.member_home(actor=actor),
+            "secretariat": dashboards.secretariat_home(
+                actor=actor, days=dashboards.days_out(request.GET.get("days"))
+            ),
         },
     )
 

@@ -53,6 +53,8 @@ MILESTONE_PAGES = "tests/taskforce/test_milestone_pages.py"
 API = "tests/taskforce/test_api.py"
 DEMO = "tests/taskforce/test_demo.py"
 SCHEDULE = "tests/taskforce/test_schedule.py"
+DASHBOARDS = "tests/taskforce/test_dashboards.py"
+CALENDAR = "tests/taskforce/test_calendar.py"
 
 
 MATRIX: dict[str, Route] = {
@@ -94,7 +96,27 @@ MATRIX: dict[str, Route] = {
         covered_by=(
             f"{PAGES}::test_it_hides_restricted_milestones_from_other_agencies_on_pages",
             f"{PAGES}::test_a_forum_member_sees_no_task_force_milestone_at_home",
+            f"{DASHBOARDS}::test_the_home_page_hides_the_mou_and_its_steps_from_other_agencies",
+            f"{DASHBOARDS}::test_a_restricted_action_item_is_only_on_the_home_of_the_agencies_it_is_shared_with",
+            f"{DASHBOARDS}::test_only_the_secretariat_gets_the_secretariat_panels",
         ),
+    ),
+    # Dashboards and calendar: February 2022 holds the MOU's review milestone and step, and the PIA's window.
+    "calendar": Route(
+        url=lambda demo: page("calendar") + "?month=2022-02",
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        shows_mou=True,
+        covered_by=(
+            f"{CALENDAR}::test_other_agencies_never_see_the_mou_in_their_calendar",
+            f"{CALENDAR}::test_an_action_item_from_a_restricted_item_stays_out_of_other_agencies_calendars",
+            f"{CALENDAR}::test_the_mou_parties_see_its_milestones_and_steps_in_their_calendar",
+        ),
+    ),
+    "milestone-timeline": Route(
+        url=lambda demo: page("milestone-timeline"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        shows_mou=True,
+        covered_by=(f"{CALENDAR}::test_the_timeline_hides_restricted_milestones_from_other_agencies",),
     ),
     "body-detail": Route(
         url=lambda demo: page("body-detail", "CBFTF"),

@@ -1,30 +1,16 @@
-"""Template tags of the meeting pages: times in two zones, the portal's form tags, and the
-home page's meetings panel (the core's home page includes it, so the core never imports this app)."""
+"""Template tags of the meeting pages: times in two zones, answers, and the portal's form tags."""
 
 import zoneinfo
 
 from django import template
 from django.utils import timezone
 
-from meetings import selectors
 from meetings.models import Meeting, Rsvp
 from taskforce.templatetags import portal_forms
 
 register = template.Library()
 # The meeting pages load this library; its form tags are the portal's own.
 register.tags.update({name: portal_forms.register.tags[name] for name in ("form_field", "error_summary")})
-
-HOME_PANEL_SIZE = 5
-
-
-@register.inclusion_tag("meetings/_home_panel.html", takes_context=True)
-def meetings_home_panel(context) -> dict:
-    actor = context["request"].user
-    next_meetings = selectors.meeting_list(actor=actor, upcoming=True, include_cancelled=False)
-    return {
-        "next_meetings": list(next_meetings[:HOME_PANEL_SIZE]),
-        "to_review": list(selectors.agendas_to_review(actor=actor)[:HOME_PANEL_SIZE]),
-    }
 
 
 @register.filter

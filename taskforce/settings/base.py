@@ -292,6 +292,12 @@ PORTAL_NAME = env("PORTAL_NAME", default="Task force portal")
 # The address members reach the portal at, for links in emails and calendar feeds.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 
+# Dashboards (taskforce/dashboards.py): how many days ahead the secretariat's home looks for meetings whose agenda
+# is not circulated or whose invitees have not answered (the page's `days` parameter overrides it), and how far
+# ahead a member's home lists their agency's milestones and approval steps coming due.
+DASHBOARD_AGENDA_DAYS = 28
+DASHBOARD_DUE_SOON_DAYS = 60
+
 # Accounts and sign-in (accounts/).
 # Sign-in lockouts (django-axes): failures count per username and, separately, per address, so neither rotating
 # addresses nor rotating usernames gets round them; the secretariat can lift a lockout early.
