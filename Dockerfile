@@ -13,6 +13,7 @@ FROM python:3.11-slim-bookworm
 ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=taskforce.settings.production VAR_DIR=/var/lib/taskforce
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client gettext \
+       libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home /app portal && mkdir -p /var/lib/taskforce/media \
     && chown -R portal /var/lib/taskforce

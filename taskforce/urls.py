@@ -8,7 +8,7 @@ from accounts import views as accounts_views
 from meetings import api as meetings_api
 from mou import api as mou_api
 
-from . import api, feeds, health, views
+from . import api, feeds, health, report_views, search_views, views
 
 router = DefaultRouter()
 router.register("bodies", api.BodyViewSet, basename="body")
@@ -64,4 +64,10 @@ urlpatterns += i18n_patterns(
     path("audit/export/", views.audit_log_export, name="audit-log-export"),
     path("agreements/", include("mou.urls")),
     path("meetings/", include("meetings.urls")),
+    # Reports and search
+    path("reports/", report_views.report_builder, name="report-builder"),
+    path("reports/exports/<str:register>.csv", report_views.register_export, name="register-export"),
+    path("reports/<str:acronym>/", report_views.report_detail, name="report-detail"),
+    path("reports/<str:acronym>/pdf/", report_views.report_pdf, name="report-pdf"),
+    path("search/", search_views.search_page, name="search"),
 )
