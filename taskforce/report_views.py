@@ -37,7 +37,9 @@ def _report(request: HttpRequest, acronym: str) -> tuple[reports.Report | None, 
     body = selectors.body_get(actor=request.user, acronym=acronym)
     period_form = PeriodForm(request.GET)
     if not period_form.is_valid():
-        form = ReportForm(request.GET | {"body": body.acronym}, actor=request.user)
+        data = request.GET.copy()
+        data["body"] = body.acronym
+        form = ReportForm(data, actor=request.user)
         form.is_valid()
         return None, render(request, "reports/builder.html", {"form": form}, status=400)
     return reports.build(actor=request.user, body=body, period=period_form.period), None
