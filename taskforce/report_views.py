@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -74,7 +75,7 @@ def report_pdf(request: HttpRequest, acronym: str) -> HttpResponse:
     report, refusal = _report(request, acronym)
     if refusal:
         return refusal
-    from django.contrib.staticfiles import finders
+    # Imported here: WeasyPrint loads Pango, which only the PDF needs.
     from weasyprint import CSS, HTML
 
     html = render_to_string("reports/report_pdf.html", _context(report), request=request)
