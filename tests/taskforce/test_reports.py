@@ -131,7 +131,7 @@ def test_the_pdf_is_a_pdf_in_french_with_its_headings_charts_and_marking(client_
     assert MOU_REVIEW_FR in text
     # The marking heads the document and ends it, and every page carries it in its margins.
     assert text.startswith("PROTÉGÉ A") and text.count("PROTÉGÉ A") >= 3
-    # The chart's figures are drawn in the PDF too (the bars' counts as text).
+    # The figures of the chart come with it, as a table.
     assert "Mesures de suivi par état et par organisme" in text
 
 
@@ -141,6 +141,8 @@ def test_the_pdf_holds_nothing_of_the_mou_for_other_agencies(client_for, rcmp, m
     assert response.status_code == 200
     text = pdf_text(response.content)
     assert "Progress report of CBFTF" in text and THREAT_ASSESSMENT in text
+    # The milestone time line is drawn in the PDF too: its month scale is text only the chart holds.
+    assert "Nov 2021" in text and "Mar 2022" in text
     assert words_of_the_mou(text) == []
     assert "UNCLASSIFIED" in text and "PROTECTED" not in text
 
