@@ -126,6 +126,7 @@ def build(*, actor: User, body: Body, period: Period) -> Report:
         cancelled_actions=cancelled,
         milestones=list(_milestones(actor=actor, body=body, period=period)),
         agreements=agreements,
+        # Of what a report includes, only agreements carry a marking (their papers and texts are not included).
         classification=Classification(
             max([Classification.UNCLASSIFIED, *(p.agreement.classification for p in agreements)])
         ),

@@ -3,10 +3,11 @@
 import re
 
 import pytest
+from django.db import connection
 
 from meetings.models import Decision, Meeting
 from taskforce import permissions
-from taskforce.search import marked
+from taskforce.search import SOURCES, marked, parse_query
 from tests.factories import MilestoneFactory
 from tests.scenario import MOU_REVIEW, MOU_REVIEW_FR, RESTRICTED_TITLES, THREAT_ASSESSMENT, page, text_of
 
@@ -154,3 +155,14 @@ def test_the_search_runs_a_fixed_number_of_queries(demo, client_for, cbsa, djang
     # 7. decisions, 8. action items, 9. milestones, 10. members; 11. the user's agency, for the header.
     with django_assert_num_queries(11):
         client.get(page("search"), {"q": "firearms"})
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda source: source.kind)
+def test_each_kinds_full_text_index_serves_its_search(db, source):
+    query = parse_query("firearms")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = source.queryset().annotate(search=source.vector).filter(search=query).explain()
+
+    index = next(index.name for index in source.queryset().model._meta.indexes if index.name.endswith("_search"))
+    assert f"Bitmap Index Scan on {index}" in plan
