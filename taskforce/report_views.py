@@ -1,6 +1,7 @@
 """Progress reports (page and PDF) and the registers as CSV: composition pages over the features."""
 
 import datetime
+from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -12,8 +13,10 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 
 from meetings import selectors as meeting_selectors
+from members.models import User
 
 from . import reports, selectors, spreadsheet
+from .models import Body
 from .report_forms import PeriodForm, ReportForm
 
 NO_STORE = spreadsheet.NO_STORE
@@ -91,7 +94,7 @@ def report_pdf(request: HttpRequest, acronym: str) -> HttpResponse:
 # The registers as CSV. Column names stay in English in every language: spreadsheets and scripts read them.
 
 
-def _action_rows(actor, body):
+def _action_rows(actor: User, body: Body | None) -> Iterator[tuple]:
     filters = meeting_selectors.RegisterFilter(body=body)
     for action in meeting_selectors.action_register(actor=actor, filters=filters).iterator(chunk_size=500):
         yield (
@@ -102,7 +105,7 @@ def _action_rows(actor, body):
         )
 
 
-def _decision_rows(actor, body):
+def _decision_rows(actor: User, body: Body | None) -> Iterator[tuple]:
     filters = meeting_selectors.RegisterFilter(body=body)
     for decision in meeting_selectors.decision_register(actor=actor, filters=filters).iterator(chunk_size=500):
         yield (
@@ -112,7 +115,7 @@ def _decision_rows(actor, body):
         )
 
 
-def _meeting_rows(actor, body):
+def _meeting_rows(actor: User, body: Body | None) -> Iterator[tuple]:
     for meeting in meeting_selectors.meeting_list(actor=actor, body=body).iterator(chunk_size=500):
         yield (
             meeting.pk, meeting.body.acronym, meeting.title_en, meeting.title_fr,
@@ -122,7 +125,7 @@ def _meeting_rows(actor, body):
         )
 
 
-def _milestone_rows(actor, body):
+def _milestone_rows(actor: User, body: Body | None) -> Iterator[tuple]:
     for milestone in selectors.milestone_list(actor=actor, body=body).iterator(chunk_size=500):
         yield (
             milestone.pk, milestone.body.acronym, milestone.title_en, milestone.title_fr,
