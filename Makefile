@@ -5,12 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install vendor browser messages makemessages check lint clean compose-check backup restore check-deployment lock
+.PHONY: run test install vendor browser messages pdf makemessages check lint clean compose-check backup restore check-deployment lock
 
-run: install vendor messages
+run: install vendor messages pdf
 	$(PY) -m taskforce.devserver
 
-test: install vendor messages browser compose-check
+test: install vendor messages pdf browser compose-check
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py check_database
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
@@ -34,6 +34,9 @@ browser:
 
 messages: install
 	@./scripts/compile-messages.sh $(PY)
+
+pdf:
+	@./scripts/ensure-pdf-libraries.sh
 
 # After changing interface text: refresh locale/fr/LC_MESSAGES/django.po, then translate what is new.
 makemessages: install

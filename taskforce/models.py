@@ -4,6 +4,8 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -183,6 +185,15 @@ SEASONS = {
 }
 
 
+# Full-text search (taskforce/search.py) matches this expression; the GIN index serves it.
+MILESTONE_SEARCH = (
+    SearchVector("title_en", config="english", weight="A")
+    + SearchVector("title_fr", config="french", weight="A")
+    + SearchVector("description", config="english", weight="B")
+    + SearchVector("description", config="french", weight="B")
+)
+
+
 class Milestone(BilingualTitle, models.Model):
     """A dated deliverable. A due window ("Spring 2022") is a window, not a day."""
 
@@ -229,7 +240,10 @@ class Milestone(BilingualTitle, models.Model):
                 violation_error_message=_("A milestone due on a day starts and ends on that day."),
             ),
         ]
-        indexes = [models.Index(fields=["body", "due_end"], name="milestone_body_due")]
+        indexes = [
+            models.Index(fields=["body", "due_end"], name="milestone_body_due"),
+            GinIndex(MILESTONE_SEARCH, name="milestone_search"),
+        ]
 
     def __str__(self) -> str:
         return self.title_en

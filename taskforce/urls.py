@@ -8,7 +8,7 @@ from accounts import views as accounts_views
 from meetings import api as meetings_api
 from mou import api as mou_api
 
-from . import api, dashboard_views, feeds, health, views
+from . import api, dashboard_views, feeds, health, report_views, search_views, views
 
 router = DefaultRouter()
 router.register("bodies", api.BodyViewSet, basename="body")
@@ -69,4 +69,10 @@ urlpatterns += i18n_patterns(
     path("milestones/timeline/", dashboard_views.timeline, name="milestone-timeline"),
     path("agreements/", include("mou.urls")),
     path("meetings/", include("meetings.urls")),
+    # Reports and search
+    path("reports/", report_views.report_builder, name="report-builder"),
+    path("reports/exports/<str:register>.csv", report_views.register_export, name="register-export"),
+    path("reports/<str:acronym>/", report_views.report_detail, name="report-detail"),
+    path("reports/<str:acronym>/pdf/", report_views.report_pdf, name="report-pdf"),
+    path("search/", search_views.search_page, name="search"),
 )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import dashboards, feeds, forms, permissions, selectors, services, translations
+from . import dashboards, feeds, forms, permissions, selectors, services, spreadsheet, translations
 from .errors import ConflictError
 from .models import AuditEntry
 
@@ -408,11 +408,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     })
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 # The export's columns keep these names in every language: scripts read them.
 AUDIT_COLUMNS = [
     "id", "occurred_at_utc", "username", "name", "agency", "channel", "source", "request_id", "address", "kind",
@@ -421,18 +416,12 @@ AUDIT_COLUMNS = [
 ]
 
 
-def _cell(value) -> str:
-    """A cell a spreadsheet shows as text: nothing that starts like a formula is left to be one."""
-    text = "" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_lines(entries: QuerySet[AuditEntry]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(spreadsheet.Echo())
     yield writer.writerow(AUDIT_COLUMNS)
     for entry in entries.iterator(chunk_size=500):
         who, agency = _who(entry)
-        yield writer.writerow([_cell(value) for value in (
+        yield writer.writerow([spreadsheet.cell(value) for value in (
             str(entry.pk), entry.occurred_at.astimezone(datetime.UTC).isoformat(),
             (entry.actor_info or {}).get("username", ""), who, agency, entry.channel, entry.source,
             entry.request_id, entry.ip, entry.kind, entry.action, entry.object_type,

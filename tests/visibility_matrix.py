@@ -1094,3 +1094,57 @@ MATRIX |= {
         ),
     ),
 }
+
+
+# Reports and search (taskforce/report_views.py, taskforce/search_views.py). A report shows the MOU's milestones
+# due in its period to the MOU's parties; the exports hold them too; the search finds them only for the parties.
+
+REPORTS = "tests/taskforce/test_reports.py"
+SEARCH = "tests/taskforce/test_search.py"
+REPORT_PERIOD = "?start=2021-11-01&end=2022-03-31"
+
+MATRIX |= {
+    "report-builder": Route(
+        url=lambda demo: page("report-builder"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{REPORTS}::test_the_builder_opens_the_report_of_the_chosen_body_and_period",
+            f"{REPORTS}::test_the_builder_offers_only_the_bodies_the_reader_takes_part_in",
+        ),
+    ),
+    "report-detail": Route(
+        url=lambda demo: page("report-detail", "CBFTF") + REPORT_PERIOD,
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN),
+        shows_mou=True,
+        covered_by=(
+            f"{REPORTS}::test_the_report_hides_the_mou_and_everything_of_it_from_other_agencies",
+            f"{REPORTS}::test_a_report_of_a_body_the_reader_takes_no_part_in_is_not_found",
+        ),
+    ),
+    "report-pdf": Route(
+        url=lambda demo: page("report-pdf", "CBFTF") + REPORT_PERIOD,
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN),
+        shows_mou=True,
+        covered_by=(
+            f"{REPORTS}::test_the_pdf_holds_nothing_of_the_mou_for_other_agencies",
+            f"{REPORTS}::test_a_report_of_a_body_the_reader_takes_no_part_in_is_not_found",
+        ),
+    ),
+    "register-export": Route(
+        url=lambda demo: page("register-export", "milestones"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        shows_mou=True,
+        covered_by=(
+            f"{REPORTS}::test_the_exports_hold_nothing_of_the_mou_for_other_agencies",
+            f"{REPORTS}::test_an_export_of_a_body_the_reader_takes_no_part_in_is_not_found",
+        ),
+    ),
+    "search": Route(
+        url=lambda demo: page("search") + "?q=MOU",
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{SEARCH}::test_a_search_for_mou_finds_nothing_of_the_cbsa_atf_mou_for_rcmp",
+            f"{SEARCH}::test_restricted_matches_are_not_even_counted",
+        ),
+    ),
+}
