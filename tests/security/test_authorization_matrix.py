@@ -1,0 +1,336 @@
+"""The authorization matrix: who gets what, on every API operation and every page, by every kind of caller.
+
+This module is the evidence that no caller reaches what is not theirs. It is generated, not hand-listed: a new
+API operation or URL pattern is covered the day it is added, and a case without a rule fails.
+
+1. API operations, from the OpenAPI schema (drf-spectacular's generator, in process): every path x method.
+   Each path's parameters are filled with the most restricted object its route can show, taken from the
+   visibility matrix (tests/visibility_matrix.py): the CBSA–ATF MOU and its versions and steps, its milestone,
+   the restricted agenda item on it with its paper, the decision and action item recorded from that item, the
+   forum-only DEA. Every persona calls every operation:
+
+   | persona                                   | expected                                                        |
+   |-------------------------------------------|-----------------------------------------------------------------|
+   | anonymous                                 | 401                                                             |
+   | deactivated member, their session         | 401 (the session row and the token row are left in place)       |
+   | deactivated member, their token           | 401                                                             |
+   | secretariat, password but no second factor| 403 `permission_denied`                                         |
+   | rcmp (not party to the MOU), session      | what the matrix says for rcmp; 404 on anything hidden from RCMP |
+   | read-and-write token of rcmp              | the same as rcmp                                                |
+   | cbsa (party to the MOU), session          | what the matrix says for cbsa; never 404 on what CBSA sees      |
+   | read-only token of cbsa                   | 403 on every unsafe method; otherwise the same as cbsa          |
+   | secretariat, past the second factor       | what the matrix says; never 404                                 |
+
+   "What the matrix says" is the exact status for the method the matrix probes; other methods on a visible
+   object may answer 2xx, 400, 403 or 409 (an empty body, an action for the secretariat only), never 404. A
+   hidden object answers 404, never 403 and never 2xx. Lists never name or count a hidden object (its id and
+   its titles are absent), and nothing answers 5xx. Methods the schema does not list for a path answer 405.
+
+2. Every other URL pattern, from the resolver (the pages, the API root, schema and docs, the probes and
+   feeds), x GET, HEAD, POST, PUT, PATCH, DELETE:
+
+   | persona                                   | expected                                                        |
+   |-------------------------------------------|-----------------------------------------------------------------|
+   | anonymous                                 | sent to sign in (API: 401), or 405; open pages: anything but 5xx|
+   | deactivated member, their session         | exactly what anonymous gets: signed out                         |
+   | secretariat, password but no second factor| sent to the second-factor pages (API: 403), but on those pages  |
+   | rcmp, cbsa, secretariat                   | as the matrix says for the method it probes; on a hidden object |
+   |                                           | 404 (405 for a method the view never accepts); PUT, PATCH and   |
+   |                                           | DELETE on a page: 405                                           |
+
+   Nobody the MOU is not shared with ever reads one of its titles, whatever the status.
+
+3. django-guardian pitfalls: a global (model-level) permission, on the user or on their agency's group, never
+   widens a scope, on pages or in the API; an object deleted and recreated with the same primary key inherits
+   no grant (the direct foreign-key grant tables cascade), and a grant left in guardian's generic tables is
+   never read.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import resolve
+from drf_spectacular.generators import SchemaGenerator
+from guardian.models import GroupObjectPermission, UserObjectPermission
+from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
+
+from accounts.middleware import OPEN_BEFORE_SECOND_FACTOR
+from meetings.models import AgendaItem, Decision, Meeting
+from members.models import User
+from mou.models import Agreement
+from taskforce import permissions, services
+from taskforce.demo import Demo
+from taskforce.models import ApiToken, Milestone
+from tests.scenario import MOU_REVIEW, RESTRICTED_TITLES, mou_review, page
+from tests.visibility_matrix import MATRIX, REDIRECT_TO_SIGN_IN, REFUSED, Route, url_patterns
+
+SIGN_IN = "/en/accounts/login/"
+SECOND_FACTOR_PAGES = ("/en/accounts/two-factor/enrol/", "/en/accounts/two-factor/verify/")
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+# POST last: a write (signing out, answering a step) must not change what the other methods are asked about.
+METHODS = ("GET", "HEAD", "PUT", "PATCH", "DELETE", "POST")
+
+# What the CBSA–ATF MOU material is called, in both languages: none of it may reach RCMP.
+MOU_ITEM = "CBSA–ATF MOU on direct information sharing: status"
+MOU_ITEM_FR = "PE ASFC–ATF sur l'échange direct d'information : état d'avancement"
+MOU_PAPER = "CBSA–ATF MOU status note"
+MOU_TITLE = "Memorandum of Understanding between the CBSA and the ATF on direct information sharing"
+MOU_TITLE_FR = "Protocole d'entente entre l'ASFC et l'ATF sur l'échange direct de renseignements"
+RESTRICTED_MARKS = (*RESTRICTED_TITLES, MOU_ITEM, MOU_ITEM_FR, MOU_PAPER, MOU_TITLE, MOU_TITLE_FR)
+
+
+# Reading responses
+
+
+def body_of(response: HttpResponse) -> str:
+    """The response as text a caller could read, downloads included."""
+    if response.streaming:
+        content = b"".join(response.streaming_content)
+        response.close()
+    else:
+        content = response.content
+    text = content.decode("utf-8", errors="replace")
+    if response.get("Content-Type", "").startswith("application/json") and text:
+        return json.dumps(json.loads(text), ensure_ascii=False)
+    return text
+
+
+def marks_in(text: str) -> list[str]:
+    return [mark for mark in RESTRICTED_MARKS if mark in text]
+
+
+def listed_ids(text: str) -> set[object]:
+    """The ids of the rows of a JSON list, paginated or not."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return set()
+    rows = data.get("results", []) if isinstance(data, dict) else data if isinstance(data, list) else []
+    return {row.get("id") for row in rows if isinstance(row, dict)}
+
+
+def location(response: HttpResponse) -> str:
+    return urlsplit(response.get("Location", "")).path
+
+
+# Personas
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A caller: how it signs in, and whose view of the portal it has once signed in (a matrix persona)."""
+
+    name: str
+    sign_in: Callable[[Demo, Callable], Client]
+    reads_as: str | None = None
+    read_only: bool = False
+
+
+def token_client(user: User, access: str) -> Client:
+    _token, text = services.api_token_create(actor=user, name="Authorization matrix", access=access)
+    return Client(HTTP_AUTHORIZATION=f"Token {text}")
+
+
+def deactivated(demo: Demo, client_for: Callable, *, by_token: bool) -> Client:
+    """ATF, a party to the MOU, signed in (or holding a token) and then deactivated. The account is switched off
+    directly rather than through the service that also ends sessions: the session and token rows stay, so the
+    refusal shown here is the authentication's own."""
+    atf = User.objects.get(username="atf")
+    # Both deactivated personas are ATF: the second one signs in while the account is briefly active again.
+    atf.is_active = True
+    atf.save(update_fields=["is_active"])
+    client = token_client(atf, ApiToken.Access.WRITE) if by_token else client_for(atf)
+    atf.is_active = False
+    atf.save(update_fields=["is_active"])
+    return client
+
+
+def password_only(demo: Demo, client_for: Callable) -> Client:
+    client = Client()
+    client.force_login(demo.users["secretariat"])
+    return client
+
+
+ANONYMOUS = Persona("anonymous", lambda demo, client_for: Client())
+DEACTIVATED_SESSION = Persona(
+    "deactivated session", lambda demo, client_for: deactivated(demo, client_for, by_token=False)
+)
+DEACTIVATED_TOKEN = Persona("deactivated token", lambda demo, client_for: deactivated(demo, client_for, by_token=True))
+NO_SECOND_FACTOR = Persona("secretariat without second factor", password_only)
+RCMP = Persona("rcmp", lambda demo, client_for: client_for(demo.users["rcmp"]), reads_as="rcmp")
+RCMP_TOKEN = Persona(
+    "rcmp read-write token",
+    lambda demo, client_for: token_client(demo.users["rcmp"], ApiToken.Access.WRITE),
+    reads_as="rcmp",
+)
+CBSA = Persona("cbsa", lambda demo, client_for: client_for(demo.users["cbsa"]), reads_as="cbsa")
+CBSA_READ_ONLY_TOKEN = Persona(
+    "cbsa read-only token",
+    lambda demo, client_for: token_client(demo.users["cbsa"], ApiToken.Access.READ),
+    reads_as="cbsa",
+    read_only=True,
+)
+SECRETARIAT = Persona(
+    "secretariat", lambda demo, client_for: client_for(demo.users["secretariat"]), reads_as="secretariat"
+)
+
+# The secretariat last: its writes succeed, and must not change what the others are asked about.
+API_PERSONAS = (
+    ANONYMOUS, DEACTIVATED_SESSION, DEACTIVATED_TOKEN, NO_SECOND_FACTOR,
+    RCMP, RCMP_TOKEN, CBSA, CBSA_READ_ONLY_TOKEN, SECRETARIAT,
+)
+PAGE_PERSONAS = (ANONYMOUS, DEACTIVATED_SESSION, NO_SECOND_FACTOR, RCMP, CBSA, SECRETARIAT)
+
+
+def signed_in(demo: Demo, client_for: Callable, personas: tuple[Persona, ...]) -> dict[Persona, Client]:
+    return {persona: persona.sign_in(demo, client_for) for persona in personas}
+
+
+# The cases, generated from the schema and the resolver
+
+
+def _schema() -> dict:
+    import django
+
+    django.setup()
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str  # as the schema writes it: /api/v1/agreements/{id}/
+
+    @property
+    def route_name(self) -> str:
+        """The URL name the operation resolves to, with any value in its path parameters."""
+        return resolve(_sample(self.path)).view_name
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _sample(path: str) -> str:
+    """The path with each parameter given a value, to find which route serves it."""
+    parts = [part if not part.startswith("{") else "1" for part in path.split("/")]
+    return "/".join(parts)
+
+
+SCHEMA = _schema()
+OPERATIONS = [
+    Operation(method.upper(), path)
+    for path, methods in SCHEMA["paths"].items()
+    for method in methods
+    if method in {"get", "post", "put", "patch", "delete"}
+]
+NOT_IN_THE_SCHEMA = [
+    Operation(method, path)
+    for path, methods in SCHEMA["paths"].items()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    if method.lower() not in methods
+]
+SCHEMA_ROUTES = {operation.route_name for operation in OPERATIONS}
+OTHER_ROUTES = sorted({name for name, _route in url_patterns() if name} - SCHEMA_ROUTES)
+
+
+def route_for(name: str) -> Route:
+    assert name in MATRIX, f"{name} has no rule: add it to tests/visibility_matrix.py"
+    return MATRIX[name]
+
+
+def expected_matrix_status(route: Route, persona: str) -> frozenset[int]:
+    status = route.statuses[persona]
+    return status if isinstance(status, frozenset) else frozenset({status})
+
+
+def hidden_from(route: Route, persona: str) -> bool:
+    return expected_matrix_status(route, persona) == {404}
+
+
+def probed(route: Route, method: str) -> bool:
+    """Is this the method the matrix states statuses for (HEAD answers as GET)?"""
+    return method.lower() == route.method or (method == "HEAD" and route.method == "get")
+
+
+def hidden_in_list(name: str, demo: Demo) -> tuple[int, Route] | None:
+    """For a list, the id of the restricted object its detail route probes (the MOU item for the item list), with
+    that route: whoever the matrix hides it from must not find it in the list either."""
+    detail = name.removesuffix("-list") + "-detail"
+    if not name.endswith("-list") or detail not in MATRIX:
+        return None
+    return int(urlsplit(MATRIX[detail].url(demo)).path.rstrip("/").rsplit("/", 1)[1]), MATRIX[detail]
+
+
+# 1. API operations
+
+
+def api_problems(
+    persona: Persona, operation: Operation, route: Route, response: HttpResponse, text: str,
+    in_list: tuple[int, Route] | None,
+) -> list[str]:
+    status, method = response.status_code, operation.method
+    if status >= 500:
+        return [f"{status}, a server error"]
+    if persona in (ANONYMOUS, DEACTIVATED_SESSION, DEACTIVATED_TOKEN):
+        return [] if status == 401 else [f"{status}, expected 401"]
+    if persona is NO_SECOND_FACTOR:
+        if status == 403 and json.loads(text)["error"]["code"] == "permission_denied":
+            return []
+        return [f"{status}, expected 403 until the second factor is passed"]
+    if persona.read_only and method in UNSAFE:
+        return [] if status == 403 else [f"{status}, expected 403 for a read-only token"]
+    problems = []
+    if hidden_from(route, persona.reads_as):
+        if status != 404:
+            problems.append(f"{status} on an object hidden from {persona.reads_as}, expected 404")
+    elif probed(route, method):
+        if status not in expected_matrix_status(route, persona.reads_as):
+            problems.append(f"{status}, the matrix says {route.statuses[persona.reads_as]}")
+    elif not (200 <= status < 300 or status in {400, 403, 409}):
+        problems.append(f"{status} on an object {persona.reads_as} sees, expected 2xx, 400, 403 or 409")
+    if persona.reads_as == "rcmp" and marks_in(text):
+        problems.append(f"reads {marks_in(text)}")
+    if in_list and hidden_from(in_list[1], persona.reads_as) and in_list[0] in listed_ids(text):
+        problems.append(f"lists the object {in_list[0]}, hidden from {persona.reads_as}")
+    return problems
+
+
+def test_every_api_operation_resolves_to_a_route_with_a_rule():
+    assert len(OPERATIONS) > 35
+    assert [str(op) for op in OPERATIONS if op.route_name not in MATRIX] == []
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=str)
+def test_every_api_operation_answers_each_persona_as_the_rules_say(demo, client_for, operation):
+    route = route_for(operation.route_name)
+    url = route.url(demo)
+    in_list = hidden_in_list(operation.route_name, demo)
+    clients = signed_in(demo, client_for, API_PERSONAS)
+
+    problems = []
+    for persona, client in clients.items():
+        response = client.generic(operation.method, url, "{}", content_type="application/json")
+        text = body_of(response)
+        problems += [f"{persona.name}: {problem}" for problem in api_problems(
+            persona, operation, route, response, text, in_list
+        )]
+
+    assert problems == [], f"{operation} at {url}"
+
+
+@pytest.mark.parametrize("operation", NOT_IN_THE_SCHEMA, ids=str)
+def test_a_method_the_schema_does_not_list_is_not_allowed(demo, client_for, operation):
+    route = route_for(operation.route_name)
+    url = route.url(demo)
+    clients = signed_in(demo, client_for, (ANONYMOUS, RCMP, CBSA, SECRETARIAT))
+
+    answers = {persona.name: client.generic(operation.method, url).status_code for persona, client in clients.items()}
+
+    assert answers == {"anonymous": 401, "rcmp": 405, "cbsa": 405, "secretariat": 405}, f"{operation} at {url}"
