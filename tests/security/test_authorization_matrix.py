@@ -35,8 +35,9 @@ API operation or URL pattern is covered the day it is added, and a case without 
    | deactivated member, their session         | exactly what anonymous gets: signed out                         |
    | secretariat, password but no second factor| sent to the second-factor pages (API: 403), but on those pages  |
    | rcmp, cbsa, secretariat                   | as the matrix says for the method it probes; on a hidden object |
-   |                                           | 404 (405 for a method the view never accepts); PUT, PATCH and   |
-   |                                           | DELETE on a page: 405                                           |
+   |                                           | 404 (405 for a method the view never accepts); never 404 on a   |
+   |                                           | visible one                                                     |
+   | everyone                                  | PUT, PATCH and DELETE on a page: 405                            |
 
    Nobody the MOU is not shared with ever reads one of its titles, whatever the status.
 
@@ -230,12 +231,11 @@ OPERATIONS = [
     for method in methods
     if method in {"get", "post", "put", "patch", "delete"}
 ]
-NOT_IN_THE_SCHEMA = [
-    Operation(method, path)
+# Per path, the methods the schema does not list for it.
+NOT_IN_THE_SCHEMA = {
+    path: [method for method in ("GET", "POST", "PUT", "PATCH", "DELETE") if method.lower() not in methods]
     for path, methods in SCHEMA["paths"].items()
-    for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
-    if method.lower() not in methods
-]
+}
 SCHEMA_ROUTES = {operation.route_name for operation in OPERATIONS}
 OTHER_ROUTES = sorted({name for name, _route in url_patterns() if name} - SCHEMA_ROUTES)
 
@@ -325,12 +325,115 @@ def test_every_api_operation_answers_each_persona_as_the_rules_say(demo, client_
     assert problems == [], f"{operation} at {url}"
 
 
-@pytest.mark.parametrize("operation", NOT_IN_THE_SCHEMA, ids=str)
-def test_a_method_the_schema_does_not_list_is_not_allowed(demo, client_for, operation):
-    route = route_for(operation.route_name)
+@pytest.mark.parametrize("path", NOT_IN_THE_SCHEMA)
+def test_a_method_the_schema_does_not_list_is_not_allowed(demo, client_for, path):
+    route = route_for(Operation("GET", path).route_name)
     url = route.url(demo)
     clients = signed_in(demo, client_for, (ANONYMOUS, RCMP, CBSA, SECRETARIAT))
 
-    answers = {persona.name: client.generic(operation.method, url).status_code for persona, client in clients.items()}
+    answers = {
+        (method, persona.name): client.generic(method, url).status_code
+        for method in NOT_IN_THE_SCHEMA[path]
+        for persona, client in clients.items()
+    }
 
-    assert answers == {"anonymous": 401, "rcmp": 405, "cbsa": 405, "secretariat": 405}, f"{operation} at {url}"
+    expected = {"anonymous": 401, "rcmp": 405, "cbsa": 405, "secretariat": 405}
+    assert answers == {(method, name): expected[name] for method, name in answers}, url
+
+
+# 2. Every other URL pattern
+
+
+def is_api(url: str) -> bool:
+    return url.startswith("/api/")
+
+
+def open_to_anonymous(route: Route) -> bool:
+    return not expected_matrix_status(route, "anonymous") & {REDIRECT_TO_SIGN_IN, *REFUSED, 404}
+
+
+def signed_out_problems(route: Route, url: str, response: HttpResponse) -> list[str]:
+    status = response.status_code
+    if open_to_anonymous(route):
+        return []
+    if is_api(url):
+        return [] if status == 401 else [f"{status}, expected 401"]
+    if status == 405 or (status == REDIRECT_TO_SIGN_IN and location(response) == SIGN_IN):
+        return []
+    return [f"{status} {location(response)}, expected to be sent to sign in, or 405"]
+
+
+def without_second_factor_problems(name: str, url: str, response: HttpResponse) -> list[str]:
+    status = response.status_code
+    if name in OPEN_BEFORE_SECOND_FACTOR:
+        return []
+    if is_api(url):
+        return [] if status == 403 else [f"{status}, expected 403"]
+    if status == 405 or (status == REDIRECT_TO_SIGN_IN and location(response) in SECOND_FACTOR_PAGES):
+        return []
+    return [f"{status} {location(response)}, expected to be sent to the second-factor pages, or 405"]
+
+
+# Lists whose form names the object to act on (a message to send again, a lockout to lift): posted empty, they name
+# none, which is not found.
+NAMED_IN_THE_FORM = [MATRIX["delivery-list"], MATRIX["lockout-list"]]
+
+
+def member_problems(persona: Persona, method: str, route: Route, url: str, response: HttpResponse) -> list[str]:
+    status, who = response.status_code, persona.reads_as
+    if hidden_from(route, who):
+        return [] if status in (404, 405) else [f"{status} on an object hidden from {who}, expected 404"]
+    if probed(route, method):
+        expected = expected_matrix_status(route, who)
+        return [] if status in expected else [f"{status}, the matrix says {route.statuses[who]}"]
+    if method in ("PUT", "PATCH", "DELETE") and not is_api(url):
+        return [] if status == 405 else [f"{status}, expected 405: no page takes {method}"]
+    if status == 404 and not (method == "POST" and route in NAMED_IN_THE_FORM):
+        return [f"404 on an object {who} sees"]
+    return []
+
+
+def page_problems(
+    persona: Persona, name: str, method: str, route: Route, url: str, response: HttpResponse,
+    answers: dict[Persona, HttpResponse],
+) -> list[str]:
+    status = response.status_code
+    if status >= 500:
+        return [f"{status}, a server error"]
+    if persona is ANONYMOUS:
+        return signed_out_problems(route, url, response)
+    if persona is DEACTIVATED_SESSION:
+        anonymous = answers[ANONYMOUS]
+        if (status, location(response)) == (anonymous.status_code, location(anonymous)):
+            return []
+        return [f"{status} {location(response)}, anonymous gets {anonymous.status_code} {location(anonymous)}"]
+    if persona is NO_SECOND_FACTOR:
+        return without_second_factor_problems(name, url, response)
+    return member_problems(persona, method, route, url, response)
+
+
+def method_accepted_only_by_some(answers: dict[Persona, HttpResponse]) -> bool:
+    """A 405 must not depend on who asks about which object: it is the view's, for everyone signed in."""
+    members = [answers[persona].status_code for persona in (RCMP, CBSA, SECRETARIAT)]
+    return 405 in members and any(status not in (404, 405) for status in members)
+
+
+@pytest.mark.parametrize("name", OTHER_ROUTES)
+def test_every_url_pattern_answers_each_persona_and_method_as_the_rules_say(demo, client_for, name):
+    route = route_for(name)
+    url = route.url(demo)
+    clients = signed_in(demo, client_for, PAGE_PERSONAS)
+
+    problems = []
+    for method in METHODS:
+        answers = {}
+        for persona, client in clients.items():
+            response = answers[persona] = client.generic(method, url)
+            found = page_problems(persona, name, method, route, url, response, answers)
+            if persona.reads_as in (None, "rcmp") and marks_in(body_of(response)):
+                found.append(f"reads {marks_in(body_of(response))}")
+            problems += [f"{method} as {persona.name}: {problem}" for problem in found]
+        if method_accepted_only_by_some(answers):
+            problems.append(f"{method}: 405 for some, not others: { {p.name: r.status_code for p, r in answers.items()} }")
+
+    assert problems == [], url
