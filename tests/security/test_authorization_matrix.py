@@ -98,8 +98,8 @@ RESTRICTED_MARKS = (*RESTRICTED_TITLES, MOU_ITEM, MOU_ITEM_FR, MOU_PAPER, MOU_TI
 def body_of(response: HttpResponse) -> str:
     """The response as text a caller could read, downloads included."""
     if response.streaming:
+        # Read to the end, the test client closes the file itself (closing it here would close the connection).
         content = b"".join(response.streaming_content)
-        response.close()
     else:
         content = response.content
     text = content.decode("utf-8", errors="replace")
