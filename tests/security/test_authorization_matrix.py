@@ -24,8 +24,9 @@ API operation or URL pattern is covered the day it is added, and a case without 
 
    "What the matrix says" is the exact status for the method the matrix probes; other methods on a visible
    object may answer 2xx, 400, 403 or 409 (an empty body, an action for the secretariat only), never 404. A
-   hidden object answers 404, never 403 and never 2xx. Lists never name or count a hidden object (its id and
-   its titles are absent), and nothing answers 5xx. Methods the schema does not list for a path answer 405.
+   hidden object answers 404, never 403 and never 2xx, with the very body a missing one gets. Lists never name a
+   hidden object (its id and its titles are absent), and nothing answers 5xx. Methods the schema does not list
+   for a path answer 405 (401 to anonymous callers).
 
 2. Every other URL pattern, from the resolver (the pages, the API root, schema and docs, the probes and
    feeds), x GET, HEAD, POST, PUT, PATCH, DELETE:
@@ -50,6 +51,7 @@ API operation or URL pattern is covered the day it is added, and a case without 
 
 import datetime
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -324,6 +326,8 @@ def test_every_api_operation_answers_each_persona_as_the_rules_say(demo, client_
     in_list = hidden_in_list(operation.route_name, demo)
     clients = signed_in(demo, client_for, API_PERSONAS)
 
+    missing = body_of(clients[RCMP].generic(operation.method, missing_twin(url), "{}", content_type="application/json"))
+
     problems = []
     for persona, client in clients.items():
         response = client.generic(operation.method, url, "{}", content_type="application/json")
@@ -331,8 +335,15 @@ def test_every_api_operation_answers_each_persona_as_the_rules_say(demo, client_
         problems += [f"{persona.name}: {problem}" for problem in api_problems(
             persona, operation, route, response, text, in_list
         )]
+        if persona.reads_as and hidden_from(route, persona.reads_as) and text != missing:
+            problems.append(f"{persona.name}: a hidden object answers {text}, a missing one {missing}")
 
     assert problems == [], f"{operation} at {url}"
+
+
+def missing_twin(url: str) -> str:
+    """The same address with every id one that does not exist."""
+    return re.sub(r"(?<=/)\d+(?=/)", "2147483647", url)
 
 
 @pytest.mark.parametrize("path", NOT_IN_THE_SCHEMA)
