@@ -8,12 +8,12 @@ from django.db.migrations.loader import MigrationLoader
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_deny
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
 @never_cache
 @xframe_options_deny
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
@@ -47,7 +47,7 @@ def _broker_ready() -> bool:
 
 @never_cache
 @xframe_options_deny
-@require_GET
+@require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_ready(), "broker": _broker_ready()}
     ready = all(checks.values())

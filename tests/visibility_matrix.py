@@ -8,8 +8,10 @@ Adding a route: add an entry with the URL of its most restricted object, the sta
 and the tests that check its visibility in depth (`covered_by`, "path::test_name"; checked to exist).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from django.urls import URLResolver, get_resolver
 
 from taskforce.demo import Demo
 from tests.scenario import mou_review, page
@@ -23,6 +25,25 @@ NEVER_SEE_MOU = ("anonymous", "outsider", "dea", "rcmp", "hsi", "cbp")
 
 REFUSED = frozenset({401, 403})  # an API call without credentials, refused before any lookup
 REDIRECT_TO_SIGN_IN = 302
+
+
+def url_patterns(patterns=None, route: str = "", namespace: str = "") -> Iterator[tuple[str | None, str]]:
+    """(qualified name, route) of every pattern, through includes and i18n_patterns, outside the admin.
+
+    The admin is left out: it is for superusers, with Django's own permission checks. DRF's format-suffix
+    patterns (`milestones/<pk>.json`) carry the name of the route they duplicate and serve the same
+    scoped view, so they are covered with it.
+    """
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        full_route = route + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = ":".join(part for part in (namespace, pattern.namespace) if part)
+            yield from url_patterns(pattern.url_patterns, full_route, inner)
+        else:
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            yield name, full_route
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     # calling the container's own address (with the security headers above, which need no host).
     "taskforce.health.ProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages take GET, HEAD and POST only; 405 for any other method, before sessions or views.
+    "taskforce.middleware.PageMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
