@@ -277,8 +277,9 @@ def test_body_page_runs_a_fixed_number_of_queries(client_for, cbsa, django_asser
     client.get("/en/bodies/CBFTF/")
     # 1. the session; 2. the signed-in user; 3. the body (parent joined); 4. the user's agency, for the header;
     # 5. the body's agencies (agency and its parent joined); 6. the body's people (person and agency joined);
-    # 7. the body's milestones the user may see (owner agency joined).
-    with django_assert_num_queries(7):
+    # 7. the body's milestones the user may see (owner agency joined); 8. whether the user is of the body's
+    # secretariat (who may add a milestone).
+    with django_assert_num_queries(8):
         client.get("/en/bodies/CBFTF/")
 
 
@@ -325,7 +326,7 @@ def add_task_force_rows(demo, count: int) -> dict[str, list[str]]:
 LIST_PAGES = {
     # page: (url, queries, what it lists) — the counts of the tests above.
     "home": ("/en/", 13, ["milestones"]),
-    "body-detail": ("/en/bodies/CBFTF/", 7, ["agencies", "people", "milestones"]),
+    "body-detail": ("/en/bodies/CBFTF/", 8, ["agencies", "people", "milestones"]),
     "agency-list": ("/en/agencies/", 5, ["agencies"]),
     "member-list": ("/en/members/", 5, ["people"]),
 }
