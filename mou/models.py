@@ -116,34 +116,34 @@ class Agreement(BilingualTitle, models.Model):
     def __str__(self) -> str:
         return self.short_name
 
-    # The workflow: status moves only along these transitions; services record each move.
+    # The workflow: status moves only along these transitions (django-fsm changes it); services record each move.
     @transition(field=status, source=Status.DRAFTING, target=Status.IN_APPROVAL)
     def submit_for_approval(self) -> None:
-        pass
+        """Drafting → in approval: the text goes to its approval steps."""
 
     @transition(field=status, source=Status.IN_APPROVAL, target=Status.DRAFTING)
     def return_to_drafting(self) -> None:
-        pass
+        """In approval → drafting: a step sent the text back."""
 
     @transition(field=status, source=Status.IN_APPROVAL, target=Status.READY_FOR_SIGNATURE)
     def make_ready_for_signature(self) -> None:
-        pass
+        """In approval → ready for signature: every step is done."""
 
     @transition(field=status, source=Status.READY_FOR_SIGNATURE, target=Status.SIGNED)
     def mark_signed(self) -> None:
-        pass
+        """Ready for signature → signed: every party signed the same version."""
 
     @transition(field=status, source=[Status.SIGNED, Status.READY_FOR_SIGNATURE], target=Status.IN_FORCE)
     def bring_into_force(self) -> None:
-        pass
+        """Signed (or ready, where signing brings it into force) → in force."""
 
     @transition(field=status, source=Status.IN_FORCE, target=Status.EXPIRED)
     def expire(self) -> None:
-        pass
+        """In force → expired: its term ended."""
 
     @transition(field=status, source=[Status.IN_FORCE, Status.SIGNED], target=Status.SUPERSEDED)
     def supersede(self) -> None:
-        pass
+        """In force or signed → superseded by a later instrument."""
 
     @property
     def is_in_force(self) -> bool:

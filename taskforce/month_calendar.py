@@ -75,11 +75,9 @@ def parse_month(value: str | None, *, today: datetime.date) -> datetime.date:
     """The first day of the month named `YYYY-MM`; this month when the value is missing or wrong."""
     try:
         year, month = (int(part) for part in (value or "").split("-"))
-        if 1900 <= year <= 2200:
-            return datetime.date(year, month, 1)
+        return datetime.date(year, month, 1) if 1900 <= year <= 2200 else today.replace(day=1)
     except ValueError:
-        pass
-    return today.replace(day=1)
+        return today.replace(day=1)
 
 
 def _next_month(first: datetime.date) -> datetime.date:
