@@ -49,6 +49,7 @@ class Options:
     smoke: bool
     memory_requests: int
     sweep_reminders: int
+    data_only: bool
 
 
 @dataclass
@@ -539,6 +540,7 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--smoke", action="store_true", help="One-second measurements: checks the harness, not speed.")
     parser.add_argument("--memory-requests", type=int, default=10_000)
     parser.add_argument("--sweep-reminders", type=int, default=20, help="Due reminders in the sweep's sample.")
+    parser.add_argument("--data-only", action="store_true", help="Generate the data, then stop.")
     args = parser.parse_args(argv)
     if args.smoke:
         args.duration, args.warmup, args.memory_requests, args.sweep_reminders = 2, 2, 100, 1
@@ -568,6 +570,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {sum(run.counts.values()):,} rows in {run.timings['generate_s']:.0f} s", flush=True)
     else:
         run.counts = generate.counts()
+    if options.data_only:
+        return 0
     fx = fixture(options)
     server = Server(options, workers=options.workers)
     try:

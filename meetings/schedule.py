@@ -4,6 +4,7 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import User
 from taskforce import ical, notifications, permissions
@@ -14,12 +15,18 @@ from .models import ActionItem, AgendaItem, Invitation, Meeting, Rsvp
 from .notifications import DEFAULT_REMINDER_DAYS, PARTSTAT, _organizer_email, meeting_url, organizer_name
 
 
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
+
+
 def _window(query: core.Query) -> Q:
+    """Meetings on the window's days in the reader's time zone, compared as instants (not as dates) so the
+    start and end indexes apply."""
     condition = Q()
     if query.start is not None:
-        condition &= Q(end__date__gte=query.start)
+        condition &= Q(end__gte=_midnight(query.start))
     if query.end is not None:
-        condition &= Q(start__date__lte=query.end)
+        condition &= Q(start__lt=_midnight(query.end + datetime.timedelta(days=1)))
     return condition
 
 
