@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -87,6 +88,7 @@ class Run:
     plans: list[tuple[str, str, list[str]]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
 
 # Databases and the environment.
@@ -178,8 +180,22 @@ def wrk(url: str, *, headers: dict[str, str], seconds: int, connections: int) ->
     return result
 
 
+def probe(server: Server, path: str, headers: dict[str, str]) -> int:
+    """The status of one request, before the load: a scenario that does not answer 200 (or 304) measures an
+    error page, not the endpoint."""
+    request = urllib.request.Request(server.base + path, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def measure(run: Run, server: Server, name: str, path: str, headers: dict[str, str]) -> Measure:
     options = run.options
+    status = probe(server, path, headers)
+    if status not in (200, 304):
+        run.failures.append(f"{name}: {path} answered {status}")
     wrk(server.base + path, headers=headers, seconds=options.warmup, connections=options.connections)
     raw = wrk(server.base + path, headers=headers, seconds=options.duration, connections=options.connections)
     duration = raw["duration_us"] / 1e6
@@ -499,6 +515,8 @@ def report(run: Run, elapsed: float) -> Path:
     for t in run.targets:
         result = "—" if t.met is None else ("met" if t.met else "**missed**")
         lines.append(f"| {t.name} | {t.measured} | {_cell(t.ratio)} | {t.limit} | {result} |")
+    if run.failures:
+        lines += ["", "**The harness failed:**", "", *(f"- {f}" for f in run.failures)]
     notes = [t for t in run.targets if t.note and t.met is False]
     if notes or run.notes:
         lines += ["", "Causes of the missed targets:", ""]
@@ -543,7 +561,7 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--data-only", action="store_true", help="Generate the data, then stop.")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.duration, args.warmup, args.memory_requests, args.sweep_reminders = 2, 2, 100, 1
+        args.duration, args.warmup, args.connections, args.memory_requests, args.sweep_reminders = 1, 1, 2, 100, 1
     return Options(**{k.replace("-", "_"): v for k, v in vars(args).items()})
 
 
@@ -599,7 +617,9 @@ def main(argv: list[str] | None = None) -> int:
     path = report(run, time.perf_counter() - began)
     print(path.read_text())
     print(f"Written to {path.relative_to(ROOT)}")
-    return 0
+    for failure in run.failures:
+        print(f"FAILED {failure}", file=sys.stderr)
+    return 1 if run.failures else 0
 
 
 if __name__ == "__main__":
