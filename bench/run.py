@@ -557,7 +557,7 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--reuse", action="store_true", help="Keep the data already loaded in --database.")
     parser.add_argument("--smoke", action="store_true", help="One-second measurements: checks the harness, not speed.")
     parser.add_argument("--memory-requests", type=int, default=10_000)
-    parser.add_argument("--sweep-reminders", type=int, default=20, help="Due reminders in the sweep's sample.")
+    parser.add_argument("--sweep-reminders", type=int, default=2, help="Due reminders in the sweep's sample.")
     parser.add_argument("--data-only", action="store_true", help="Generate the data, then stop.")
     args = parser.parse_args(argv)
     if args.smoke:
