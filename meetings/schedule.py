@@ -45,9 +45,11 @@ def meeting_entries(actor: User, query: core.Query) -> list[core.Entry]:
         rows = rows.filter(~Exists(left_out))
     answers: dict[int, Rsvp] = {}
     if query.detail:
-        from .selectors import _visible_items
-
-        items = _visible_items(actor, AgendaItem.objects.filter(withdrawn=False))
+        # The feed lists each visible item's position and title: nothing of the agenda page's papers, presenters
+        # or comment counts, which cost more than the rest of a feed of a few hundred meetings.
+        items = permissions.scope(actor, AgendaItem.objects.filter(withdrawn=False)).only(
+            "meeting_id", "position", "title_en", "title_fr"
+        )
         if query.public_only:
             items = items.filter(restricted=False)
         rows = rows.prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
