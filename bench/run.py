@@ -556,6 +556,25 @@ def report(run: Run, elapsed: float) -> Path:
     return path
 
 
+README_START = "<!-- latest results: written by bench/run.py -->"
+README_END = "<!-- end of latest results -->"
+
+
+def quote_in_readme(path: Path) -> None:
+    """Quote a full-scale run's results (everything but the query-plan and data details) in bench/README.md."""
+    readme = BENCH / "README.md"
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        return
+    results = path.read_text().split("\n## Query plans", 1)[0].strip()
+    results = results.replace("\n# Benchmark", "\n### Benchmark").replace("\n## ", "\n#### ")
+    results = re.sub(r"^# ", "### ", results)
+    source = f"From [`results/{path.name}`](results/{path.name}); plans in `results/{path.stem}-plans.txt`."
+    before, rest = text.split(README_START, 1)
+    after = rest.split(README_END, 1)[1]
+    readme.write_text(f"{before}{README_START}\n{source}\n\n{results}\n{README_END}{after}")
+
+
 def parse(argv: list[str]) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=["full", "medium", "tiny"], default="full")
@@ -628,6 +647,8 @@ def main(argv: list[str] | None = None) -> int:
     path = report(run, time.perf_counter() - began)
     print(path.read_text())
     print(f"Written to {path.relative_to(ROOT)}")
+    if options.scale == "full" and not options.smoke:
+        quote_in_readme(path)
     for failure in run.failures:
         print(f"FAILED {failure}", file=sys.stderr)
     return 1 if run.failures else 0
