@@ -413,8 +413,9 @@ def sweep(run: Run, options: Options) -> None:
     now = timezone.now()
     upcoming = Meeting.objects.filter(start__gt=now, status=Meeting.Status.SCHEDULED).order_by("start")
     Reminder.objects.bulk_create([
-        Reminder(kind=BEFORE, topic=topic(m), label="bench", occurrence=m.start.astimezone(datetime.UTC).isoformat(),
-                 due_at=now - datetime.timedelta(minutes=1))
+        # A label of this run's own: a run on reused data adds reminders beside those a previous run sent.
+        Reminder(kind=BEFORE, topic=topic(m), label=f"bench-{now:%Y%m%d%H%M%S}",
+                 occurrence=m.start.astimezone(datetime.UTC).isoformat(), due_at=now - datetime.timedelta(minutes=1))
         for m in upcoming[: options.sweep_reminders]
     ])
     before = resource.getrusage(resource.RUSAGE_SELF)
