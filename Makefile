@@ -6,12 +6,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install vendor browser messages makemessages check lint clean bench bench-smoke
+.PHONY: run test install vendor browser messages pdf makemessages check lint clean compose-check backup restore check-deployment lock bench bench-smoke
 
-run: install vendor messages
+run: install vendor messages pdf
 	$(PY) -m taskforce.devserver
 
-test: install vendor messages browser
+test: install vendor messages pdf browser compose-check
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py check_database
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
@@ -48,6 +48,9 @@ browser:
 messages: install
 	@./scripts/compile-messages.sh $(PY)
 
+pdf:
+	@./scripts/ensure-pdf-libraries.sh
+
 # After changing interface text: refresh locale/fr/LC_MESSAGES/django.po, then translate what is new.
 makemessages: install
 	$(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=var --ignore=static --ignore=tests
@@ -58,6 +61,30 @@ check: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# docker-compose.yml, validated without a Docker engine: Debian's docker-compose (v1) and the Compose
+# specification's JSON schema.
+compose-check: install
+	@command -v docker-compose >/dev/null || { echo "docker-compose is missing: apt-get install docker-compose"; exit 1; }
+	docker-compose --env-file .env.example config -q
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+# A copy of the database and the uploaded files in var/backups/<time>/ (BACKUP_DIR); `make restore BACKUP=<that folder>`
+# puts both back. Uses DATABASE_URL, or the embedded server of `make run`.
+backup: install
+	$(PY) manage.py backup
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "Name the backup: make restore BACKUP=var/backups/<time>"; exit 1; }
+	$(PY) manage.py restore "$(BACKUP)" --yes
+
+# What is wrong with this deployment, in plain words (settings, database, migrations, broker, email, audit trail).
+check-deployment: install
+	$(PY) manage.py check_deployment
+
+# After changing the dependencies in pyproject.toml: pin every run-time package for the Docker image.
+lock: install
+	$(PY) scripts/lock-requirements.py
 
 clean:
 	rm -rf $(VENV) static/vendor var/staticfiles

@@ -259,7 +259,8 @@ class AgendaItemViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveM
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
         if not getattr(self, "swagger_fake_view", False):
-            context["minutes_readable"] = selectors.minutes_readable(actor=self.request.user, meeting=self.parent)
+            secretariat = permissions.is_secretariat(self.request.user, self.parent.body_id)
+            context["minutes_readable"] = selectors.minutes_readable(meeting=self.parent, secretariat=secretariat)
         return context
 
     def secretariat_item(self) -> AgendaItem:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Agency, Classification, User
 from taskforce import selectors as core_selectors
+from taskforce.forms import AgenciesChoiceField, AgencyChoiceField
 from taskforce.models import Body
 
 from .models import ActionItem, AgendaItem, Attendance, MeetingSeries, Rsvp
@@ -39,18 +40,8 @@ def time_zone_choices() -> list:
     ]
 
 
-def add_service_error(form: forms.Form, error: ValidationError, *, plain_field: str | None = None) -> None:
-    """Show a service's refusal on the form: each keyed message on its field, or above the form when the
-    form has no such field; a message without a key on `plain_field` (None: above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(plain_field if plain_field in form.fields else None, error)
-
-
 def body_agencies(actor: User, body: Body):
-    return core_selectors.agency_list(actor=actor).filter(body_roles__body=body).prefetch_related(None)
+    return core_selectors.body_agencies(actor=actor, body=body)
 
 
 def body_people(actor: User, body: Body):
@@ -66,16 +57,6 @@ class PersonChoiceField(forms.ModelChoiceField):
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, person: User) -> str:
         return f"{person} ({person.agency.acronym})" if person.agency_id else str(person)
-
-
-class AgencyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, agency: Agency) -> str:
-        return f"{agency.acronym} — {agency.name}"
-
-
-class AgenciesChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, agency: Agency) -> str:
-        return f"{agency.acronym} — {agency.name}"
 
 
 class ItemChoiceField(forms.ModelChoiceField):

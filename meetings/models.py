@@ -5,6 +5,8 @@ import uuid
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
@@ -13,6 +15,25 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from members.models import Agency, Classification, validate_time_zone
 from taskforce.models import BilingualTitle, Body
+
+# Full-text search (taskforce/search.py) matches this expression; the GIN index serves it.
+MEETING_SEARCH = (
+    SearchVector("title_en", config="english", weight="A")
+    + SearchVector("title_fr", config="french", weight="A")
+    + SearchVector("place", config="simple", weight="C")
+)
+AGENDA_ITEM_SEARCH = (
+    SearchVector("title_en", config="english", weight="A")
+    + SearchVector("title_fr", config="french", weight="A")
+    + SearchVector("description", config="english", weight="B")
+    + SearchVector("description_fr", config="french", weight="B")
+)
+PAPER_SEARCH = SearchVector("title", config="english", weight="A") + SearchVector("title", config="french", weight="A")
+DECISION_SEARCH = SearchVector("text", config="english", weight="A") + SearchVector("text", config="french", weight="A")
+ACTION_ITEM_SEARCH = (
+    SearchVector("text", config="english", weight="A")
+    + SearchVector("text", config="french", weight="A")
+)
 
 
 class MeetingSeries(BilingualTitle, models.Model):
@@ -114,6 +135,7 @@ class Meeting(BilingualTitle, models.Model):
         indexes = [
             models.Index(fields=["body", "start"], name="meeting_body_start"),
             models.Index(fields=["start"], name="meeting_start"),
+            GinIndex(MEETING_SEARCH, name="meeting_search"),
             # A schedule window bounds both ends: meetings ending after its first day, starting before its last.
             models.Index(fields=["end"], name="meeting_end"),
         ]
@@ -204,7 +226,10 @@ class AgendaItem(BilingualTitle, models.Model):
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda items")
         ordering = ["meeting", "position", "pk"]
-        indexes = [models.Index(fields=["meeting", "position"], name="agenda_item_order")]
+        indexes = [
+            models.Index(fields=["meeting", "position"], name="agenda_item_order"),
+            GinIndex(AGENDA_ITEM_SEARCH, name="agenda_item_search"),
+        ]
 
     def __str__(self) -> str:
         return self.title_en
@@ -268,6 +293,7 @@ class Paper(models.Model):
         verbose_name = _("paper")
         verbose_name_plural = _("papers")
         ordering = ["item", "uploaded_at", "pk"]
+        indexes = [GinIndex(PAPER_SEARCH, name="paper_search")]
 
     def __str__(self) -> str:
         return self.title
@@ -363,6 +389,7 @@ class Decision(models.Model):
     class Meta:
         verbose_name = _("decision")
         ordering = ["meeting", "pk"]
+        indexes = [GinIndex(DECISION_SEARCH, name="decision_search")]
 
     def __str__(self) -> str:
         return self.text[:80]
@@ -399,6 +426,7 @@ class ActionItem(models.Model):
         indexes = [
             models.Index(fields=["status", "due_date"], name="action_item_status_due"),
             models.Index(fields=["owner", "status"], name="action_item_owner_status"),
+            GinIndex(ACTION_ITEM_SEARCH, name="action_item_search"),
         ]
 
     def __str__(self) -> str:

@@ -1,9 +1,10 @@
 """Reads for meetings; every one starts from a queryset scoped to the actor."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -106,10 +107,10 @@ def _visible_items(actor: User, items: QuerySet[AgendaItem]) -> QuerySet[AgendaI
     ).prefetch_related(Prefetch("papers", queryset=papers, to_attr="visible_papers"))
 
 
-def minutes_readable(*, actor: User, meeting: Meeting) -> bool:
-    """The secretariat reads the minutes as they are written; members once they are approved."""
-    approved = meeting.minutes_status == Meeting.MinutesStatus.APPROVED
-    return approved or permissions.is_secretariat(actor, meeting.body_id)
+def minutes_readable(*, meeting: Meeting, secretariat: bool) -> bool:
+    """The secretariat (`secretariat`: the reader is of the meeting's body's) reads the minutes as they are
+    written; members once they are approved."""
+    return secretariat or meeting.minutes_status == Meeting.MinutesStatus.APPROVED
 
 
 def agenda_item_get(*, actor: User, pk: int) -> AgendaItem:
@@ -223,3 +224,65 @@ def decision_register(*, actor: User, filters: RegisterFilter = RegisterFilter()
 def my_action_items(*, actor: User) -> QuerySet[ActionItem]:
     open_statuses = [ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS]
     return action_register(actor=actor, filters=RegisterFilter(owner=actor)).filter(status__in=open_statuses)
+
+
+# For the dashboards -----------------------------------------------------------------------------------------
+
+OPEN_STATUSES = (ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS)
+
+
+def action_items_to_do(*, actor: User) -> QuerySet[ActionItem]:
+    """Open action items the actor owns or their agency owns, overdue first (the earliest due), undated last."""
+    actions = ActionItem.objects.select_related("meeting__body", "owner", "owner_agency").filter(
+        Q(owner_id=actor.pk) | Q(owner_agency_id=actor.agency_id), status__in=OPEN_STATUSES
+    )
+    return permissions.scope(actor, actions).order_by(F("due_date").asc(nulls_last=True), "pk")
+
+
+def overdue_action_items(*, actor: User, body_ids: Iterable[int]) -> QuerySet[ActionItem]:
+    """Open action items of these bodies due before today, by owner agency."""
+    actions = ActionItem.objects.select_related("meeting__body", "owner", "owner_agency").filter(
+        meeting__body_id__in=body_ids, status__in=OPEN_STATUSES, due_date__lt=timezone.localdate()
+    )
+    return permissions.scope(actor, actions).order_by("owner_agency__acronym", "due_date", "pk")
+
+
+def _upcoming_until(actor: User, body_ids: Iterable[int], until: datetime.datetime) -> QuerySet[Meeting]:
+    meetings = meeting_list(actor=actor, upcoming=True, include_cancelled=False)
+    return meetings.filter(body_id__in=body_ids, start__lte=until)
+
+
+def meetings_without_circulated_agenda(
+    *, actor: User, body_ids: Iterable[int], until: datetime.datetime
+) -> QuerySet[Meeting]:
+    """Meetings of these bodies starting before `until` whose agenda is still a draft."""
+    return _upcoming_until(actor, body_ids, until).filter(agenda_status=Meeting.AgendaStatus.DRAFT)
+
+
+def _unanswered_invitees() -> Subquery:
+    """How many of a meeting's invitees (members of its body, invited by name or through their agency) have not
+    answered."""
+    invited = Invitation.objects.filter(meeting=OuterRef(OuterRef("pk")))
+    answered = Rsvp.objects.filter(meeting=OuterRef(OuterRef("pk")), user=OuterRef("pk"))
+    people = User.objects.filter(
+        Q(pk__in=invited.filter(user__isnull=False).values("user_id"))
+        | Q(agency__in=invited.filter(agency__isnull=False).values("agency_id")),
+        memberships__body=OuterRef("body"),
+        is_active=True,
+    ).filter(~Exists(answered))
+    return Subquery(people.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
+
+
+def meetings_awaiting_answers(*, actor: User, body_ids: Iterable[int], until: datetime.datetime) -> QuerySet[Meeting]:
+    """Meetings of these bodies starting before `until` that some invitees have not answered, with how many."""
+    return (
+        _upcoming_until(actor, body_ids, until)
+        .annotate(unanswered=Coalesce(_unanswered_invitees(), 0))
+        .filter(unanswered__gt=0)
+    )
+
+
+def minutes_to_approve(*, actor: User, body_ids: Iterable[int]) -> QuerySet[Meeting]:
+    """Meetings of these bodies that took place and whose minutes are not approved yet, the oldest first."""
+    meetings = meeting_list(actor=actor, upcoming=False, include_cancelled=False)
+    return meetings.filter(body_id__in=body_ids, minutes_status=Meeting.MinutesStatus.DRAFT).order_by("start", "pk")

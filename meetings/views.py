@@ -23,6 +23,7 @@ from members.models import User
 from taskforce import audit, permissions
 from taskforce import selectors as core_selectors
 from taskforce.errors import ConflictError
+from taskforce.forms import add_service_error
 from taskforce.models import Body
 
 from . import forms, selectors, services, uploads
@@ -124,7 +125,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                 invite_agencies=data["invite_agencies"], invite_people=data["invite_people"],
             )
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Meeting scheduled."))
             return redirect(_meeting_url(meeting))
@@ -142,7 +143,7 @@ def series_create(request: HttpRequest) -> HttpResponse:
         try:
             series = services.meeting_series_schedule(actor=actor, body=body, **form.series_fields())
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             count = form.cleaned_data["count"]
             done = ngettext(
@@ -176,7 +177,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
         "answerable": answerable,
         "rsvp_form": _rsvp_form(actor, my_rsvp) if answerable else None,
         **_agenda_context(meeting, items, secretariat),
-        "minutes_readable": selectors.minutes_readable(actor=actor, meeting=meeting),
+        "minutes_readable": selectors.minutes_readable(meeting=meeting, secretariat=secretariat),
         "changes": selectors.agenda_changes(actor=actor, meeting=meeting),
         "attendance": selectors.attendance(actor=actor, meeting=meeting),
         "quorum": selectors.quorum(actor=actor, meeting=meeting),
@@ -232,7 +233,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 invite_agencies=data["invite_agencies"], invite_people=data["invite_people"],
             )
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Meeting updated."))
             return redirect(_meeting_url(meeting))
@@ -247,7 +248,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.meeting_cancel(actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Meeting cancelled. Invitees see the reason."))
             return redirect(_meeting_url(meeting))
@@ -268,7 +269,7 @@ def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
                 restricted_to=form.cleaned_data["restricted_to"],
             )
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Item added to the agenda: %(title)s.") % {"title": item.title})
             return redirect(_meeting_url(meeting, "agenda"))
@@ -285,7 +286,7 @@ def _item_context(request: HttpRequest, item: AgendaItem, **extra) -> dict:
         "item": item,
         "meeting": meeting,
         "secretariat": secretariat,
-        "minutes_readable": selectors.minutes_readable(actor=actor, meeting=meeting),
+        "minutes_readable": selectors.minutes_readable(meeting=meeting, secretariat=secretariat),
         "shared_with": permissions.granted_agencies(item) if item.restricted else [],
         "papers": selectors.item_papers(actor=actor, item=item),
         "comments": selectors.item_comments(actor=actor, item=item),
@@ -324,7 +325,7 @@ def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
             conflict = selectors.agenda_item_get(actor=request.user, pk=pk)
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Item saved."))
             return redirect(_item_url(item))
@@ -439,7 +440,7 @@ def paper_upload(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             about_the_file = getattr(error, "code", None) in UPLOAD_CODES
-            forms.add_service_error(form, error, plain_field="file" if about_the_file else None)
+            add_service_error(form, error, plain_field="file" if about_the_file else None)
         else:
             messages.success(request, _("Paper attached."))
             return redirect(_item_url(item, "papers"))
@@ -479,7 +480,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.comment_add(actor=request.user, item=item, text=form.cleaned_data["text"])
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             form = forms.CommentForm()
             if not request.htmx:
@@ -508,7 +509,7 @@ def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=actor, meeting=meeting, response=data["response"], delegate=data["delegate"], note=data["note"],
             )
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             if not request.htmx:
                 answer = saved.get_response_display()
@@ -541,7 +542,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.attendance_record(actor=actor, meeting=meeting, present=form.present())
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Attendance recorded."))
             return redirect(_meeting_url(meeting, "attendance"))
@@ -559,7 +560,7 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.minutes_save(actor=request.user, meeting=meeting, minutes=form.minutes())
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Minutes saved as a draft."))
             return redirect(_meeting_url(meeting, "minutes"))
@@ -597,7 +598,7 @@ def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.decision_record(actor=request.user, meeting=meeting, **form.cleaned_data)
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Decision recorded."))
             return redirect(_meeting_url(meeting, "decisions"))
@@ -616,7 +617,7 @@ def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.action_item_record(actor=request.user, meeting=meeting, **form.cleaned_data)
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Action item recorded."))
             return redirect(_meeting_url(meeting, "actions"))
@@ -642,7 +643,7 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.action_item_set_status(actor=actor, action=action, status=form.cleaned_data["status"])
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Action item updated."))
             return redirect(next_url or _meeting_url(action.meeting, "actions"))

@@ -4,6 +4,8 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
@@ -90,6 +92,14 @@ class Agency(models.Model):
         return chain
 
 
+# Full-text search (taskforce/search.py) matches this expression; the GIN index serves it.
+MEMBER_SEARCH = (
+    SearchVector("first_name", config="simple", weight="A")
+    + SearchVector("last_name", config="simple", weight="A")
+    + SearchVector("username", config="simple", weight="B")
+)
+
+
 class User(AbstractUser):
     """A person: one account, in exactly one agency."""
 
@@ -118,6 +128,7 @@ class User(AbstractUser):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["last_name", "first_name", "username"]
+        indexes = [GinIndex(MEMBER_SEARCH, name="member_search")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(agency__isnull=False) | models.Q(is_superuser=True),

@@ -8,23 +8,12 @@ form costs no query. Several forms share one page: each has a `key` that keeps i
 from collections.abc import Iterable
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Agency, Classification, User
 
 from .models import Agreement, AgreementVersion, InformationCategory, WorkflowStep
-
-
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's refusal on the form: each keyed message on its field (above the form when the form
-    has no such field), an unkeyed one above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class DateInput(forms.DateInput):

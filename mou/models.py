@@ -2,6 +2,8 @@
 immutable versions, comments, approval workflow, signatures and status history."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
@@ -19,6 +21,14 @@ STANDARD_CATEGORIES = [
     ("criminal_evidence", "Criminal evidence", "Éléments de preuve en matière pénale"),
     ("intelligence", "Intelligence", "Renseignement"),
 ]
+
+
+# Full-text search (taskforce/search.py) matches this expression; the GIN index serves it.
+AGREEMENT_SEARCH = (
+    SearchVector("short_name", config="simple", weight="A")
+    + SearchVector("title_en", config="english", weight="A") + SearchVector("title_fr", config="french", weight="A")
+    + SearchVector("summary", config="english", weight="B") + SearchVector("summary", config="french", weight="B")
+)
 
 
 class InformationCategory(models.Model):
@@ -98,7 +108,10 @@ class Agreement(BilingualTitle, models.Model):
                 violation_error_message=_("An agreement cannot expire before it comes into force."),
             ),
         ]
-        indexes = [models.Index(fields=["body", "status"], name="agreement_body_status")]
+        indexes = [
+            models.Index(fields=["body", "status"], name="agreement_body_status"),
+            GinIndex(AGREEMENT_SEARCH, name="agreement_search"),
+        ]
 
     def __str__(self) -> str:
         return self.short_name

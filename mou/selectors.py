@@ -1,6 +1,9 @@
 """Reads for agreements; every one starts from a queryset scoped to the actor."""
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+import datetime
+from collections.abc import Iterable
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from members.models import Agency, User
@@ -119,3 +122,27 @@ def sharing_agencies(*, actor: User) -> QuerySet[Agency]:
     """Agencies that take part in an agreement the actor may see, for the sharing map's choices."""
     visible = permissions.scope(actor, Agreement.objects.all())
     return Agency.objects.filter(Q(agreements__in=visible)).distinct().order_by("acronym")
+
+
+def steps_coming_due(*, actor: User, agency_id: int | None, until: datetime.date) -> QuerySet[WorkflowStep]:
+    """Open approval steps the agency owns or concurs in with a target date up to `until`, overdue ones included."""
+    if agency_id is None:
+        return WorkflowStep.objects.none()
+    steps_ = WorkflowStep.objects.filter(
+        Q(owner_agency_id=agency_id) | Q(concurring_agencies=agency_id),
+        completed_at__isnull=True,
+        target_date__lte=until,
+    ).select_related("agreement", "owner_agency")
+    # The agency may own the step and concur in it too: a step is listed once.
+    return permissions.scope(actor, steps_.distinct()).order_by("target_date", "pk")
+
+
+def agreements_by_stage(*, actor: User, body_ids: Iterable[int]) -> QuerySet[Agreement]:
+    """The agreements of these bodies in workflow order (drafting first), each with its count of overdue steps."""
+    stage_order = Case(
+        *(When(status=status, then=Value(n)) for n, status in enumerate(Agreement.Status.values)),
+        output_field=IntegerField(),
+    )
+    # The list's parties and categories are not shown here: no need to fetch them.
+    agreements = agreement_list(actor=actor).filter(body_id__in=body_ids).prefetch_related(None)
+    return agreements.annotate(stage_order=stage_order).order_by("stage_order", "short_name")

@@ -23,6 +23,7 @@ from members.models import Agency, User
 from taskforce import audit, permissions
 from taskforce import selectors as core_selectors
 from taskforce.errors import ConflictError
+from taskforce.forms import add_service_error
 
 from . import forms, selectors, services, sharing
 from .models import Agreement, AgreementVersion, WorkflowStep
@@ -215,7 +216,7 @@ def step_act(request: HttpRequest, pk: int) -> HttpResponse:
                 on_behalf_of=form.cleaned_data.get("on_behalf_of"),
             )
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             message = _("The answer on “%(step)s” is recorded.") % {"step": step.title}
             return _saved(request, message, _url("agreement-detail", agreement.pk, fragment=f"step-{step.pk}"))
@@ -233,7 +234,7 @@ def step_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             step = services.step_add(actor=actor, agreement=agreement, **form.cleaned_data)
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             message = _("The step “%(step)s” is added.") % {"step": step.title}
             return _saved(request, message, _url("agreement-detail", agreement.pk, fragment=f"step-{step.pk}"))
@@ -251,7 +252,7 @@ def agreement_submit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.agreement_submit(actor=actor, agreement=agreement, note=form.cleaned_data["note"])
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             return _saved(request, _("The draft is sent for approval."), _url("agreement-detail", agreement.pk))
     return _agreement_page(request, agreement, form)
@@ -272,7 +273,7 @@ def agreement_transition(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             moved = services.agreement_transition(actor=actor, agreement=agreement, **form.cleaned_data)
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             message = _("The agreement is now “%(status)s”.") % {"status": moved.get_status_display()}
             return _saved(request, message, _url("agreement-detail", agreement.pk))
@@ -293,7 +294,7 @@ def signature_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             signature = services.signature_record(actor=actor, agreement=agreement, **form.cleaned_data)
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             message = _("The signature for %(party)s is recorded.") % {"party": signature.party.acronym}
             return _saved(request, message, _url("agreement-detail", agreement.pk, fragment="signatures"))
@@ -356,7 +357,7 @@ def version_create(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, error)
                 conflict = error.params
             except ValidationError as error:
-                forms.add_service_error(form, error)
+                add_service_error(form, error)
             else:
                 message = _("Version %(number)s is saved.") % {"number": version.number}
                 return _saved(request, message, _url("version-detail", agreement.pk, version.number))
@@ -389,7 +390,7 @@ def version_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             form.add_error(None, error)
             conflict = error.params
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             message = _("Version %(old)s is restored as version %(new)s.") % {
                 "old": version.number, "new": restored.number,
@@ -409,7 +410,7 @@ def version_comment(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         try:
             comment = services.comment_add(actor=actor, version=version, **form.cleaned_data)
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             return _saved(
                 request, _("Your comment is added."),

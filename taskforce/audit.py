@@ -122,6 +122,11 @@ def default_context(channel: str, *, source: str = ""):
     return nullcontext() if _current.get() is not None else context(channel, source=source)
 
 
+def current() -> Context | None:
+    """The context the code runs in (a request's, a command's, a task's), if any."""
+    return _current.get()
+
+
 def identify(user) -> None:
     """The request is now known to be `user`'s (an API token, before DRF tells the request)."""
     current = _current.get()

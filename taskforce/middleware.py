@@ -3,10 +3,26 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone, translation
 
 from . import audit
+
+
+class PageMethodsMiddleware:
+    """Pages are read with GET or HEAD and submitted with POST: any other method is refused (405) before a view
+    runs, alike for everyone and every address, rather than each view taking a DELETE for a GET. The API answers
+    for its own methods."""
+
+    PAGE_METHODS = ("GET", "HEAD", "POST")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in self.PAGE_METHODS and not request.path_info.startswith("/api/"):
+            return HttpResponseNotAllowed(self.PAGE_METHODS)
+        return self.get_response(request)
 
 
 class ActorTimeZoneMiddleware:

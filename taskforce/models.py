@@ -4,6 +4,8 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -183,6 +185,15 @@ SEASONS = {
 }
 
 
+# Full-text search (taskforce/search.py) matches this expression; the GIN index serves it.
+MILESTONE_SEARCH = (
+    SearchVector("title_en", config="english", weight="A")
+    + SearchVector("title_fr", config="french", weight="A")
+    + SearchVector("description", config="english", weight="B")
+    + SearchVector("description", config="french", weight="B")
+)
+
+
 class Milestone(BilingualTitle, models.Model):
     """A dated deliverable. A due window ("Spring 2022") is a window, not a day."""
 
@@ -229,7 +240,10 @@ class Milestone(BilingualTitle, models.Model):
                 violation_error_message=_("A milestone due on a day starts and ends on that day."),
             ),
         ]
-        indexes = [models.Index(fields=["body", "due_end"], name="milestone_body_due")]
+        indexes = [
+            models.Index(fields=["body", "due_end"], name="milestone_body_due"),
+            GinIndex(MILESTONE_SEARCH, name="milestone_search"),
+        ]
 
     def __str__(self) -> str:
         return self.title_en
@@ -277,6 +291,26 @@ def season_window(name: str, year: int) -> tuple[datetime.date, datetime.date]:
 def fiscal_year_window(start_year: int) -> tuple[datetime.date, datetime.date]:
     """The Government of Canada's fiscal year: April 1 to March 31."""
     return datetime.date(start_year, 4, 1), datetime.date(start_year + 1, 3, 31)
+
+
+def due_window(precision: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the window of this precision that holds `day`: the day itself, its month, its
+    season, its quarter or its fiscal year."""
+    if precision == DuePrecision.MONTH:
+        start = day.replace(day=1)
+        return start, (start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    if precision == DuePrecision.SEASON:
+        for name, year in [*((name, day.year) for name in SEASONS), ("winter", day.year + 1)]:
+            start, end = season_window(name, year)
+            if start <= day <= end:
+                return start, end
+    if precision == DuePrecision.QUARTER:
+        first_month = (day.month - 1) // 3 * 3 + 1
+        start = datetime.date(day.year, first_month, 1)
+        return start, (start + datetime.timedelta(days=95)).replace(day=1) - datetime.timedelta(days=1)
+    if precision == DuePrecision.FISCAL_YEAR:
+        return fiscal_year_window(day.year if day.month >= 4 else day.year - 1)
+    return day, day
 
 
 class MilestoneUserObjectPermission(UserObjectPermissionBase):

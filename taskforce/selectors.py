@@ -45,6 +45,11 @@ def body_memberships(*, actor: User, body: Body) -> QuerySet[Membership]:
     ).order_by("role", "user__last_name", "user__username")
 
 
+def body_agencies(*, actor: User, body: Body) -> QuerySet[Agency]:
+    """The agencies that take part in the body, as the actor may see them."""
+    return agency_list(actor=actor).filter(body_roles__body=body).prefetch_related(None)
+
+
 def milestone_list(*, actor: User, body: Body | None = None) -> QuerySet[Milestone]:
     milestones = Milestone.objects.select_related("body", "owner_agency")
     if body is not None:

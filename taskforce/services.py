@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from members.models import Agency, User
 
 from . import audit, authentication, deadlines, notifications, permissions
+from .errors import ConflictError
 from .models import (
     AgencyRole,
     ApiToken,
@@ -52,6 +53,13 @@ def membership_set(*, body: Body, user: User, role: str) -> Membership:
     return membership
 
 
+def _require_body_agencies(body_id: int, agencies: list[Agency]) -> None:
+    """Only agencies that take part in the body can be given one of its items."""
+    taking_part = set(AgencyRole.objects.filter(body_id=body_id).values_list("agency_id", flat=True))
+    if any(agency.pk not in taking_part for agency in agencies):
+        raise ValidationError({"restricted_to": _("Choose agencies that take part in this body.")})
+
+
 @transaction.atomic
 def milestone_create(
     *,
@@ -67,6 +75,7 @@ def milestone_create(
 ) -> Milestone:
     """A milestone of a body; restricted to the named agencies when `restricted_to` is given."""
     permissions.require_secretariat(actor, body.pk)
+    _require_body_agencies(body.pk, restricted_to or [])
     milestone = Milestone(
         body=body,
         title_en=title_en,
@@ -86,15 +95,27 @@ def milestone_create(
 
 
 @transaction.atomic
-def milestone_update(*, actor: User, milestone: Milestone, **fields) -> Milestone:
-    """Change a milestone's dates, status or wording; its reminders follow."""
+def milestone_update(
+    *, actor: User, milestone: Milestone, seen: datetime.datetime | None = None,
+    restricted_to: list[Agency] | None = None, **fields,
+) -> Milestone:
+    """Change a milestone's dates, status or wording, and (with `restricted_to`) who it is shared with; its reminders
+    follow. `seen` is when it was last saved as the editor read it: a save by someone else since is refused."""
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     permissions.require_visible(actor, milestone)
     permissions.require_secretariat(actor, milestone.body_id)
+    if seen is not None and milestone.updated_at != seen:
+        raise ConflictError(
+            _("Someone else saved this milestone after you opened it. Their version is shown; nothing of yours "
+              "was saved. Compare, then save again to replace it."),
+            code="conflict",
+        )
     for name, value in fields.items():
         setattr(milestone, name, value)
     milestone.full_clean()
     milestone.save()
+    if restricted_to is not None:
+        milestone_share(actor=actor, milestone=milestone, agencies=restricted_to)
     deadlines.milestone_reminders_replace(milestone)
     return milestone
 
@@ -103,6 +124,7 @@ def milestone_update(*, actor: User, milestone: Milestone, **fields) -> Mileston
 def milestone_share(*, actor: User, milestone: Milestone, agencies: list[Agency]) -> Milestone:
     """Restrict a milestone to exactly these agencies; an empty list makes it body-wide again."""
     permissions.require_secretariat(actor, milestone.body_id)
+    _require_body_agencies(milestone.body_id, agencies)
     current = set(permissions.granted_agencies(milestone))
     permissions.revoke(milestone, current - set(agencies))
     permissions.grant(milestone, set(agencies) - current)

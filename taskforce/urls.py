@@ -8,7 +8,7 @@ from accounts import views as accounts_views
 from meetings import api as meetings_api
 from mou import api as mou_api
 
-from . import api, feeds, health, views
+from . import api, dashboard_views, feeds, health, report_views, search_views, views
 
 router = DefaultRouter()
 router.register("bodies", api.BodyViewSet, basename="body")
@@ -47,7 +47,9 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("accounts.urls")),
     path("security/lockouts/", accounts_views.lockout_list, name="lockout-list"),
     path("bodies/<str:acronym>/", views.body_detail, name="body-detail"),
+    path("bodies/<str:acronym>/milestones/new/", views.milestone_create, name="milestone-create"),
     path("milestones/<int:pk>/", views.milestone_detail, name="milestone-detail"),
+    path("milestones/<int:pk>/edit/", views.milestone_edit, name="milestone-edit"),
     path("agencies/", views.agency_list, name="agency-list"),
     path("agencies/<str:acronym>/", views.agency_detail, name="agency-detail"),
     path("translations/", views.translation_list, name="translation-list"),
@@ -62,6 +64,15 @@ urlpatterns += i18n_patterns(
     path("account/calendar/", views.calendar_feed_settings, name="calendar-feed-settings"),
     path("audit/", views.audit_log, name="audit-log"),
     path("audit/export/", views.audit_log_export, name="audit-log-export"),
+    # Dashboards and calendar
+    path("calendar/", dashboard_views.calendar, name="calendar"),
+    path("milestones/timeline/", dashboard_views.timeline, name="milestone-timeline"),
     path("agreements/", include("mou.urls")),
     path("meetings/", include("meetings.urls")),
+    # Reports and search
+    path("reports/", report_views.report_builder, name="report-builder"),
+    path("reports/exports/<str:register>.csv", report_views.register_export, name="register-export"),
+    path("reports/<str:acronym>/", report_views.report_detail, name="report-detail"),
+    path("reports/<str:acronym>/pdf/", report_views.report_pdf, name="report-pdf"),
+    path("search/", search_views.search_page, name="search"),
 )

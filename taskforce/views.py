@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import feeds, forms, selectors, services, translations
+from . import dashboards, feeds, forms, permissions, selectors, services, spreadsheet, translations
+from .errors import ConflictError
 from .models import AuditEntry
 
 # Pages that show a secret (a new API token, a calendar feed address) must not be kept by any cache.
@@ -30,6 +31,7 @@ NO_STORE = "no-store, private"
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """A member's dashboard; for the secretariat, what needs its attention in its bodies first."""
     actor = request.user
     return render(
         request,
@@ -37,6 +39,10 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "bodies": selectors.body_list(actor=actor),
             "milestones": selectors.milestone_list(actor=actor),
+            "mine": dashboards.member_home(actor=actor),
+            "secretariat": dashboards.secretariat_home(
+                actor=actor, days=dashboards.days_out(request.GET.get("days"))
+            ),
         },
     )
 
@@ -53,6 +59,7 @@ def body_detail(request: HttpRequest, acronym: str) -> HttpResponse:
             "agency_roles": selectors.body_agency_roles(actor=actor, body=body),
             "memberships": selectors.body_memberships(actor=actor, body=body),
             "milestones": selectors.milestone_list(actor=actor, body=body),
+            "secretariat": permissions.is_secretariat(actor, body.pk),
         },
     )
 
@@ -60,7 +67,81 @@ def body_detail(request: HttpRequest, acronym: str) -> HttpResponse:
 @login_required
 def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = selectors.milestone_get(actor=request.user, pk=pk)
-    return render(request, "taskforce/milestone_detail.html", {"milestone": milestone})
+    return render(
+        request,
+        "taskforce/milestone_detail.html",
+        {
+            "milestone": milestone,
+            "secretariat": permissions.is_secretariat(request.user, milestone.body_id),
+            "shared_with": permissions.granted_agencies(milestone) if milestone.restricted else [],
+        },
+    )
+
+
+@login_required
+def milestone_create(request: HttpRequest, acronym: str) -> HttpResponse:
+    actor = request.user
+    body = selectors.body_get(actor=actor, acronym=acronym)
+    permissions.require_secretariat(actor, body.pk)
+    form = forms.MilestoneForm(request.POST or None, agencies=selectors.body_agencies(actor=actor, body=body))
+    if request.method == "POST" and form.is_valid():
+        try:
+            milestone = services.milestone_create(
+                actor=actor, body=body, restricted_to=list(form.cleaned_data["restricted_to"]),
+                **form.milestone_fields(),
+            )
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Milestone added."))
+            return redirect("milestone-detail", milestone.pk)
+    return render(request, "taskforce/milestone_form.html", {"form": form, "body": body})
+
+
+@login_required
+def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.user
+    milestone = selectors.milestone_get(actor=actor, pk=pk)
+    permissions.require_secretariat(actor, milestone.body_id)
+    shared_with = permissions.granted_agencies(milestone) if milestone.restricted else []
+    initial = {
+        "title_en": milestone.title_en, "title_fr": milestone.title_fr, "description": milestone.description,
+        "owner_agency": milestone.owner_agency_id, "due_precision": milestone.due_precision,
+        "due_on": milestone.due_start, "status": milestone.status,
+        "restricted_to": [agency.pk for agency in shared_with], "seen": milestone.updated_at.isoformat(),
+    }
+    agencies = selectors.body_agencies(actor=actor, body=milestone.body)
+    form = forms.MilestoneForm(request.POST or None, agencies=agencies, editing=True, initial=initial)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.milestone_update(
+                actor=actor, milestone=milestone, seen=_seen(form.cleaned_data["seen"]),
+                restricted_to=list(form.cleaned_data["restricted_to"]), **form.milestone_fields(),
+            )
+        except ConflictError as error:
+            # Keep what they typed, show what is saved now, and let the next save replace it knowingly.
+            conflict = selectors.milestone_get(actor=actor, pk=pk)
+            form.add_error(None, error)
+            form.data = form.data.copy()
+            form.data["seen"] = conflict.updated_at.isoformat()
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Milestone saved."))
+            return redirect("milestone-detail", milestone.pk)
+    return render(
+        request,
+        "taskforce/milestone_form.html",
+        {"form": form, "body": milestone.body, "milestone": milestone, "conflict": conflict},
+    )
+
+
+def _seen(value: str) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 @login_required
@@ -327,11 +408,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     })
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 # The export's columns keep these names in every language: scripts read them.
 AUDIT_COLUMNS = [
     "id", "occurred_at_utc", "username", "name", "agency", "channel", "source", "request_id", "address", "kind",
@@ -340,18 +416,12 @@ AUDIT_COLUMNS = [
 ]
 
 
-def _cell(value) -> str:
-    """A cell a spreadsheet shows as text: nothing that starts like a formula is left to be one."""
-    text = "" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_lines(entries: QuerySet[AuditEntry]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(spreadsheet.Echo())
     yield writer.writerow(AUDIT_COLUMNS)
     for entry in entries.iterator(chunk_size=500):
         who, agency = _who(entry)
-        yield writer.writerow([_cell(value) for value in (
+        yield writer.writerow([spreadsheet.cell(value) for value in (
             str(entry.pk), entry.occurred_at.astimezone(datetime.UTC).isoformat(),
             (entry.actor_info or {}).get("username", ""), who, agency, entry.channel, entry.source,
             entry.request_id, entry.ip, entry.kind, entry.action, entry.object_type,

@@ -9,10 +9,12 @@ sees the scenario too, and empties the database when it ends: the scenario is th
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.http import HttpRequest
 from django.test import Client
+from django.utils import translation
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -30,6 +32,15 @@ def pytest_configure(config) -> None:
 
 
 db_blocker_key = pytest.StashKey[object]()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request leaves its language active in the thread (LocaleMiddleware activates it, nothing resets it): each
+    test starts in the portal's default language, as code outside a request does."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """What the demo scenario shows, in the words a user reads, and helpers to read a response as a user does."""
 
 import html
+import io
 import json
 
 from django.http import HttpResponse
@@ -35,8 +36,23 @@ def mou_review() -> Milestone:
     return Milestone.objects.get(title_en=MOU_REVIEW)
 
 
+def pdf_text(content: bytes) -> str:
+    """The words of a PDF, each run of spaces and line breaks made one space (titles wrap across lines)."""
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(content)).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
 def text_of(response: HttpResponse) -> str:
-    """The response as a reader sees it: HTML entities decoded, JSON with its non-ASCII characters intact."""
+    """The response as a reader sees it: HTML entities decoded, JSON with its non-ASCII characters intact, a PDF's
+    text, a download's whole content (kept for the next read)."""
+    if getattr(response, "streaming", False):
+        content = b"".join(response.streaming_content)
+        response.streaming_content = [content]
+        return content.decode("utf-8-sig")
+    if response.get("Content-Type", "").startswith("application/pdf"):
+        return pdf_text(response.content)
     if response.get("Content-Type", "").startswith("application/json"):
         return json.dumps(json.loads(response.content or b"null"), ensure_ascii=False)
     return html.unescape(response.content.decode())

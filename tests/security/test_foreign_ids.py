@@ -556,6 +556,23 @@ def test_agenda_item_pages_refuse_foreign_presenters_and_agencies(client_for, de
     assert (counts(), unchanged(item)) == before
 
 
+@covers("MilestoneForm.owner_agency", "MilestoneForm.restricted_to")
+@pytest.mark.parametrize("field", ["owner_agency", "restricted_to"])
+def test_milestone_pages_refuse_foreign_agencies(client_for, demo, foreign, secretariat, field):
+    client = client_for(secretariat)
+    milestone = mou_review()
+    before = Milestone.objects.count(), unchanged(milestone)
+
+    for _label, pk in foreign_choices(demo, foreign)["agency"]:
+        data = {"title_en": "Trace report", "owner_agency": demo.agencies["ATF"].pk, "due_precision": "day",
+                "due_on": "2030-01-10", field: pk}
+        refused_on(client.post(page("milestone-create", "CBFTF"), data), f"id_{field}")
+        edit = data | {"status": "done", "seen": milestone.updated_at.isoformat()}
+        refused_on(client.post(page("milestone-edit", milestone.pk), edit), f"id_{field}")
+
+    assert (Milestone.objects.count(), unchanged(milestone)) == before
+
+
 @covers("RsvpForm.delegate")
 def test_the_rsvp_page_names_only_a_colleague_as_delegate(client_for, demo, rcmp):
     before = counts()

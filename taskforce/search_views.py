@@ -1,0 +1,27 @@
+"""The search page: one box across the portal, only what the reader may see."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import urlencode
+
+from . import search
+
+
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "")[: search.MAX_QUERY_LENGTH]
+    kind = request.GET.get("kind") or None
+    if kind is not None and kind not in search.KINDS:
+        raise Http404()
+    page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    results = search.search(actor=request.user, text=text, kind=kind, page=page)
+    for group in results:
+        group.more_url = "?" + urlencode({"q": text, "kind": group.kind})
+        shown = (page - 1) * search.PAGE_SIZE + len(group.hits) if kind else len(group.hits)
+        group.has_more = group.total > shown
+        group.next_url = "?" + urlencode({"q": text, "kind": group.kind, "page": page + 1})
+    return render(request, "reports/search.html", {
+        "q": text, "kind": kind, "page": page, "results": results, "asked": bool(text.strip()),
+        "all_url": "?" + urlencode({"q": text}),
+    })

@@ -1,0 +1,51 @@
+"""The probes answer an orchestrator that calls them by the container's address, over plain HTTP."""
+
+from django.db import connection
+
+
+def test_probes_answer_on_an_address_outside_allowed_hosts_without_redirecting(db, client, settings):
+    settings.ALLOWED_HOSTS = ["portal.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    healthz = client.get("/healthz", HTTP_HOST="172.18.0.5:8000")
+    readyz = client.get("/readyz", HTTP_HOST="172.18.0.5:8000")
+
+    assert healthz.status_code == 200
+    assert healthz.json() == {"status": "ok"}
+    assert readyz.status_code in (200, 503)
+    assert readyz.json()["database"] is True
+
+
+def test_other_addresses_still_refuse_a_host_outside_allowed_hosts(db, client, settings):
+    settings.ALLOWED_HOSTS = ["portal.example.org"]
+
+    assert client.get("/en/accounts/login/", HTTP_HOST="172.18.0.5:8000").status_code == 400
+
+
+def test_readyz_is_unavailable_while_a_migration_is_pending(db, client):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM django_migrations WHERE id = (SELECT max(id) FROM django_migrations WHERE app = 'taskforce')"
+        )
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["database"] is False
+
+
+def test_probes_set_no_session_or_language_cookie(db, client):
+    response = client.get("/readyz")
+
+    assert not response.cookies
+    assert "Set-Cookie" not in response
+
+
+def test_readyz_costs_one_query_for_the_migrations(db, client, django_assert_num_queries):
+    client.get("/readyz")  # the migration files are read once per process
+
+    with django_assert_num_queries(1):
+        # The applied migrations (django_migrations); the broker is not the database.
+        response = client.get("/readyz")
+
+    assert response.json()["database"] is True
