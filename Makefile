@@ -1,11 +1,12 @@
 # The two commands: `make run` serves the portal with the demo data, `make test` runs the whole suite.
+# `make bench` measures the portal at scale (bench/README.md); `make test` runs its harness on tiny data.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install vendor browser messages pdf makemessages check lint clean compose-check backup restore check-deployment lock
+.PHONY: run test install vendor browser messages pdf makemessages check lint clean compose-check backup restore check-deployment lock bench bench-smoke
 
 run: install vendor messages pdf
 	$(PY) -m taskforce.devserver
@@ -14,6 +15,18 @@ test: install vendor messages pdf browser compose-check
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py check_database
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) bench-smoke; \
+	else echo "bench-smoke skipped: it needs DATABASE_URL, a PostgreSQL server it may create a database on."; fi
+
+# The benchmark, at full scale, into bench/results/ (about 25 minutes on 2 cores; BENCH_ARGS=--help for options).
+bench: install messages
+	@./scripts/ensure-wrk.sh
+	$(PY) -m bench.run --scale full $(BENCH_ARGS)
+
+# The benchmark's harness end to end on tiny data (timings meaningless): it keeps working, and writes a table.
+bench-smoke: install messages
+	@./scripts/ensure-wrk.sh
+	$(PY) -m bench.run --scale tiny --smoke --database tf_bench_smoke
 
 install: $(STAMP)
 

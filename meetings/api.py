@@ -135,7 +135,10 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
 
     def for_the_caller(self, rows: QuerySet) -> QuerySet:
         actor = self.request.user
-        invitations = permissions.scope(actor, Invitation.objects.select_related("agency", "user"))
+        # The invitees show as acronyms and usernames: a meeting has a dozen or more, so whole rows cost.
+        invitations = permissions.scope(actor, Invitation.objects.select_related("agency", "user")).only(
+            "meeting", "agency__acronym", "user__username"
+        )
         mine = permissions.scope(actor, Rsvp.objects.filter(user_id=actor.pk).select_related("delegate"))
         return rows.prefetch_related(
             Prefetch("invitations", queryset=invitations, to_attr="visible_invitations"),

@@ -136,6 +136,8 @@ class Meeting(BilingualTitle, models.Model):
             models.Index(fields=["body", "start"], name="meeting_body_start"),
             models.Index(fields=["start"], name="meeting_start"),
             GinIndex(MEETING_SEARCH, name="meeting_search"),
+            # A schedule window bounds both ends: meetings ending after its first day, starting before its last.
+            models.Index(fields=["end"], name="meeting_end"),
         ]
 
     def __str__(self) -> str:

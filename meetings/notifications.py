@@ -226,8 +226,11 @@ class _MeetingReminder:
     notification_kind = NotificationKind.MEETING_REMINDER
 
     def meeting(self, reminder: Reminder) -> Meeting | None:
-        pk = int(reminder.topic.split(":", 1)[1])
-        return Meeting.objects.select_related("body").filter(pk=pk).first()
+        # Read once per reminder as it is processed (in one transaction), not once per recipient.
+        if not hasattr(reminder, "_meeting"):
+            pk = int(reminder.topic.split(":", 1)[1])
+            reminder._meeting = Meeting.objects.select_related("body").filter(pk=pk).first()
+        return reminder._meeting
 
     def is_current(self, reminder: Reminder) -> bool:
         meeting = self.meeting(reminder)

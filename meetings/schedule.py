@@ -4,6 +4,7 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import User
 from taskforce import ical, notifications, permissions
@@ -14,12 +15,18 @@ from .models import ActionItem, AgendaItem, Invitation, Meeting, Rsvp
 from .notifications import DEFAULT_REMINDER_DAYS, PARTSTAT, _organizer_email, meeting_url, organizer_name
 
 
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
+
+
 def _window(query: core.Query) -> Q:
+    """Meetings on the window's days in the reader's time zone, compared as instants (not as dates) so the
+    start and end indexes apply."""
     condition = Q()
     if query.start is not None:
-        condition &= Q(end__date__gte=query.start)
+        condition &= Q(end__gte=_midnight(query.start))
     if query.end is not None:
-        condition &= Q(start__date__lte=query.end)
+        condition &= Q(start__lt=_midnight(query.end + datetime.timedelta(days=1)))
     return condition
 
 
@@ -38,9 +45,11 @@ def meeting_entries(actor: User, query: core.Query) -> list[core.Entry]:
         rows = rows.filter(~Exists(left_out))
     answers: dict[int, Rsvp] = {}
     if query.detail:
-        from .selectors import _visible_items
-
-        items = _visible_items(actor, AgendaItem.objects.filter(withdrawn=False))
+        # The feed lists each visible item's position and title: nothing of the agenda page's papers, presenters
+        # or comment counts, which cost more than the rest of a feed of a few hundred meetings.
+        items = permissions.scope(actor, AgendaItem.objects.filter(withdrawn=False)).only(
+            "meeting_id", "position", "title_en", "title_fr"
+        )
         if query.public_only:
             items = items.filter(restricted=False)
         rows = rows.prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))

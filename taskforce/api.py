@@ -170,8 +170,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
     must be visible too, and the rows are those of that parent.
 
     Lists and details answer conditional requests: `ETag` and `Last-Modified` from one fingerprint query
-    over the visible rows (plus `etag_extra` expressions for related data the serializer shows), and 304
-    when `If-None-Match` matches.
+    over the visible rows of the page or object (plus `etag_extra` expressions for related data the serializer
+    shows), and 304 when `If-None-Match` matches.
     """
 
     unscoped_queryset: QuerySet
@@ -247,7 +247,11 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
 class ConditionalListMixin(mixins.ListModelMixin):
     def list(self, request, *args, **kwargs):
-        version = self.conditional(self.filter_queryset(self.get_queryset()))
+        rows = self.filter_queryset(self.get_queryset())
+        # A paginated list's representation is its page: the ETag covers the page's rows (and whether a next
+        # page exists), not every visible row.
+        page_rows = getattr(self.paginator, "page_rows", None)
+        version = self.conditional(page_rows(rows, request, self) if page_rows else rows)
         if conditional.matches(request, version.etag):
             return conditional.not_modified(version)
         return super().list(request, *args, **kwargs)

@@ -1,9 +1,10 @@
 """Conditional requests for the API, schedule and feeds: an ETag that covers the caller and the rows they see,
 computed in one query without serializing anything, so `If-None-Match` costs one aggregate and answers 304.
 
-The fingerprint hashes every visible row's own columns (PostgreSQL's row-to-text), plus any related values a
-viewset names (an RSVP, the invitees), the caller, their language and the full URL. Two callers never share an
-ETag; any change to a row the caller sees, a row appearing or a row disappearing changes it.
+The fingerprint hashes the own columns (PostgreSQL's row-to-text) of every row the response shows (a paginated
+list: its page, and the row after it that decides the `next` link), plus any related values a viewset names (an
+RSVP, the invitees), the caller, their language and the full URL. Two callers never share an ETag; any change
+to a row shown, a row appearing on the page or one leaving it changes it.
 """
 
 import datetime

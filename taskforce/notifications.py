@@ -129,19 +129,28 @@ def notify(
     emails are queued after it commits. Returns how many people were told."""
     recipients = [u for u in {u.pk: u for u in recipients}.values() if u.is_active]
     modes = modes_for(recipients, kind)
-    deliveries = []
+    notices, deliveries = [], []
     for user in recipients:
         message = as_reader(user, lambda user=user: render(user))
-        Notification.objects.get_or_create(
-            user=user, event_key=event_key,
-            defaults={"kind": kind, "title": message.subject[:300], "body": message.text, "url": message.url},
-        )
+        notices.append(_notice(user, event_key, kind, message))
         status = _delivery_status(modes[user.pk], mandatory=mandatory)
         if status is None or not user.email:
             continue
         deliveries.append(_delivery(user, f"event:{event_key}:{user.pk}", kind, message, status))
+    _store_notices(notices)
     _store_and_queue(deliveries)
     return len(recipients)
+
+
+def _notice(user: User, event_key: str, kind: str, message: Message) -> Notification:
+    return Notification(
+        user=user, event_key=event_key, kind=kind, title=message.subject[:300], body=message.text, url=message.url
+    )
+
+
+def _store_notices(notices: list[Notification]) -> None:
+    # One insert for every recipient; the unique (user, event) key keeps a notice already there as it is.
+    Notification.objects.bulk_create(notices, ignore_conflicts=True)
 
 
 def _delivery(user: User, key: str, kind: str, message: Message, status: str, reminder=None) -> Delivery:
@@ -247,20 +256,17 @@ def process_reminder(reminder_id: int, now: datetime.datetime) -> str | None:
         return Reminder.Status.SKIPPED
     recipients = [u for u in handler.recipients(reminder) if u.is_active]
     modes = modes_for(recipients, handler.notification_kind)
-    deliveries = []
+    notices, deliveries = [], []
     for user in recipients:
         message = as_reader(user, lambda user=user: handler.render(reminder, user))
         key = f"reminder:{reminder.kind}:{reminder.topic}:{reminder.label}:{reminder.occurrence}:{user.pk}"
         # In the portal's list whatever the email preference, as notices are.
-        Notification.objects.get_or_create(
-            user=user, event_key=key[:200],
-            defaults={"kind": handler.notification_kind, "title": message.subject[:300], "body": message.text,
-                      "url": message.url},
-        )
+        notices.append(_notice(user, key[:200], handler.notification_kind, message))
         status = _delivery_status(modes[user.pk], mandatory=False)
         if status is None or not user.email:
             continue
         deliveries.append(_delivery(user, key, handler.notification_kind, message, status, reminder))
+    _store_notices(notices)
     _store_and_queue(deliveries)
     _finish(reminder, Reminder.Status.SENT, now)
     follow_up = getattr(handler, "follow_up", None)

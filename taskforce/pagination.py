@@ -1,3 +1,4 @@
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 
@@ -24,3 +25,18 @@ class CursorPagination(pagination.CursorPagination):
             message = _("Give a whole number from 1 to %(max)s.") % {"max": self.max_page_size}
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return size
+
+    def page_rows(self, queryset: QuerySet, request, view=None) -> QuerySet:
+        """The rows of the page the request asks for and the one after it (which decides the `next` link), as
+        `paginate_queryset` will pick them, unevaluated: what a conditional list fingerprints, so its ETag
+        costs what the page does however many rows the caller may see."""
+        size = self.get_page_size(request)
+        ordering = self.get_ordering(request, queryset, view)
+        cursor = self.decode_cursor(request)
+        offset, reverse, position = cursor if cursor is not None else (0, False, None)
+        rows = queryset.order_by(*(pagination._reverse_ordering(ordering) if reverse else ordering))
+        if position is not None:
+            order = ordering[0]
+            lookup = "lt" if reverse != order.startswith("-") else "gt"
+            rows = rows.filter(**{f"{order.lstrip('-')}__{lookup}": position})
+        return queryset.filter(pk__in=rows.values("pk")[offset : offset + size + 1])

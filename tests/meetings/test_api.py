@@ -695,6 +695,26 @@ def test_the_meeting_list_and_detail_answer_not_modified_until_the_meeting_chang
         assert changed["ETag"] != etag
 
 
+def test_a_list_pages_etag_covers_its_own_rows_so_a_change_on_a_later_page_leaves_it_unmodified(
+    secretariat, rcmp, meeting
+):
+    client = token_client(rcmp)
+    first_page = f"{API}/meetings/?page_size=1"
+    response = client.get(first_page)
+    assert [row["id"] for row in results(response)] != [meeting.pk]
+    assert body(response)["next"]
+    etag = response["ETag"]
+
+    services.meeting_update(actor=secretariat, meeting=meeting, place="Another room")
+
+    assert client.get(first_page, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    whole_list = client.get(f"{API}/meetings/?page_size=200")
+    assert any(row["id"] == meeting.pk and row["place"] == "Another room" for row in results(whole_list))
+    first = Meeting.objects.get(pk=results(response)[0]["id"])
+    services.meeting_update(actor=secretariat, meeting=first, place="A new room for the first meeting")
+    assert client.get(first_page, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
 def test_an_answer_or_a_change_of_invitees_changes_the_meetings_etag(demo, secretariat, rcmp, meeting):
     client = token_client(rcmp)
     url = f"{API}/meetings/{meeting.pk}/"
@@ -781,7 +801,7 @@ def held_meeting(demo, secretariat, days: int, items: int) -> Meeting:
 
 
 API_LISTS = {
-    # 1. the session; 2. the signed-in user; 3. the fingerprint of the visible rows (ETag); 4. one page of
+    # 1. the session; 2. the signed-in user; 3. the fingerprint of the page's rows (ETag); 4. one page of
     # rows, scoped, with what they name joined; then what is prefetched for the page:
     "meetings/": 6,  # 5. the invitations (agency and person joined); 6. the caller's answers
     "papers/": 4,  # the item joined (for its meeting)

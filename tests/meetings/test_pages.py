@@ -1032,6 +1032,43 @@ def test_the_meeting_list_runs_a_fixed_number_of_queries(demo, client_for, cbsa,
     assert "Attending remotely" in text
 
 
+def circulate_upcoming(demo, secretariat, count: int) -> list[str]:
+    """Upcoming CBFTF meetings with a circulated agenda of two items (one restricted to ATF); their titles."""
+    titles = []
+    for n in range(count):
+        start = local_time(n + 3, 10)
+        meeting = services.meeting_schedule(
+            actor=secretariat, body=demo.bodies["CBFTF"], title_en=f"Review session {n}", start=start,
+            end=start + datetime.timedelta(hours=1), time_zone="America/Toronto",
+            invite_agencies=[demo.agencies["CBSA"], demo.agencies["ATF"]],
+        )
+        services.agenda_item_add(actor=secretariat, meeting=meeting, title_en=f"Open topic {n}")
+        services.agenda_item_add(
+            actor=secretariat, meeting=meeting, title_en=f"ATF topic {n}", restricted_to=[demo.agencies["ATF"]]
+        )
+        services.agenda_circulate(actor=secretariat, meeting=meeting)
+        titles.append(meeting.title_en)
+    return titles
+
+
+def test_the_agendas_to_review_run_a_fixed_number_of_queries(demo, client_for, cbsa, secretariat):
+    client = client_for(cbsa)
+    url = page("agendas-to-review")
+    client.get(url)
+    circulate_upcoming(demo, secretariat, 1)
+    # 1. the session; 2. the signed-in user; 3. the user's agency, for the header; 4. the upcoming meetings with a
+    # circulated agenda (scoped); 5. the items of those the user may see (comment counts as a subquery);
+    # 6. those items' papers.
+    assert count_queries(client, url) == 6
+
+    added = circulate_upcoming(demo, secretariat, 6)
+
+    assert count_queries(client, url) == 6
+    text = text_of(client.get(url))
+    assert all(title in text for title in added)
+    assert "Open topic 5" in text and "ATF topic 5" not in text
+
+
 def crowd_the_agenda(demo, secretariat, meeting: Meeting, count: int) -> None:
     """Items with presenters and papers, some restricted; comments, answers, attendance, decisions and actions."""
     people = [demo.users[name] for name in ("cbsa", "rcmp", "atf", "hsi", "cbp")]

@@ -220,7 +220,7 @@ def add_rows(demo, count: int) -> None:
 
 
 API_LISTS = {
-    # 1. the session; 2. the signed-in user; 3. the ETag's fingerprint of every visible row (one aggregate);
+    # 1. the session; 2. the signed-in user; 3. the ETag's fingerprint of the page's rows (one aggregate);
     # 4. one page of rows, scoped, with what it names joined:
     "/api/v1/milestones/": 4,  # body and owner agency joined; memberships and grants as subqueries
     "/api/v1/bodies/": 4,  # parent joined

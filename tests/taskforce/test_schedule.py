@@ -7,10 +7,13 @@ import zoneinfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from meetings import services as meeting_services
+from meetings.schedule import meeting_entries
 from taskforce import services
 from taskforce.models import Milestone, Removal
+from taskforce.schedule import Query
 from tests.scenario import GRANTED, MOU_REVIEW, NOT_GRANTED, PIA_SUBMITTED, leaked_titles, mou_review
 
 URL = "/api/v1/schedule/"
@@ -177,3 +180,26 @@ def test_the_query_count_does_not_grow_with_the_entries(demo, client_for, secret
 
 def test_anonymous_callers_are_refused(client):
     assert client.get(URL).status_code in (401, 403)
+
+
+
+@pytest.mark.parametrize(
+    ("zone", "days"),
+    [(TORONTO, {"2027-03-10"}), (datetime.UTC, {"2027-03-11"})],
+)
+def test_its_meeting_window_counts_days_in_the_current_time_zone(demo, secretariat, zone, days):
+    # 22:00 to 23:30 in Toronto on the 10th is 03:00 to 04:30 on the 11th in UTC.
+    late = meeting_services.meeting_schedule(
+        actor=secretariat, body=demo.bodies["CBFTF"], title_en="Late evening call",
+        start=datetime.datetime(2027, 3, 10, 22, tzinfo=TORONTO),
+        end=datetime.datetime(2027, 3, 10, 23, 30, tzinfo=TORONTO),
+        time_zone="America/Toronto", place="", invite_agencies=[demo.agencies["CBSA"]],
+    )
+    found_on = set()
+    with timezone.override(zone):
+        for day in ("2027-03-09", "2027-03-10", "2027-03-11", "2027-03-12"):
+            date = datetime.date.fromisoformat(day)
+            if late.pk in {e.id for e in meeting_entries(secretariat, Query(start=date, end=date))}:
+                found_on.add(day)
+
+    assert found_on == days
