@@ -67,3 +67,13 @@ def page(name: str, *args) -> str:
     """A page's English URL, whatever language an earlier request left active."""
     with translation.override("en"):
         return reverse(name, args=args)
+
+
+def api_schema() -> dict:
+    """The API's OpenAPI schema, generated in process as `/api/schema/` serves it (at import time of a test module,
+    so Django is set up first)."""
+    import django
+    from drf_spectacular.generators import SchemaGenerator
+
+    django.setup()
+    return SchemaGenerator().get_schema(request=None, public=True)

@@ -7,7 +7,6 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -18,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from taskforce import services
+from tests.scenario import api_schema
 
 CHECKS = [
     not_a_server_error,
@@ -28,14 +28,8 @@ CHECKS = [
 ]
 
 
-def _schema() -> dict:
-    import django
 
-    django.setup()
-    return SchemaGenerator().get_schema(request=None, public=True)
-
-
-schema = schemathesis.openapi.from_dict(_schema())
+schema = schemathesis.openapi.from_dict(api_schema())
 schema.app = get_wsgi_application()
 
 

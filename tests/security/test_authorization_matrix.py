@@ -64,7 +64,6 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import resolve
 from django.utils import timezone
-from drf_spectacular.generators import SchemaGenerator
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
@@ -77,7 +76,7 @@ from taskforce import permissions, services
 from taskforce.demo import Demo
 from taskforce.models import ApiToken, Milestone
 from tests.factories import MilestoneFactory
-from tests.scenario import RESTRICTED_TITLES, mou_review, page
+from tests.scenario import RESTRICTED_TITLES, api_schema, mou_review, page
 from tests.visibility_matrix import MATRIX, REDIRECT_TO_SIGN_IN, REFUSED, Route, url_patterns
 
 SIGN_IN = "/en/accounts/login/"
@@ -209,12 +208,6 @@ def signed_in(demo: Demo, client_for: Callable, personas: tuple[Persona, ...]) -
 # The cases, generated from the schema and the resolver
 
 
-def _schema() -> dict:
-    import django
-
-    django.setup()
-    return SchemaGenerator().get_schema(request=None, public=True)
-
 
 @dataclass(frozen=True)
 class Operation:
@@ -236,7 +229,7 @@ def _sample(path: str) -> str:
     return "/".join(parts)
 
 
-SCHEMA = _schema()
+SCHEMA = api_schema()
 OPERATIONS = [
     Operation(method.upper(), path)
     for path, methods in SCHEMA["paths"].items()
