@@ -58,8 +58,8 @@ class MeetingsConfig(AppConfig):
 
         from . import schedule
 
-        core.register("meeting", schedule.meeting_entries)
-        core.register("action_item", schedule.action_item_entries)
+        core.register("meeting", schedule.meeting_entries, schedule.meeting_rows)
+        core.register("action_item", schedule.action_item_entries, schedule.action_item_rows)
         core.record_removals_of(m.Meeting, "meeting")
         core.record_removals_of(m.ActionItem, "action_item")
 

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,8 +30,8 @@ def _window(query: core.Query) -> Q:
     return condition
 
 
-def meeting_entries(actor: User, query: core.Query) -> list[core.Entry]:
-    rows = permissions.scope(actor, Meeting.objects.select_related("body", "host_agency")).filter(_window(query))
+def meeting_rows(actor: User, query: core.Query) -> tuple[QuerySet, None]:
+    rows = permissions.scope(actor, Meeting.objects.all()).filter(_window(query))
     if query.bodies is not None:
         rows = rows.filter(body_id__in=query.bodies)
     if query.agency is not None:
@@ -43,6 +43,11 @@ def meeting_entries(actor: User, query: core.Query) -> list[core.Entry]:
         invited = Invitation.objects.filter(meeting=OuterRef(OuterRef("pk")), agency__isnull=False).values("agency_id")
         left_out = AgencyRole.objects.filter(body=OuterRef("body")).exclude(agency_id__in=invited)
         rows = rows.filter(~Exists(left_out))
+    return rows, None
+
+
+def meeting_entries(actor: User, query: core.Query) -> list[core.Entry]:
+    rows = meeting_rows(actor, query)[0].select_related("body", "host_agency")
     answers: dict[int, Rsvp] = {}
     if query.detail:
         # The feed lists each visible item's position and title: nothing of the agenda page's papers, presenters
@@ -89,10 +94,8 @@ def _mine(actor: User, rows):
     )
 
 
-def action_item_entries(actor: User, query: core.Query) -> list[core.Entry]:
-    rows = permissions.scope(
-        actor, ActionItem.objects.select_related("meeting__body", "owner_agency").filter(due_date__isnull=False)
-    )
+def action_item_rows(actor: User, query: core.Query) -> tuple[QuerySet, None]:
+    rows = permissions.scope(actor, ActionItem.objects.filter(due_date__isnull=False))
     rows = _mine(actor, rows).filter(core.overlaps(query, "due_date", "due_date"))
     if query.bodies is not None:
         rows = rows.filter(meeting__body_id__in=query.bodies)
@@ -101,7 +104,12 @@ def action_item_entries(actor: User, query: core.Query) -> list[core.Entry]:
     if query.updated_since is not None:
         rows = rows.filter(updated_at__gt=query.updated_since)
     if query.public_only:
-        return []
+        rows = rows.none()
+    return rows, None
+
+
+def action_item_entries(actor: User, query: core.Query) -> list[core.Entry]:
+    rows = action_item_rows(actor, query)[0].select_related("meeting__body", "owner_agency")
     status = {ActionItem.Status.DONE: core.DONE, ActionItem.Status.CANCELLED: core.CANCELLED}
     return [
         core.Entry(

@@ -35,9 +35,9 @@ class MouConfig(AppConfig):
 
         from taskforce import schedule as core
 
-        from .schedule import approval_step_entries
+        from .schedule import approval_step_entries, approval_step_rows
 
-        core.register("approval_step", approval_step_entries)
+        core.register("approval_step", approval_step_entries, approval_step_rows)
         core.record_removals_of(m.WorkflowStep, "approval_step")
 
         from taskforce import translations

@@ -2,7 +2,9 @@
 
 import datetime
 
-from django.db.models import Q
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.urls import reverse
 
 from members.models import User
@@ -14,13 +16,8 @@ from taskforce.models import NotificationKind
 from .models import WorkflowStep
 
 
-def approval_step_entries(actor: User, query: core.Query) -> list[core.Entry]:
-    rows = permissions.scope(
-        actor,
-        WorkflowStep.objects.select_related("agreement__body", "owner_agency")
-        .prefetch_related("concurring_agencies")
-        .filter(target_date__isnull=False),
-    )
+def approval_step_rows(actor: User, query: core.Query) -> tuple[QuerySet, dict]:
+    rows = permissions.scope(actor, WorkflowStep.objects.filter(target_date__isnull=False))
     # The secretariat follows every step of its bodies; a member, the steps their agency owns or concurs in.
     rows = rows.filter(
         Q(agreement__body_id__in=permissions.secretariat_body_ids(actor))
@@ -36,6 +33,20 @@ def approval_step_entries(actor: User, query: core.Query) -> list[core.Entry]:
         rows = rows.filter(Q(updated_at__gt=query.updated_since) | Q(agreement__updated_at__gt=query.updated_since))
     if query.public_only:
         rows = rows.filter(agreement__restricted=False)
+    # An entry shows its agreement's title and the agencies concurring in the step.
+    return rows, {
+        "agreement_updated_at": F("agreement__updated_at"),
+        "concurring": Subquery(
+            WorkflowStep.concurring_agencies.through.objects.filter(workflowstep_id=OuterRef("pk"))
+            .order_by().values("workflowstep_id")
+            .annotate(ids=StringAgg(Cast("agency_id", CharField()), ",", order_by="agency_id")).values("ids")
+        ),
+    }
+
+
+def approval_step_entries(actor: User, query: core.Query) -> list[core.Entry]:
+    rows = approval_step_rows(actor, query)[0]
+    rows = rows.select_related("agreement__body", "owner_agency").prefetch_related("concurring_agencies")
     return [
         core.Entry(
             kind="approval_step", id=step.pk, uid=ical.uid("approval_step", step.pk),

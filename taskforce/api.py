@@ -474,15 +474,13 @@ class ScheduleView(APIView):
             start=data.get("from"), end=data.get("to"), bodies=bodies, agency=agency,
             kinds=frozenset(data.get("kind") or schedule.KINDS), updated_since=data.get("updated_since"),
         )
-        found = schedule.entries(request.user, query)
-        # The ETag covers every entry (not only this page) and the caller: 304 before anything is serialized.
-        parts = [f"{e.uid}:{e.status}:{e.updated_at.isoformat()}:{e.sequence}:{e.start}:{e.end}" for e in found]
-        version = conditional.Version(
-            conditional.version_of(request, *parts),
-            max((e.updated_at for e in found), default=None),
-        )
+        # The ETag covers every entry (not only this page) and the caller, from one aggregate per source: a
+        # matching request answers 304 before any entry is built.
+        parts, newest = schedule.version(request.user, query)
+        version = conditional.Version(conditional.version_of(request, *parts), newest)
         if conditional.matches(request, version.etag):
             return conditional.not_modified(version)
+        found = schedule.entries(request.user, query)
         page, next_cursor = _page(found, data.get("cursor"), data.get("page_size") or 100)
         next_url = None
         if next_cursor:

@@ -21,7 +21,7 @@ class TaskforceConfig(AppConfig):
 
         from . import schedule
 
-        schedule.register("milestone", schedule.milestone_entries)
+        schedule.register("milestone", schedule.milestone_entries, schedule.milestone_rows)
         schedule.record_removals_of(Milestone, "milestone")
 
         from django.contrib.auth.signals import user_logged_in

@@ -7,9 +7,12 @@ the member's own language; times are in UTC.
 """
 
 import datetime
+import logging
+import zlib
 import zoneinfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.urls import reverse
@@ -32,6 +35,9 @@ REFRESH_MINUTES = 60
 # last_fetched_at is written at most this often, so frequent polling does not cost a write each time.
 FETCH_RESOLUTION = datetime.timedelta(minutes=1)
 CONTENT_TYPE = "text/calendar; charset=utf-8"
+logger = logging.getLogger(__name__)
+# How long a written feed is kept for the next fetch that finds nothing changed.
+KEEP_SECONDS = REFRESH_MINUTES * 60
 
 
 def feed_url(feed: CalendarFeed) -> str:
@@ -81,17 +87,44 @@ def _feed(request: HttpRequest, feed: CalendarFeed, entries: list[schedule.Entry
     )
     if conditional.matches(request, version.etag):
         return conditional.not_modified(version)
-    events = [_event(entry, alarms) for entry in entries if entry.start is not None]
-    text = ical.calendar(events, name=name, refresh_minutes=REFRESH_MINUTES)
+    text = _text(version.etag, entries, name, alarms)
     return conditional.decorate(HttpResponse(text, content_type=CONTENT_TYPE), version)
+
+
+def _text(etag: str, entries: list[schedule.Entry], name: str, alarms: dict) -> bytes:
+    """The feed as iCalendar, kept (compressed) under its ETag for a while: calendar apps poll a feed that has
+    not changed again and again, many without If-None-Match, and writing iCalendar is most of a feed's cost. The
+    ETag covers the reader, their language, the address and everything each entry shows, so a feed kept under it
+    is exactly the one that would be written now."""
+    key = body_cache_key(etag)
+    try:
+        kept = cache.get(key)
+    except Exception:  # the cache is down: the feed is written, not refused
+        logger.warning("calendar feed cache unavailable", exc_info=True)
+        kept = None
+    if kept is not None:
+        return zlib.decompress(kept)
+    events = [_event(entry, alarms) for entry in entries if entry.start is not None]
+    text = ical.calendar(events, name=name, refresh_minutes=REFRESH_MINUTES).encode("utf-8")
+    try:
+        cache.set(key, zlib.compress(text, 1), timeout=KEEP_SECONDS)
+    except Exception:
+        logger.warning("calendar feed cache unavailable", exc_info=True)
+    return text
+
+
+def body_cache_key(etag: str) -> str:
+    return "feed-text:" + etag.strip('"')
 
 
 def _fingerprint(entry: schedule.Entry) -> str:
     """Everything of an entry the feed shows; an agenda edited or an answer changed moves no updated_at."""
     attendees = ",".join(f"{person.email}={person.partstat}" for person in entry.attendees)
+    organizer = f"{entry.organizer.email}={entry.organizer.name}" if entry.organizer else ""
     return "\x1e".join(
         map(str, [entry.uid, entry.status, entry.updated_at.isoformat(), entry.sequence, entry.start, entry.end,
-                  entry.title, entry.description, entry.location, entry.virtual_link, attendees])
+                  entry.all_day, entry.title, entry.description, entry.url, entry.location, entry.virtual_link,
+                  attendees, organizer, entry.alarm_kind, entry.alarm_minutes, entry.alarm_related_end])
     )
 
 

@@ -94,13 +94,17 @@ def _body_ids(actor: User, *, secretariat: bool) -> QuerySet:
 def _granted(model: type[models.Model], actor: User) -> Q:
     """Objects whose view permission was granted to the actor's agency or to the actor by name."""
     codename = f"view_{model._meta.model_name}"
-    group_perms = get_group_obj_perms_model(model).objects.filter(
-        content_object_id=OuterRef("pk"),
-        permission__codename=codename,
-        group__agency__id=actor.agency_id,
-    )
+    # The agency's group by its id when the actor came with their agency (token and session sign-ins do): one
+    # join fewer in every grant subquery, to build and to plan.
+    agency = actor.agency if User.agency.is_cached(actor) else None
+    group = {"group_id": agency.group_id} if agency is not None else {"group__agency__id": actor.agency_id}
     user_perms = get_user_obj_perms_model(model).objects.filter(
         content_object_id=OuterRef("pk"), permission__codename=codename, user_id=actor.pk
+    )
+    if actor.agency_id is None:  # someone in no agency has only what was shared with them by name
+        return Q(Exists(user_perms))
+    group_perms = get_group_obj_perms_model(model).objects.filter(
+        content_object_id=OuterRef("pk"), permission__codename=codename, **group
     )
     return Q(Exists(group_perms)) | Q(Exists(user_perms))
 

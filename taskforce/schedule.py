@@ -12,12 +12,12 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Model, Q
+from django.db.models import Model, Q, QuerySet
 from django.db.models.signals import pre_delete
 
 from members.models import Agency, User
 
-from . import ical, permissions
+from . import conditional, ical, permissions
 from .models import Body, Milestone, NotificationKind, Removal
 
 KINDS = ("meeting", "milestone", "approval_step", "action_item")
@@ -83,11 +83,16 @@ class Entry:
 
 
 Source = Callable[[User, Query], Iterable[Entry]]
+# The rows a source builds its entries from, as a queryset (and any related values its entries show, as
+# annotations): what the schedule's version is computed from, in the database, without building any entry.
+Rows = Callable[[User, Query], tuple[QuerySet, dict | None]]
 _sources: dict[str, Source] = {}
+_rows: dict[str, Rows] = {}
 
 
-def register(kind: str, source: Source) -> None:
+def register(kind: str, source: Source, rows: Rows) -> None:
     _sources[kind] = source
+    _rows[kind] = rows
 
 
 def overlaps(query: Query, start: str, end: str) -> Q:
@@ -111,6 +116,26 @@ def entries(actor: User, query: Query) -> list[Entry]:
         found.extend(removals(actor, query))
     found.sort(key=lambda entry: entry.sort_key)
     return found
+
+
+def version(actor: User, query: Query) -> tuple[list[str], datetime.datetime | None]:
+    """What the reader's schedule for `query` is made of, cheaply: per source, one aggregate over the rows its
+    entries come from (each row's own columns and the related values it shows), never the entries themselves.
+    Any change to an entry shown, one appearing or one leaving changes it. Returns (parts, newest change) for an
+    ETag. The feeds' detailed entries (agenda, answers) show more than these rows: feeds fingerprint entries."""
+    if query.detail:
+        raise ValueError("The detailed entries of the feeds are fingerprinted from the entries themselves.")
+    parts, newest = [], []
+    for kind, rows_of in _rows.items():
+        if kind in query.kinds:
+            rows, extra = rows_of(actor, query)
+            digest, _count, changed = conditional.fingerprint_rows(rows, extra)
+            parts.append(f"{kind}={digest}")
+            newest.append(changed)
+    if query.updated_since is not None:
+        digest, _count, _changed = conditional.fingerprint_rows(_removal_rows(actor, query))
+        parts.append(f"removed={digest}")
+    return parts, max((moment for moment in newest if moment is not None), default=None)
 
 
 # Removals ---------------------------------------------------------------------------------------------------
@@ -139,13 +164,18 @@ def _record_removal(sender, instance, **kwargs) -> None:
     )
 
 
-def removals(actor: User, query: Query) -> list[Entry]:
+def _removal_rows(actor: User, query: Query) -> QuerySet:
     rows = permissions.scope_removals(actor, Removal.objects.filter(removed_at__gt=query.updated_since))
     rows = rows.filter(kind__in=query.kinds)
     if query.bodies is not None:
         rows = rows.filter(body_id__in=query.bodies)
     if query.public_only:
         rows = rows.filter(restricted=False)
+    return rows
+
+
+def removals(actor: User, query: Query) -> list[Entry]:
+    rows = _removal_rows(actor, query)
     acronyms = dict(permissions.scope(actor, Body.objects.all()).values_list("pk", "acronym"))
     return [
         Entry(
@@ -161,13 +191,8 @@ def removals(actor: User, query: Query) -> list[Entry]:
 # The core's own source: milestones --------------------------------------------------------------------------
 
 
-def milestone_entries(actor: User, query: Query) -> list[Entry]:
-    from django.urls import reverse
-
-    from .deadlines import DEFAULT_DAYS_BEFORE
-    from .notifications import absolute_url
-
-    rows = permissions.scope(actor, Milestone.objects.select_related("body", "owner_agency"))
+def milestone_rows(actor: User, query: Query) -> tuple[QuerySet, None]:
+    rows = permissions.scope(actor, Milestone.objects.all())
     rows = rows.filter(overlaps(query, "due_start", "due_end"))
     if query.bodies is not None:
         rows = rows.filter(body_id__in=query.bodies)
@@ -177,6 +202,16 @@ def milestone_entries(actor: User, query: Query) -> list[Entry]:
         rows = rows.filter(restricted=False)
     if query.updated_since is not None:
         rows = rows.filter(updated_at__gt=query.updated_since)
+    return rows, None
+
+
+def milestone_entries(actor: User, query: Query) -> list[Entry]:
+    from django.urls import reverse
+
+    from .deadlines import DEFAULT_DAYS_BEFORE
+    from .notifications import absolute_url
+
+    rows = milestone_rows(actor, query)[0].select_related("body", "owner_agency")
     status = {Milestone.Status.DONE: DONE, Milestone.Status.CANCELLED: CANCELLED}
     return [
         Entry(

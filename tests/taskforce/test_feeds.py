@@ -6,10 +6,12 @@ approval steps and the action items are all in it, for whoever may see them.
 """
 
 import datetime
+import zlib
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -325,6 +327,33 @@ def test_an_unchanged_feed_answers_304_and_a_change_gives_a_new_etag(december_20
     assert unchanged["ETag"] == etag
     assert answered.status_code == 200 and answered["ETag"] != etag
     assert without_alarms.status_code == 200 and without_alarms["ETag"] != answered["ETag"]
+
+
+def test_a_written_feed_is_kept_under_its_etag_and_a_change_is_written_anew(december_2021, rcmp):
+    """Calendar apps poll unchanged feeds: the text is written once per version, and never served stale."""
+    url = feed_url(rcmp)
+    first = fetch(url)
+    kept = cache.get(feeds.body_cache_key(first["ETag"]))
+    assert kept is not None and zlib.decompress(kept) == first.content
+    cache.set(feeds.body_cache_key(first["ETag"]), zlib.compress(b"what is kept is what is served"))
+    assert fetch(url).content == b"what is kept is what is served"
+
+    meeting_services.rsvp_set(actor=rcmp, meeting=december_meeting(), response=Rsvp.Response.DECLINED)
+    answered = fetch(url)
+
+    assert answered["ETag"] != first["ETag"]
+    assert event(calendar_of(answered), "Réunion du GTTAF")["ATTENDEE"].params["PARTSTAT"] == "DECLINED"
+    cache.clear()
+    assert fetch(url).content.split(b"DTSTAMP")[0] == answered.content.split(b"DTSTAMP")[0]
+
+
+def test_the_feed_is_written_when_the_cache_is_down(december_2021, rcmp, settings):
+    settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0",
+    }}
+    response = fetch(feed_url(rcmp))
+
+    assert event(calendar_of(response), "Réunion du GTTAF")
 
 
 def test_the_last_fetch_is_recorded_at_most_once_a_minute(december_2021, rcmp):

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from meetings import services as meeting_services
 from meetings.schedule import meeting_entries
-from taskforce import services
+from mou.models import WorkflowStep
+from taskforce import permissions, services
 from taskforce.models import Milestone, Removal
 from taskforce.schedule import Query
 from tests.scenario import GRANTED, MOU_REVIEW, NOT_GRANTED, PIA_SUBMITTED, leaked_titles, mou_review
@@ -161,6 +162,59 @@ def test_it_answers_304_when_nothing_changed_and_a_new_etag_when_something_did(d
 
     Milestone.objects.filter(pk=mou_review().pk).update(title_en="Renamed", updated_at=datetime.datetime.now(datetime.UTC))
     assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_the_etag_moves_when_an_entry_appears_to_the_caller_without_any_row_changing(demo, client_for, rcmp):
+    """The version is computed from the caller's visible rows: a grant adds one to them."""
+    client = client_for(rcmp)
+    etag = client.get(URL).headers["ETag"]
+    assert MOU_REVIEW not in {e["title"] for e in entries(client.get(URL))}
+
+    permissions.grant(mou_review(), [demo.agencies["RCMP"]])
+
+    response = client.get(URL, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert MOU_REVIEW in {e["title"] for e in entries(response)}
+
+
+def test_the_etag_moves_when_a_step_gains_a_concurring_agency(demo, client_for, secretariat):
+    client = client_for(secretariat)
+    step = WorkflowStep.objects.filter(target_date__isnull=False).order_by("pk").first()
+    etag = client.get(URL, {"kind": "approval_step"}).headers["ETag"]
+    before = next(e for e in entries(client.get(URL, {"kind": "approval_step"})) if e["id"] == step.pk)
+    newcomer = next(a for a in demo.agencies.values() if a.acronym not in before["agencies"])
+
+    WorkflowStep.concurring_agencies.through.objects.create(workflowstep=step, agency=newcomer)
+
+    response = client.get(URL, {"kind": "approval_step"}, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert newcomer.acronym in next(e for e in entries(response) if e["id"] == step.pk)["agencies"]
+
+
+def test_with_updated_since_the_etag_moves_when_an_entry_is_removed(demo, client_for, secretariat, cbsa):
+    since = datetime.datetime.now(datetime.UTC).isoformat()
+    client = client_for(cbsa)
+    etag = client.get(URL, {"updated_since": since}).headers["ETag"]
+    assert client.get(URL, {"updated_since": since}, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+    mou_review().delete()
+
+    response = client.get(URL, {"updated_since": since}, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert "removed" in {e["status"] for e in entries(response)}
+
+
+def test_a_matching_etag_answers_304_without_building_any_entry(demo, client_for, cbsa, django_assert_num_queries):
+    """One aggregate per source (and the token's own lookup): no source lists its entries."""
+    client = client_for(cbsa)
+    etag = client.get(URL).headers["ETag"]
+    client.get(URL, HTTP_IF_NONE_MATCH=etag)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    listing = [q["sql"] for q in queries.captured_queries if "md5(" not in q["sql"]]
+    assert len(queries) - len(listing) == 4
+    for table in ("meetings_meeting", "taskforce_milestone", "mou_workflowstep", "meetings_actionitem"):
+        assert not any(sql.lstrip().startswith("SELECT") and f'FROM "{table}"' in sql for sql in listing), table
 
 
 def test_the_query_count_does_not_grow_with_the_entries(demo, client_for, secretariat):
