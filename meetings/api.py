@@ -9,8 +9,9 @@ only the secretariat may take answer 403 to a member who can see the object, bef
 import django_filters
 from django import forms
 from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Coalesce, Collate, Concat
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -135,15 +136,16 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
 
     def for_the_caller(self, rows: QuerySet) -> QuerySet:
         actor = self.request.user
-        # The invitees show as acronyms and usernames: a meeting has a dozen or more, so whole rows cost.
-        invitations = permissions.scope(actor, Invitation.objects.select_related("agency", "user")).only(
-            "meeting", "agency__acronym", "user__username"
-        )
+        # The invitees show as acronyms and usernames: a meeting has a dozen or more, so they come as two arrays
+        # on the meeting's own row, not as a model instance (and its agency's or person's) each.
+        invitations = permissions.scope(actor, Invitation.objects.filter(meeting=OuterRef("pk"))).order_by()
         mine = permissions.scope(actor, Rsvp.objects.filter(user_id=actor.pk).select_related("delegate"))
-        return rows.prefetch_related(
-            Prefetch("invitations", queryset=invitations, to_attr="visible_invitations"),
-            Prefetch("rsvps", queryset=mine, to_attr="my_rsvps"),
-        )
+        agencies = invitations.filter(agency__isnull=False).order_by(Collate("agency__acronym", "C"))
+        people = invitations.filter(user__isnull=False).order_by(Collate("user__username", "C"))
+        return rows.annotate(
+            invited_agencies=ArraySubquery(agencies.values("agency__acronym")),
+            invited_people=ArraySubquery(people.values("user__username")),
+        ).prefetch_related(Prefetch("rsvps", queryset=mine, to_attr="my_rsvps"))
 
     def secretariat_meeting(self) -> Meeting:
         meeting = self.get_object()

@@ -217,11 +217,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(InviteesSerializer)
     def get_invitees(self, meeting: Meeting) -> dict:
-        invitations = meeting.visible_invitations
-        return {
-            "agencies": sorted(i.agency.acronym for i in invitations if i.agency_id),
-            "people": sorted(i.user.username for i in invitations if i.user_id),
-        }
+        return {"agencies": meeting.invited_agencies, "people": meeting.invited_people}
 
 
 class PaperSerializer(serializers.ModelSerializer):

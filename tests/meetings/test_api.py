@@ -803,7 +803,7 @@ def held_meeting(demo, secretariat, days: int, items: int) -> Meeting:
 API_LISTS = {
     # 1. the session; 2. the signed-in user; 3. the fingerprint of the page's rows (ETag); 4. one page of
     # rows, scoped, with what they name joined; then what is prefetched for the page:
-    "meetings/": 6,  # 5. the invitations (agency and person joined); 6. the caller's answers
+    "meetings/": 5,  # (the invitees are arrays on each row) 5. the caller's answers
     "papers/": 4,  # the item joined (for its meeting)
     "decisions/": 4,  # meeting and body joined; the source item's visibility as a subquery
     "action-items/": 4,  # meeting, body, owner and owner agency joined; likewise
