@@ -46,8 +46,8 @@ def meeting_rows(actor: User, query: core.Query) -> tuple[QuerySet, None]:
     return rows, None
 
 
-def meeting_entries(actor: User, query: core.Query) -> list[core.Entry]:
-    rows = meeting_rows(actor, query)[0].select_related("body", "host_agency")
+def meeting_entries(actor: User, query: core.Query, rows: QuerySet | None = None) -> list[core.Entry]:
+    rows = (meeting_rows(actor, query)[0] if rows is None else rows).select_related("body", "host_agency")
     answers: dict[int, Rsvp] = {}
     if query.detail:
         # The feed lists each visible item's position and title: nothing of the agenda page's papers, presenters
@@ -88,7 +88,7 @@ def meeting_entries(actor: User, query: core.Query) -> list[core.Entry]:
 def _mine(actor: User, rows):
     """The secretariat follows every visible action item of its bodies; a member, their own and their agency's."""
     return rows.filter(
-        Q(meeting__body_id__in=permissions.secretariat_body_ids(actor))
+        permissions.in_secretariat_bodies(actor, "meeting__body")
         | Q(owner_id=actor.pk)
         | Q(owner_agency_id=actor.agency_id)
     )
@@ -108,8 +108,8 @@ def action_item_rows(actor: User, query: core.Query) -> tuple[QuerySet, None]:
     return rows, None
 
 
-def action_item_entries(actor: User, query: core.Query) -> list[core.Entry]:
-    rows = action_item_rows(actor, query)[0].select_related("meeting__body", "owner_agency")
+def action_item_entries(actor: User, query: core.Query, rows: QuerySet | None = None) -> list[core.Entry]:
+    rows = (action_item_rows(actor, query)[0] if rows is None else rows).select_related("meeting__body", "owner_agency")
     status = {ActionItem.Status.DONE: core.DONE, ActionItem.Status.CANCELLED: core.CANCELLED}
     return [
         core.Entry(

@@ -20,7 +20,7 @@ def approval_step_rows(actor: User, query: core.Query) -> tuple[QuerySet, dict]:
     rows = permissions.scope(actor, WorkflowStep.objects.filter(target_date__isnull=False))
     # The secretariat follows every step of its bodies; a member, the steps their agency owns or concurs in.
     rows = rows.filter(
-        Q(agreement__body_id__in=permissions.secretariat_body_ids(actor))
+        permissions.in_secretariat_bodies(actor, "agreement__body")
         | Q(owner_agency_id=actor.agency_id)
         | Q(concurring_agencies=actor.agency_id)
     ).distinct()
@@ -44,8 +44,8 @@ def approval_step_rows(actor: User, query: core.Query) -> tuple[QuerySet, dict]:
     }
 
 
-def approval_step_entries(actor: User, query: core.Query) -> list[core.Entry]:
-    rows = approval_step_rows(actor, query)[0]
+def approval_step_entries(actor: User, query: core.Query, rows: QuerySet | None = None) -> list[core.Entry]:
+    rows = approval_step_rows(actor, query)[0] if rows is None else rows
     rows = rows.select_related("agreement__body", "owner_agency").prefetch_related("concurring_agencies")
     return [
         core.Entry(

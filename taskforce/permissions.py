@@ -119,22 +119,44 @@ def scope(actor: Actor, queryset: QuerySet) -> QuerySet:
     policy = policy_for(model)
     if actor.is_superuser:
         return queryset
-    body = policy.body
-    in_secretariat = Q(**{f"{body}__in": _body_ids(actor, secretariat=True)})
-    as_member = Q(**{f"{body}__in": _body_ids(actor, secretariat=False)})
-    if policy.restricted is ALWAYS:
-        as_member &= _granted(model, actor)
-    elif policy.restricted:
-        as_member &= Q(**{policy.restricted: False}) | _granted(model, actor)
-    if policy.member_filter:
-        as_member &= policy.member_filter(actor)
-    visible = queryset.filter(in_secretariat | as_member)
-    if policy.classification:
-        visible = visible.filter(**{f"{policy.classification}__lte": actor.clearance})
+    condition, parent = _conditions(actor, model, policy)
+    visible = queryset.filter(condition)
     if policy.parent:
-        parent_model = model._meta.get_field(policy.parent.split("__")[0]).related_model
-        visible = visible.filter(**{f"{policy.parent}__in": scope(actor, parent_model._default_manager.all())})
+        visible = visible.filter(**{f"{policy.parent}__in": parent})
     return visible
+
+
+def _conditions(actor: User, model: type[models.Model], policy: Policy) -> tuple[Q, QuerySet | None]:
+    """The filter that scopes `model` for the actor, and the scoped parent rows (lazy, so read when the query
+    runs). Built once per actor and model and kept on the actor (a request's user): a page scopes the same models
+    many times, and building the subqueries costs more than running them. What they read (memberships, grants)
+    is read by the database when each query runs, so nothing kept here goes stale; what is taken from the actor
+    itself is part of the key."""
+    agency = actor.agency if User.agency.is_cached(actor) else None
+    key = (model, actor.pk, actor.agency_id, agency.group_id if agency else None, actor.clearance)
+    kept = getattr(actor, "_visibility_conditions", None)
+    if kept is None:
+        kept = {}
+        actor._visibility_conditions = kept
+    if key not in kept:
+        body = policy.body
+        in_secretariat = Q(**{f"{body}__in": _body_ids(actor, secretariat=True)})
+        as_member = Q(**{f"{body}__in": _body_ids(actor, secretariat=False)})
+        if policy.restricted is ALWAYS:
+            as_member &= _granted(model, actor)
+        elif policy.restricted:
+            as_member &= Q(**{policy.restricted: False}) | _granted(model, actor)
+        if policy.member_filter:
+            as_member &= policy.member_filter(actor)
+        condition = in_secretariat | as_member
+        if policy.classification:
+            condition &= Q(**{f"{policy.classification}__lte": actor.clearance})
+        parent = None
+        if policy.parent:
+            parent_model = model._meta.get_field(policy.parent.split("__")[0]).related_model
+            parent = scope(actor, parent_model._default_manager.all())
+        kept[key] = (condition, parent)
+    return kept[key]
 
 
 def get_visible_or_404(actor: Actor, queryset: QuerySet, **lookup) -> models.Model:
@@ -174,6 +196,14 @@ def require_secretariat(actor: Actor, body_id: int) -> None:
     """For writes that only the body's secretariat may make; callers have already scoped the object."""
     if not is_secretariat(actor, body_id):
         raise PermissionDenied("Only the secretariat of this body may do this.")
+
+
+def in_secretariat_bodies(actor: Actor, body: str) -> Q:
+    """A filter for rows (whose body is at the path `body`) of the bodies the actor is secretariat of, read by the
+    database when the query runs. A filter, not a scope: combine it with `scope()`."""
+    if not _is_active(actor):
+        return Q(pk__in=[])
+    return Q(**{f"{body}__in": _body_ids(actor, secretariat=True)})
 
 
 def secretariat_body_ids(actor: Actor) -> set[int]:

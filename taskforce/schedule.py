@@ -82,7 +82,8 @@ class Entry:
         return (moment.astimezone(datetime.UTC).isoformat(), self.uid)
 
 
-Source = Callable[[User, Query], Iterable[Entry]]
+# A source lists its entries for one reader; given `rows` (its own rows, already built for this answer), from those.
+Source = Callable[..., Iterable[Entry]]
 # The rows a source builds its entries from, as a queryset (and any related values its entries show, as
 # annotations): what the schedule's version is computed from, in the database, without building any entry.
 Rows = Callable[[User, Query], tuple[QuerySet, dict | None]]
@@ -105,12 +106,18 @@ def overlaps(query: Query, start: str, end: str) -> Q:
     return condition
 
 
-def entries(actor: User, query: Query) -> list[Entry]:
-    """The reader's entries, time-ordered; with `updated_since`, only what changed, plus what was removed."""
+def rows(actor: User, query: Query) -> dict[str, tuple[QuerySet, dict | None]]:
+    """Each source's rows for the reader, built once for both the version and the entries of one answer."""
+    return {kind: rows_of(actor, query) for kind, rows_of in _rows.items() if kind in query.kinds}
+
+
+def entries(actor: User, query: Query, built: dict | None = None) -> list[Entry]:
+    """The reader's entries, time-ordered; with `updated_since`, only what changed, plus what was removed.
+    `built`: the sources' rows from `rows()`, when the caller already has them."""
     found: list[Entry] = []
     for kind, source in _sources.items():
         if kind in query.kinds:
-            found.extend(source(actor, query))
+            found.extend(source(actor, query, rows=built[kind][0] if built else None))
     if query.updated_since is not None:
         found = [entry for entry in found if entry.updated_at > query.updated_since]
         found.extend(removals(actor, query))
@@ -118,7 +125,7 @@ def entries(actor: User, query: Query) -> list[Entry]:
     return found
 
 
-def version(actor: User, query: Query) -> tuple[list[str], datetime.datetime | None]:
+def version(actor: User, query: Query, built: dict | None = None) -> tuple[list[str], datetime.datetime | None]:
     """What the reader's schedule for `query` is made of, cheaply: per source, one aggregate over the rows its
     entries come from (each row's own columns and the related values it shows), never the entries themselves.
     Any change to an entry shown, one appearing or one leaving changes it. Returns (parts, newest change) for an
@@ -126,12 +133,10 @@ def version(actor: User, query: Query) -> tuple[list[str], datetime.datetime | N
     if query.detail:
         raise ValueError("The detailed entries of the feeds are fingerprinted from the entries themselves.")
     parts, newest = [], []
-    for kind, rows_of in _rows.items():
-        if kind in query.kinds:
-            rows, extra = rows_of(actor, query)
-            digest, _count, changed = conditional.fingerprint_rows(rows, extra)
-            parts.append(f"{kind}={digest}")
-            newest.append(changed)
+    for kind, (found, extra) in (built or rows(actor, query)).items():
+        digest, _count, changed = conditional.fingerprint_rows(found, extra)
+        parts.append(f"{kind}={digest}")
+        newest.append(changed)
     if query.updated_since is not None:
         digest, _count, _changed = conditional.fingerprint_rows(_removal_rows(actor, query))
         parts.append(f"removed={digest}")
@@ -205,13 +210,13 @@ def milestone_rows(actor: User, query: Query) -> tuple[QuerySet, None]:
     return rows, None
 
 
-def milestone_entries(actor: User, query: Query) -> list[Entry]:
+def milestone_entries(actor: User, query: Query, rows: QuerySet | None = None) -> list[Entry]:
     from django.urls import reverse
 
     from .deadlines import DEFAULT_DAYS_BEFORE
     from .notifications import absolute_url
 
-    rows = milestone_rows(actor, query)[0].select_related("body", "owner_agency")
+    rows = (milestone_rows(actor, query)[0] if rows is None else rows).select_related("body", "owner_agency")
     status = {Milestone.Status.DONE: DONE, Milestone.Status.CANCELLED: CANCELLED}
     return [
         Entry(
