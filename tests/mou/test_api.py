@@ -2,6 +2,7 @@
 comments, answers on steps, and the sharing map; what each persona may see and do, query counts and ETags."""
 
 import datetime
+import json
 
 import pytest
 from django.db import connection
@@ -611,6 +612,24 @@ def test_the_agreement_list_runs_as_many_queries_for_many_agreements_as_for_few(
 
     assert few == many == 8
     assert "Extra MOU 7" in short_names(client, url)
+
+
+def test_the_sharing_answer_runs_as_many_queries_for_many_agreements_as_for_few(demo, client_for, cbsa, secretariat):
+    client = client_for(cbsa)
+    url = f"{SHARING}?from=CBSA&to=ATF&category=customs"
+    client.get(url)
+
+    few = count_queries(client, url)
+    for n in range(8):  # drafts that would join CBSA and ATF directly, once signed
+        services.agreement_create(
+            actor=secretariat, body=demo.bodies["CBFTF"], kind=Agreement.Kind.MOU, short_name=f"Extra MOU {n}",
+            title_en=f"Extra memorandum {n}", parties=[demo.agencies["CBSA"], demo.agencies["ATF"]],
+            categories=[category("customs")], text=f"Extra text {n}.",
+        )
+    many = count_queries(client, url)
+
+    assert few == many
+    assert "Extra MOU 7" in json.dumps(ok(client.get(url)))
 
 
 def test_an_agreement_runs_as_many_queries_for_a_long_workflow_as_for_a_short_one(
