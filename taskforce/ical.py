@@ -47,6 +47,20 @@ def _utc(value):
     return value
 
 
+def _attendee(person: Attendee) -> vCalAddress:
+    attendee = vCalAddress(f"mailto:{person.email}")
+    attendee.params["cn"] = vText(person.name)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText(person.partstat)
+    return attendee
+
+
+def attendee_line(person: Attendee) -> str:
+    """The ATTENDEE line `calendar()` writes for this person, folded as it folds it: for filling one calendar
+    rendered for many readers in for each of them."""
+    return Event().content_line("ATTENDEE", _attendee(person)).to_ical().decode("utf-8")
+
+
 def _event(item: CalendarEvent, stamp: datetime.datetime) -> Event:
     event = Event()
     event.add("uid", item.uid)
@@ -71,11 +85,7 @@ def _event(item: CalendarEvent, stamp: datetime.datetime) -> Event:
         organizer.params["cn"] = vText(item.organizer_name or item.organizer_email)
         event.add("organizer", organizer)
     for person in item.attendees:
-        attendee = vCalAddress(f"mailto:{person.email}")
-        attendee.params["cn"] = vText(person.name)
-        attendee.params["role"] = vText("REQ-PARTICIPANT")
-        attendee.params["partstat"] = vText(person.partstat)
-        event.add("attendee", attendee, encode=0)
+        event.add("attendee", _attendee(person), encode=0)
     for minutes in item.alarms_minutes_before:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
