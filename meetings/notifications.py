@@ -62,21 +62,18 @@ def audiences(meetings: list[Meeting]) -> dict[int, list[User]]:
         | Q(agency__in={pk for pks in agencies.values() for pk in pks}),
         pk__in=Membership.objects.filter(body_id__in=bodies).values("user_id"),
         is_active=True,
-    ).select_related("agency"))
+    ))
     members = set(
-        Membership.objects.filter(body_id__in=bodies, user__in=[p.pk for p in people]).values_list("user_id", "body_id")
+        Membership.objects.filter(body_id__in=bodies, user__in=[p.id for p in people]).values_list("user_id", "body_id")
     )
-    invited = {
-        m.pk: [
-            p for p in people
-            if (p.pk in named[m.pk] or p.agency_id in agencies[m.pk]) and (p.pk, m.body_id) in members
+    invited: dict[int, list[int]] = {}
+    for p in people:
+        invited[p.id] = [
+            m.pk for m in meetings
+            if (p.id in named[m.pk] or p.agency_id in agencies[m.pk]) and (p.id, m.body_id) in members
         ]
-        for m in meetings
-    }
-    seen = permissions.visible_pairs(
-        Meeting.objects.all(), [(p, meeting_id) for meeting_id, ps in invited.items() for p in ps]
-    )
-    return {meeting_id: [p for p in ps if (p.pk, meeting_id) in seen] for meeting_id, ps in invited.items()}
+    seen = permissions.visible_among(Meeting.objects.all(), [(p, invited[p.id]) for p in people])
+    return {m.pk: [p for p in people if m.pk in seen.get(p.id, ())] for m in meetings}
 
 
 def _answers(meeting: Meeting) -> dict[int, Rsvp]:
@@ -322,14 +319,14 @@ class _MeetingReminder:
         for answer in Rsvp.objects.filter(meeting__in=live):
             answers[answer.meeting_id][answer.user_id] = answer
         items: dict[int, list[AgendaItem]] = {m.pk: [] for m in live}
-        visible: set[tuple[int, int]] = set()
+        visible: dict[int, set[int]] = {}
         if self.with_agenda:
             for item in AgendaItem.objects.filter(meeting__in=live, withdrawn=False):
                 items[item.meeting_id].append(item)
-            visible = permissions.visible_pairs(
+            visible = permissions.visible_among(
                 AgendaItem.objects.all(),
-                [(p, item.pk) for m in live for p in self.recipients_among(people[m.pk], answers[m.pk])
-                 for item in items[m.pk]],
+                [(p, [item.pk for item in items[m.pk]]) for m in live
+                 for p in self.recipients_among(people[m.pk], answers[m.pk])],
             )
         for reminder in reminders:
             meeting = meetings.get(int(reminder.topic.split(":", 1)[1]))
@@ -385,7 +382,8 @@ class _MeetingReminder:
         items = reminder._items if self.with_agenda else []
         classes: dict[tuple, list[User]] = {}
         for user in recipients:
-            seen = tuple(i.pk for i in items if (user.pk, i.pk) in reminder._visible)
+            may_see = reminder._visible.get(user.id, ())
+            seen = tuple(i.pk for i in items if i.pk in may_see)
             classes.setdefault((*_reader_class(user), seen), []).append(user)
         messages = {}
         for (_language, _zone, seen), members in classes.items():
@@ -454,8 +452,8 @@ class ActionItemReminder:
         pks = {int(r.topic.split(":", 1)[1]) for r in reminders}
         actions = {a.pk: a for a in ActionItem.objects.select_related(*self.related).filter(pk__in=pks)}
         owned = [a for a in actions.values() if a.owner is not None]
-        seen = permissions.visible_pairs(ActionItem.objects.all(), [(a.owner, a.pk) for a in owned])
-        people = {a.pk: [a.owner] if (a.owner_id, a.pk) in seen else [] for a in owned}
+        seen = permissions.visible_among(ActionItem.objects.all(), [(a.owner, [a.pk]) for a in owned])
+        people = {a.pk: [a.owner] if a.pk in seen.get(a.owner_id, ()) else [] for a in owned}
         people.update(deadlines.owner_audiences(
             [a for a in actions.values() if a.owner is None], lambda a: (a.meeting.body_id, a.owner_agency_id)
         ))

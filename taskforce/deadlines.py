@@ -95,10 +95,10 @@ def owner_audiences(objs: list, body_and_agency: Callable[[object], tuple[int, i
         User.objects.filter(is_active=True, pk__in={u for users in candidates.values() for u in users})
         .select_related("agency")
     )
-    seen = permissions.visible_pairs(
-        type(objs[0])._default_manager.all(), [(u, pk) for u in people for pk in candidates if u.pk in candidates[pk]]
+    seen = permissions.visible_among(
+        type(objs[0])._default_manager.all(), [(u, [pk for pk in candidates if u.pk in candidates[pk]]) for u in people]
     )
-    return {pk: [u for u in people if (u.pk, pk) in seen] for pk in candidates}
+    return {pk: [u for u in people if pk in seen.get(u.pk, ())] for pk in candidates}
 
 
 # Milestones ----------------------------------------------------------------------------------------

@@ -39,7 +39,9 @@ logger = logging.getLogger(__name__)
 
 # A claim older than this is considered abandoned (its worker died) and is taken again.
 STALE_CLAIM = datetime.timedelta(minutes=10)
-SWEEP_BATCH = 200
+# Reminders claimed and processed together: a meeting reminder goes to up to ~1,000 people, so a batch is up to
+# ~25,000 messages held in memory and written in one statement per table.
+SWEEP_BATCH = 25
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,7 @@ def _process(reminders: list[Reminder], now: datetime.datetime) -> dict[int, str
         people.setdefault(handler.notification_kind, {}).update((u.pk, u) for u in recipients)
     modes = {kind: modes_for(users.values(), kind) for kind, users in people.items()}
     notices, deliveries, follow_ups = [], [], []
+    created = timezone.now()
     for reminder, handler, recipients in live:
         render_all = getattr(handler, "render_all", None)
         if render_all is not None:
@@ -309,25 +312,33 @@ def _process(reminders: list[Reminder], now: datetime.datetime) -> dict[int, str
             messages = {
                 u.pk: as_reader(u, lambda u=u: handler.render(reminder, u)) for u in recipients  # noqa: B023
             }
-        chosen = modes[handler.notification_kind] if recipients else {}
+        kind = handler.notification_kind
+        chosen = modes[kind] if recipients else {}
         prefix = f"reminder:{reminder.kind}:{reminder.topic}:{reminder.label}:{reminder.occurrence}:"
         for user in recipients:
-            message, key = messages[user.pk], f"{prefix}{user.pk}"
+            message, key = messages[user.id], f"{prefix}{user.id}"
             # In the portal's list whatever the email preference, as notices are.
-            notices.append(_notice(user, key[:200], handler.notification_kind, message))
-            status = _delivery_status(chosen[user.pk], mandatory=False)
+            notices.append((user.id, kind, key[:200], message.subject[:300], message.text, message.url, created))
+            status = _delivery_status(chosen[user.id], mandatory=False)
             if status is None or not user.email:
                 continue
-            deliveries.append(_delivery(user, key, handler.notification_kind, message, status, reminder))
+            deliveries.append((
+                user.id, key[:250], kind, reminder.pk, message.subject[:300], message.text, message.html,
+                message.ics, message.ics_method, status, 0, "", created,
+            ))
         follow_up = getattr(handler, "follow_up", None)
         upcoming = follow_up(reminder, now) if follow_up else None
         if upcoming is not None:
             follow_ups.append(Reminder(kind=reminder.kind, topic=reminder.topic, label=upcoming.label,
                                        occurrence=reminder.occurrence, due_at=upcoming.at))
+    # Unique keys (a person's notice of an event, a delivery's key) make a second insert of the same a no-op.
     if notices:
-        _store_notices(notices)
+        _insert(Notification, ["user_id", "kind", "event_key", "title", "body", "url", "created_at"], notices)
     if deliveries:
-        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        _insert(Delivery, [
+            "recipient_id", "key", "kind", "reminder_id", "subject", "body_text", "body_html", "ics", "ics_method",
+            "status", "attempts", "last_error", "created_at",
+        ], deliveries)
         sent = [reminder.pk for reminder, _, _ in live]
         transaction.on_commit(lambda: queue_pending(reminders=sent))
     for status in {*outcomes.values()}:
@@ -337,6 +348,23 @@ def _process(reminders: list[Reminder], now: datetime.datetime) -> dict[int, str
     if follow_ups:
         Reminder.objects.bulk_create(follow_ups, ignore_conflicts=True)
     return outcomes
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert many rows in two statements whatever their number: copied into a temporary table of the session, then
+    moved into the model's table, a row that would repeat a unique key left out (as `ignore_conflicts` does)."""
+    table = model._meta.db_table
+    staging = f"staging_{table}"
+    names = ", ".join(columns)
+    with database.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} AS SELECT {names} FROM {table} WITH NO DATA")
+        with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"WITH moved AS (DELETE FROM {staging} RETURNING {names}) "
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM moved ON CONFLICT DO NOTHING"
+        )
 
 
 @transaction.atomic

@@ -146,37 +146,32 @@ def get_visible_or_404(actor: Actor, queryset: QuerySet, **lookup) -> models.Mod
         raise Http404() from None
 
 
-def visible_pairs(queryset: QuerySet, pairs: Iterable[tuple[Actor, int]]) -> set[tuple[int, int]]:
-    """Which of many (actor, object pk) pairs are visible, as (actor pk, object pk): `scope()`'s rules worked out
-    for many people and objects of `queryset` at once, for telling many people about the same things. A constant
-    number of queries whatever the number of pairs: the objects, their grants, the actors' memberships, the
-    agencies' groups, one per distinct member filter, and as many again for the parents."""
-    pairs = [(actor, pk) for actor, pk in pairs if _is_active(actor)]
-    if not pairs:
-        return set()
+def visible_among(queryset: QuerySet, wanted: Iterable[tuple[Actor, Iterable[int]]]) -> dict[int, set[int]]:
+    """For each actor, which of the objects of `queryset` asked about (by pk) they may see, by actor pk:
+    `scope()`'s rules worked out for many people and objects at once, for telling many people about the same things.
+    A constant number of queries however many actors and objects: the objects, their grants, the actors'
+    memberships, the agencies' groups, one per distinct member filter, and as many again for the parents."""
+    asked: dict[int, tuple[User, set[int]]] = {}
+    for actor, pks in wanted:
+        if _is_active(actor):
+            asked.setdefault(actor.id, (actor, set()))[1].update(pks)
+    seen: dict[int, set[int]] = {actor_id: set() for actor_id in asked}
+    if not asked:
+        return seen
     model = queryset.model
     policy = policy_for(model)
-    columns = ["pk", policy.body]
     restricted_field = policy.restricted if isinstance(policy.restricted, str) else None
-    for path in (restricted_field, policy.classification, policy.parent):
-        if path:
-            columns.append(path)
-    wanted = {pk for _, pk in pairs}
+    columns = ["pk", policy.body, restricted_field or "pk", policy.classification or "pk", policy.parent or "pk"]
+    every = {pk for _, pks in asked.values() for pk in pks}
+    # pk: (body id, restricted, classification, parent pk)
     rows = {
-        row[0]: dict(zip(columns, row, strict=True))
-        for row in queryset.filter(pk__in=wanted).order_by().values_list(*columns)
+        pk: (body_id, policy.restricted is ALWAYS or bool(restricted_field and restricted), level, parent)
+        for pk, body_id, restricted, level, parent in queryset.filter(pk__in=every).order_by().values_list(*columns)
     }
-    pairs = [(actor, pk) for actor, pk in pairs if pk in rows]
-    if not pairs:
-        return set()
-    actor_pks = list({actor.pk for actor, _ in pairs})
-
-    def is_restricted(row: dict) -> bool:
-        return policy.restricted is ALWAYS or bool(restricted_field and row[restricted_field])
 
     # Grants on the restricted objects, to agencies' groups and to people by name.
     codename = f"view_{model._meta.model_name}"
-    restricted_pks = [pk for pk, row in rows.items() if is_restricted(row)]
+    restricted_pks = [pk for pk, row in rows.items() if row[1]]
     group_grants: dict[int, set[int]] = {}
     user_grants: set[tuple[int, int]] = set()
     if restricted_pks:
@@ -184,74 +179,78 @@ def visible_pairs(queryset: QuerySet, pairs: Iterable[tuple[Actor, int]]) -> set
             content_object_id__in=restricted_pks, permission__codename=codename
         ).values_list("content_object_id", "group_id"):
             group_grants.setdefault(obj_pk, set()).add(group_id)
-        user_grants = {
-            (user_id, obj_pk)
-            for obj_pk, user_id in get_user_obj_perms_model(model).objects.filter(
-                content_object_id__in=restricted_pks, permission__codename=codename, user_id__in=actor_pks
-            ).values_list("content_object_id", "user_id")
-        }
-    # An actor's agency's group, as `_granted` joins it (for an actor with no agency: a group of no agency).
+        user_grants = set(
+            get_user_obj_perms_model(model).objects.filter(
+                content_object_id__in=restricted_pks, permission__codename=codename, user_id__in=list(asked)
+            ).values_list("user_id", "content_object_id")
+        )
+    # An actor's agency's group, as `_granted` joins it (for an actor with no agency: the groups of no agency).
     agency_group = dict(Agency.objects.values_list("pk", "group_id")) if group_grants else {}
     groups_of_agencies = set(agency_group.values())
 
-    def agency_granted(actor: User, obj_pk: int) -> bool:
-        groups = group_grants.get(obj_pk, ())
-        if actor.agency_id is None:
-            return any(group not in groups_of_agencies for group in groups)
-        return agency_group.get(actor.agency_id) in groups
-
-    memberships: set[tuple[int, int]] = set()
-    secretariat: set[tuple[int, int]] = set()
-    for user_id, body_id, role in Membership.objects.filter(user_id__in=actor_pks).values_list(
+    roles: dict[int, dict[int, bool]] = {}  # actor: {body: secretariat}
+    for user_id, body_id, role in Membership.objects.filter(user_id__in=list(asked)).values_list(
         "user_id", "body_id", "role"
     ):
-        memberships.add((user_id, body_id))
-        if role == Membership.Role.SECRETARIAT:
-            secretariat.add((user_id, body_id))
+        bodies = roles.setdefault(user_id, {})
+        bodies[body_id] = bodies.get(body_id, False) or role == Membership.Role.SECRETARIAT
 
     # Member filters: one query for each distinct condition (most do not depend on the actor).
     filtered: list[tuple[Q, set[int]]] = []
-    passing: dict[int, set[int] | None] = {}
 
-    def allowed(actor: User) -> set[int] | None:
-        if actor.pk not in passing:
-            found = None
-            if policy.member_filter:
-                condition = policy.member_filter(actor)
-                found = next((known for q, known in filtered if q == condition), None)
-                if found is None:
-                    matching = model._default_manager.filter(condition, pk__in=list(rows))
-                    found = set(matching.values_list("pk", flat=True))
-                    filtered.append((condition, found))
-            passing[actor.pk] = found
-        return passing[actor.pk]
+    def passing(actor: User) -> set[int] | None:
+        if not policy.member_filter:
+            return None
+        condition = policy.member_filter(actor)
+        for known, found in filtered:
+            if known == condition:
+                return found
+        found = set(model._default_manager.filter(condition, pk__in=list(rows)).values_list("pk", flat=True))
+        filtered.append((condition, found))
+        return found
 
-    parents: set[tuple[int, int]] = set()
+    parents: dict[int, set[int]] = {}
     if policy.parent:
         parent_model = model._meta.get_field(policy.parent.split("__")[0]).related_model
-        parents = visible_pairs(
-            parent_model._default_manager.all(), {(actor, rows[pk][policy.parent]) for actor, pk in pairs}
+        parents = visible_among(
+            parent_model._default_manager.all(),
+            [(actor, {rows[pk][3] for pk in pks if pk in rows}) for actor, pks in asked.values()],
         )
 
-    visible = set()
-    for actor, pk in pairs:
-        row = rows[pk]
-        if not actor.is_superuser:
-            body_id = row[policy.body]
-            if (actor.pk, body_id) not in secretariat:
-                if (actor.pk, body_id) not in memberships:
-                    continue
-                member_filtered = allowed(actor)
-                if member_filtered is not None and pk not in member_filtered:
-                    continue
-                if is_restricted(row) and not (agency_granted(actor, pk) or (actor.pk, pk) in user_grants):
-                    continue
-            if policy.classification and row[policy.classification] > actor.clearance:
+    for actor_id, (actor, pks) in asked.items():
+        visible = seen[actor_id]
+        if actor.is_superuser:
+            visible.update(pk for pk in pks if pk in rows)
+            continue
+        bodies = roles.get(actor_id, {})
+        allowed = passing(actor) if bodies else None
+        own_parents = parents.get(actor_id, set())
+        group = agency_group.get(actor.agency_id)
+        for pk in pks:
+            row = rows.get(pk)
+            if row is None:
                 continue
-            if policy.parent and (actor.pk, row[policy.parent]) not in parents:
+            body_id, restricted, level, parent = row
+            in_secretariat = bodies.get(body_id)
+            if in_secretariat is None:
+                continue  # no role in the body
+            if not in_secretariat:
+                if allowed is not None and pk not in allowed:
+                    continue
+                if restricted and (actor_id, pk) not in user_grants:
+                    groups = group_grants.get(pk, ())
+                    granted = (
+                        group in groups if actor.agency_id is not None
+                        else any(g not in groups_of_agencies for g in groups)
+                    )
+                    if not granted:
+                        continue
+            if policy.classification and level > actor.clearance:
                 continue
-        visible.add((actor.pk, pk))
-    return visible
+            if policy.parent and parent not in own_parents:
+                continue
+            visible.add(pk)
+    return seen
 
 
 def can_see(actor: Actor, obj: models.Model) -> bool:
