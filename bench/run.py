@@ -441,11 +441,15 @@ def sweep(run: Run, options: Options) -> None:
     Reminder.objects.bulk_create(chosen)
     notices_before, deliveries_before = Notification.objects.count(), Delivery.objects.count()
 
-    statements: list[str] = []
+    statements: list[tuple[str, float]] = []
 
     def count(execute, sql, params, many, context):
-        statements.append(sql[:60])  # the start only: a batch's inserts are tens of megabytes
-        return execute(sql, params, many, context)
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            # The start only: a batch's inserts are tens of megabytes.
+            statements.append((sql[:60], time.perf_counter() - began))
 
     print(f"  sweeping {len(chosen)} reminders ({expected:,} messages)", flush=True)
     before = resource.getrusage(resource.RUSAGE_SELF)
@@ -456,16 +460,29 @@ def sweep(run: Run, options: Options) -> None:
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     purged = _purge_queued_tasks()
-    # Queries of each batch: from one claim to the next (the last claim finds nothing; then the re-queue).
-    claims = [i for i, sql in enumerate(statements) if sql.startswith("UPDATE taskforce_reminder SET status")]
+    # Queries of each full batch: from one claim to the next (the last batch is followed by the re-queue).
+    claims = [i for i, (sql, _) in enumerate(statements) if sql.startswith("UPDATE taskforce_reminder SET status")]
     per_batch = sorted({b - a for a, b in zip(claims, claims[1:], strict=False)})
+    batches = -(-result.processed // notifications.SWEEP_BATCH)
     notices = Notification.objects.count() - notices_before
     deliveries = Delivery.objects.count() - deliveries_before
+    in_database = sum(seconds for _, seconds in statements)
+    slowest: dict[str, float] = {}
+    for sql, seconds in statements:
+        words = sql.split()
+        kind = " ".join(words[:3] if words[0] in ("INSERT", "UPDATE", "WITH") else words[:1] + ["… FROM"] + [
+            words[words.index("FROM") + 1] if "FROM" in words else "…"])
+        slowest[kind] = slowest.get(kind, 0.0) + seconds
     run.timings.update(
         sweep_reminders=result.processed, sweep_cpu_s=cpu, sweep_wall_s=wall, sweep_queries=len(statements),
         sweep_notifications=notices, sweep_deliveries=deliveries, sweep_tasks_purged=purged,
+        sweep_statements_s=in_database,
     )
-    batches = max(len(claims) - 1, 1)
+    top = sorted(slowest.items(), key=lambda kv: -kv[1])[:4]
+    run.notes.append(
+        f"Reminder sweep: {in_database:.1f} s of its {wall:.1f} s wall waiting on its statements (the rest is its CPU "
+        f"and publishing); most: " + "; ".join(f"{k} {v:.1f} s" for k, v in top) + "."
+    )
     run.targets.append(Target(
         f"Reminder sweep over {options.sweep_messages:,} due reminder messages (measured as {result.processed} "
         f"due meeting reminders to {notices:,} recipients: one notice and one email each): under a minute of CPU",

@@ -5,11 +5,12 @@
   is rendered for one recipient: their language, their time zone, only what they may see.
 - Reminders are rows with a due instant. Services (re)compute them with `reminders_replace()` in the
   same transaction as the change that moves them. `sweep()` (Celery beat, every minute, or
-  `manage.py send_due_reminders`) claims each due row with a conditional update that must touch one
-  row, checks that what it reminds of has not moved, and creates one delivery per recipient.
-- Deliveries are rows with a unique key, so no path can create the same email twice; each is sent by a
-  task that claims it the same way. A delivery whose sending was interrupted (worker killed) is
-  re-queued by the sweep once its claim is stale; if the SMTP server had already accepted it, that
+  `manage.py send_due_reminders`) claims a batch of due rows in one statement, has each kind's handler
+  read what the batch is about at once (`prepare`), checks that what each reminds of has not moved, and
+  creates one notice and one delivery per recipient: a constant number of queries per batch.
+- Deliveries are rows with a unique key, so no path can create the same email twice; they are sent by
+  tasks of up to SEND_BATCH that claim each before sending it. A delivery whose sending was interrupted
+  (worker killed) is re-queued by the sweep once its claim is stale; if the SMTP server had already accepted it, that
   recipient gets it twice: the one duplicate the design accepts, documented in the README.
 
 Features register reminder handlers (what a "meeting.before" reminder says, to whom) in their
@@ -71,6 +72,10 @@ class ReminderHandler(Protocol):
 
     # Optional: `follow_up(reminder, now) -> Due | None`, the next reminder once this one is sent
     # (weekly overdue notices until the deadline is met).
+    # Optional: `prepare(reminders)`, called once per batch with its reminders of this kind, to read in bulk
+    # what the other methods then use (topics, audiences, answers, what each recipient may see).
+    # Optional: `render_all(reminder, recipients) -> {user pk: Message}`, every recipient's message at once (each
+    # the same as `render` under `as_reader` gives); without it each is rendered on its own.
 
 
 _handlers: dict[str, ReminderHandler] = {}
