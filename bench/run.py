@@ -462,16 +462,18 @@ def sweep(run: Run, options: Options) -> None:
     purged = _purge_queued_tasks()
     # Queries of each full batch: from one claim to the next (the last batch is followed by the re-queue).
     claims = [i for i, (sql, _) in enumerate(statements) if sql.startswith("UPDATE taskforce_reminder SET status")]
-    per_batch = sorted({b - a for a, b in zip(claims, claims[1:], strict=False)})
+    requeue = next(
+        (i for i, (sql, _) in enumerate(statements) if sql.startswith("UPDATE taskforce_delivery SET status")),
+        len(statements),
+    )
+    per_batch = sorted({b - a for a, b in zip(claims, [*claims[1:], requeue], strict=False)})
     batches = -(-result.processed // notifications.SWEEP_BATCH)
     notices = Notification.objects.count() - notices_before
     deliveries = Delivery.objects.count() - deliveries_before
     in_database = sum(seconds for _, seconds in statements)
     slowest: dict[str, float] = {}
     for sql, seconds in statements:
-        words = sql.split()
-        kind = " ".join(words[:3] if words[0] in ("INSERT", "UPDATE", "WITH") else words[:1] + ["… FROM"] + [
-            words[words.index("FROM") + 1] if "FROM" in words else "…"])
+        kind = " ".join(sql.split()[:4])
         slowest[kind] = slowest.get(kind, 0.0) + seconds
     run.timings.update(
         sweep_reminders=result.processed, sweep_cpu_s=cpu, sweep_wall_s=wall, sweep_queries=len(statements),
@@ -480,8 +482,8 @@ def sweep(run: Run, options: Options) -> None:
     )
     top = sorted(slowest.items(), key=lambda kv: -kv[1])[:4]
     run.notes.append(
-        f"Reminder sweep: {in_database:.1f} s of its {wall:.1f} s wall waiting on its statements (the rest is its CPU "
-        f"and publishing); most: " + "; ".join(f"{k} {v:.1f} s" for k, v in top) + "."
+        f"Reminder sweep: {in_database:.1f} s of its {wall:.1f} s wall waiting on its statements (besides the COPY of "
+        f"the rows; the rest is its CPU and publishing); most: " + "; ".join(f"`{k}…` {v:.1f} s" for k, v in top) + "."
     )
     run.targets.append(Target(
         f"Reminder sweep over {options.sweep_messages:,} due reminder messages (measured as {result.processed} "
@@ -621,12 +623,13 @@ def report(run: Run, elapsed: float) -> Path:
         "",
     ]
     RESULTS.mkdir(exist_ok=True)
-    name = f"{stamp:%Y-%m-%d}-{host}-{options.scale}"
+    name = f"{stamp:%Y-%m-%d}-{host}-{options.scale}" + ("-sweep" if options.sweep_only else "")
     path = RESULTS / f"{name}.md"
     path.write_text("\n".join(lines))
-    (RESULTS / f"{name}-plans.txt").write_text(
-        "\n\n".join(f"== {title}\n{text}" for title, text, _scans in run.plans) + "\n"
-    )
+    if not options.sweep_only:  # a run of the sweep alone leaves the full run's files as they are
+            (RESULTS / f"{name}-plans.txt").write_text(
+            "\n\n".join(f"== {title}\n{text}" for title, text, _scans in run.plans) + "\n"
+        )
     return path
 
 
