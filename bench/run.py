@@ -627,7 +627,7 @@ def report(run: Run, elapsed: float) -> Path:
     path = RESULTS / f"{name}.md"
     path.write_text("\n".join(lines))
     if not options.sweep_only:  # a run of the sweep alone leaves the full run's files as they are
-            (RESULTS / f"{name}-plans.txt").write_text(
+        (RESULTS / f"{name}-plans.txt").write_text(
             "\n\n".join(f"== {title}\n{text}" for title, text, _scans in run.plans) + "\n"
         )
     return path

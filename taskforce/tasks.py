@@ -59,10 +59,17 @@ def send_deliveries(delivery_ids: list[int]) -> None:
                 notifications.send_claimed(delivery, connection)
             except Exception as exc:
                 _retry_alone(delivery, exc)
-                # The connection may be what failed: the next one opens it again.
-                connection.close()
+                # The connection may be what failed: the next email opens it again.
+                _close(connection)
     finally:
+        _close(connection)
+
+
+def _close(connection) -> None:
+    try:
         connection.close()
+    except Exception:  # a connection the server already dropped
+        logger.warning("could not close the SMTP connection", exc_info=True)
 
 
 def _retry_alone(delivery, exc: Exception) -> None:
