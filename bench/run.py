@@ -404,6 +404,7 @@ def sweep(run: Run, options: Options) -> None:
     full scale: the next upcoming meetings' "before" reminders, each to its ~1,000 invitees), measured whole: claims,
     rendering, notices and deliveries stored, and the send tasks published to the broker as production does (Redis
     when REDIS_URL is set; the queued tasks are purged afterwards, so nothing is sent)."""
+    from celery.signals import after_task_publish
     from django.db import connection
     from django.utils import timezone
 
@@ -439,7 +440,6 @@ def sweep(run: Run, options: Options) -> None:
         if expected >= options.sweep_messages:
             break
     Reminder.objects.bulk_create(chosen)
-    notices_before, deliveries_before = Notification.objects.count(), Delivery.objects.count()
 
     statements: list[tuple[str, float]] = []
 
@@ -451,15 +451,28 @@ def sweep(run: Run, options: Options) -> None:
             # The start only: a batch's inserts are tens of megabytes.
             statements.append((sql[:60], time.perf_counter() - began))
 
+    published: list[str] = []
+
+    def publishing(sender=None, **_kwargs):
+        published.append(sender)
+
     print(f"  sweeping {len(chosen)} reminders ({expected:,} messages)", flush=True)
+    after_task_publish.connect(publishing)
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     with connection.execute_wrapper(count):
         result = notifications.sweep(now=now)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
+    after_task_publish.disconnect(publishing)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     purged = _purge_queued_tasks()
+    made = Delivery.objects.filter(reminder__label=label)
+    told = Notification.objects.filter(event_key__contains=f":{label}:")
+    notices, deliveries = told.count(), made.count()
+    # And their rows: a later run's sweep would otherwise find those deliveries stranded and queue them again.
+    made.delete()
+    told.delete()
     # Queries of each full batch: from one claim to the next (the last batch is followed by the re-queue).
     claims = [i for i, (sql, _) in enumerate(statements) if sql.startswith("UPDATE taskforce_reminder SET status")]
     requeue = next(
@@ -468,8 +481,6 @@ def sweep(run: Run, options: Options) -> None:
     )
     per_batch = sorted({b - a for a, b in zip(claims, [*claims[1:], requeue], strict=False)})
     batches = -(-result.processed // notifications.SWEEP_BATCH)
-    notices = Notification.objects.count() - notices_before
-    deliveries = Delivery.objects.count() - deliveries_before
     in_database = sum(seconds for _, seconds in statements)
     slowest: dict[str, float] = {}
     for sql, seconds in statements:
@@ -477,20 +488,22 @@ def sweep(run: Run, options: Options) -> None:
         slowest[kind] = slowest.get(kind, 0.0) + seconds
     run.timings.update(
         sweep_reminders=result.processed, sweep_cpu_s=cpu, sweep_wall_s=wall, sweep_queries=len(statements),
-        sweep_notifications=notices, sweep_deliveries=deliveries, sweep_tasks_purged=purged,
+        sweep_notifications=notices, sweep_deliveries=deliveries, sweep_tasks_published=len(published),
+        sweep_tasks_purged=purged,
         sweep_statements_s=in_database,
     )
     top = sorted(slowest.items(), key=lambda kv: -kv[1])[:4]
     run.notes.append(
-        f"Reminder sweep: {in_database:.1f} s of its {wall:.1f} s wall waiting on its statements (besides the COPY of "
-        f"the rows; the rest is its CPU and publishing); most: " + "; ".join(f"`{k}…` {v:.1f} s" for k, v in top) + "."
+        f"Reminder sweep: {in_database:.1f} s of its {wall:.1f} s wall waiting on its statements (the rest: its CPU, "
+        f"the COPY of the rows and the commits); most: " + "; ".join(f"`{k}…` {v:.1f} s" for k, v in top) + "."
     )
     run.targets.append(Target(
         f"Reminder sweep over {options.sweep_messages:,} due reminder messages (measured as {result.processed} "
         f"due meeting reminders to {notices:,} recipients: one notice and one email each): under a minute of CPU",
         f"{cpu:.1f} s CPU ({wall:.1f} s wall) for {notices:,} notices and {deliveries:,} deliveries; "
         f"{len(statements)} queries in {batches} batches of up to {notifications.SWEEP_BATCH} reminders "
-        f"({', '.join(map(str, per_batch))} per batch); {purged:,} send tasks published",
+        f"({', '.join(map(str, per_batch))} per batch); {len(published):,} send tasks published, "
+        f"{purged:,} purged from the broker afterwards",
         cpu / 60, "≤ 1 × 60 s", cpu <= 60 and notices >= options.sweep_messages,
     ))
 
