@@ -10,8 +10,9 @@
   creates one notice and one delivery per recipient: a constant number of queries per batch.
 - Deliveries are rows with a unique key, so no path can create the same email twice; they are sent by
   tasks of up to SEND_BATCH that claim each before sending it. A delivery whose sending was interrupted
-  (worker killed) is re-queued by the sweep once its claim is stale; if the SMTP server had already accepted it, that
-  recipient gets it twice: the one duplicate the design accepts, documented in the README.
+  (worker killed) is re-queued by the sweep once its claim is stale; if the SMTP server had already
+  accepted it, that recipient gets it twice: the one duplicate the design accepts, documented in the
+  README.
 
 Features register reminder handlers (what a "meeting.before" reminder says, to whom) in their
 AppConfig.ready(); the core never imports them.
