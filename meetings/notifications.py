@@ -19,7 +19,7 @@ from members.models import User
 from taskforce import deadlines, ical, notifications, permissions
 from taskforce.models import Membership, NotificationKind, Reminder
 
-from .models import ActionItem, AgendaChange, Invitation, Meeting, Rsvp
+from .models import ActionItem, AgendaChange, AgendaItem, Invitation, Meeting, Rsvp
 
 DEFAULT_REMINDER_DAYS = (7, 1)
 RSVP_REMINDER_DAYS = 3
@@ -43,6 +43,39 @@ def audience(meeting: Meeting) -> list[User]:
     return [person for person in people if permissions.can_see(person, meeting)]
 
 
+def audiences(meetings: list[Meeting]) -> dict[int, list[User]]:
+    """`audience()` of many meetings at once, by meeting pk, in a constant number of queries."""
+    if not meetings:
+        return {}
+    named: dict[int, set[int]] = {m.pk: set() for m in meetings}
+    agencies: dict[int, set[int]] = {m.pk: set() for m in meetings}
+    for meeting_id, user_id, agency_id in Invitation.objects.filter(meeting__in=meetings).values_list(
+        "meeting_id", "user_id", "agency_id"
+    ):
+        if user_id is not None:
+            named[meeting_id].add(user_id)
+        if agency_id is not None:
+            agencies[meeting_id].add(agency_id)
+    bodies = {m.body_id for m in meetings}
+    people = list(User.objects.filter(
+        Q(pk__in={pk for pks in named.values() for pk in pks})
+        | Q(agency__in={pk for pks in agencies.values() for pk in pks}),
+        pk__in=Membership.objects.filter(body_id__in=bodies).values("user_id"),
+        is_active=True,
+    ))
+    members = set(
+        Membership.objects.filter(body_id__in=bodies, user__in=[p.id for p in people]).values_list("user_id", "body_id")
+    )
+    invited: dict[int, list[int]] = {}
+    for p in people:
+        invited[p.id] = [
+            m.pk for m in meetings
+            if (p.id in named[m.pk] or p.agency_id in agencies[m.pk]) and (p.id, m.body_id) in members
+        ]
+    seen = permissions.visible_among(Meeting.objects.all(), [(p, invited[p.id]) for p in people])
+    return {m.pk: [p for p in people if m.pk in seen.get(p.id, ())] for m in meetings}
+
+
 def _answers(meeting: Meeting) -> dict[int, Rsvp]:
     return {r.user_id: r for r in Rsvp.objects.filter(meeting=meeting)}
 
@@ -62,8 +95,18 @@ PARTSTAT = {
 }
 
 
+def _attendee(recipient: User, answer: Rsvp | None) -> ical.Attendee:
+    return ical.Attendee(
+        recipient.email, str(recipient), PARTSTAT.get(answer.response if answer else "", "NEEDS-ACTION")
+    )
+
+
 def meeting_event(meeting: Meeting, recipient: User, *, answers: dict[int, Rsvp] | None = None) -> ical.CalendarEvent:
     answer = (answers if answers is not None else _answers(meeting)).get(recipient.pk)
+    return _event(meeting, _attendee(recipient, answer))
+
+
+def _event(meeting: Meeting, attendee: ical.Attendee) -> ical.CalendarEvent:
     location = ", ".join(part for part in [meeting.place, meeting.virtual_link] if part)
     return ical.CalendarEvent(
         uid=ical.uid("meeting", meeting.pk),
@@ -77,8 +120,7 @@ def meeting_event(meeting: Meeting, recipient: User, *, answers: dict[int, Rsvp]
         status="CANCELLED" if meeting.is_cancelled else "CONFIRMED",
         organizer_email=_organizer_email(),
         organizer_name=organizer_name(meeting),
-        attendees=[ical.Attendee(recipient.email, str(recipient), PARTSTAT.get(answer.response if answer else "",
-                                                                              "NEEDS-ACTION"))],
+        attendees=[attendee],
         last_modified=meeting.updated_at,
     )
 
@@ -106,6 +148,45 @@ def _render(template: str, subject: str, meeting: Meeting, recipient: User, *, m
     })
     ics = ical.calendar([meeting_event(meeting, recipient)], method=method) if method else ""
     return notifications.Message(subject=subject, text=text, url=meeting_url(meeting), ics=ics, ics_method=method)
+
+
+# Rendering once for many readers: those who read the same language in the same time zone and may see the same
+# agenda get one rendering, with their name and calendar attendee line filled in for each.
+NAME_MARK = "\x00name\x00"
+ATTENDEE_MARK = ical.Attendee("attendee@placeholder.invalid", "attendee", "NEEDS-ACTION")
+
+
+def _reader_class(recipient: User) -> tuple[str, str]:
+    return (recipient.language or settings.LANGUAGE_CODE, recipient.time_zone)
+
+
+def _render_shared(
+    template: str, subject: str, meeting: Meeting, reader: User, items: list, *, method: str = ""
+) -> notifications.Message:
+    """`_render()` for everyone reading as `reader` does and seeing `items`, with marks where the name and the
+    attendee line go."""
+    stand_in = User(first_name=NAME_MARK, username=NAME_MARK, time_zone=reader.time_zone, language=reader.language)
+    local_zone = zoneinfo.ZoneInfo(reader.time_zone)
+    text = render_to_string(template, {
+        "recipient": stand_in, "meeting": meeting, "subject": subject, "items": items,
+        "url": meeting_url(meeting), "own_zone": meeting.time_zone != reader.time_zone,
+        "meeting_zone": meeting.zone, "reader_zone": local_zone,
+    })
+    ics = ical.calendar([_event(meeting, ATTENDEE_MARK)], method=method) if method else ""
+    return notifications.Message(subject=subject, text=text, url=meeting_url(meeting), ics=ics, ics_method=method)
+
+
+_ATTENDEE_MARK_LINE = ical.attendee_line(ATTENDEE_MARK)
+
+
+def _personal(shared: notifications.Message, recipient: User, answer: Rsvp | None) -> notifications.Message:
+    text = shared.text.replace(NAME_MARK, recipient.first_name or recipient.username)
+    ics = shared.ics
+    if ics:
+        ics = ics.replace(_ATTENDEE_MARK_LINE, ical.attendee_line(_attendee(recipient, answer)))
+    return notifications.Message(
+        subject=shared.subject, text=text, url=shared.url, html=shared.html, ics=ics, ics_method=shared.ics_method
+    )
 
 
 def _when(meeting: Meeting) -> str:
@@ -224,6 +305,37 @@ def reminders_replace(meeting: Meeting) -> None:
 
 class _MeetingReminder:
     notification_kind = NotificationKind.MEETING_REMINDER
+    # Whether the message lists the agenda (what each reader may see of it).
+    with_agenda = False
+
+    def prepare(self, reminders: list[Reminder]) -> None:
+        """Read, for a batch of reminders at once, their meetings, audiences, answers and (for those that list the
+        agenda) the agenda items each recipient may see."""
+        pks = {int(r.topic.split(":", 1)[1]) for r in reminders}
+        meetings = {m.pk: m for m in Meeting.objects.select_related("body", "host_agency").filter(pk__in=pks)}
+        live = [m for m in meetings.values() if not m.is_cancelled]
+        people = audiences(live)
+        answers: dict[int, dict[int, Rsvp]] = {m.pk: {} for m in live}
+        for answer in Rsvp.objects.filter(meeting__in=live):
+            answers[answer.meeting_id][answer.user_id] = answer
+        items: dict[int, list[AgendaItem]] = {m.pk: [] for m in live}
+        visible: dict[int, set[int]] = {}
+        if self.with_agenda:
+            for item in AgendaItem.objects.filter(meeting__in=live, withdrawn=False):
+                items[item.meeting_id].append(item)
+            visible = permissions.visible_among(
+                AgendaItem.objects.all(),
+                [(p, [item.pk for item in items[m.pk]]) for m in live
+                 for p in self.recipients_among(people[m.pk], answers[m.pk])],
+            )
+        for reminder in reminders:
+            meeting = meetings.get(int(reminder.topic.split(":", 1)[1]))
+            reminder._meeting = meeting
+            if meeting is not None and meeting.pk in people:
+                reminder._audience = people[meeting.pk]
+                reminder._answers = answers[meeting.pk]
+                reminder._items = items[meeting.pk]
+                reminder._visible = visible
 
     def meeting(self, reminder: Reminder) -> Meeting | None:
         # Read once per reminder as it is processed (in one transaction), not once per recipient.
@@ -244,34 +356,71 @@ class _MeetingReminder:
         # Documented rule: nobody is reminded of a meeting that has already started.
         return self.meeting(reminder).start <= now
 
+    def recipients(self, reminder: Reminder) -> list[User]:
+        if hasattr(reminder, "_audience"):
+            return self.recipients_among(reminder._audience, reminder._answers)
+        meeting = self.meeting(reminder)
+        return self.recipients_among(audience(meeting), _answers(meeting))
+
+    def recipients_among(self, people: list[User], answers: dict[int, Rsvp]) -> list[User]:
+        raise NotImplementedError
+
+    def subject(self, meeting: Meeting) -> str:
+        raise NotImplementedError
+
+    template = ""
+    method = ""
+
+    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
+        meeting = self.meeting(reminder)
+        return _render(self.template, self.subject(meeting), meeting, recipient, method=self.method)
+
+    def render_all(self, reminder: Reminder, recipients: list[User]) -> dict[int, notifications.Message]:
+        """Every recipient's message, rendered once per reader class (language, time zone, the agenda items they
+        may see) with each one's name and calendar answer filled in: the same text as `render()` gives."""
+        meeting = self.meeting(reminder)
+        items = reminder._items if self.with_agenda else []
+        classes: dict[tuple, list[User]] = {}
+        for user in recipients:
+            may_see = reminder._visible.get(user.id, ())
+            seen = tuple(i.pk for i in items if i.pk in may_see)
+            classes.setdefault((*_reader_class(user), seen), []).append(user)
+        messages = {}
+        for (_language, _zone, seen), members in classes.items():
+            shown = [i for i in items if i.pk in seen]
+            shared = notifications.as_reader(members[0], lambda reader=members[0], shown=shown: _render_shared(
+                self.template, self.subject(meeting), meeting, reader, shown, method=self.method
+            ))
+            for user in members:
+                messages[user.pk] = _personal(shared, user, reminder._answers.get(user.pk))
+        return messages
+
 
 class MeetingReminder(_MeetingReminder):
     """Before the meeting, to invitees who have not declined (or sent a delegate in their place)."""
 
-    def recipients(self, reminder: Reminder) -> list[User]:
-        meeting = self.meeting(reminder)
-        answers = _answers(meeting)
-        away = {Rsvp.Response.DECLINED, Rsvp.Response.DELEGATE}
-        return [p for p in audience(meeting) if p.pk not in answers or answers[p.pk].response not in away]
+    with_agenda = True
+    template = "emails/meeting_reminder.txt"
+    method = "REQUEST"
 
-    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
-        meeting = self.meeting(reminder)
-        subject = _("Reminder: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
-        return _render("emails/meeting_reminder.txt", subject, meeting, recipient, method="REQUEST")
+    def recipients_among(self, people: list[User], answers: dict[int, Rsvp]) -> list[User]:
+        away = {Rsvp.Response.DECLINED, Rsvp.Response.DELEGATE}
+        return [p for p in people if p.pk not in answers or answers[p.pk].response not in away]
+
+    def subject(self, meeting: Meeting) -> str:
+        return _("Reminder: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
 
 
 class RsvpReminder(_MeetingReminder):
     """To invitees who have not answered yet."""
 
-    def recipients(self, reminder: Reminder) -> list[User]:
-        meeting = self.meeting(reminder)
-        answered = set(_answers(meeting))
-        return [p for p in audience(meeting) if p.pk not in answered]
+    template = "emails/meeting_rsvp_reminder.txt"
 
-    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
-        meeting = self.meeting(reminder)
-        subject = _("Please answer: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
-        return _render("emails/meeting_rsvp_reminder.txt", subject, meeting, recipient)
+    def recipients_among(self, people: list[User], answers: dict[int, Rsvp]) -> list[User]:
+        return [p for p in people if p.pk not in answers]
+
+    def subject(self, meeting: Meeting) -> str:
+        return _("Please answer: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
 
 
 # Action items ------------------------------------------------------------------------------------------
@@ -295,9 +444,29 @@ def action_reminders_replace(action: ActionItem) -> None:
 class ActionItemReminder:
     notification_kind = NotificationKind.ACTION_ITEM
 
+    related = ("meeting__body", "owner", "owner_agency")
+
+    def prepare(self, reminders: list[Reminder]) -> None:
+        """Read the batch's action items and who is told of each at once: the owner (if they may see it), or the
+        owner agency's members and the secretariat."""
+        pks = {int(r.topic.split(":", 1)[1]) for r in reminders}
+        actions = {a.pk: a for a in ActionItem.objects.select_related(*self.related).filter(pk__in=pks)}
+        owned = [a for a in actions.values() if a.owner is not None]
+        seen = permissions.visible_among(ActionItem.objects.all(), [(a.owner, [a.pk]) for a in owned])
+        people = {a.pk: [a.owner] if a.pk in seen.get(a.owner_id, ()) else [] for a in owned}
+        people.update(deadlines.owner_audiences(
+            [a for a in actions.values() if a.owner is None], lambda a: (a.meeting.body_id, a.owner_agency_id)
+        ))
+        for reminder in reminders:
+            reminder._action = actions.get(int(reminder.topic.split(":", 1)[1]))
+            if reminder._action is not None:
+                reminder._audience = people[reminder._action.pk]
+
     def action(self, reminder: Reminder) -> ActionItem | None:
-        pk = int(reminder.topic.split(":", 1)[1])
-        return ActionItem.objects.select_related("meeting__body", "owner", "owner_agency").filter(pk=pk).first()
+        if not hasattr(reminder, "_action"):
+            pk = int(reminder.topic.split(":", 1)[1])
+            reminder._action = ActionItem.objects.select_related(*self.related).filter(pk=pk).first()
+        return reminder._action
 
     def is_current(self, reminder: Reminder) -> bool:
         action = self.action(reminder)
@@ -315,6 +484,8 @@ class ActionItemReminder:
         return deadlines.next_overdue(reminder, now)
 
     def recipients(self, reminder: Reminder) -> list[User]:
+        if hasattr(reminder, "_audience"):
+            return reminder._audience
         action = self.action(reminder)
         if action.owner is not None:
             return [action.owner] if permissions.can_see(action.owner, action) else []

@@ -33,9 +33,23 @@ def step_reminders_replace(step: WorkflowStep) -> None:
 class ApprovalStepReminder:
     notification_kind = NotificationKind.DEADLINE
 
+    def prepare(self, reminders: list[Reminder]) -> None:
+        """Read the batch's steps and who is told of each at once."""
+        pks = {int(r.topic.split(":", 1)[1]) for r in reminders}
+        steps = {s.pk: s for s in WorkflowStep.objects.select_related(*self.related).filter(pk__in=pks)}
+        people = deadlines.owner_audiences(list(steps.values()), lambda s: (s.agreement.body_id, s.owner_agency_id))
+        for reminder in reminders:
+            reminder._step = steps.get(int(reminder.topic.split(":", 1)[1]))
+            if reminder._step is not None:
+                reminder._audience = people[reminder._step.pk]
+
+    related = ("agreement__body", "owner_agency")
+
     def step(self, reminder: Reminder) -> WorkflowStep | None:
-        pk = int(reminder.topic.split(":", 1)[1])
-        return WorkflowStep.objects.select_related("agreement", "owner_agency").filter(pk=pk).first()
+        if not hasattr(reminder, "_step"):
+            pk = int(reminder.topic.split(":", 1)[1])
+            reminder._step = WorkflowStep.objects.select_related(*self.related).filter(pk=pk).first()
+        return reminder._step
 
     def is_current(self, reminder: Reminder) -> bool:
         step = self.step(reminder)
@@ -53,6 +67,8 @@ class ApprovalStepReminder:
         return deadlines.next_overdue(reminder, now)
 
     def recipients(self, reminder: Reminder) -> list[User]:
+        if hasattr(reminder, "_audience"):
+            return reminder._audience
         step = self.step(reminder)
         return deadlines.owner_audience(step, step.agreement.body_id, step.owner_agency_id)
 

@@ -5,12 +5,14 @@
   is rendered for one recipient: their language, their time zone, only what they may see.
 - Reminders are rows with a due instant. Services (re)compute them with `reminders_replace()` in the
   same transaction as the change that moves them. `sweep()` (Celery beat, every minute, or
-  `manage.py send_due_reminders`) claims each due row with a conditional update that must touch one
-  row, checks that what it reminds of has not moved, and creates one delivery per recipient.
-- Deliveries are rows with a unique key, so no path can create the same email twice; each is sent by a
-  task that claims it the same way. A delivery whose sending was interrupted (worker killed) is
-  re-queued by the sweep once its claim is stale; if the SMTP server had already accepted it, that
-  recipient gets it twice: the one duplicate the design accepts, documented in the README.
+  `manage.py send_due_reminders`) claims a batch of due rows in one statement, has each kind's handler
+  read what the batch is about at once (`prepare`), checks that what each reminds of has not moved, and
+  creates one notice and one delivery per recipient: a constant number of queries per batch.
+- Deliveries are rows with a unique key, so no path can create the same email twice; they are sent by
+  tasks of up to SEND_BATCH that claim each before sending it. A delivery whose sending was interrupted
+  (worker killed) is re-queued by the sweep once its claim is stale; if the SMTP server had already
+  accepted it, that recipient gets it twice: the one duplicate the design accepts, documented in the
+  README.
 
 Features register reminder handlers (what a "meeting.before" reminder says, to whom) in their
 AppConfig.ready(); the core never imports them.
@@ -27,6 +29,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as database
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -38,7 +41,9 @@ logger = logging.getLogger(__name__)
 
 # A claim older than this is considered abandoned (its worker died) and is taken again.
 STALE_CLAIM = datetime.timedelta(minutes=10)
-SWEEP_BATCH = 200
+# Reminders claimed and processed together: a meeting reminder goes to up to ~1,000 people, so a batch is up to
+# ~25,000 messages held in memory and written in one statement per table.
+SWEEP_BATCH = 25
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,10 @@ class ReminderHandler(Protocol):
 
     # Optional: `follow_up(reminder, now) -> Due | None`, the next reminder once this one is sent
     # (weekly overdue notices until the deadline is met).
+    # Optional: `prepare(reminders)`, called once per batch with its reminders of this kind, to read in bulk
+    # what the other methods then use (topics, audiences, answers, what each recipient may see).
+    # Optional: `render_all(reminder, recipients) -> {user pk: Message}`, every recipient's message at once (each
+    # the same as `render` under `as_reader` gives); without it each is rendered on its own.
 
 
 _handlers: dict[str, ReminderHandler] = {}
@@ -169,16 +178,30 @@ def _store_and_queue(deliveries: list[Delivery]) -> None:
         transaction.on_commit(lambda: queue_pending(keys=keys))
 
 
-def queue_pending(*, keys: list[str] | None = None, ids: list[int] | None = None) -> None:
-    from .tasks import send_delivery
+# Deliveries are queued this many to a task, sent over one SMTP connection: publishing one task per email would
+# itself take tens of seconds for a sweep of 100,000.
+SEND_BATCH = 100
+
+
+def queue_pending(
+    *, keys: list[str] | None = None, ids: list[int] | None = None, reminders: list[int] | None = None
+) -> None:
+    """Queue the pending deliveries among those named (by key, by id, or those of these reminders)."""
+    from .tasks import send_deliveries
 
     pending = Delivery.objects.filter(status=Delivery.Status.PENDING)
-    pending = pending.filter(key__in=keys) if keys is not None else pending.filter(pk__in=ids or [])
-    for delivery_id in pending.values_list("pk", flat=True):
+    if reminders is not None:
+        pending = pending.filter(reminder_id__in=reminders)
+    elif keys is not None:
+        pending = pending.filter(key__in=keys)
+    else:
+        pending = pending.filter(pk__in=ids or [])
+    found = list(pending.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(found), SEND_BATCH):
         try:
-            send_delivery.delay(delivery_id)
+            send_deliveries.delay(found[start:start + SEND_BATCH])
         except Exception:  # the broker is down: the next sweep re-queues what is still pending
-            logger.warning("could not queue delivery %s; the sweep will retry", delivery_id, exc_info=True)
+            logger.warning("could not queue %s deliveries; the sweep will retry", len(found) - start, exc_info=True)
             return
 
 
@@ -228,56 +251,133 @@ def reminders_drop(*, topic: str, kind: str | None = None) -> None:
     pending.update(status=Reminder.Status.DROPPED, processed_at=timezone.now())
 
 
-def _claim(reminder_id: int, now: datetime.datetime) -> bool:
-    return (
-        Reminder.objects.filter(pk=reminder_id, status=Reminder.Status.PENDING).update(
-            status=Reminder.Status.CLAIMED, claimed_at=now
-        )
-        == 1
+def _claim_batch(
+    now: datetime.datetime, size: int, *, skip: Iterable[int] = (), pk: int | None = None
+) -> list[Reminder]:
+    """Claim up to `size` due reminders in one statement, oldest first; rows another sweep holds are skipped."""
+    table = Reminder._meta.db_table
+    conditions, params = ["status = %s", "due_at <= %s"], [Reminder.Status.PENDING, now]
+    if pk is not None:
+        conditions, params = ["status = %s", "id = %s"], [Reminder.Status.PENDING, pk]
+    skip = list(skip)
+    if skip:
+        conditions.append("NOT (id = ANY(%s))")
+        params.append(skip)
+    columns = ", ".join(f.column for f in Reminder._meta.concrete_fields)
+    sql = (
+        f"UPDATE {table} SET status = %s, claimed_at = %s WHERE id IN ("
+        f"SELECT id FROM {table} WHERE {' AND '.join(conditions)} ORDER BY due_at, id LIMIT %s "
+        f"FOR UPDATE SKIP LOCKED) RETURNING {columns}"
     )
+    with database.cursor() as cursor:
+        cursor.execute(sql, [Reminder.Status.CLAIMED, now, *params, size])
+        rows = cursor.fetchall()
+    names = [f.attname for f in Reminder._meta.concrete_fields]
+    claimed = [Reminder(**dict(zip(names, row, strict=True))) for row in rows]
+    return sorted(claimed, key=lambda r: (r.due_at, r.pk))
 
 
-def _finish(reminder: Reminder, status: str, now: datetime.datetime) -> None:
-    Reminder.objects.filter(pk=reminder.pk).update(status=status, processed_at=now)
+def _fresh(reminder: Reminder) -> Reminder:
+    """The same row without what a handler prepared on it."""
+    return Reminder(**{f.attname: getattr(reminder, f.attname) for f in Reminder._meta.concrete_fields})
+
+
+def _process(reminders: list[Reminder], now: datetime.datetime) -> dict[int, str]:
+    """Turn claimed reminders into notices and deliveries: a constant number of queries for the whole batch
+    (per kind of reminder in it), whatever the number of reminders and recipients. Returns each one's outcome."""
+    by_kind: dict[str, list[Reminder]] = {}
+    for reminder in reminders:
+        by_kind.setdefault(reminder.kind, []).append(reminder)
+    for kind, group in by_kind.items():
+        prepare = getattr(_handlers.get(kind), "prepare", None)
+        if prepare is not None:
+            prepare(group)
+    outcomes: dict[int, str] = {}
+    live: list[tuple[Reminder, ReminderHandler, list[User]]] = []
+    for reminder in reminders:
+        handler = _handlers.get(reminder.kind)
+        if handler is None or not handler.is_current(reminder):
+            outcomes[reminder.pk] = Reminder.Status.DROPPED
+        elif handler.is_too_late(reminder, now):
+            outcomes[reminder.pk] = Reminder.Status.SKIPPED
+        else:
+            live.append((reminder, handler, [u for u in handler.recipients(reminder) if u.is_active]))
+            outcomes[reminder.pk] = Reminder.Status.SENT
+    # Preferences: one query per kind of notice.
+    people: dict[str, dict[int, User]] = {}
+    for _, handler, recipients in live:
+        people.setdefault(handler.notification_kind, {}).update((u.pk, u) for u in recipients)
+    modes = {kind: modes_for(users.values(), kind) for kind, users in people.items()}
+    notices, deliveries, follow_ups = [], [], []
+    created = timezone.now()
+    for reminder, handler, recipients in live:
+        render_all = getattr(handler, "render_all", None)
+        if render_all is not None:
+            messages = render_all(reminder, recipients)
+        else:
+            messages = {
+                u.pk: as_reader(u, lambda u=u: handler.render(reminder, u)) for u in recipients  # noqa: B023
+            }
+        kind = handler.notification_kind
+        chosen = modes[kind] if recipients else {}
+        prefix = f"reminder:{reminder.kind}:{reminder.topic}:{reminder.label}:{reminder.occurrence}:"
+        for user in recipients:
+            message, key = messages[user.id], f"{prefix}{user.id}"
+            # In the portal's list whatever the email preference, as notices are.
+            notices.append((user.id, kind, key[:200], message.subject[:300], message.text, message.url, created))
+            status = _delivery_status(chosen[user.id], mandatory=False)
+            if status is None or not user.email:
+                continue
+            deliveries.append((
+                user.id, key[:250], kind, reminder.pk, message.subject[:300], message.text, message.html,
+                message.ics, message.ics_method, status, 0, "", created,
+            ))
+        follow_up = getattr(handler, "follow_up", None)
+        upcoming = follow_up(reminder, now) if follow_up else None
+        if upcoming is not None:
+            follow_ups.append(Reminder(kind=reminder.kind, topic=reminder.topic, label=upcoming.label,
+                                       occurrence=reminder.occurrence, due_at=upcoming.at))
+    # Unique keys (a person's notice of an event, a delivery's key) make a second insert of the same a no-op.
+    if notices:
+        _insert(Notification, ["user_id", "kind", "event_key", "title", "body", "url", "created_at"], notices)
+    if deliveries:
+        _insert(Delivery, [
+            "recipient_id", "key", "kind", "reminder_id", "subject", "body_text", "body_html", "ics", "ics_method",
+            "status", "attempts", "last_error", "created_at",
+        ], deliveries)
+        sent = [reminder.pk for reminder, _, _ in live]
+        transaction.on_commit(lambda: queue_pending(reminders=sent))
+    for status in {*outcomes.values()}:
+        Reminder.objects.filter(pk__in=[pk for pk, s in outcomes.items() if s == status]).update(
+            status=status, processed_at=now
+        )
+    if follow_ups:
+        Reminder.objects.bulk_create(follow_ups, ignore_conflicts=True)
+    return outcomes
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert many rows in two statements whatever their number: copied into a temporary table of the session, then
+    moved into the model's table, a row that would repeat a unique key left out (as `ignore_conflicts` does)."""
+    table = model._meta.db_table
+    staging = f"staging_{table}"
+    names = ", ".join(columns)
+    with database.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} AS SELECT {names} FROM {table} WITH NO DATA")
+        with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"WITH moved AS (DELETE FROM {staging} RETURNING {names}) "
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM moved ON CONFLICT DO NOTHING"
+        )
 
 
 @transaction.atomic
 def process_reminder(reminder_id: int, now: datetime.datetime) -> str | None:
     """Claim one due reminder and turn it into deliveries, all or nothing."""
-    if not _claim(reminder_id, now):
-        return None
-    reminder = Reminder.objects.get(pk=reminder_id)
-    handler = _handlers.get(reminder.kind)
-    if handler is None or not handler.is_current(reminder):
-        _finish(reminder, Reminder.Status.DROPPED, now)
-        return Reminder.Status.DROPPED
-    if handler.is_too_late(reminder, now):
-        _finish(reminder, Reminder.Status.SKIPPED, now)
-        return Reminder.Status.SKIPPED
-    recipients = [u for u in handler.recipients(reminder) if u.is_active]
-    modes = modes_for(recipients, handler.notification_kind)
-    notices, deliveries = [], []
-    for user in recipients:
-        message = as_reader(user, lambda user=user: handler.render(reminder, user))
-        key = f"reminder:{reminder.kind}:{reminder.topic}:{reminder.label}:{reminder.occurrence}:{user.pk}"
-        # In the portal's list whatever the email preference, as notices are.
-        notices.append(_notice(user, key[:200], handler.notification_kind, message))
-        status = _delivery_status(modes[user.pk], mandatory=False)
-        if status is None or not user.email:
-            continue
-        deliveries.append(_delivery(user, key, handler.notification_kind, message, status, reminder))
-    _store_notices(notices)
-    _store_and_queue(deliveries)
-    _finish(reminder, Reminder.Status.SENT, now)
-    follow_up = getattr(handler, "follow_up", None)
-    upcoming = follow_up(reminder, now) if follow_up else None
-    if upcoming is not None:
-        Reminder.objects.bulk_create(
-            [Reminder(kind=reminder.kind, topic=reminder.topic, label=upcoming.label, occurrence=reminder.occurrence,
-                      due_at=upcoming.at)],
-            ignore_conflicts=True,
-        )
-    return Reminder.Status.SENT
+    claimed = _claim_batch(now, 1, pk=reminder_id)
+    return _process(claimed, now)[reminder_id] if claimed else None
 
 
 @dataclass
@@ -291,31 +391,43 @@ class SweepResult:
 
 
 def sweep(*, now: datetime.datetime | None = None, batch: int = SWEEP_BATCH) -> SweepResult:
-    """One pass: every due reminder, in batches of constant queries, then re-queue what was stranded."""
+    """One pass: every due reminder, claimed a batch at a time (in one statement) and processed in one transaction
+    of constant queries per batch; then re-queue the deliveries that were stranded.
+
+    When a batch raises, it is done again one reminder at a time, each in a savepoint: the ones that fail stay
+    pending for the next sweep without holding up the others."""
     now = now or timezone.now()
     result = SweepResult()
     failed: set[int] = set()
     while True:
-        due = list(
-            Reminder.objects.filter(status=Reminder.Status.PENDING, due_at__lte=now)
-            .exclude(pk__in=failed)
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)[:batch]
-        )
-        for reminder_id in due:
+        with transaction.atomic():
+            claimed = _claim_batch(now, batch, skip=failed)
+            if not claimed:
+                break
             try:
-                outcome = process_reminder(reminder_id, now)
+                with transaction.atomic():
+                    outcomes = _process(claimed, now)
             except Exception:
-                # Rolled back and still pending: tried again next sweep, without holding up the others.
-                logger.exception("reminder %s could not be processed; the next sweep retries it", reminder_id)
-                failed.add(reminder_id)
-                result.failed += 1
-                continue
-            if outcome is None:
-                continue
+                logger.warning("a batch of %s reminders failed; processing them one at a time", len(claimed),
+                               exc_info=True)
+                outcomes = {}
+                for reminder in claimed:
+                    try:
+                        with transaction.atomic():
+                            outcomes.update(_process([_fresh(reminder)], now))
+                    except Exception:
+                        logger.exception("reminder %s could not be processed; the next sweep retries it", reminder.pk)
+                        failed.add(reminder.pk)
+                        result.failed += 1
+                if failed:
+                    # Pending again once this transaction commits: tried again by the next sweep.
+                    Reminder.objects.filter(pk__in=failed, status=Reminder.Status.CLAIMED).update(
+                        status=Reminder.Status.PENDING, claimed_at=None
+                    )
+        for outcome in outcomes.values():
             result.processed += 1
             setattr(result, outcome, getattr(result, outcome) + 1)
-        if len(due) < batch:
+        if len(claimed) < batch:
             break
     result.requeued = requeue_stranded(now)
     return result
@@ -350,11 +462,22 @@ def requeue_stranded(now: datetime.datetime) -> int:
 
 
 def claim_delivery(delivery_id: int) -> Delivery | None:
+    claimed = claim_deliveries([delivery_id])
+    return claimed[0] if claimed else None
+
+
+def claim_deliveries(delivery_ids: list[int]) -> list[Delivery]:
+    """Claim the pending ones among these deliveries in one statement; one already claimed or sent is left out,
+    so a duplicate task sends nothing twice."""
     now = timezone.now()
-    claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.SENDING, claimed_at=now
-    )
-    return Delivery.objects.select_related("recipient").get(pk=delivery_id) if claimed == 1 else None
+    with transaction.atomic():
+        claimed = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=delivery_ids, status=Delivery.Status.PENDING)
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=claimed).update(status=Delivery.Status.SENDING, claimed_at=now)
+    return list(Delivery.objects.select_related("recipient").filter(pk__in=claimed).order_by("pk"))
 
 
 def build_email(delivery: Delivery, connection=None) -> EmailMultiAlternatives:
@@ -375,10 +498,15 @@ def build_email(delivery: Delivery, connection=None) -> EmailMultiAlternatives:
     return email
 
 
-def send_claimed(delivery: Delivery) -> None:
-    """Send one claimed delivery; raises on SMTP failure after putting it back to pending."""
+def send_claimed(delivery: Delivery, connection=None) -> None:
+    """Send one claimed delivery (over `connection`, or one of its own); raises on SMTP failure after putting it
+    back to pending."""
     try:
-        with get_connection(timeout=settings.EMAIL_TIMEOUT) as connection:
+        if connection is None:
+            with get_connection(timeout=settings.EMAIL_TIMEOUT) as own:
+                build_email(delivery, own).send()
+        else:
+            connection.open()  # kept open for the next email of the batch (a no-op once it is)
             build_email(delivery, connection).send()
     except Exception as exc:
         # Back to pending; claimed_at stays, as the time of this try, for the sweep to respect the backoff.

@@ -42,6 +42,50 @@ def send_delivery(self, delivery_id: int) -> None:
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def send_deliveries(delivery_ids: list[int]) -> None:
+    """Send a batch of emails over one SMTP connection, each claimed first (a duplicate task sends nothing twice).
+    One the server refuses goes back to pending and is retried on its own, with the backoff of `send_delivery`;
+    the others go out."""
+    from django.core.mail import get_connection
+
+    claimed = notifications.claim_deliveries(delivery_ids)
+    if not claimed:
+        return
+    connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    try:
+        for delivery in claimed:
+            try:
+                notifications.send_claimed(delivery, connection)
+            except Exception as exc:
+                _retry_alone(delivery, exc)
+                # The connection may be what failed: the next email opens it again.
+                _close(connection)
+    finally:
+        _close(connection)
+
+
+def _close(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # a connection the server already dropped
+        logger.warning("could not close the SMTP connection", exc_info=True)
+
+
+def _retry_alone(delivery, exc: Exception) -> None:
+    attempts = delivery.attempts + 1
+    if attempts > send_delivery.max_retries:
+        logger.error("delivery %s failed for good: %s", delivery.pk, exc, extra={"delivery": delivery.pk})
+        notifications.mark_failed(delivery.pk, str(exc))
+        return
+    countdown = notifications.retry_delay(attempts).total_seconds()
+    logger.warning("delivery %s failed (%s); retrying in %ss", delivery.pk, exc, countdown)
+    try:
+        send_delivery.apply_async((delivery.pk,), countdown=countdown)
+    except Exception:  # the broker is down: the sweep re-queues it once its retry is overdue
+        logger.warning("could not queue the retry of delivery %s", delivery.pk, exc_info=True)
+
+
 @shared_task(ignore_result=True)
 def send_digests() -> int:
     return notifications.send_digests()

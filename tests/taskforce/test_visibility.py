@@ -308,3 +308,47 @@ def test_people_are_scoped_through_the_visibility_core_too(demo, rcmp):
     # scope() dispatches the directory models to the directory rules.
     assert set(permissions.scope(rcmp, User.objects.all()).values_list("username", flat=True)) == CBFTF_PEOPLE
     assert set(permissions.scope(rcmp, Agency.objects.all()).values_list("acronym", flat=True)) == CBFTF_AGENCIES
+
+
+# Many people at once (the notification engine's bulk reading) -------------------------------------------------
+
+
+def test_the_bulk_reading_of_visibility_agrees_with_scope_for_every_person_and_object(demo, superuser):
+    """`visible_among` works `scope()`'s rules out in Python for many people at once: for every scoped model of the
+    demo, every person (a superuser, an inactive one, people named on a grant) sees exactly what `scope()` shows
+    them."""
+    from meetings.models import AgendaItem, Meeting
+
+    gone = User.objects.create(username="gone", agency=demo.agencies["RCMP"], is_active=False)
+    MembershipFactory(body=demo.bodies["CBFTF"], user=gone, role="member")
+    named = MilestoneFactory(body=demo.bodies["CBFTF"], restricted=True, title_en="Named only")
+    permissions.grant_person(named, demo.users["hsi"])
+    item = AgendaItem.objects.filter(meeting__body=demo.bodies["CBFTF"]).first()
+    if item is not None:
+        AgendaItem.objects.filter(pk=item.pk).update(restricted=True)
+        permissions.grant_person(item, demo.users["cbp"])
+    people = list(User.objects.all())
+    assert len(people) > 5 and Meeting.objects.exists()
+
+    for model in permissions._policies:
+        every = list(model._default_manager.values_list("pk", flat=True))
+        among = permissions.visible_among(model._default_manager.all(), [(person, every) for person in people])
+        for person in people:
+            expected = set(permissions.scope(person, model._default_manager.all()).values_list("pk", flat=True))
+            assert among.get(person.pk, set()) == expected, (model.__name__, person.username)
+
+
+def test_the_bulk_reading_of_visibility_takes_the_same_queries_for_few_people_as_for_many(demo):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from meetings.models import AgendaItem
+
+    items = list(AgendaItem.objects.values_list("pk", flat=True))
+    counts = []
+    for people in ([demo.users["cbsa"], demo.users["rcmp"]], list(User.objects.all())):
+        with CaptureQueriesContext(connection) as queries:
+            permissions.visible_among(AgendaItem.objects.all(), [(person, items) for person in people])
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
