@@ -101,7 +101,7 @@ def _granted(model: type[models.Model], actor: User) -> Q:
     user_perms = get_user_obj_perms_model(model).objects.filter(
         content_object_id=OuterRef("pk"), permission__codename=codename, user_id=actor.pk
     )
-    if actor.agency_id is None:  # someone in no agency has only what was shared with them by name
+    if actor.agency_id is None:  # only superusers may be in no agency, and they are not scoped: no agency grants
         return Q(Exists(user_perms))
     group_perms = get_group_obj_perms_model(model).objects.filter(
         content_object_id=OuterRef("pk"), permission__codename=codename, **group
@@ -210,9 +210,8 @@ def visible_among(queryset: QuerySet, wanted: Iterable[tuple[Actor, Iterable[int
                 content_object_id__in=restricted_pks, permission__codename=codename, user_id__in=list(asked)
             ).values_list("user_id", "content_object_id")
         )
-    # An actor's agency's group, as `_granted` joins it (for an actor with no agency: the groups of no agency).
+    # An actor's agency's group, as `_granted` names it.
     agency_group = dict(Agency.objects.values_list("pk", "group_id")) if group_grants else {}
-    groups_of_agencies = set(agency_group.values())
 
     roles: dict[int, dict[int, bool]] = {}  # actor: {body: secretariat}
     for user_id, body_id, role in Membership.objects.filter(user_id__in=list(asked)).values_list(
@@ -265,10 +264,7 @@ def visible_among(queryset: QuerySet, wanted: Iterable[tuple[Actor, Iterable[int
                     continue
                 if restricted and (actor_id, pk) not in user_grants:
                     groups = group_grants.get(pk, ())
-                    granted = (
-                        group in groups if actor.agency_id is not None
-                        else any(g not in groups_of_agencies for g in groups)
-                    )
+                    granted = actor.agency_id is not None and group in groups
                     if not granted:
                         continue
             if policy.classification and level > actor.clearance:
