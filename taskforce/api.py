@@ -476,12 +476,11 @@ class ScheduleView(APIView):
         )
         # The ETag covers every entry (not only this page) and the caller, from one aggregate per source: a
         # matching request answers 304 before any entry is built.
-        built = schedule.rows(request.user, query)
-        parts, newest = schedule.version(request.user, query, built)
-        version = conditional.Version(conditional.version_of(request, *parts), newest)
+        made_of = schedule.version(request.user, query)
+        version = conditional.Version(conditional.version_of(request, *made_of.parts), made_of.newest)
         if conditional.matches(request, version.etag):
             return conditional.not_modified(version)
-        found = schedule.entries(request.user, query, built)
+        found = schedule.entries(request.user, query, made_of.built)
         page, next_cursor = _page(found, data.get("cursor"), data.get("page_size") or 100)
         next_url = None
         if next_cursor:

@@ -11,6 +11,7 @@ import datetime
 import hashlib
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpResponseNotModified
@@ -30,22 +31,40 @@ class Version:
 
 def fingerprint_rows(queryset: QuerySet, extra: dict | None = None) -> tuple[str, int, datetime.datetime | None]:
     """(md5 of the rows as text in primary-key order, how many, newest updated_at) for a queryset, in one query."""
+    return run_fingerprint(fingerprint_statement(queryset, extra))
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A fingerprint's SQL, compiled: it can be run again and again, and reads the rows as they are each time."""
+
+    sql: str
+    params: tuple
+
+
+def fingerprint_statement(queryset: QuerySet, extra: dict | None = None) -> Statement:
     model = queryset.model
     columns = [f.attname for f in model._meta.concrete_fields]
     rows = queryset.order_by()
     if extra:
         rows = rows.annotate(**extra)
         columns += list(extra)
-    sql, params = rows.values(*columns).query.sql_with_params()
+    try:
+        sql, params = rows.values(*columns).query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (an empty list of ids): no rows
+        return Statement("SELECT md5(''), 0::bigint, NULL::timestamptz", ())
     has_updated = "updated_at" in columns
     pk = model._meta.pk.attname
     newest = "max(t.updated_at)" if has_updated else "NULL::timestamptz"
+    return Statement(
+        f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.{pk}), '')), count(*), {newest} FROM ({sql}) t",
+        tuple(params),
+    )
+
+
+def run_fingerprint(statement: Statement) -> tuple[str, int, datetime.datetime | None]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.{pk}), '')), count(*), {newest} "
-            f"FROM ({sql}) t",
-            params,
-        )
+        cursor.execute(statement.sql, statement.params)
         digest, count, newest_value = cursor.fetchone()
     return f"{digest}:{count}", count, newest_value
 

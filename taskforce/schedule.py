@@ -9,11 +9,14 @@ its entries for one reader, always starting from the visibility core. Deleted en
 from __future__ import annotations
 
 import datetime
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Model, Q, QuerySet
 from django.db.models.signals import pre_delete
+from django.utils import timezone
 
 from members.models import Agency, User
 
@@ -125,22 +128,60 @@ def entries(actor: User, query: Query, built: dict | None = None) -> list[Entry]
     return found
 
 
-def version(actor: User, query: Query, built: dict | None = None) -> tuple[list[str], datetime.datetime | None]:
+@dataclass
+class Version:
+    parts: list[str]
+    newest: datetime.datetime | None
+    # The sources' rows, when they had to be built to compile the fingerprints (the entries reuse them).
+    built: dict | None = None
+
+
+# The fingerprints' compiled statements, by everything they depend on (the reader as the visibility core reads
+# them, the query, the reader's time zone for the window's midnights): building and compiling four scoped
+# querysets costs more than running them. A statement reads the rows, grants and memberships as they are each
+# time it runs, so nothing kept here goes stale.
+_statements: OrderedDict[tuple, list[tuple[str, conditional.Statement]]] = OrderedDict()
+_statements_lock = threading.Lock()
+STATEMENTS_KEPT = 2048
+
+
+def _reader(actor: User, query: Query) -> tuple:
+    agency = actor.agency if User.agency.is_cached(actor) else None
+    return (
+        actor.pk, actor.is_active, actor.is_superuser, actor.agency_id, agency.group_id if agency else None,
+        actor.clearance, query, timezone.get_current_timezone_name(),
+    )
+
+
+def version(actor: User, query: Query) -> Version:
     """What the reader's schedule for `query` is made of, cheaply: per source, one aggregate over the rows its
     entries come from (each row's own columns and the related values it shows), never the entries themselves.
-    Any change to an entry shown, one appearing or one leaving changes it. Returns (parts, newest change) for an
-    ETag. The feeds' detailed entries (agenda, answers) show more than these rows: feeds fingerprint entries."""
+    Any change to an entry shown, one appearing or one leaving changes it. For an ETag. The feeds' detailed
+    entries (agenda, answers) show more than these rows: feeds fingerprint entries."""
     if query.detail:
         raise ValueError("The detailed entries of the feeds are fingerprinted from the entries themselves.")
+    key = _reader(actor, query)
+    with _statements_lock:
+        statements = _statements.get(key)
+        if statements is not None:
+            _statements.move_to_end(key)
+    built = None
+    if statements is None:
+        built = rows(actor, query)
+        statements = [(kind, conditional.fingerprint_statement(found, extra)) for kind, (found, extra) in built.items()]
+        if query.updated_since is not None:
+            statements.append(("removed", conditional.fingerprint_statement(_removal_rows(actor, query))))
+        with _statements_lock:
+            _statements[key] = statements
+            while len(_statements) > STATEMENTS_KEPT:
+                _statements.popitem(last=False)
     parts, newest = [], []
-    for kind, (found, extra) in (built or rows(actor, query)).items():
-        digest, _count, changed = conditional.fingerprint_rows(found, extra)
+    for kind, statement in statements:
+        digest, _count, changed = conditional.run_fingerprint(statement)
         parts.append(f"{kind}={digest}")
-        newest.append(changed)
-    if query.updated_since is not None:
-        digest, _count, _changed = conditional.fingerprint_rows(_removal_rows(actor, query))
-        parts.append(f"removed={digest}")
-    return parts, max((moment for moment in newest if moment is not None), default=None)
+        if kind != "removed":
+            newest.append(changed)
+    return Version(parts, max((moment for moment in newest if moment is not None), default=None), built)
 
 
 # Removals ---------------------------------------------------------------------------------------------------

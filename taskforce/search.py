@@ -205,8 +205,10 @@ def search(*, actor: User, text: str, kind: str | None = None, page: int = 1) ->
     offset = (max(page, 1) - 1) * size if kind else 0
     results = []
     for source in sources:
-        rows = list(_matches(actor, source, query)[offset : offset + size])
-        total = rows[0].total if rows else 0
+        matches = _matches(actor, source, query)
+        rows = list(matches[offset : offset + size])
+        # The total rides on each row; a page past the last one has none, and counts instead.
+        total = rows[0].total if rows else (matches.count() if offset else 0)
         if rows or kind:
             results.append(SourceResults(kind=source.kind, label=source.label, total=total, hits=_hits(rows, source)))
     return results

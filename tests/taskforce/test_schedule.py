@@ -12,8 +12,8 @@ from django.utils import timezone
 from meetings import services as meeting_services
 from meetings.schedule import meeting_entries
 from mou.models import WorkflowStep
-from taskforce import permissions, services
-from taskforce.models import Milestone, Removal
+from taskforce import permissions, schedule, services
+from taskforce.models import Membership, Milestone, Removal
 from taskforce.schedule import Query
 from tests.scenario import GRANTED, MOU_REVIEW, NOT_GRANTED, PIA_SUBMITTED, leaked_titles, mou_review
 
@@ -215,6 +215,21 @@ def test_a_matching_etag_answers_304_without_building_any_entry(demo, client_for
     assert len(queries) - len(listing) == 4
     for table in ("meetings_meeting", "taskforce_milestone", "mou_workflowstep", "meetings_actionitem"):
         assert not any(sql.lstrip().startswith("SELECT") and f'FROM "{table}"' in sql for sql in listing), table
+
+
+def test_a_kept_fingerprint_statement_still_reads_the_memberships_and_grants_as_they_are(demo, client_for, cbsa):
+    """The compiled fingerprints are kept per reader and query; they read the rows when they run."""
+    client = client_for(cbsa)
+    first = client.get(URL)
+    assert any(key[0] == cbsa.pk for key in schedule._statements)
+    assert client.get(URL, HTTP_IF_NONE_MATCH=first.headers["ETag"]).status_code == 304
+
+    Membership.objects.filter(user=cbsa, body=demo.bodies["CBFTF"]).delete()
+
+    response = client.get(URL, HTTP_IF_NONE_MATCH=first.headers["ETag"])
+    assert response.status_code == 200
+    assert "CBFTF" not in {e["body"] for e in entries(response)}
+    assert "CBFTF" in {e["body"] for e in entries(first)}
 
 
 def test_the_query_count_does_not_grow_with_the_entries(demo, client_for, secretariat):

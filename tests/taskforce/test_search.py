@@ -134,6 +134,9 @@ def test_a_kind_pages_through_all_its_matches(demo, client_for, cbsa):
     assert overview.count("Calibration check") == 5 and "All 25 matches among milestones" in overview
     assert first.count("Calibration check") == 20 and "Next matches" in first
     assert second.count("Calibration check") == 5 and "Next matches" not in second
+    # Past the last page: nothing more, and still the whole count.
+    beyond = search(client, "calibration", kind="milestones", page=9)
+    assert "Calibration check" not in beyond and "No more matches." in beyond and "(25)" in beyond
 
 
 def add_matches(demo, count: int) -> None:
