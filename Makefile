@@ -18,7 +18,7 @@ test: install vendor messages pdf browser compose-check
 	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) bench-smoke; \
 	else echo "bench-smoke skipped: it needs DATABASE_URL, a PostgreSQL server it may create a database on."; fi
 
-# The benchmark, at full scale, into bench/results/ (about 25 minutes on 2 cores; BENCH_ARGS=--help for options).
+# The benchmark, at full scale, into bench/results/ (about 10 minutes on 2 cores; BENCH_ARGS=--help for options).
 bench: install messages
 	@./scripts/ensure-wrk.sh
 	$(PY) -m bench.run --scale full $(BENCH_ARGS)

@@ -521,13 +521,14 @@ def _purge_queued_tasks() -> int:
 
 # Why a target is missed, from profiling (bench/README.md, "What the benchmark found").
 PER_REQUEST = (
-    "work L1 does not do: token authentication and the middleware stack, the visibility core composing each "
-    "scoped queryset (nested membership and grant subqueries, compiled anew on every request), model instances "
-    "and their serialisation; the SQL itself is a third of the time or less"
+    "work L1 does not do: token or session authentication and the middleware stack, the visibility core's scoped "
+    "querysets (membership and grant subqueries, nested through each parent) built and compiled by the ORM on "
+    "every request, model instances and their serialisation (the agenda page: a template and about 25 scoped "
+    "querysets); the SQL itself is a third of the time or less"
 )
 SCHEDULE_304 = (
-    "the schedule's ETag is computed over its merged entries, so a matching request still runs every source's "
-    "scoped queries and builds every entry; only the serialisation is saved"
+    "a matching request still authenticates its token and runs one aggregate per source (four), while the full "
+    "answer adds listing and serialising the entries"
 )
 
 
