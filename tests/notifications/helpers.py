@@ -13,7 +13,7 @@ from icalendar import Calendar
 
 from members.models import User
 from taskforce import notifications
-from taskforce.models import Delivery, Notification, Reminder
+from taskforce.models import Delivery, Notification, NotificationKind, Reminder
 
 CBFTF_PEOPLE = ("secretariat", "cbsa", "rcmp", "atf", "hsi", "cbp")
 # The demo's French readers; everyone else in it (the secretariat, atf, hsi, cbp, dea) reads English.
@@ -231,3 +231,18 @@ class RefusingBackend(EmailBackend):
             RefusingBackend.refusals -= 1
             raise smtplib.SMTPRecipientsRefused({m.to[0]: (451, b"4.3.0 try later") for m in messages})
         return super().send_messages(messages)
+
+
+class BrokenReminder:
+    """A handler whose recipients cannot be worked out (a bug, a row it cannot read)."""
+
+    notification_kind = NotificationKind.DEADLINE
+
+    def is_current(self, reminder):
+        return True
+
+    def is_too_late(self, reminder, now):
+        return False
+
+    def recipients(self, reminder):
+        raise RuntimeError("cannot read the topic")

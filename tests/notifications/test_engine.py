@@ -22,6 +22,7 @@ from taskforce.models import Delivery, DeliveryMode, Notification, NotificationK
 from .conftest import MEETING_START, MONDAY, ONE_DAY_BEFORE, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
 from .helpers import (
     CBFTF_PEOPLE,
+    BrokenReminder,
     assert_in_their_language,
     deliveries,
     emails_of,
@@ -224,21 +225,6 @@ def test_after_the_sweep_was_down_what_fell_due_goes_out_on_the_next_sweep_once(
     assert (result.sent, again.processed) == (3, 0)
     assert recipients(reminder_emails()) == Counter(dict.fromkeys(CBFTF_PEOPLE, 2))  # the 7-day and 1-day ones
     assert recipients(reminder_emails("meeting_rsvp_reminder")) == EVERYONE_ONCE
-
-
-class BrokenReminder:
-    """A handler whose recipients cannot be worked out (a bug, a row it cannot read)."""
-
-    notification_kind = NotificationKind.DEADLINE
-
-    def is_current(self, reminder):
-        return True
-
-    def is_too_late(self, reminder, now):
-        return False
-
-    def recipients(self, reminder):
-        raise RuntimeError("cannot read the topic")
 
 
 def test_a_reminder_that_cannot_be_processed_does_not_hold_up_the_others(clock, meeting, monkeypatch):

@@ -19,7 +19,7 @@ from taskforce.models import Delivery, Reminder
 from tests.factories import MembershipFactory, UserFactory
 
 from .conftest import CBFTF_AGENCIES, MEETING_START, RSVP_REMINDER, SEVEN_DAYS_BEFORE
-from .helpers import emails_to, outbox, recipients, sent_after_commit
+from .helpers import BrokenReminder, emails_to, outbox, recipients, sent_after_commit
 
 MOU_ITEM = "CBSA–ATF MOU: status"
 WEEK = datetime.timedelta(days=7)
@@ -210,22 +210,7 @@ def test_a_batch_task_run_twice_sends_each_email_once(clock, mixed, atf):
 
 
 def test_a_sweep_that_finds_a_batch_failing_processes_the_others_one_at_a_time(clock, mixed, monkeypatch):
-    class Broken:
-        notification_kind = "deadline"
-
-        def prepare(self, reminders):
-            pass
-
-        def is_current(self, reminder):
-            return True
-
-        def is_too_late(self, reminder, now):
-            return False
-
-        def recipients(self, reminder):
-            raise RuntimeError("cannot read the topic")
-
-    monkeypatch.setitem(notifications._handlers, "tests.broken", Broken())
+    monkeypatch.setitem(notifications._handlers, "tests.broken", BrokenReminder())
     broken = Reminder.objects.create(
         kind="tests.broken", topic="tests.thing:1", label="0d", occurrence="x", due_at=SEVEN_DAYS_BEFORE
     )
