@@ -33,10 +33,11 @@ def test_a_task_queued_by_a_request_logs_and_audits_with_that_requests_id(
 ):
     require_redis(REDIS_URL)
     queue = f"ops-test-{uuid.uuid4().hex[:12]}"
-    # The task goes to this test's own queue, which only the worker started here reads.
-    task = celery_app.tasks[core_tasks.send_delivery.name]
-    monkeypatch.setattr(task, "queue", queue, raising=False)
-    monkeypatch.setattr(task, "_exec_options", None)
+    # The sending tasks go to this test's own queue, which only the worker started here reads.
+    for sending in (core_tasks.send_deliveries, core_tasks.send_delivery):
+        task = celery_app.tasks[sending.name]
+        monkeypatch.setattr(task, "queue", queue, raising=False)
+        monkeypatch.setattr(task, "_exec_options", None)
     failed = Delivery.objects.create(
         recipient=cbp, key=f"ops-log-{queue}", kind=NotificationKind.MEETING, subject="Invitation", body_text="Hi",
         status=Delivery.Status.FAILED, attempts=7, last_error="451 try later",
@@ -49,7 +50,7 @@ def test_a_task_queued_by_a_request_logs_and_audits_with_that_requests_id(
             response = client_for(superuser).post(page("delivery-list"), {"delivery": failed.pk})
             wait_until(
                 lambda: any(
-                    line.get("task_name") == "taskforce.tasks.send_delivery" and "succeeded" in line["message"]
+                    line.get("task_name") == "taskforce.tasks.send_deliveries" and "succeeded" in line["message"]
                     for line in json_lines(processes.log("worker"))
                 ),
                 seconds=60, what=f"the worker to send the message\n{processes.tails()}",
