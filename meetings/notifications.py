@@ -5,6 +5,7 @@ Every message is rendered for one recipient, in their language and time zone, an
 may see (a restricted agenda item is never named to an agency outside its restriction).
 """
 
+import abc
 import datetime
 import zoneinfo
 
@@ -303,7 +304,7 @@ def reminders_replace(meeting: Meeting) -> None:
     )
 
 
-class _MeetingReminder:
+class _MeetingReminder(abc.ABC):
     notification_kind = NotificationKind.MEETING_REMINDER
     # Whether the message lists the agenda (what each reader may see of it).
     with_agenda = False
@@ -362,14 +363,16 @@ class _MeetingReminder:
         meeting = self.meeting(reminder)
         return self.recipients_among(audience(meeting), _answers(meeting))
 
+    @abc.abstractmethod
     def recipients_among(self, people: list[User], answers: dict[int, Rsvp]) -> list[User]:
-        raise NotImplementedError
+        """Who of the meeting's audience this kind of reminder goes to."""
 
+    @abc.abstractmethod
     def subject(self, meeting: Meeting) -> str:
-        raise NotImplementedError
+        """The subject line, in the reader's language."""
 
-    template = ""
-    method = ""
+    template = ""  # the email's template
+    method = ""  # the calendar attachment's method ("" for none)
 
     def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
         meeting = self.meeting(reminder)

@@ -1,4 +1,4 @@
-"""Form fields of the agreement pages drawn with the design system, and the error summary above a form.
+"""Form fields of the agreement pages drawn with the design system (and the portal's error summary above a form).
 
 A design-system control (gcds-input, gcds-select, gcds-textarea, gcds-checkboxes) carries its own label,
 hint and error message; a group of several checkboxes is drawn natively, in a fieldset, because the
@@ -8,7 +8,8 @@ design system's group submits its choices as one comma-joined value.
 import json
 
 from django import forms, template
-from django.utils.translation import gettext as _
+
+from taskforce.templatetags import portal_forms
 
 register = template.Library()
 
@@ -70,18 +71,5 @@ def mou_field(field: forms.BoundField, hide_label: bool = False, rows: int = 4) 
     return context
 
 
-@register.inclusion_tag("mou/forms/error_summary.html")
-def mou_error_summary(form: forms.Form | None) -> dict:
-    """A bound form's errors, above everything else on the page, each linking to its field."""
-    if form is None or not form.is_bound:
-        return {"errors": []}
-    errors = [{"message": str(error), "anchor": None} for error in form.non_field_errors()]
-    for field in form:
-        if field.is_hidden:
-            errors += [{"message": str(error), "anchor": None} for error in field.errors]
-        else:
-            errors += [
-                {"message": _("%(field)s: %(error)s") % {"field": field.label, "error": error}, "anchor": field.auto_id}
-                for error in field.errors
-            ]
-    return {"errors": errors}
+# The error summary is the portal's own, under the name the agreement pages use.
+register.tags["mou_error_summary"] = portal_forms.register.tags["error_summary"]

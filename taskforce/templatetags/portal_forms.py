@@ -105,6 +105,9 @@ def error_summary(*forms_) -> dict:
             continue
         errors += [{"message": str(e), "anchor": None} for e in form.non_field_errors()]
         for field in form:
+            if field.is_hidden:  # nothing on the page to name or to link to
+                errors += [{"message": str(e), "anchor": None} for e in field.errors]
+                continue
             errors += [
                 {"message": _("%(field)s: %(error)s") % {"field": field.label, "error": e}, "anchor": field.auto_id}
                 for e in field.errors
