@@ -9,7 +9,7 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from taskforce import demo, permissions
-        from taskforce.permissions import ALWAYS, Policy
+        from taskforce.permissions import Policy
 
         from . import models as m
         from .demo import load_meetings
@@ -17,33 +17,35 @@ class MeetingsConfig(AppConfig):
         shown = [m.Meeting.AgendaStatus.CIRCULATED, m.Meeting.AgendaStatus.FINAL]
         permissions.register(m.MeetingSeries, Policy(body="body", restricted=None))
         # A meeting is seen by its invitees: the agencies and people it is shared with.
-        permissions.register(m.Meeting, Policy(body="body", restricted=ALWAYS))
-        permissions.register(m.Invitation, Policy(body="meeting__body", restricted=None, parent="meeting"))
+        permissions.register(m.Meeting, Policy(body="body", restricted=None, by_invitation=True))
+        permissions.register(m.Invitation, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
         # Members see agenda items once the agenda is circulated, and restricted ones only if named.
         permissions.register(
             m.AgendaItem,
             Policy(
-                body="meeting__body", parent="meeting", member_filter=lambda actor: Q(meeting__agenda_status__in=shown)
+                body="meeting__body", parents=("meeting",), members_see=Q(meeting__agenda_status__in=shown)
             ),
         )
-        permissions.register(m.AgendaChange, Policy(body="item__meeting__body", restricted=None, parent="item"))
+        permissions.register(m.AgendaChange, Policy(body="item__meeting__body", restricted=None, parents=("item",)))
         permissions.register(
             m.Paper,
-            Policy(body="item__meeting__body", restricted=None, parent="item", classification="classification"),
+            Policy(body="item__meeting__body", restricted=None, parents=("item",), classification="classification"),
         )
-        permissions.register(m.Comment, Policy(body="item__meeting__body", restricted=None, parent="item"))
-        permissions.register(m.Rsvp, Policy(body="meeting__body", restricted=None, parent="meeting"))
-        permissions.register(m.Attendance, Policy(body="meeting__body", restricted=None, parent="meeting"))
-        # Decisions reach members with the approved minutes; action items as soon as they are recorded.
+        permissions.register(m.Comment, Policy(body="item__meeting__body", restricted=None, parents=("item",)))
+        permissions.register(m.Rsvp, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
+        permissions.register(m.Attendance, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
+        # Decisions reach members with the approved minutes; action items as soon as they are recorded. Both are
+        # as restricted as the agenda item they were recorded on, whenever that was restricted.
         permissions.register(
             m.Decision,
             Policy(
                 body="meeting__body",
-                parent="meeting",
-                member_filter=lambda actor: Q(meeting__minutes_status=m.Meeting.MinutesStatus.APPROVED),
+                parents=("meeting",),
+                restricted_by=("item",),
+                members_see=Q(meeting__minutes_status=m.Meeting.MinutesStatus.APPROVED),
             ),
         )
-        permissions.register(m.ActionItem, Policy(body="meeting__body", parent="meeting"))
+        permissions.register(m.ActionItem, Policy(body="meeting__body", parents=("meeting",), restricted_by=("item",)))
         demo.register(load_meetings, order=10)
 
         from taskforce.notifications import register_reminder

@@ -10,7 +10,6 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from members.models import User
 from taskforce import deadlines, ical, notifications, permissions
-from taskforce.models import Membership, NotificationKind, Reminder
+from taskforce.models import NotificationKind, Reminder
 
-from .models import ActionItem, AgendaChange, AgendaItem, Invitation, Meeting, Rsvp
+from .models import ActionItem, AgendaChange, AgendaItem, Meeting, Rsvp
 
 DEFAULT_REMINDER_DAYS = (7, 1)
 RSVP_REMINDER_DAYS = 3
@@ -33,48 +32,13 @@ ACTION_DUE = "action_item.due"
 
 
 def audience(meeting: Meeting) -> list[User]:
-    """The invitees (named, or through their agency) who are members of the body and may see it."""
-    invited = Invitation.objects.filter(meeting=meeting)
-    people = User.objects.filter(
-        Q(pk__in=invited.filter(user__isnull=False).values("user_id"))
-        | Q(agency__in=invited.filter(agency__isnull=False).values("agency_id")),
-        pk__in=Membership.objects.filter(body_id=meeting.body_id).values("user_id"),
-        is_active=True,
-    ).select_related("agency")
-    return [person for person in people if permissions.can_see(person, meeting)]
+    """The invitees who may see the meeting: those it is shared with, by agency or by name, as members of its body."""
+    return list(permissions.readers(meeting, shared=True).select_related("agency"))
 
 
 def audiences(meetings: list[Meeting]) -> dict[int, list[User]]:
     """`audience()` of many meetings at once, by meeting pk, in a constant number of queries."""
-    if not meetings:
-        return {}
-    named: dict[int, set[int]] = {m.pk: set() for m in meetings}
-    agencies: dict[int, set[int]] = {m.pk: set() for m in meetings}
-    for meeting_id, user_id, agency_id in Invitation.objects.filter(meeting__in=meetings).values_list(
-        "meeting_id", "user_id", "agency_id"
-    ):
-        if user_id is not None:
-            named[meeting_id].add(user_id)
-        if agency_id is not None:
-            agencies[meeting_id].add(agency_id)
-    bodies = {m.body_id for m in meetings}
-    people = list(User.objects.filter(
-        Q(pk__in={pk for pks in named.values() for pk in pks})
-        | Q(agency__in={pk for pks in agencies.values() for pk in pks}),
-        pk__in=Membership.objects.filter(body_id__in=bodies).values("user_id"),
-        is_active=True,
-    ))
-    members = set(
-        Membership.objects.filter(body_id__in=bodies, user__in=[p.id for p in people]).values_list("user_id", "body_id")
-    )
-    invited: dict[int, list[int]] = {}
-    for p in people:
-        invited[p.id] = [
-            m.pk for m in meetings
-            if (p.id in named[m.pk] or p.agency_id in agencies[m.pk]) and (p.id, m.body_id) in members
-        ]
-    seen = permissions.visible_among(Meeting.objects.all(), [(p, invited[p.id]) for p in people])
-    return {m.pk: [p for p in people if m.pk in seen.get(p.id, ())] for m in meetings}
+    return permissions.readers_of_each(Meeting, [m.pk for m in meetings], shared=True)
 
 
 def _answers(meeting: Meeting) -> dict[int, Rsvp]:
@@ -324,8 +288,8 @@ class _MeetingReminder(abc.ABC):
         if self.with_agenda:
             for item in AgendaItem.objects.filter(meeting__in=live, withdrawn=False):
                 items[item.meeting_id].append(item)
-            visible = permissions.visible_among(
-                AgendaItem.objects.all(),
+            visible = permissions.visible_to_each(
+                AgendaItem,
                 [(p, [item.pk for item in items[m.pk]]) for m in live
                  for p in self.recipients_among(people[m.pk], answers[m.pk])],
             )
@@ -455,7 +419,7 @@ class ActionItemReminder:
         pks = {int(r.topic.split(":", 1)[1]) for r in reminders}
         actions = {a.pk: a for a in ActionItem.objects.select_related(*self.related).filter(pk__in=pks)}
         owned = [a for a in actions.values() if a.owner is not None]
-        seen = permissions.visible_among(ActionItem.objects.all(), [(a.owner, [a.pk]) for a in owned])
+        seen = permissions.visible_to_each(ActionItem, [(a.owner, [a.pk]) for a in owned])
         people = {a.pk: [a.owner] if a.pk in seen.get(a.owner_id, ()) else [] for a in owned}
         people.update(deadlines.owner_audiences(
             [a for a in actions.values() if a.owner is None], lambda a: (a.meeting.body_id, a.owner_agency_id)

@@ -279,6 +279,7 @@ def _share_item(item: AgendaItem, restricted_to: Iterable[Agency] | None) -> Non
     permissions.grant(item, wanted - current)
     AgendaItem.objects.filter(pk=item.pk).update(restricted=bool(wanted))
     item.restricted = bool(wanted)
+    permissions.changed(AgendaItem, [item.pk])
 
 
 @transaction.atomic

@@ -16,15 +16,15 @@ class MouConfig(AppConfig):
         permissions.register(m.Agreement, Policy(body="body", classification="classification"))
         permissions.register(
             m.AgreementVersion,
-            Policy(body="agreement__body", restricted=None, parent="agreement", classification="classification"),
+            Policy(body="agreement__body", restricted=None, parents=("agreement",), classification="classification"),
         )
         permissions.register(
-            m.VersionComment, Policy(body="version__agreement__body", restricted=None, parent="version")
+            m.VersionComment, Policy(body="version__agreement__body", restricted=None, parents=("version",))
         )
-        permissions.register(m.WorkflowStep, Policy(body="agreement__body", restricted=None, parent="agreement"))
-        permissions.register(m.StepAction, Policy(body="step__agreement__body", restricted=None, parent="step"))
-        permissions.register(m.StatusChange, Policy(body="agreement__body", restricted=None, parent="agreement"))
-        permissions.register(m.Signature, Policy(body="agreement__body", restricted=None, parent="agreement"))
+        permissions.register(m.WorkflowStep, Policy(body="agreement__body", restricted=None, parents=("agreement",)))
+        permissions.register(m.StepAction, Policy(body="step__agreement__body", restricted=None, parents=("step",)))
+        permissions.register(m.StatusChange, Policy(body="agreement__body", restricted=None, parents=("agreement",)))
+        permissions.register(m.Signature, Policy(body="agreement__body", restricted=None, parents=("agreement",)))
         demo.register(load_agreements, order=20)
 
         from taskforce.notifications import register_reminder

@@ -44,6 +44,7 @@ class TaskforceConfig(AppConfig):
         for connection in connections.all(initialized_only=True):
             audit.watch_writes(sender=None, connection=connection)
         post_migrate.connect(_install_audit_trail, sender=self, dispatch_uid="taskforce.audit_trail.install")
+        post_migrate.connect(_fill_visibility_index, sender=self, dispatch_uid="taskforce.visibility.fill")
         auth.user_logged_in.connect(audit.signed_in, dispatch_uid="taskforce.audit.signed_in")
         auth.user_login_failed.connect(audit.sign_in_failed, dispatch_uid="taskforce.audit.sign_in_failed")
         auth.user_logged_out.connect(audit.signed_out, dispatch_uid="taskforce.audit.signed_out")
@@ -58,3 +59,12 @@ def _install_audit_trail(sender, using: str, **kwargs) -> None:
     from . import audit_trail
 
     audit_trail.install(using=using)
+
+
+def _fill_visibility_index(sender, using: str, **kwargs) -> None:
+    """A database that had data before the visibility index existed gets its index when it is migrated."""
+    from . import permissions
+    from .models import Body, Reader
+
+    if Body.objects.using(using).exists() and not Reader.objects.using(using).exists():
+        permissions.rebuild()

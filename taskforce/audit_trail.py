@@ -32,9 +32,10 @@ from django.db.models.functions import Cast, Greatest
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from . import permissions
-from .models import AuditEntry
+from .models import AuditEntry, Reader, Visibility
 
 TABLE = AuditEntry._meta.db_table
+UNAUDITED = (AuditEntry, Visibility, Reader)
 ROW_TRIGGER = "taskforce_audit"
 TRUNCATE_TRIGGER = "taskforce_audit_truncate"
 CHAIN_TRIGGER = "taskforce_auditentry_chain"
@@ -190,7 +191,8 @@ $$;
 
 def audited_models() -> list[type[models.Model]]:
     """Every concrete model of the project's own apps (those whose code is in this repository), with the
-    many-to-many tables Django makes for them; not the audit trail itself."""
+    many-to-many tables Django makes for them; not the audit trail itself, nor the visibility index (derived from
+    rows that are audited)."""
     root = Path(settings.BASE_DIR).resolve()
     found = []
     for app in apps.get_app_configs():
@@ -199,7 +201,7 @@ def audited_models() -> list[type[models.Model]]:
             continue
         for model in app.get_models(include_auto_created=True):
             opts = model._meta
-            if opts.managed and not opts.proxy and not opts.swapped and model is not AuditEntry:
+            if opts.managed and not opts.proxy and not opts.swapped and model not in UNAUDITED:
                 found.append(model)
     return found
 
@@ -249,9 +251,9 @@ def _scoped_paths(model: type[models.Model]) -> tuple[str | None, tuple[str, ...
         body, levels = _scoped_paths(owner.related_model)
         return (_join(owner.name, body) if body else None), tuple(_join(owner.name, level) for level in levels)
     levels = (policy.classification,) if policy.classification else ()
-    if policy.parent:
-        _body, above = _scoped_paths(_related(model, policy.parent))
-        levels += tuple(_join(policy.parent, level) for level in above)
+    for parent in policy.parents:
+        _body, above = _scoped_paths(_related(model, parent))
+        levels += tuple(_join(parent, level) for level in above)
     return policy.body, levels
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from members.models import User
 
 from . import notifications, permissions
-from .models import Membership, Milestone, NotificationKind, Reminder
+from .models import Milestone, NotificationKind, Reminder
 
 DEFAULT_DAYS_BEFORE = (14, 3)
 OVERDUE_EVERY = datetime.timedelta(days=7)
@@ -67,12 +67,9 @@ def when_phrase(reminder: Reminder, due: datetime.date) -> str:
 
 def owner_audience(obj, body_id: int, agency_id: int) -> list[User]:
     """Members of the owner agency in the body, and the body's secretariat, who may see `obj`."""
-    in_body = Membership.objects.filter(body_id=body_id)
-    people = User.objects.filter(is_active=True).filter(
-        Q(pk__in=in_body.filter(user__agency_id=agency_id).values("user_id"))
-        | Q(pk__in=in_body.filter(role=Membership.Role.SECRETARIAT).values("user_id"))
-    )
-    return [person for person in people.select_related("agency") if permissions.can_see(person, obj)]
+    secretariat = permissions.secretariat_of(body_id).values("pk")
+    people = permissions.readers(obj).filter(Q(agency_id=agency_id) | Q(pk__in=secretariat))
+    return list(people.select_related("agency"))
 
 
 def owner_audiences(objs: list, body_and_agency: Callable[[object], tuple[int, int]]) -> dict[int, list[User]]:
@@ -80,25 +77,13 @@ def owner_audiences(objs: list, body_and_agency: Callable[[object], tuple[int, i
     `body_and_agency(obj)` gives an object's body id and owner agency id."""
     if not objs:
         return {}
-    in_body: dict[int, list[tuple[int, int]]] = {}
-    for obj in objs:
-        body_id, agency_id = body_and_agency(obj)
-        in_body.setdefault(body_id, []).append((obj.pk, agency_id))
-    candidates: dict[int, set[int]] = {obj.pk: set() for obj in objs}
-    for user_id, body_id, role, agency_id in Membership.objects.filter(body_id__in=list(in_body)).values_list(
-        "user_id", "body_id", "role", "user__agency_id"
-    ):
-        for pk, owner in in_body[body_id]:
-            if agency_id == owner or role == Membership.Role.SECRETARIAT:
-                candidates[pk].add(user_id)
-    people = list(
-        User.objects.filter(is_active=True, pk__in={u for users in candidates.values() for u in users})
-        .select_related("agency")
-    )
-    seen = permissions.visible_among(
-        type(objs[0])._default_manager.all(), [(u, [pk for pk in candidates if u.pk in candidates[pk]]) for u in people]
-    )
-    return {pk: [u for u in people if pk in seen.get(u.pk, ())] for pk in candidates}
+    owners = {obj.pk: body_and_agency(obj) for obj in objs}
+    secretariat = permissions.secretariats({body_id for body_id, _ in owners.values()})
+    seen = permissions.readers_of_each(type(objs[0]), owners)
+    return {
+        pk: [p for p in people if p.agency_id == owners[pk][1] or p.pk in secretariat[owners[pk][0]]]
+        for pk, people in seen.items()
+    }
 
 
 # Milestones ----------------------------------------------------------------------------------------

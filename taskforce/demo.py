@@ -13,7 +13,7 @@ from django.db import transaction
 from members import services as member_services
 from members.models import Agency, Classification, Country, User
 
-from . import audit, services
+from . import audit, permissions, services
 from .models import Body, Milestone, fiscal_year_window, season_window
 
 DEMO_PASSWORD = "taskforce-demo-2021"
@@ -131,6 +131,7 @@ def _users(agencies: dict[str, Agency], bodies: dict[str, Body]) -> dict[str, Us
             user = member_services.member_create(username=username, password=DEMO_PASSWORD, **fields)
         else:
             User.objects.filter(pk=user.pk).update(**fields)
+            permissions.readers_changed([user.pk])
             user.refresh_from_db()
         users[username] = user
         for body, role in roles.items():
@@ -171,7 +172,8 @@ def _milestones(demo: Demo) -> None:
 @transaction.atomic
 def load() -> Demo:
     # In the audit trail: the command that loads it (load_demo), or the demo loader itself (the test suite).
-    with audit.default_context(audit.Channel.DEMO, source="taskforce.demo.load"):
+    # The visibility index is worked out once, when everything is in place.
+    with audit.default_context(audit.Channel.DEMO, source="taskforce.demo.load"), permissions.deferred():
         agencies = _agencies()
         bodies = _bodies(agencies)
         users = _users(agencies, bodies)

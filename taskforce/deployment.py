@@ -115,12 +115,26 @@ def check_audit_trail() -> list[Finding]:
     return [Finding("audit trail", True, f"The audit trail is intact ({verdict.checked} entries).")]
 
 
+def check_visibility() -> list[Finding]:
+    from taskforce import permissions
+
+    try:
+        differences = permissions.check()
+    except Exception as exc:  # noqa: BLE001 - no database: already reported
+        return [_problem("visibility", f"Could not compare the visibility index with the rules: {_first_line(exc)}.")]
+    if differences:
+        return [_problem("visibility", f"The visibility index differs from the rules in {len(differences)} row(s), "
+                                       f"first: {differences[0]}. Run `python manage.py rebuild_visibility`.")]
+    return [Finding("visibility", True, "The visibility index agrees with the rules.")]
+
+
 CHECKS: dict[str, Callable[[], list[Finding]]] = {
     "settings": check_settings,
     "database": check_database,
     "broker": check_broker,
     "email": check_email,
     "audit": check_audit_trail,
+    "visibility": check_visibility,
 }
 
 
@@ -129,7 +143,8 @@ def run(skip: tuple[str, ...] = ()) -> list[Finding]:
     for name, check in CHECKS.items():
         if name in skip:
             continue
-        if name == "audit" and any(f.check in ("database", "migrations") and not f.ok for f in findings):
+        unreachable = any(f.check in ("database", "migrations") and not f.ok for f in findings)
+        if name in ("audit", "visibility") and unreachable:
             continue
         findings.extend(check())
     return findings

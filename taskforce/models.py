@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
@@ -514,16 +515,16 @@ class CalendarFeed(models.Model):
 
 
 class Removal(models.Model):
-    """A schedule entry that was deleted, recorded by a database trigger (so admin and bulk deletes are caught
-    too), for clients that sync with `updated_since`. It keeps who could see the entry: its body, whether it
-    was restricted and the groups and people it was shared with."""
+    """A schedule entry that was deleted (taskforce/schedule.py records it as it goes), for clients that sync
+    with `updated_since`. It keeps who could see the entry: its body, whether it was restricted, and the
+    visibility index's principals and marking for it at the moment it went."""
 
     kind = models.CharField(max_length=30)
     object_id = models.BigIntegerField()
     body_id = models.BigIntegerField()
     restricted = models.BooleanField()
-    group_ids = ArrayField(models.IntegerField(), default=list)
-    user_ids = ArrayField(models.BigIntegerField(), default=list)
+    principals = ArrayField(models.BigIntegerField(), default=list)
+    level = models.PositiveSmallIntegerField(default=0)
     removed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -531,6 +532,43 @@ class Removal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} removed {self.removed_at:%Y-%m-%d %H:%M}"
+
+
+class Visibility(models.Model):
+    """The visibility index: one row for each principal that may see an object, with the object's highest
+    marking (its own or a parent's). Derived from the rules in taskforce/permissions.py and kept in step by
+    every write that changes who may see what; never written anywhere else."""
+
+    pk = models.CompositePrimaryKey("content_type_id", "object_id", "principal")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", db_index=False)
+    object_id = models.BigIntegerField()
+    # A body's secretariat, its members, an agency in it or a person in it (taskforce/permissions.py).
+    principal = models.BigIntegerField()
+    level = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["content_type", "principal", "object_id"], include=["level"], name="visibility_by_principal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id} seen by {self.principal}"
+
+
+class Reader(models.Model):
+    """The principals each active person holds: the other half of the visibility index."""
+
+    pk = models.CompositePrimaryKey("user_id", "principal")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    principal = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["principal", "user"], name="reader_by_principal")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} holds {self.principal}"
 
 
 class AuditEntry(models.Model):

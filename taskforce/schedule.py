@@ -205,8 +205,8 @@ def _record_removal(sender, instance, **kwargs) -> None:
         object_id=instance.pk,
         body_id=audience.body_id,
         restricted=audience.restricted,
-        group_ids=sorted(audience.group_ids),
-        user_ids=sorted(audience.user_ids),
+        principals=audience.principals,
+        level=audience.level,
     )
 
 

@@ -179,3 +179,18 @@ def client_for() -> Callable[[User | AnonymousUser | None], Client]:
         return client
 
     return signed_in
+
+
+@pytest.fixture(autouse=True)
+def visibility_index_in_step(request):
+    """After every test of the services (the writes), the visibility index agrees with the rules worked out afresh:
+    a write that changes who may see what without keeping the index in step fails here, naming the rows."""
+    if not request.module.__name__.endswith("test_services"):
+        yield
+        return
+    request.getfixturevalue("db")  # set up first, so that it is still there when this checks
+    yield
+    from taskforce import permissions
+
+    differences = permissions.check()
+    assert not differences, "\n".join(str(d) for d in differences[:20])

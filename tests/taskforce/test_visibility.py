@@ -314,9 +314,9 @@ def test_people_are_scoped_through_the_visibility_core_too(demo, rcmp):
 
 
 def test_the_bulk_reading_of_visibility_agrees_with_scope_for_every_person_and_object(demo, superuser):
-    """`visible_among` works `scope()`'s rules out in Python for many people at once: for every scoped model of the
-    demo, every person (a superuser, an inactive one, people named on a grant) sees exactly what `scope()` shows
-    them."""
+    """`visible_to_each` and `readers_of_each` read the index for many people and objects at once: for every scoped
+    model of the demo, every person (a superuser, an inactive one, people named on a grant) sees exactly what
+    `scope()` shows them."""
     from meetings.models import AgendaItem, Meeting
 
     gone = User.objects.create(username="gone", agency=demo.agencies["RCMP"], is_active=False)
@@ -334,10 +334,13 @@ def test_the_bulk_reading_of_visibility_agrees_with_scope_for_every_person_and_o
     for people in (list(User.objects.select_related("agency")), list(User.objects.all())):
         for model in permissions._policies:
             every = list(model._default_manager.values_list("pk", flat=True))
-            among = permissions.visible_among(model._default_manager.all(), [(person, every) for person in people])
+            among = permissions.visible_to_each(model, [(person, every) for person in people])
+            readers = permissions.readers_of_each(model, every)
             for person in people:
                 expected = set(permissions.scope(person, model._default_manager.all()).values_list("pk", flat=True))
                 assert among.get(person.pk, set()) == expected, (model.__name__, person.username)
+                if not person.is_superuser:
+                    assert {pk for pk in every if person in readers[pk]} == expected, (model.__name__, person.username)
 
 
 def test_the_bulk_reading_of_visibility_takes_the_same_queries_for_few_people_as_for_many(demo):
@@ -350,7 +353,7 @@ def test_the_bulk_reading_of_visibility_takes_the_same_queries_for_few_people_as
     counts = []
     for people in ([demo.users["cbsa"], demo.users["rcmp"]], list(User.objects.all())):
         with CaptureQueriesContext(connection) as queries:
-            permissions.visible_among(AgendaItem.objects.all(), [(person, items) for person in people])
+            permissions.visible_to_each(AgendaItem, [(person, items) for person in people])
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
