@@ -1028,7 +1028,7 @@ MATRIX |= {
         statuses=only(MOU_PARTIES, anonymous=REFUSED),
         covered_by=(
             *MEETING_API_MOU_HIDDEN,
-            f"{MEETING_API}::test_a_record_names_its_source_item_only_to_those_who_may_see_it",
+            f"{MEETING_API}::test_restricting_an_item_later_hides_what_was_recorded_on_it",
         ),
     ),
     "api:action-item-list": Route(
@@ -1044,7 +1044,7 @@ MATRIX |= {
         statuses=only(MOU_PARTIES, anonymous=REFUSED),
         covered_by=(
             *MEETING_API_MOU_HIDDEN,
-            f"{MEETING_API}::test_a_record_names_its_source_item_only_to_those_who_may_see_it",
+            f"{MEETING_API}::test_restricting_an_item_later_hides_what_was_recorded_on_it",
             f"{MEETING_API}::test_the_owner_updates_their_action_item_and_others_cannot",
         ),
     ),
