@@ -16,6 +16,7 @@ from django.core import mail
 from django.http import HttpResponse
 
 TOKEN = re.compile(r"CANARY-[a-z]+-[a-z_]+-[0-9a-f]{8}")
+MARKUP = re.compile(r"<[^>]*>")
 
 # Who must never read a token, by why it is hidden: restricted to CBSA and ATF, or marked Protected B (above the
 # Protected A clearance of hsi, cbp and dea).
@@ -47,7 +48,7 @@ class Canary:
     planted: dict[str, Planted] = field(default_factory=dict)
     seen: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     problems: list[str] = field(default_factory=list)
-    reads: int = 0
+    channels: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
 
     def token(self, model: str, name: str, where: str, why: str = RESTRICTED) -> str:
         token = f"CANARY-{model}-{name}-{secrets.token_hex(4)}"
@@ -59,7 +60,7 @@ class Canary:
 
     def read(self, persona: str, channel: str, where: str, text: str) -> None:
         """Look for every planted token in what `persona` reads on `channel` at `where`."""
-        self.reads += 1
+        self.channels[persona][channel] += 1
         for token in set(TOKEN.findall(unfold(text))) & self.planted.keys():
             self.seen[persona].add(token)
             planted = self.planted[token]
@@ -101,6 +102,9 @@ def text_of(response: HttpResponse) -> str:
     text = content.decode("utf-8", errors="replace")
     if response.get("Content-Type", "").startswith("application/pdf") or content.startswith(b"%PDF"):
         text += " " + pdf_text(content)
+    if response.get("Content-Type", "").startswith("text/html"):
+        # Without its tags too: a search result highlights the words matched, inside a token.
+        text += "\n" + MARKUP.sub("", text)
     return f"{headers}\n{text}"
 
 
