@@ -13,12 +13,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from members.models import User
 from taskforce.models import Membership
-from taskforce.permissions import Actor, secretariat_body_ids
+from taskforce.permissions import Actor, is_secretariat_anywhere, secretariat_body_ids
 
 
 def second_factor_required(*, user: User) -> bool:
     """Superusers and the secretariat of any body must confirm each sign-in with a second factor."""
-    return user.is_superuser or Membership.objects.filter(user_id=user.pk, role=Membership.Role.SECRETARIAT).exists()
+    return is_secretariat_anywhere(user)
 
 
 def authenticator_get(*, user: User) -> TOTPDevice | None:
@@ -56,7 +56,7 @@ class Lockouts:
 
 
 def may_lift_lockouts(actor: Actor) -> bool:
-    return bool(actor.is_authenticated and actor.is_active and (actor.is_superuser or secretariat_body_ids(actor)))
+    return is_secretariat_anywhere(actor)
 
 
 def _locked(attempts: QuerySet, field: str) -> list[Lockout]:

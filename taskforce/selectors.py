@@ -141,8 +141,8 @@ def audit_people(*, actor: User) -> QuerySet[User]:
     """Whose actions the actor may look up: the people of their bodies, whether or not still active."""
     if actor.is_superuser:
         return User.objects.select_related("agency")
-    bodies = Membership.objects.filter(user_id=actor.pk, role=Membership.Role.SECRETARIAT).values("body_id")
-    return User.objects.filter(memberships__body__in=bodies).distinct().select_related("agency")
+    people = Membership.objects.filter(permissions.in_secretariat_bodies(actor, "body")).values("user_id")
+    return User.objects.filter(pk__in=people).select_related("agency")
 
 
 def audit_agencies(*, actor: User) -> QuerySet[Agency]:
@@ -151,7 +151,7 @@ def audit_agencies(*, actor: User) -> QuerySet[Agency]:
 
 def audit_log(*, actor: User) -> QuerySet[AuditEntry]:
     """Entries newest first, each with who acted (`actor_info`) and the body's acronym."""
-    if not actor.is_superuser and not permissions.secretariat_body_ids(actor):
+    if not permissions.is_secretariat_anywhere(actor):
         raise Http404()
     who = User.objects.filter(pk=OuterRef("actor_id")).values(
         info=JSONObject(username="username", first_name="first_name", last_name="last_name", agency="agency__acronym")
