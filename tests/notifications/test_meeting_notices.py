@@ -405,6 +405,7 @@ def four_items(meeting, add_item, secretariat, demo) -> Meeting:
     with sent_after_commit():
         meeting_services.agenda_circulate(actor=secretariat, meeting=meeting)
     mail.outbox.clear()
+    Notification.objects.all().delete()
     return meeting
 
 
