@@ -453,3 +453,22 @@ def test_a_move_is_told_in_each_readers_own_numbering(four_items, secretariat, h
     assert "Moved: Opening (now item 2)" in told_hsi and "3" not in told_hsi.split("Moved: ")[1].splitlines()[0]
     assert re.search(r"^1\. Threat picture.*\n2\. Opening.*\n3\. Next steps", told_hsi, re.MULTILINE)
     assert "Moved: Opening (now item 3)" in told_atf
+
+
+def test_a_reminder_numbers_the_agenda_as_the_readers_agenda_page_does(four_items, secretariat, clock, hsi, atf):
+    from meetings import selectors as meeting_selectors
+
+    meeting_services.agenda_item_withdraw(actor=secretariat, item=four_items.items.get(title_en="Threat picture"))
+    mail.outbox.clear()
+    clock.move_to(SEVEN_DAYS_BEFORE)
+
+    sweep()
+
+    for reader in (hsi, atf):
+        on_the_page = {
+            item.title_en: item.number for item in meeting_selectors.agenda_items(actor=reader, meeting=four_items)
+        }
+        body = only_email_of(reader, "meeting_reminder").body
+        assert f"\n{on_the_page['Next steps']}. Next steps" in body and "Threat picture" not in body
+    assert "\n3. Next steps" in only_email_of(hsi, "meeting_reminder").body
+    assert "\n4. Next steps" in only_email_of(atf, "meeting_reminder").body
