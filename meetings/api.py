@@ -10,7 +10,7 @@ import django_filters
 from django import forms
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Collate, Concat
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -245,16 +245,22 @@ class AgendaItemViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveM
     def etag_extra(self) -> dict:
         actor = self.request.user
         return {
+            **{f"etag_{name}": fact for name, fact in self.reader_facts().items()},
             "etag_comments": _comment_count(actor),
             "etag_papers": _paper_ids(actor),
             # The minutes are shown to members once approved.
             "etag_minutes_status": F("meeting__minutes_status"),
         }
 
+    def reader_facts(self) -> dict:
+        """The item's number in the caller's numbering, and whether a change since circulation reaches them."""
+        actor = self.request.user
+        return {"number": selectors.reader_number(actor), "changed_for_reader": selectors.changed_for_reader(actor)}
+
     def for_the_caller(self, rows: QuerySet) -> QuerySet:
         actor = self.request.user
         papers = permissions.scope(actor, Paper.objects.all())
-        return rows.annotate(comment_count=_comment_count(actor)).prefetch_related(
+        return rows.annotate(comment_count=_comment_count(actor), **self.reader_facts()).prefetch_related(
             Prefetch("papers", queryset=papers, to_attr="visible_papers")
         )
 
@@ -368,18 +374,14 @@ class PaperViewSet(ScopedReadOnlyViewSet):
 # Decisions and action items --------------------------------------------------------------------------
 
 
-def _item_visible(actor: User) -> Exists:
-    """Whether the caller may see the record's source item: only then is it named."""
-    return Exists(permissions.scope(actor, AgendaItem.objects.filter(pk=OuterRef("item_id"))))
-
-
 class RecordViewSet(ForTheCaller, ScopedReadOnlyViewSet):
+    # The source item is named only to those who may see it.
     @property
     def etag_extra(self) -> dict:
-        return {"etag_item_visible": _item_visible(self.request.user)}
+        return {"etag_item_visible": selectors.item_visible(self.request.user)}
 
     def for_the_caller(self, rows: QuerySet) -> QuerySet:
-        return rows.annotate(item_visible=_item_visible(self.request.user))
+        return rows.annotate(item_visible=selectors.item_visible(self.request.user))
 
 
 class DecisionFilter(django_filters.FilterSet):

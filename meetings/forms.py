@@ -61,7 +61,7 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
 
 class ItemChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, item: AgendaItem) -> str:
-        return f"{item.position}. {item.title}"
+        return f"{item.number}. {item.title}"
 
 
 # Dates and times -------------------------------------------------------------------------------------
@@ -366,7 +366,7 @@ class MinutesForm(forms.Form):
         self.items = items
         for item in items:
             self.fields[f"item_{item.pk}"] = forms.CharField(
-                label=f"{item.position}. {item.title}", required=False, initial=item.minutes,
+                label=f"{item.number}. {item.title}", required=False, initial=item.minutes,
                 widget=forms.Textarea(attrs={"rows": 4}),
             )
 

@@ -101,10 +101,17 @@ def _organizer_email() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "portal@localhost"
 
 
-def _render(template: str, subject: str, meeting: Meeting, recipient: User, *, method: str = "", **context):
+def _render(
+    template: str, subject: str, meeting: Meeting, recipient: User, *, method: str = "",
+    items: list[AgendaItem] | None = None, **context,
+):
+    """One recipient's message, listing the agenda as they may see it (`items`: theirs, numbered, when the caller
+    has read them already)."""
     from . import selectors
 
-    items = [i for i in selectors.agenda_items(actor=recipient, meeting=meeting) if not i.withdrawn]
+    if items is None:
+        items = list(selectors.agenda_items(actor=recipient, meeting=meeting))
+    items = [i for i in items if not i.withdrawn]
     local_zone = zoneinfo.ZoneInfo(recipient.time_zone)
     text = render_to_string(template, {
         "recipient": recipient, "meeting": meeting, "subject": subject, "items": items,
@@ -210,16 +217,26 @@ def agenda_circulated(meeting: Meeting) -> None:
 
 
 def agenda_changed(change: AgendaChange) -> None:
-    """Told only to those who may see the changed item."""
+    """Told only to those the change reaches (meetings.selectors.agenda_changes: who may see the changed item and
+    what the change touches), naming the item by its number in each one's numbering."""
+    from . import selectors
+
     meeting = change.item.meeting
 
     def render(user: User):
         subject = _("Agenda changed: %(title)s") % {"title": meeting.title}
-        return _render("emails/agenda_changed.txt", subject, meeting, user, change=change)
+        items = list(selectors.agenda_items(actor=user, meeting=meeting))
+        number = next(item.number for item in items if item.pk == change.item_id)
+        return _render(
+            "emails/agenda_changed.txt", subject, meeting, user, items=items, change=change, item_number=number
+        )
 
-    people = [person for person in audience(meeting) if permissions.can_see(person, change.item)]
+    def reached(person: User) -> bool:
+        return selectors.agenda_changes(actor=person, meeting=meeting).filter(pk=change.pk).exists()
+
     notifications.notify(
-        kind=NotificationKind.AGENDA, event_key=f"agenda-change:{change.pk}", recipients=people, render=render
+        kind=NotificationKind.AGENDA, event_key=f"agenda-change:{change.pk}",
+        recipients=[person for person in audience(meeting) if reached(person)], render=render,
     )
 
 
@@ -286,7 +303,8 @@ class _MeetingReminder(abc.ABC):
         items: dict[int, list[AgendaItem]] = {m.pk: [] for m in live}
         visible: dict[int, set[int]] = {}
         if self.with_agenda:
-            for item in AgendaItem.objects.filter(meeting__in=live, withdrawn=False):
+            # Withdrawn items too: they hold their number in each reader's numbering, as on the agenda page.
+            for item in AgendaItem.objects.filter(meeting__in=live).order_by("meeting", "position", "pk"):
                 items[item.meeting_id].append(item)
             visible = permissions.visible_to_each(
                 AgendaItem,
@@ -345,6 +363,8 @@ class _MeetingReminder(abc.ABC):
     def render_all(self, reminder: Reminder, recipients: list[User]) -> dict[int, notifications.Message]:
         """Every recipient's message, rendered once per reader class (language, time zone, the agenda items they
         may see) with each one's name and calendar answer filled in: the same text as `render()` gives."""
+        from . import selectors
+
         meeting = self.meeting(reminder)
         items = reminder._items if self.with_agenda else []
         classes: dict[tuple, list[User]] = {}
@@ -354,7 +374,7 @@ class _MeetingReminder(abc.ABC):
             classes.setdefault((*_reader_class(user), seen), []).append(user)
         messages = {}
         for (_language, _zone, seen), members in classes.items():
-            shown = [i for i in items if i.pk in seen]
+            shown = [i for i in selectors.numbered(items, set(seen)) if not i.withdrawn]
             shared = notifications.as_reader(members[0], lambda reader=members[0], shown=shown: _render_shared(
                 self.template, self.subject(meeting), meeting, reader, shown, method=self.method
             ))

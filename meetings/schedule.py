@@ -11,6 +11,7 @@ from taskforce import ical, notifications, permissions
 from taskforce import schedule as core
 from taskforce.models import AgencyRole, NotificationKind
 
+from . import selectors
 from .models import ActionItem, AgendaItem, Invitation, Meeting, Rsvp
 from .notifications import DEFAULT_REMINDER_DAYS, PARTSTAT, _organizer_email, meeting_url, organizer_name
 
@@ -50,11 +51,12 @@ def meeting_entries(actor: User, query: core.Query, rows: QuerySet | None = None
     rows = (meeting_rows(actor, query)[0] if rows is None else rows).select_related("body", "host_agency")
     answers: dict[int, Rsvp] = {}
     if query.detail:
-        # The feed lists each visible item's position and title: nothing of the agenda page's papers, presenters
-        # or comment counts, which cost more than the rest of a feed of a few hundred meetings.
+        # The feed lists each visible item's number (in the member's numbering) and title: nothing of the agenda
+        # page's papers, presenters or comment counts, which cost more than the rest of a feed of a few hundred
+        # meetings.
         items = permissions.scope(actor, AgendaItem.objects.filter(withdrawn=False)).only(
             "meeting_id", "position", "title_en", "title_fr"
-        )
+        ).annotate(number=selectors.reader_number(actor))
         if query.public_only:
             items = items.filter(restricted=False)
         rows = rows.prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
@@ -74,7 +76,7 @@ def meeting_entries(actor: User, query: core.Query, rows: QuerySet | None = None
             ],
         )
         if query.detail:
-            agenda = [f"{item.position}. {item.title}" for item in meeting.visible_items]
+            agenda = [f"{item.number}. {item.title}" for item in meeting.visible_items]
             entry.description = "\n".join([*agenda, "", meeting_url(meeting)]) if agenda else meeting_url(meeting)
             entry.organizer = ical.Attendee(_organizer_email(), organizer_name(meeting))
             if not query.public_only:

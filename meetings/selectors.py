@@ -1,10 +1,11 @@
 """Reads for meetings; every one starts from a queryset scoped to the actor."""
 
+import copy
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -89,13 +90,88 @@ def agenda_items(*, actor: User, meeting: Meeting) -> QuerySet[AgendaItem]:
     return _visible_items(actor, AgendaItem.objects.filter(meeting=meeting))
 
 
+# What each reader reads of an agenda -------------------------------------------------------------------------
+#
+# A reader's numbering runs 1..n over the items they may see (withdrawn ones included: they stay on the record,
+# struck through), in agenda order; the secretariat, who sees every item, keeps the full numbering. Nothing a
+# reader sees is numbered from the stored `position`, which counts items hidden from them.
+
+
+def reader_number(actor: User, item: str = "") -> Subquery:
+    """The number, in the actor's numbering, of the agenda item at the path `item` ("" for the row itself): how
+    many of its meeting's items the actor may see come before it, plus one. A subquery of the row, so the number
+    stays the same whatever else filters, slices or fetches the rows."""
+    earlier = permissions.scope(
+        actor, AgendaItem.objects.filter(meeting_id=OuterRef(f"{item}meeting_id"))
+    ).filter(
+        Q(position__lt=OuterRef(f"{item}position"))
+        | Q(position=OuterRef(f"{item}position"), pk__lte=OuterRef(f"{item}pk"))
+    )
+    return Subquery(earlier.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
+
+
+def numbered(items: list[AgendaItem], visible: set[int]) -> list[AgendaItem]:
+    """`reader_number` worked out in Python, for telling many readers at once: the items of one meeting in agenda
+    order, kept to those in `visible` (one reader's), each a copy carrying its number."""
+    shown = []
+    for item in (item for item in items if item.pk in visible):
+        shown.append(copy.copy(item))
+        shown[-1].number = len(shown)
+    return shown
+
+
+class NamedIn(Func):
+    """Whether the row's id is among those a change names after the colon of its summary ("down:12,15",
+    "paper:31"). Compared as text, so no summary can fail a cast."""
+
+    output_field = BooleanField()
+
+    def __init__(self, summary) -> None:
+        super().__init__(F("pk"), summary)
+
+    def as_sql(self, compiler, connection, **extra):
+        pk, pk_params = compiler.compile(self.source_expressions[0])
+        summary, summary_params = compiler.compile(self.source_expressions[1])
+        sql = f"({pk})::text = ANY(string_to_array(split_part({summary}, ':', 2), ','))"
+        return sql, (*pk_params, *summary_params)
+
+
+def _visible_changes(actor: User, changes: QuerySet[AgendaChange]) -> QuerySet[AgendaChange]:
+    """The changes the actor may see that touch what they see: a paper added only for those who may read it, a
+    move only for those who see an item it moved past (for anyone else their numbering did not change). Entries
+    recorded before changes named what they touch are shown as before, without their stored position."""
+    papers = permissions.scope(actor, Paper.objects.filter(item_id=OuterRef("item_id"))).filter(
+        NamedIn(OuterRef("summary"))
+    )
+    passed = permissions.scope(actor, AgendaItem.objects.filter(meeting_id=OuterRef("item__meeting_id"))).filter(
+        NamedIn(OuterRef("summary"))
+    )
+    paper_added = Q(kind=AgendaChange.Kind.PAPER_ADDED, summary__startswith=PAPER_MARK)
+    moved = Q(kind=AgendaChange.Kind.MOVED, summary__contains=":")
+    return permissions.scope(actor, changes).filter(
+        (paper_added & Exists(papers)) | (moved & Exists(passed)) | ~(paper_added | moved)
+    )
+
+
+# How a paper added after circulation is named in its change entry (by id, never by title).
+PAPER_MARK = "paper:"
+
+
+def changed_for_reader(actor: User) -> Exists:
+    """Whether the item has a change since circulation that the actor may see ("Changed since circulated")."""
+    return Exists(_visible_changes(actor, AgendaChange.objects.filter(item_id=OuterRef("pk"))))
+
+
 def _visible_items(actor: User, items: QuerySet[AgendaItem]) -> QuerySet[AgendaItem]:
-    """Agenda items the actor may see, with their visible papers and the count of visible comments."""
+    """Agenda items the actor may see, with their number in the actor's numbering, whether a change reached them,
+    their visible papers and the count of visible comments."""
     papers = permissions.scope(actor, Paper.objects.all())
     visible_comments = permissions.scope(actor, Comment.objects.all())
     return permissions.scope(
         actor, items.select_related("presenter__agency", "presenter_agency")
     ).annotate(
+        number=reader_number(actor),
+        changed_for_reader=changed_for_reader(actor),
         # Coalesce: an item nobody commented on counts 0, not None.
         comment_count=Coalesce(
             Subquery(
@@ -114,7 +190,9 @@ def minutes_readable(*, meeting: Meeting, secretariat: bool) -> bool:
 
 
 def agenda_item_get(*, actor: User, pk: int) -> AgendaItem:
-    items = AgendaItem.objects.select_related("meeting__body", "presenter__agency", "presenter_agency")
+    items = AgendaItem.objects.select_related("meeting__body", "presenter__agency", "presenter_agency").annotate(
+        number=reader_number(actor), changed_for_reader=changed_for_reader(actor)
+    )
     return permissions.get_visible_or_404(actor, items, pk=pk)
 
 
@@ -127,9 +205,10 @@ def item_papers(*, actor: User, item: AgendaItem) -> QuerySet[Paper]:
 
 
 def agenda_changes(*, actor: User, meeting: Meeting) -> QuerySet[AgendaChange]:
-    return permissions.scope(
-        actor, AgendaChange.objects.filter(item__meeting=meeting).select_related("item", "changed_by")
-    )
+    """The changes to the circulated agenda that reach the actor, each with its item's number in their
+    numbering."""
+    changes = AgendaChange.objects.filter(item__meeting=meeting).select_related("item", "changed_by")
+    return _visible_changes(actor, changes).annotate(item_number=reader_number(actor, "item__"))
 
 
 def paper_get(*, actor: User, pk: int) -> Paper:
@@ -163,19 +242,27 @@ def quorum(*, actor: User, meeting: Meeting) -> Quorum:
     return Quorum(agencies_present=present, required=meeting.body.quorum)
 
 
+def item_visible(actor: User) -> Exists:
+    """Whether the actor may see a decision's or action item's source item: only then is anything of it shown
+    (its title, its number, its presenter), on every channel."""
+    return Exists(permissions.scope(actor, AgendaItem.objects.filter(pk=OuterRef("item_id"))))
+
+
+def _records(actor: User, records: QuerySet) -> QuerySet:
+    return permissions.scope(actor, records).annotate(item_visible=item_visible(actor))
+
+
 def decisions(*, actor: User, meeting: Meeting) -> QuerySet[Decision]:
-    return permissions.scope(actor, Decision.objects.filter(meeting=meeting).select_related("item"))
+    return _records(actor, Decision.objects.filter(meeting=meeting).select_related("item"))
 
 
 def action_items(*, actor: User, meeting: Meeting) -> QuerySet[ActionItem]:
-    return permissions.scope(
-        actor, ActionItem.objects.filter(meeting=meeting).select_related("owner", "owner_agency", "item")
-    )
+    return _records(actor, ActionItem.objects.filter(meeting=meeting).select_related("owner", "owner_agency", "item"))
 
 
 def action_item_get(*, actor: User, pk: int) -> ActionItem:
     actions = ActionItem.objects.select_related("meeting__body", "owner", "owner_agency", "item")
-    return permissions.get_visible_or_404(actor, actions, pk=pk)
+    return permissions.get_visible_or_404(actor, actions.annotate(item_visible=item_visible(actor)), pk=pk)
 
 
 @dataclass(frozen=True)
@@ -203,7 +290,7 @@ def action_register(*, actor: User, filters: RegisterFilter = RegisterFilter()) 
         actions = actions.filter(due_date__gte=filters.due_from)
     if filters.due_to:
         actions = actions.filter(due_date__lte=filters.due_to)
-    return permissions.scope(actor, actions).order_by("due_date", "pk")
+    return _records(actor, actions).order_by("due_date", "pk")
 
 
 def decision_register(*, actor: User, filters: RegisterFilter = RegisterFilter()) -> QuerySet[Decision]:
@@ -211,14 +298,14 @@ def decision_register(*, actor: User, filters: RegisterFilter = RegisterFilter()
     if filters.body:
         decisions_ = decisions_.filter(meeting__body=filters.body)
     if filters.agency:
-        decisions_ = decisions_.filter(
-            Q(item__presenter_agency=filters.agency) | Q(meeting__host_agency=filters.agency)
-        )
+        # The source item's presenter counts only for those who may see the item.
+        presented = Q(item__presenter_agency=filters.agency) & Q(item_visible(actor))
+        decisions_ = decisions_.filter(presented | Q(meeting__host_agency=filters.agency))
     if filters.due_from:
         decisions_ = decisions_.filter(meeting__start__date__gte=filters.due_from)
     if filters.due_to:
         decisions_ = decisions_.filter(meeting__start__date__lte=filters.due_to)
-    return permissions.scope(actor, decisions_).order_by("-meeting__start", "pk")
+    return _records(actor, decisions_).order_by("-meeting__start", "pk")
 
 
 def my_action_items(*, actor: User) -> QuerySet[ActionItem]:

@@ -240,6 +240,14 @@ class PaperSerializer(serializers.ModelSerializer):
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
+    # What the caller reads of the agenda, never the stored order or flag, which count items hidden from them.
+    position = serializers.IntegerField(
+        source="number", read_only=True, help_text=_("The item's number among the items the caller may see, from 1.")
+    )
+    changed_after_circulation = serializers.BooleanField(
+        source="changed_for_reader", read_only=True,
+        help_text=_("Whether a change since the agenda was circulated touches what the caller may see."),
+    )
     presenter = username(allow_null=True)
     presenter_agency = acronym(allow_null=True)
     minutes = serializers.SerializerMethodField(

@@ -22,7 +22,7 @@ from taskforce.errors import ConflictError
 from taskforce.models import AgencyRole, Body, Membership
 
 from . import notifications as notices
-from . import uploads
+from . import selectors, uploads
 from .models import (
     ActionItem,
     AgendaChange,
@@ -366,13 +366,27 @@ def agenda_item_move(*, actor: User, item: AgendaItem, position: int) -> AgendaI
     position = max(1, min(position, len(items) + 1))
     if position == before:
         return current
+    passed = items[position - 1 : before - 1] if position < before else items[before - 1 : position - 1]
     items.insert(position - 1, current)
     for index, each in enumerate(items, start=1):
         if each.position != index:
             AgendaItem.objects.filter(pk=each.pk).update(position=index, version=F("version") + 1)
     current.refresh_from_db()
-    _record_change(actor, current, AgendaChange.Kind.MOVED, str(position))
+    _record_change(actor, current, AgendaChange.Kind.MOVED, _moved_past("up" if position < before else "down", passed))
     return current
+
+
+def _moved_past(direction: str, passed: list[AgendaItem]) -> str:
+    """A move's change entry names the items it moved past (never a position, which counts items some readers may
+    not see): it reaches only those who see one of them, for whom the item's number changed. Ids that do not fit
+    the summary are left out whole."""
+    limit = AgendaChange._meta.get_field("summary").max_length
+    ids: list[str] = []
+    for each in passed:
+        if len(f"{direction}:{','.join([*ids, str(each.pk)])}") > limit:
+            break
+        ids.append(str(each.pk))
+    return f"{direction}:{','.join(ids)}"
 
 
 @transaction.atomic
@@ -411,10 +425,11 @@ def agenda_circulate(*, actor: User, meeting: Meeting) -> Meeting:
 
 def _require_bilingual_items(meeting: Meeting) -> None:
     """The body circulates agendas in both official languages: name every item still missing one."""
-    items = meeting.items.filter(withdrawn=False).order_by("position")
+    # A draft agenda keeps no withdrawn item: the secretariat's numbering is the agenda's order.
+    items = enumerate(meeting.items.order_by("position", "pk"), start=1)
     lacking = [
-        f"{item.position}. {item.title_en or item.title_fr}"
-        for item in items
+        f"{number}. {item.title_en or item.title_fr}"
+        for number, item in items
         if not (item.title_en and item.title_fr) or bool(item.description) != bool(item.description_fr)
     ]
     if lacking:
@@ -463,8 +478,8 @@ def paper_upload(
     paper.full_clean(exclude=["file"])
     paper.file.save("paper", upload, save=False)
     paper.save()
-    # No title in the change log: the paper may be marked above some readers' clearance.
-    _record_change(actor, item, AgendaChange.Kind.PAPER_ADDED)
+    # Named by id, never by title: the entry reaches only those who may read the paper (meetings.selectors).
+    _record_change(actor, item, AgendaChange.Kind.PAPER_ADDED, f"{selectors.PAPER_MARK}{paper.pk}")
     return paper
 
 

@@ -35,9 +35,10 @@ def agreement_list(
         agreements = agreements.filter(status=status)
     if party is not None:
         agreements = agreements.filter(parties=party)
-    overdue_steps = WorkflowStep.objects.filter(
+    # Counted through the visibility core, like every count a reader sees.
+    overdue_steps = permissions.scope(actor, WorkflowStep.objects.filter(
         agreement=OuterRef("pk"), completed_at__isnull=True, target_date__lt=timezone.localdate()
-    ).order_by().values("agreement").annotate(n=Count("pk")).values("n")
+    )).order_by().values("agreement").annotate(n=Count("pk")).values("n")
     # Only the versions the actor may read: one marked above their clearance is not counted either.
     readable_versions = permissions.scope(actor, AgreementVersion.objects.filter(agreement=OuterRef("pk")))
     return (

@@ -110,7 +110,7 @@ def _decision_rows(actor: User, body: Body | None) -> Iterator[tuple]:
     for decision in meeting_selectors.decision_register(actor=actor, filters=filters).iterator(chunk_size=500):
         yield (
             decision.pk, decision.meeting.body.acronym, decision.meeting.title_en,
-            decision.meeting.start.date().isoformat(), decision.item.title_en if decision.item else "",
+            decision.meeting.start.date().isoformat(), decision.item.title_en if decision.item_visible else "",
             decision.text, "yes" if decision.restricted else "no",
         )
 

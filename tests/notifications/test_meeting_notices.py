@@ -391,3 +391,84 @@ def test_a_reminder_shows_the_circulated_agenda_as_each_reader_may_see_it(circul
     assert re.search(r"^Ordre du jour\s?:\n1\. Roundtable\b.*\n2\. " + re.escape(MOU_ITEM), french.body, re.MULTILINE)
     for message in outbox():
         assert_in_their_language(message, "meeting_reminder")
+
+
+# Changes, each told only where it touches what the reader may see -------------------------------------------
+
+
+@pytest.fixture
+def four_items(meeting, add_item, secretariat, demo) -> Meeting:
+    """The meeting's agenda circulated: Opening, the MOU (CBSA and ATF only), Threat picture, Next steps."""
+    for title in ("Opening", MOU_ITEM, "Threat picture", "Next steps"):
+        restricted = [demo.agencies["CBSA"], demo.agencies["ATF"]] if title == MOU_ITEM else None
+        add_item(meeting, title, restricted_to=restricted)
+    with sent_after_commit():
+        meeting_services.agenda_circulate(actor=secretariat, meeting=meeting)
+    mail.outbox.clear()
+    Notification.objects.all().delete()
+    return meeting
+
+
+def test_a_paper_above_a_readers_clearance_is_not_told_to_them(four_items, secretariat, hsi, cbp, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from meetings.demo import tiny_pdf
+    from members.models import Classification
+
+    default = settings.STORAGES["default"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**default, "OPTIONS": {**default.get("OPTIONS", {}), "location": str(tmp_path)}},
+    }
+    threat = four_items.items.get(title_en="Threat picture")
+    with sent_after_commit():
+        meeting_services.paper_upload(
+            actor=secretariat, item=threat, title="Seizure figures",
+            upload=SimpleUploadedFile("figures.pdf", tiny_pdf("Figures")), classification=Classification.PROTECTED_B,
+        )
+
+    # HSI and CBP are cleared to Protected A.
+    assert emails_to(hsi) == emails_to(cbp) == []
+    assert notices_of(hsi, NotificationKind.AGENDA) == notices_of(cbp, NotificationKind.AGENDA) == []
+    assert recipients() == everyone_once("secretariat", "cbsa", "atf", "rcmp")
+
+
+def test_a_move_past_a_hidden_item_only_is_not_told_to_those_who_do_not_see_it(four_items, secretariat, hsi):
+    threat = four_items.items.get(title_en="Threat picture")
+
+    with sent_after_commit():
+        meeting_services.agenda_item_move(actor=secretariat, item=threat, position=2)
+
+    assert emails_to(hsi) == [] and notices_of(hsi, NotificationKind.AGENDA) == []
+    assert recipients() == everyone_once("secretariat", "cbsa", "atf")
+
+
+def test_a_move_is_told_in_each_readers_own_numbering(four_items, secretariat, hsi, atf):
+    opening = four_items.items.get(title_en="Opening")
+
+    with sent_after_commit():
+        meeting_services.agenda_item_move(actor=secretariat, item=opening, position=3)
+
+    told_hsi, told_atf = only_email_to(hsi).body, only_email_to(atf).body
+    assert "Moved: Opening (now item 2)" in told_hsi and "3" not in told_hsi.split("Moved: ")[1].splitlines()[0]
+    assert re.search(r"^1\. Threat picture.*\n2\. Opening.*\n3\. Next steps", told_hsi, re.MULTILINE)
+    assert "Moved: Opening (now item 3)" in told_atf
+
+
+def test_a_reminder_numbers_the_agenda_as_the_readers_agenda_page_does(four_items, secretariat, clock, hsi, atf):
+    from meetings import selectors as meeting_selectors
+
+    meeting_services.agenda_item_withdraw(actor=secretariat, item=four_items.items.get(title_en="Threat picture"))
+    mail.outbox.clear()
+    clock.move_to(SEVEN_DAYS_BEFORE)
+
+    sweep()
+
+    for reader in (hsi, atf):
+        on_the_page = {
+            item.title_en: item.number for item in meeting_selectors.agenda_items(actor=reader, meeting=four_items)
+        }
+        body = only_email_of(reader, "meeting_reminder").body
+        assert f"\n{on_the_page['Next steps']}. Next steps" in body and "Threat picture" not in body
+    assert "\n3. Next steps" in only_email_of(hsi, "meeting_reminder").body
+    assert "\n4. Next steps" in only_email_of(atf, "meeting_reminder").body

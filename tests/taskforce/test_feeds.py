@@ -451,3 +451,11 @@ def test_the_feed_settings_page_runs_a_fixed_number_of_queries(client_for, cbp, 
     with django_assert_num_queries(5):
         response = client.get(page("calendar-feed-settings"))
     assert text_of(response).count("/bodies/") == 6
+
+
+def test_it_numbers_the_agenda_in_the_feed_over_what_the_member_sees(december_2021, rcmp, atf):
+    for_rcmp = str(event(calendar_of(fetch(feed_url(rcmp))), "Réunion du GTTAF")["DESCRIPTION"])
+    for_atf = str(event(calendar_of(fetch(feed_url(atf))), "CBFTF meeting")["DESCRIPTION"])
+
+    assert "3. Roundtable" in for_rcmp and "4. Roundtable" not in for_rcmp
+    assert "4. Roundtable" in for_atf

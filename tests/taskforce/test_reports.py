@@ -265,3 +265,23 @@ def test_an_export_runs_a_fixed_number_of_queries(demo, client_for, cbsa, django
     with django_assert_num_queries(3):
         content = b"".join(client.get(url).streaming_content)
     assert content.decode("utf-8-sig").count("Action ") >= 3
+
+
+def test_the_decisions_export_names_no_item_the_reader_may_not_see(demo, client_for, secretariat, rcmp):
+    from meetings import services as meeting_services
+
+    held = meeting_services.meeting_schedule(
+        actor=secretariat, body=demo.bodies["CBFTF"], title_en="Closed session",
+        start=timezone.now() - datetime.timedelta(days=3), end=timezone.now() - datetime.timedelta(days=3, hours=-1),
+        time_zone="America/Toronto", invite_agencies=[demo.agencies["CBSA"], demo.agencies["RCMP"]],
+    )
+    # The agenda is never circulated: members do not see its item, but read the decision once minutes are approved.
+    item = meeting_services.agenda_item_add(actor=secretariat, meeting=held, title_en="Undercover operation Falcon")
+    meeting_services.decision_record(actor=secretariat, meeting=held, item=item, text="Proceed as planned.")
+    meeting_services.minutes_approve(actor=secretariat, meeting=held)
+
+    for_rcmp = text_of(client_for(rcmp).get(page("register-export", "decisions")))
+    for_secretariat = text_of(client_for(secretariat).get(page("register-export", "decisions")))
+
+    assert "Proceed as planned." in for_rcmp and "Falcon" not in for_rcmp
+    assert "Undercover operation Falcon" in for_secretariat
