@@ -647,13 +647,13 @@ def check_the_agenda(canary: Canary, client: Client, persona: str, planted: Plan
     minute_numbers = [int(n) for n in re.findall(r"<dt>(\d+)\. ", minutes.group(1))] if minutes else []
     if minute_numbers != list(range(1, len(items) + 1)):
         canary.hint(persona, "page", url, f"approved minutes numbered {minute_numbers}; they see {len(items)} items")
-    moves = re.findall(r'href="/en/meetings/items/(\d+)/">[^<]*</a>[^<]*— to position (\d+)', html)
+    moves = re.findall(r'href="/en/meetings/items/(\d+)/">[^<]*</a>[^<]*— now item (\d+)', html)
     if not moves:
-        canary.hint(persona, "page", url, "the canary finds no “to position” change entry (the page's markup "
+        canary.hint(persona, "page", url, "the canary finds no “now item” change entry (the page's markup "
                                           "changed?): every reader sees the adoption of the agenda moved")
     for item_id, position in moves:
         if rank.get(int(item_id)) != int(position):
-            canary.hint(persona, "page", url, f"change entry “to position {position}” for the item they number "
+            canary.hint(persona, "page", url, f"change entry “now item {position}” for the item they number "
                                               f"{rank.get(int(item_id))}")
     if persona in ("hsi", "cbp", "dea"):
         check_the_protected_b_hints(canary, persona, url, html, planted)
