@@ -399,6 +399,58 @@ def _small(table: str) -> bool:
 # The reminder sweep.
 
 
+class _Undone(Exception):
+    """Raised to roll a measured change back."""
+
+
+def _timed_and_undone(change) -> float:
+    from django.db import transaction
+
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            change()
+            elapsed = time.perf_counter() - started
+            raise _Undone
+    except _Undone:
+        return elapsed
+
+
+def index_maintenance(run: Run) -> None:
+    """What keeping the visibility index in step costs, each change made and rolled back: an agency granted on the
+    meeting with the most invitees, an agenda item restricted, a member added to the body with the most meetings."""
+    from django.db.models import Count
+
+    from meetings.models import AgendaItem, Meeting
+    from members.models import Agency, User
+    from taskforce import permissions
+    from taskforce.models import Body, Membership
+
+    meeting = Meeting.objects.order_by("-start").first()
+    invitees = permissions.readers(meeting, shared=True).count()
+    granted = set(permissions.granted_agencies(meeting).values_list("pk", flat=True))
+    agency = Agency.objects.exclude(pk__in=granted).order_by("pk").first() or Agency.objects.first()
+    item = AgendaItem.objects.filter(meeting=meeting).first()
+    body = Body.objects.annotate(n=Count("meetings")).order_by("-n").first()
+    meetings = Meeting.objects.filter(body=body).count()
+
+    def restrict() -> None:
+        AgendaItem.objects.filter(pk=item.pk).update(restricted=True)
+        permissions.changed(AgendaItem, [item.pk])
+
+    def add_member() -> None:
+        person = User.objects.create(username="bench-newcomer", agency=agency)
+        Membership.objects.create(body=body, user=person, role=Membership.Role.MEMBER)
+
+    for name, change in (
+        (f"granting an agency on a meeting of {invitees:,} invitees", lambda: permissions.grant(meeting, [agency])),
+        ("restricting an agenda item (and what hangs from it)", restrict),
+        (f"adding a member to a body with {meetings:,} meetings", add_member),
+    ):
+        seconds = _timed_and_undone(change)
+        run.targets.append(Target(f"Index maintenance: {name}", f"{seconds * 1000:.0f} ms", None, "< 1 s", seconds < 1))
+
+
 def sweep(run: Run, options: Options) -> None:
     """The product's sweep over due meeting reminders whose messages total at least `--sweep-messages` (100,000 at
     full scale: the next upcoming meetings' "before" reminders, each to its ~1,000 invitees), measured whole: claims,
@@ -741,6 +793,17 @@ def main(argv: list[str] | None = None) -> int:
         "Scoped queries: no sequential scan over the meeting or permission tables",
         ", ".join(scans) or "none", None, "none", not scans,
     ))
+    print("Visibility index maintenance", flush=True)
+    index_maintenance(run)
+    if options.smoke:
+        from taskforce import permissions
+
+        differences = permissions.check()
+        run.targets.append(Target(
+            "Visibility index agrees with the rules on generated data", f"{len(differences)} difference(s)", None,
+            "0", not differences,
+        ))
+        run.failures += [f"visibility index: {difference}" for difference in differences[:20]]
     print("Reminder sweep", flush=True)
     sweep(run, options)
     path = report(run, time.perf_counter() - began)

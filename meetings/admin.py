@@ -1,7 +1,10 @@
-"""Admin views of the meeting record, for superusers. Day-to-day work happens in the portal's pages,
-which go through the services; the admin does not grant or revoke visibility."""
+"""Admin views of the meeting record, for superusers, read-only: every write here has consequences (invitations
+grant visibility, a moved meeting recomputes its reminders, answers and changes notify people), so meetings are
+changed in the portal's pages, which go through the services."""
 
 from django.contrib import admin
+
+from taskforce.admin import ReadOnlyAdmin
 
 from .models import (
     ActionItem,
@@ -17,66 +20,65 @@ from .models import (
 )
 
 
-class InvitationInline(admin.TabularInline):
-    model = Invitation
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
-    readonly_fields = ["agency", "user"]
+    show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
-class AgendaItemInline(admin.TabularInline):
+
+class InvitationInline(ReadOnlyInline):
+    model = Invitation
+    fields = ["agency", "user"]
+
+
+class AgendaItemInline(ReadOnlyInline):
     model = AgendaItem
-    extra = 0
     fields = ["position", "title_en", "presenter", "presenter_agency", "minutes_allotted", "restricted", "withdrawn"]
-    readonly_fields = ["restricted"]
-    show_change_link = True
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(ReadOnlyAdmin):
     list_display = ["title_en", "body", "start", "time_zone", "status", "agenda_status", "minutes_status"]
     list_filter = ["body", "status", "agenda_status", "minutes_status"]
     search_fields = ["title_en", "title_fr", "place"]
     date_hierarchy = "start"
     list_select_related = ["body"]
-    readonly_fields = ["sequence", "agenda_circulated_at", "agenda_circulated_by", "agenda_finalised_at",
-                       "minutes_approved_at", "minutes_approved_by"]
     inlines = [InvitationInline, AgendaItemInline]
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(admin.ModelAdmin):
+class AgendaItemAdmin(ReadOnlyAdmin):
     list_display = ["title_en", "meeting", "position", "restricted", "withdrawn"]
     list_filter = ["restricted", "withdrawn", "meeting__body"]
     search_fields = ["title_en", "title_fr"]
     list_select_related = ["meeting"]
-    readonly_fields = ["restricted", "version", "changed_after_circulation"]
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(ReadOnlyAdmin):
     list_display = ["title", "item", "content_type", "size", "classification", "uploaded_at"]
     list_filter = ["classification", "content_type"]
-    readonly_fields = ["file", "original_name", "content_type", "size", "uploaded_by"]
     list_select_related = ["item"]
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(admin.ModelAdmin):
+class ActionItemAdmin(ReadOnlyAdmin):
     list_display = ["text", "meeting", "owner", "owner_agency", "due_date", "status"]
     list_filter = ["status", "owner_agency"]
     list_select_related = ["meeting", "owner", "owner_agency"]
-    readonly_fields = ["restricted"]
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdmin):
     list_display = ["text", "meeting", "item"]
     list_select_related = ["meeting", "item"]
-    readonly_fields = ["restricted"]
 
 
-admin.site.register([AgendaChange, Attendance, Comment, Invitation, Rsvp])
+for model in (AgendaChange, Attendance, Comment, Invitation, Rsvp):
+    admin.site.register(model, ReadOnlyAdmin)

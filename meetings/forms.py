@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Agency, Classification, User
+from taskforce import permissions
 from taskforce import selectors as core_selectors
 from taskforce.forms import AgenciesChoiceField, AgencyChoiceField
 from taskforce.models import Body
@@ -302,9 +303,7 @@ class PaperForm(forms.Form):
 
     def __init__(self, *args, actor: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["classification"].choices = [
-            (value, label) for value, label in Classification.choices if value <= actor.clearance or actor.is_superuser
-        ]
+        self.fields["classification"].choices = permissions.markings_for(actor)
         self.fields["classification"].initial = Classification.UNCLASSIFIED
 
 

@@ -75,15 +75,8 @@ def invitations(*, actor: User, meeting: Meeting) -> QuerySet[Invitation]:
 
 def invited_people(*, actor: User, meeting: Meeting) -> QuerySet[User]:
     """Everyone invited by name or through their agency who is a member of the body."""
-    invited = Invitation.objects.filter(meeting=meeting)
-    in_body = meeting.body.memberships.values("user_id")
-    people = User.objects.filter(
-        Q(pk__in=invited.filter(user__isnull=False).values("user_id"))
-        | Q(agency__in=invited.filter(agency__isnull=False).values("agency_id")),
-        pk__in=in_body,
-        is_active=True,
-    )
-    return permissions.scope(actor, people.select_related("agency")).order_by("agency__acronym", "last_name")
+    people = permissions.readers(meeting, shared=True).select_related("agency")
+    return permissions.scope(actor, people).order_by("agency__acronym", "last_name")
 
 
 def agenda_items(*, actor: User, meeting: Meeting) -> QuerySet[AgendaItem]:

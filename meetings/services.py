@@ -22,6 +22,7 @@ from taskforce.errors import ConflictError
 from taskforce.models import AgencyRole, Body, Membership
 
 from . import notifications as notices
+from . import permissions as rules
 from . import selectors, uploads
 from .models import (
     ActionItem,
@@ -468,7 +469,7 @@ def paper_upload(
         raise ValidationError(_("This item was withdrawn."))
     if classification not in Classification.values:
         raise ValidationError({"classification": _("Unknown classification.")})
-    if classification > actor.clearance and not actor.is_superuser:
+    if not permissions.may_mark(actor, classification):
         raise ValidationError({"classification": _("You cannot mark a paper above your own clearance.")})
     content_type = uploads.detect_paper_type(upload)
     paper = Paper(
@@ -503,18 +504,12 @@ def comment_add(*, actor: User, item: AgendaItem, text: str) -> Comment:
     return comment
 
 
-def _is_invited(actor: User, meeting: Meeting) -> bool:
-    return meeting.invitations.filter(user=actor).exists() or meeting.invitations.filter(
-        agency_id=actor.agency_id
-    ).exists()
-
-
 @transaction.atomic
 def rsvp_set(*, actor: User, meeting: Meeting, response: str, delegate: User | None = None, note: str = "") -> Rsvp:
     permissions.require_visible(actor, meeting)
     meeting = Meeting.objects.get(pk=meeting.pk)
     _require_scheduled(meeting)
-    if not _is_invited(actor, meeting):
+    if not rules.is_invitee(actor, meeting):
         raise PermissionDenied(_("Only invitees can answer for this meeting."))
     if meeting.is_past:
         raise ValidationError(_("This meeting has already taken place."))
@@ -648,12 +643,12 @@ def action_item_set_status(*, actor: User, action: ActionItem, status: str) -> A
     """The owner (or anyone of the owner agency when no person is named) or the secretariat."""
     action = ActionItem.objects.select_for_update().select_related("meeting").get(pk=action.pk)
     permissions.require_visible(actor, action)
-    owns = action.owner_id == actor.pk or (action.owner_id is None and action.owner_agency_id == actor.agency_id)
-    if not owns and not permissions.is_secretariat(actor, action.meeting.body_id):
+    secretariat = permissions.is_secretariat(actor, action.meeting.body_id)
+    if not rules.may_update_action(actor, action, secretariat=secretariat):
         raise PermissionDenied(_("Only the owner or the secretariat can update this action item."))
     if status not in ActionItem.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
-    if status == ActionItem.Status.CANCELLED and not permissions.is_secretariat(actor, action.meeting.body_id):
+    if status == ActionItem.Status.CANCELLED and not secretariat:
         raise PermissionDenied(_("Only the secretariat can cancel an action item."))
     action.status = status
     action.completed_at = timezone.now() if status == ActionItem.Status.DONE else None

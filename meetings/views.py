@@ -27,6 +27,7 @@ from taskforce.forms import add_service_error
 from taskforce.models import Body
 
 from . import forms, selectors, services, uploads
+from . import permissions as rules
 from .models import ActionItem, AgendaItem, Meeting, Rsvp
 
 # Helpers -----------------------------------------------------------------------------------------------
@@ -81,16 +82,6 @@ UPLOAD_CODES = {"empty", "too_large", "type_not_allowed"}
 def _refused(request: HttpRequest, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
-
-
-def _is_invited(actor: User, invitations) -> bool:
-    return any(i.user_id == actor.pk or (i.agency_id and i.agency_id == actor.agency_id) for i in invitations)
-
-
-def _may_update_status(actor: User, action: ActionItem, secretariat: bool) -> bool:
-    """Whether to offer the status control; services.action_item_set_status decides."""
-    owns = action.owner_id == actor.pk or (action.owner_id is None and action.owner_agency_id == actor.agency_id)
-    return secretariat or owns
 
 
 def _status_choices(secretariat: bool) -> list:
@@ -162,9 +153,9 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
     items = list(selectors.agenda_items(actor=actor, meeting=meeting))
     actions = list(selectors.action_items(actor=actor, meeting=meeting))
     for action in actions:
-        action.may_update = _may_update_status(actor, action, secretariat)
+        action.may_update = rules.may_update_action(actor, action, secretariat=secretariat)
         action.status_options = _status_choices(secretariat)
-    invited = _is_invited(actor, invitations)
+    invited = rules.is_invitee(actor, meeting)
     my_rsvp = next((r for r in rsvps if r.user_id == actor.pk), None)
     answerable = invited and not meeting.is_cancelled and not meeting.is_past
     return {
@@ -497,7 +488,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.user
     meeting = selectors.meeting_get(actor=actor, pk=pk)
-    if not _is_invited(actor, selectors.invitations(actor=actor, meeting=meeting)):
+    if not rules.is_invitee(actor, meeting):
         raise PermissionDenied(_("Only invitees can answer for this meeting."))
     current = next((r for r in selectors.rsvps(actor=actor, meeting=meeting) if r.user_id == actor.pk), None)
     form = _rsvp_form(actor, current, request.POST or None)
@@ -649,7 +640,7 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(next_url or _meeting_url(action.meeting, "actions"))
     return render(request, "meetings/action_item_status.html", {
         "form": form, "action": action, "next": next_url,
-        "may_update": _may_update_status(actor, action, secretariat),
+        "may_update": rules.may_update_action(actor, action, secretariat=secretariat),
     })
 
 
@@ -664,7 +655,7 @@ def register(request: HttpRequest) -> HttpResponse:
     actions = list(selectors.action_register(actor=actor, filters=filters))
     for action in actions:
         in_secretariat = action.meeting.body_id in secretariat_bodies or actor.is_superuser
-        action.may_update = _may_update_status(actor, action, in_secretariat)
+        action.may_update = rules.may_update_action(actor, action, secretariat=in_secretariat)
         action.status_options = _status_choices(in_secretariat)
     decision_filters = filters if not (filters.owner or filters.status) else None
     return render(request, "meetings/register.html", {

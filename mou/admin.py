@@ -3,6 +3,8 @@ refuses changes to them); status moves happen through the workflow in the portal
 
 from django.contrib import admin
 
+from taskforce.admin import ReadOnlyAdmin
+
 from .models import (
     Agreement,
     AgreementVersion,
@@ -13,17 +15,6 @@ from .models import (
     VersionComment,
     WorkflowStep,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class VersionInline(admin.TabularInline):
@@ -41,17 +32,22 @@ class VersionInline(admin.TabularInline):
 class StepInline(admin.TabularInline):
     model = WorkflowStep
     fields = ["position", "title_en", "owner_agency", "target_date", "completed_at", "outcome"]
-    readonly_fields = ["completed_at", "outcome"]
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(ReadOnlyAdmin):
+    """Agreements move through their workflow in the portal's pages (steps' reminders, parties' grants, notices)."""
+
     list_display = ["short_name", "kind", "body", "status", "signed_on", "in_force_on", "restricted"]
     list_filter = ["kind", "status", "body", "restricted"]
     search_fields = ["short_name", "title_en", "title_fr"]
-    readonly_fields = ["status", "restricted"]
-    filter_horizontal = ["parties", "categories", "milestones"]
     inlines = [VersionInline, StepInline]
 
 
@@ -71,4 +67,6 @@ class StepActionAdmin(ReadOnlyAdmin):
     list_display = ["step", "agency", "actor", "outcome", "acted_at"]
 
 
-admin.site.register([InformationCategory, Signature, VersionComment])
+admin.site.register(InformationCategory)
+for model in (Signature, VersionComment, WorkflowStep):
+    admin.site.register(model, ReadOnlyAdmin)

@@ -11,7 +11,8 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Agency, Classification, User
+from members.models import Agency, User
+from taskforce import permissions
 
 from .models import Agreement, AgreementVersion, InformationCategory, WorkflowStep
 
@@ -95,7 +96,7 @@ class AgreementFilterForm(forms.Form):
 
 def classification_choices(actor: User) -> list[tuple[int, str]]:
     """The markings an author may put on a version: up to their own clearance."""
-    return [(value, label) for value, label in Classification.choices if actor.is_superuser or value <= actor.clearance]
+    return permissions.markings_for(actor)
 
 
 class VersionForm(forms.Form):

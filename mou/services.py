@@ -21,6 +21,7 @@ from taskforce.errors import ConflictError
 from taskforce.models import AgencyRole, Body
 
 from . import notifications as notices
+from . import permissions as rules
 from .models import (
     Agreement,
     AgreementVersion,
@@ -35,14 +36,11 @@ from .models import (
 Status = Agreement.Status
 
 
-def _is_party_member(actor: User, agreement: Agreement) -> bool:
-    return agreement.parties.filter(pk=actor.agency_id).exists()
-
-
 def _require_drafter(actor: User, agreement: Agreement) -> None:
     """The secretariat, or a member of a party agency, may draft and comment."""
     permissions.require_visible(actor, agreement)
-    if not (permissions.is_secretariat(actor, agreement.body_id) or _is_party_member(actor, agreement)):
+    secretariat = permissions.is_secretariat(actor, agreement.body_id)
+    if not rules.may_draft(actor, secretariat=secretariat, parties=agreement.parties.all()):
         raise PermissionDenied(_("Only the secretariat and the parties' members can change this draft."))
 
 
@@ -139,7 +137,7 @@ def version_create(
     if not text.strip():
         raise ValidationError({"text": _("The text cannot be empty.")})
     classification = agreement.classification if classification is None else classification
-    if classification > actor.clearance and not actor.is_superuser:
+    if not permissions.may_mark(actor, classification):
         raise ValidationError({"classification": _("You cannot mark a version above your own clearance.")})
     version = AgreementVersion(
         agreement=agreement, number=latest + 1, text=text, note=note.strip(), author=actor,
@@ -231,16 +229,15 @@ def required_agencies(step: WorkflowStep) -> set[int]:
 
 def _acting_agency(actor: User, step: WorkflowStep, on_behalf_of: Agency | None) -> Agency:
     required = required_agencies(step)
+    secretariat = permissions.is_secretariat(actor, step.agreement.body_id)
     if on_behalf_of is not None:
-        if not permissions.is_secretariat(actor, step.agreement.body_id) and on_behalf_of.pk != actor.agency_id:
+        if not secretariat and on_behalf_of.pk != actor.agency_id:
             raise PermissionDenied(_("Only the secretariat can record another agency's answer."))
         agency = on_behalf_of
-    elif actor.agency_id in required:
-        agency = actor.agency
-    elif permissions.is_secretariat(actor, step.agreement.body_id):
-        agency = step.owner_agency
-    else:
+    elif not rules.may_act_on_step(actor, secretariat=secretariat, step_agencies=required):
         raise PermissionDenied(_("Only the step's owner agency, its concurring agencies or the secretariat can act."))
+    else:
+        agency = actor.agency if actor.agency_id in required else step.owner_agency
     if agency.pk not in required:
         raise ValidationError(_("%(agency)s has no part in this step.") % {"agency": agency.acronym})
     return agency
@@ -314,7 +311,8 @@ def signature_record(
     is signed."""
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     permissions.require_visible(actor, agreement)
-    if not (permissions.is_secretariat(actor, agreement.body_id) or actor.agency_id == party.pk):
+    secretariat = permissions.is_secretariat(actor, agreement.body_id)
+    if party not in rules.signing_parties(actor, secretariat=secretariat, parties=[party]):
         raise PermissionDenied(_("A signature is recorded by the secretariat or the signing party."))
     if agreement.status != Status.READY_FOR_SIGNATURE:
         raise ValidationError(_("The agreement is not ready for signature."))

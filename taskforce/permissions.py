@@ -63,7 +63,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from guardian.shortcuts import assign_perm, remove_perm
 from guardian.utils import get_group_obj_perms_model
 
-from members.models import Agency, User
+from members.models import Agency, Classification, User
 
 from . import audit
 from .models import AgencyRole, AuditEntry, Membership, Reader, Visibility
@@ -288,7 +288,11 @@ def _rules_sql(model: type[models.Model], rows: QuerySet, *, into: str, parents_
         f"WITH {', '.join(steps)} "
         f"INSERT INTO {into} (content_type_id, object_id, principal, level) "
         f"SELECT {content_type}, s.v_object, s.principal, GREATEST({', '.join(levels)}) "
-        f"FROM step{len(paths)} s JOIN base b ON b.v_object = s.v_object"
+        f"FROM step{len(paths)} s JOIN base b ON b.v_object = s.v_object "
+        # A principal that another of the same object covers adds nobody (a person of an invited agency; the
+        # secretariat, who are members too, of an object shared with the whole body): the index keeps neither.
+        f"WHERE NOT EXISTS (SELECT 1 FROM step{len(paths)} w WHERE w.v_object = s.v_object "
+        f"AND w.principal <> s.principal AND {_covers_sql('w.principal', 's.principal')})"
     )
     return sql, params
 
@@ -707,6 +711,19 @@ def secretariat_of(body_id: int) -> QuerySet:
     _flush()
     holders = Reader.objects.filter(principal=principal(SECRETARIAT, body_id)).values("user_id")
     return User.objects.filter(is_active=True, pk__in=holders)
+
+
+# Markings.
+
+
+def may_mark(actor: Actor, classification: int) -> bool:
+    """Nobody marks a document above their own clearance (they could not read it back)."""
+    return _is_active(actor) and (actor.is_superuser or classification <= actor.clearance)
+
+
+def markings_for(actor: Actor) -> list[tuple[int, str]]:
+    """The markings the actor may put on a document, for a form's choices."""
+    return [(value, label) for value, label in Classification.choices if may_mark(actor, value)]
 
 
 # Grants.
