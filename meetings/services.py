@@ -590,15 +590,6 @@ def _source_item(meeting: Meeting, item: AgendaItem | None) -> AgendaItem | None
     return item
 
 
-def _inherit_restriction(record, item: AgendaItem | None) -> None:
-    """A decision or action item from a restricted agenda item is restricted to the same agencies."""
-    if item is None or not item.restricted:
-        return
-    record.restricted = True
-    record.save(update_fields=["restricted"])
-    permissions.grant(record, permissions.granted_agencies(item))
-
-
 @transaction.atomic
 def decision_record(*, actor: User, meeting: Meeting, text: str, item: AgendaItem | None = None) -> Decision:
     meeting = _require_recordable(actor, meeting)
@@ -606,7 +597,6 @@ def decision_record(*, actor: User, meeting: Meeting, text: str, item: AgendaIte
     decision = Decision(meeting=meeting, item=item, text=text.strip())
     decision.full_clean()
     decision.save()
-    _inherit_restriction(decision, item)
     return decision
 
 
@@ -633,7 +623,6 @@ def action_item_record(
     )
     action.full_clean()
     action.save()
-    _inherit_restriction(action, item)
     notices.action_reminders_replace(action)
     return action
 
