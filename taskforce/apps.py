@@ -62,9 +62,11 @@ def _install_audit_trail(sender, using: str, **kwargs) -> None:
 
 
 def _fill_visibility_index(sender, using: str, **kwargs) -> None:
-    """A database that had data before the visibility index existed gets its index when it is migrated."""
+    """The triggers that keep people's principals in step; and a database that had data before the visibility index
+    existed gets its index when it is migrated."""
     from . import permissions
     from .models import Body, Reader
 
+    permissions.install(using=using)
     if Body.objects.using(using).exists() and not Reader.objects.using(using).exists():
         permissions.rebuild()

@@ -131,7 +131,7 @@ def _users(agencies: dict[str, Agency], bodies: dict[str, Body]) -> dict[str, Us
             user = member_services.member_create(username=username, password=DEMO_PASSWORD, **fields)
         else:
             User.objects.filter(pk=user.pk).update(**fields)
-            permissions.readers_changed([user.pk])
+            permissions.people_moved([user.pk])
             user.refresh_from_db()
         users[username] = user
         for body, role in roles.items():

@@ -45,7 +45,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models import (
     BooleanField,
     Exists,
@@ -330,10 +330,16 @@ def changed(model: type[models.Model], pks: Iterable[int] | QuerySet) -> None:
     _refresh({model: set(pks)})
 
 
-def readers_changed(user_ids: Iterable[int]) -> None:
-    """People whose memberships, agency or activity changed: their principals, and the objects shared with them by
-    name (which they see through their agency too)."""
-    _refresh_readers(set(user_ids))
+def people_moved(user_ids: Iterable[int]) -> None:
+    """People whose agency changed: what is shared with them by name is seen through their agency too, so those
+    objects' rows are worked out again. (Their own principals follow by the database trigger on their row.)"""
+    named = {}
+    for model, policy in _policies.items():
+        if policy.shares:
+            grants = _grant_tables(model)[1].objects.filter(user_id__in=list(user_ids))
+            named[model] = set(grants.values_list("content_object_id", flat=True))
+    for model, pks in named.items():
+        changed(model, pks)
 
 
 @contextlib.contextmanager
@@ -382,20 +388,40 @@ def _refresh(pending: dict[type[models.Model], set[int]]) -> None:
                 conditions.setdefault(child, []).append(Q(**{f"{path}__in": ids}))
 
 
-def _refresh_readers(user_ids: set[int]) -> None:
-    if not user_ids:
-        return
-    table = Reader._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE user_id = ANY(%s)", [list(user_ids)])
-        cursor.execute(_READER_SQL.format(into=table, where="AND m.user_id = ANY(%s)"), [list(user_ids)])
-    # What was shared with them by name is seen through their agency as well: it follows their agency.
-    named = {}
-    for model, policy in _policies.items():
-        if policy.shares:
-            grants = _grant_tables(model)[1].objects.filter(user_id__in=user_ids)
-            named[model] = set(grants.values_list("content_object_id", flat=True))
-    _refresh(named)
+_READER_TRIGGER = "taskforce_reader_refresh"
+
+
+def install(*, using: str = "default") -> None:
+    """Create or refresh the database triggers that keep each person's principals in step with their memberships,
+    agency and activity, whatever writes them (a service, the admin, a bulk update, raw SQL)."""
+    function = f"""
+        CREATE OR REPLACE FUNCTION {_READER_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE people bigint[];
+        BEGIN
+            IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                people := array_append(people, (to_jsonb(OLD) ->> TG_ARGV[0])::bigint);
+            END IF;
+            IF TG_OP IN ('UPDATE', 'INSERT') THEN
+                people := array_append(people, (to_jsonb(NEW) ->> TG_ARGV[0])::bigint);
+            END IF;
+            DELETE FROM {Reader._meta.db_table} WHERE user_id = ANY(people);
+            {_READER_SQL.format(into=Reader._meta.db_table, where="AND m.user_id = ANY(people)")};
+            RETURN NULL;
+        END $$
+    """
+    memberships, users = Membership._meta.db_table, User._meta.db_table
+    with connections[using].cursor() as cursor:
+        cursor.execute(function)
+        cursor.execute(f"DROP TRIGGER IF EXISTS {_READER_TRIGGER} ON {memberships}")
+        cursor.execute(
+            f"CREATE TRIGGER {_READER_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON {memberships} "
+            f"FOR EACH ROW EXECUTE FUNCTION {_READER_TRIGGER}('user_id')"
+        )
+        cursor.execute(f"DROP TRIGGER IF EXISTS {_READER_TRIGGER} ON {users}")
+        cursor.execute(
+            f"CREATE TRIGGER {_READER_TRIGGER} AFTER UPDATE OF agency_id, is_active ON {users} "
+            f"FOR EACH ROW EXECUTE FUNCTION {_READER_TRIGGER}('id')"
+        )
 
 
 def rebuild() -> None:
@@ -474,18 +500,12 @@ def _connect(model: type[models.Model], policy: Policy) -> None:
         post_delete.connect(granted, sender=grants, weak=False, dispatch_uid=f"visibility.revoked.{grants._meta.label}")
 
 
-def _membership_changed(sender, instance: Membership, **kwargs) -> None:
-    readers_changed([instance.user_id])
+def _person_saved(sender, instance: User, update_fields=None, **kwargs) -> None:
+    if update_fields is None or {"agency", "agency_id"} & set(update_fields):
+        people_moved([instance.pk])
 
 
-def _person_changed(sender, instance: User, update_fields=None, **kwargs) -> None:
-    if update_fields is None or {"agency", "agency_id", "is_active"} & set(update_fields):
-        readers_changed([instance.pk])
-
-
-post_save.connect(_membership_changed, sender=Membership, dispatch_uid="visibility.membership.saved")
-post_delete.connect(_membership_changed, sender=Membership, dispatch_uid="visibility.membership.deleted")
-post_save.connect(_person_changed, sender=User, dispatch_uid="visibility.person.saved")
+post_save.connect(_person_saved, sender=User, dispatch_uid="visibility.person.saved")
 
 
 # Reading through the index.
