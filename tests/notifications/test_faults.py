@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from meetings import notifications as meeting_notices
 from meetings.models import ActionItem
-from taskforce import selectors
+from taskforce import permissions, selectors
 from taskforce.models import Delivery, Notification, Reminder
 
 from .conftest import TORONTO
@@ -54,6 +54,8 @@ def due_reminders(schedule_at, demo) -> dict[str, str]:
             for n in range(REMINDERS)
         ]
     )
+    # Rows written in bulk keep the visibility index in step as the services' writes do.
+    permissions.changed(ActionItem, [action.pk for action in actions])
     # The rows action_reminders_replace() makes for the 3-day reminder, due now.
     now = timezone.now()
     reminders = Reminder.objects.bulk_create(
