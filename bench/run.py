@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,7 @@ class Run:
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    profiles: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 # Databases and the environment.
@@ -318,6 +320,70 @@ def scenarios(run: Run, server: Server, fx: Fixture) -> None:
     measure(run, server, "meetings/page 1", f"/api/v1/meetings/?page_size={size}", token(generate.SECRETARIAT))
     measure(run, server, "meetings/page 1000", f"/api/v1/meetings/?page_size={size}&cursor={fx.deep_cursor}",
             token(generate.SECRETARIAT))
+
+
+# Where a worker spends its time under load: py-spy samples the one gunicorn worker while wrk keeps it busy.
+
+PROFILED_PARTS = (
+    ("visibility core", "taskforce/permissions.py"),
+    ("SQL compilation (Django)", "django/db/models/sql/"),
+    ("database driver and wait (psycopg)", "psycopg/"),
+    ("serializers (DRF)", "rest_framework/serializers.py"),
+    ("templates", "django/template/"),
+    ("middleware and authentication", "taskforce/middleware.py|taskforce/authentication.py|django/contrib/sessions/"),
+)
+
+
+def profile(run: Run, options: Options, fx: Fixture) -> None:
+    """py-spy on the single worker during load on the member-scoped endpoints; the share of samples under each
+    part (a sample counts for every part on its stack) and the functions most often on top."""
+    import psutil
+
+    from bench import generate
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        run.notes.append("py-spy is not installed: no profile")
+        return
+    token = {"Authorization": f"Token {fx.tokens[generate.MEMBER]}"}
+    start, end = fx.month
+    server = Server(options, workers=1)
+    try:
+        worker = psutil.Process(server.process.pid).children()[0].pid
+        seconds = 3 if options.smoke else 15
+        for name, path in (("schedule/member", f"/api/v1/schedule/?from={start}&to={end}"),
+                           ("meetings/member", "/api/v1/meetings/")):
+            load = subprocess.Popen(
+                ["wrk", "-t1", "-c2", f"-d{seconds + 2}s", "-H", f"Authorization: {token['Authorization']}",
+                 server.base + path], stdout=subprocess.DEVNULL,
+            )
+            raw = RESULTS / "raw" / f"profile-{name.replace('/', '-')}.txt"
+            raw.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run([spy, "record", "--pid", str(worker), "--duration", str(seconds), "--rate", "200",
+                            "--format", "raw", "--output", str(raw), "--nonblocking"],
+                           check=True, capture_output=True)
+            load.wait()
+            run.profiles.append((name, _profile_summary(raw.read_text())))
+    finally:
+        server.stop()
+
+
+def _profile_summary(collapsed: str) -> list[str]:
+    stacks = []
+    for line in collapsed.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            stacks.append((stack, int(count)))
+    total = sum(count for _, count in stacks) or 1
+    lines = [f"{total:,} samples"]
+    for label, pattern in PROFILED_PARTS:
+        share = sum(count for stack, count in stacks if re.search(pattern, stack)) / total
+        lines.append(f"{label}: {share:.0%}")
+    leaves: Counter[str] = Counter()
+    for stack, count in stacks:
+        leaves[stack.split(";")[-1]] += count
+    lines += [f"on top: {frame} {count / total:.0%}" for frame, count in leaves.most_common(6)]
+    return lines
 
 
 def _requests(url: str, headers: dict[str, str], count: int) -> int:
@@ -680,6 +746,8 @@ def report(run: Run, elapsed: float) -> Path:
         "|---|---|---|---|---|---|---|",
         *(f"| {m.name} | {m.rps:.1f} | {m.p50_ms:.1f} | {m.p95_ms:.1f} | {m.p99_ms:.1f} | {m.errors} | "
           f"{m.client_cpu:.0%} |" for m in run.measures.values()),
+        "", "## Where one worker spends its time (py-spy, sampled under load)", "",
+        *(f"- {name}: {'; '.join(lines)}" for name, lines in run.profiles),
         "", "## Query plans (EXPLAIN ANALYZE, BUFFERS)", "",
         "| query | sequential scans over meetings or permissions |", "|---|---|",
         *(f"| {name} | {', '.join(scans) or 'none'} |" for name, _text, scans in run.plans),
@@ -786,6 +854,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Worker RSS after {options.memory_requests:,} requests vs after {first:,}",
         f"{large / 2**20:.1f} vs {small / 2**20:.1f} MiB", growth, "≤ 1.1", growth <= 1.1,
     ))
+    print("Profile of one worker under load", flush=True)
+    profile(run, options, fx)
     print("Query plans", flush=True)
     plans(run, fx)
     scans = sorted({s for _name, _text, found in run.plans for s in found})

@@ -315,6 +315,8 @@ ON CONFLICT DO NOTHING
 # Keeping the index in step.
 
 _deferred = threading.local()
+# The advisory lock that the index's writers take, one at a time, until their transaction ends.
+_INDEX_LOCK = 0x7669_7369
 
 
 def changed(model: type[models.Model], pks: Iterable[int] | QuerySet) -> None:
@@ -372,6 +374,10 @@ def _refresh(pending: dict[type[models.Model], set[int]]) -> None:
         return
     table = Visibility._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
+        # One writer of the index at a time, until its transaction ends: each statement below then reads what
+        # the one before committed (the rows of parents, grants), so two concurrent changes cannot each keep a
+        # stale copy of the other's.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_INDEX_LOCK])
         for model in _in_order():
             if model not in conditions:
                 continue
@@ -427,6 +433,7 @@ def install(*, using: str = "default") -> None:
 def rebuild() -> None:
     """Recompute the whole index from the rules (after a restore, or to repair it)."""
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_INDEX_LOCK])
         # DELETE, not TRUNCATE: the caller's transaction may hold deferred foreign-key checks on these tables.
         cursor.execute(f"DELETE FROM {Visibility._meta.db_table}")
         cursor.execute(f"DELETE FROM {Reader._meta.db_table}")

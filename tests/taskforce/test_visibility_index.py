@@ -92,3 +92,53 @@ def test_deleting_an_object_removes_its_rows_so_a_reused_id_inherits_nothing(dem
     item.delete()
     assert not Visibility.objects.filter(object_id=pk, content_type__model="agendaitem").exists()
     assert permissions.check() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_at_once_leave_the_index_in_step(demo):
+    """A meeting shared with one more agency while, on another connection, an item is added to it: the item's rows
+    are worked out from the meeting's only once the sharing has committed, so the item is shared with the agency
+    too (without the index's lock, the item kept the meeting's rows as they were before)."""
+    import threading
+    import time
+
+    from django.db import connection as own_connection
+    from django.db import transaction
+
+    meeting = december()
+    shared = threading.Event()
+    failures: list[BaseException] = []
+
+    def share() -> None:
+        try:
+            with transaction.atomic():
+                permissions.grant(meeting, [demo.agencies["DEA"]])
+                shared.set()
+                time.sleep(1.5)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            shared.set()
+            own_connection.close()
+
+    def add_item() -> None:
+        try:
+            shared.wait(10)
+            with transaction.atomic():
+                AgendaItem.objects.create(meeting=meeting, position=90, title_en="Added meanwhile")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            own_connection.close()
+
+    threads = [threading.Thread(target=share), threading.Thread(target=add_item)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert failures == []
+    item = AgendaItem.objects.get(title_en="Added meanwhile")
+    dea = permissions.principal(permissions.AGENCY, meeting.body_id, demo.agencies["DEA"].pk)
+    assert Visibility.objects.filter(object_id=item.pk, principal=dea, content_type__model="agendaitem").exists()
+    assert permissions.check() == []
