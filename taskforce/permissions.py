@@ -139,6 +139,13 @@ class Policy:
         """Whether grants can widen who sees the object."""
         return self.by_invitation or self.restricted is not None
 
+    @property
+    def follows(self) -> bool:
+        """Whether the object is seen by exactly those who see its one parent (an invitation, a comment): it then has
+        no rows of its own in the index and is read through its parent's."""
+        plain = not self.shares and self.classification is None and self.members_see is None
+        return plain and len(self.parents) == 1 and not self.restricted_by
+
 
 _policies: dict[type[models.Model], Policy] = {}
 _children: dict[type[models.Model], list[tuple[type[models.Model], str]]] = {}
@@ -179,6 +186,26 @@ def _grant_tables(model: type[models.Model]) -> tuple[type[models.Model], type[m
 
 def _parent_model(model: type[models.Model], path: str) -> type[models.Model]:
     return model._meta.get_field(path).related_model
+
+
+def _anchor(model: type[models.Model]) -> tuple[type[models.Model], str]:
+    """The nearest model at or above `model` with rows of its own in the index, and the path to it ("" for itself):
+    a step action is read through its step's agreement ("step__agreement")."""
+    path = ""
+    while _policies[model].follows:
+        parent = _policies[model].parents[0]
+        path = f"{path}__{parent}" if path else parent
+        model = _parent_model(model, parent)
+    return model, path
+
+
+def _anchored(model: type[models.Model], pks: Iterable[int]) -> tuple[type[models.Model], dict[int, int]]:
+    """The anchor model of `model` and, for each of `pks`, the id of its object there."""
+    anchor, path = _anchor(model)
+    pks = list(pks)
+    if not path:
+        return anchor, {pk: pk for pk in pks}
+    return anchor, dict(model._base_manager.filter(pk__in=pks).exclude(**{path: None}).values_list("pk", path))
 
 
 def _in_order() -> list[type[models.Model]]:
@@ -261,19 +288,31 @@ def _intersect_sql(previous: str, parents: str, on: str, parent: str) -> str:
     )
 
 
+def _through_anchor(model: type[models.Model], path: str) -> str:
+    """The path from `model` to the object with index rows that its parent at `path` is read through."""
+    beyond = _anchor(_parent_model(model, path))[1]
+    return f"{path}__{beyond}" if beyond else path
+
+
+def _related_model(model: type[models.Model], path: str) -> type[models.Model]:
+    for step in path.split("__"):
+        model = _parent_model(model, step)
+    return model
+
+
 def _rules_sql(model: type[models.Model], rows: QuerySet, *, into: str, parents_from: str) -> tuple[str, list]:
     """One statement that writes into the table `into` the index rows of `rows` (of `model`), reading the rows of
     the objects they belong to from `parents_from`: the rules, set-based."""
     policy = policy_for(model)
     content_type = ContentType.objects.get_for_model(model).pk
-    paths = (*policy.parents, *policy.restricted_by)
+    paths = tuple(_through_anchor(model, path) for path in (*policy.parents, *policy.restricted_by))
     base_sql, params = _base_sql(model, rows, paths)
     steps = [f"base AS ({base_sql})", f"step0 AS ({_own_sql(model, 'base')})"]
     levels = ["b.v_level"]
     for i, path in enumerate(paths):
         parent = f"b.v_parent{i}"
-        above = _parent_model(model, path)
-        if path in policy.parents:
+        above = _related_model(model, path)
+        if i < len(policy.parents):
             rows_above = parents_from
             on = f"p.content_type_id = {ContentType.objects.get_for_model(above).pk} AND p.object_id = {parent}"
             levels.append(f"COALESCE((SELECT max(p.level) FROM {parents_from} p WHERE {on}), 0)")
@@ -383,13 +422,14 @@ def _refresh(pending: dict[type[models.Model], set[int]]) -> None:
                 continue
             rows = model._base_manager.filter(reduce(or_, conditions[model]))
             ids = rows.values("pk")
-            ids_sql, ids_params = ids.query.sql_with_params()
-            content_type = ContentType.objects.get_for_model(model).pk
-            cursor.execute(
-                f"DELETE FROM {table} WHERE content_type_id = %s AND object_id IN ({ids_sql})",
-                [content_type, *ids_params],
-            )
-            cursor.execute(*_rules_sql(model, rows, into=table, parents_from=table))
+            if not _policies[model].follows:
+                ids_sql, ids_params = ids.query.sql_with_params()
+                content_type = ContentType.objects.get_for_model(model).pk
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE content_type_id = %s AND object_id IN ({ids_sql})",
+                    [content_type, *ids_params],
+                )
+                cursor.execute(*_rules_sql(model, rows, into=table, parents_from=table))
             for child, path in _children.get(model, ()):
                 conditions.setdefault(child, []).append(Q(**{f"{path}__in": ids}))
 
@@ -443,7 +483,8 @@ def rebuild() -> None:
 def _compute(cursor, objects: str, readers: str) -> None:
     cursor.execute(_READER_SQL.format(into=readers, where=""))
     for model in _in_order():
-        cursor.execute(*_rules_sql(model, model._base_manager.all(), into=objects, parents_from=objects))
+        if not _policies[model].follows:
+            cursor.execute(*_rules_sql(model, model._base_manager.all(), into=objects, parents_from=objects))
 
 
 @dataclass(frozen=True)
@@ -562,7 +603,8 @@ def scope(actor: Actor, queryset: QuerySet) -> QuerySet:
     policy_for(model)
     if actor.is_superuser:
         return queryset
-    return queryset.filter(pk__in=_visible_ids(actor, model))
+    anchor, path = _anchor(model)
+    return queryset.filter(**{f"{path or 'pk'}__in": _visible_ids(actor, anchor)})
 
 
 def get_visible_or_404(actor: Actor, queryset: QuerySet, **lookup) -> models.Model:
@@ -588,15 +630,43 @@ def require_visible(actor: Actor, obj: models.Model) -> None:
         raise Http404()
 
 
+def _index_rows(obj: models.Model) -> QuerySet:
+    """The index's rows for `obj` (those of the object it is read through, for one that follows its parent)."""
+    anchor, ids = _anchored(type(obj), [obj.pk])
+    return Visibility.objects.filter(content_type=ContentType.objects.get_for_model(anchor), object_id=ids.get(obj.pk))
+
+
 def readers(obj: models.Model, *, shared: bool = False) -> QuerySet:
     """The active people who may see `obj`, cleared for it. `shared`: only those it is shared with as members (a
     meeting's invitees), not those who see it as the body's secretariat alone."""
     _flush()
-    rows = Visibility.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+    rows = _index_rows(obj)
     if shared:
         rows = rows.exclude(**_kind_range(SECRETARIAT))
     holders = Reader.objects.filter(principal__in=rows.values("principal")).values("user_id")
     return User.objects.filter(is_active=True, pk__in=holders, clearance__gte=rows.values("level")[:1])
+
+
+def _seen_pairs(model: type[models.Model], pks: Iterable[int], condition: str, params: list) -> list[tuple[int, int]]:
+    """(object pk, person pk) for each of `pks` and each active person who may see it, who also meets `condition`
+    (SQL over the index row v and the person u): one query, through the anchor of a model that follows its parent."""
+    anchor, ids = _anchored(model, pks)
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT v.object_id, r.user_id FROM {Visibility._meta.db_table} v "
+            f"JOIN {Reader._meta.db_table} r ON r.principal = v.principal "
+            f"JOIN {User._meta.db_table} u ON u.id = r.user_id "
+            f"WHERE v.content_type_id = %s AND v.object_id = ANY(%s) AND v.level <= u.clearance AND u.is_active "
+            f"AND {condition}",
+            [ContentType.objects.get_for_model(anchor).pk, sorted(set(ids.values())), *params],
+        )
+        found = cursor.fetchall()
+    objects: dict[int, list[int]] = {}
+    for pk, above in ids.items():
+        objects.setdefault(above, []).append(pk)
+    return [(pk, user_id) for above, user_id in found for pk in objects[above]]
 
 
 def visible_to_each(model: type[models.Model], wanted: Iterable[tuple[Actor, Iterable[int]]]) -> dict[int, set[int]]:
@@ -611,20 +681,11 @@ def visible_to_each(model: type[models.Model], wanted: Iterable[tuple[Actor, Ite
     scoped = [pk for pk, (actor, _) in asked.items() if not actor.is_superuser]
     for pk in set(asked) - set(scoped):
         seen[pk] = set(asked[pk][1])
-    objects = sorted({pk for user_id in scoped for pk in asked[user_id][1]})
-    if not scoped or not objects:
-        return seen
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT r.user_id, v.object_id FROM {Visibility._meta.db_table} v "
-            f"JOIN {Reader._meta.db_table} r ON r.principal = v.principal "
-            f"JOIN {User._meta.db_table} u ON u.id = r.user_id "
-            "WHERE v.content_type_id = %s AND v.object_id = ANY(%s) AND r.user_id = ANY(%s) AND v.level <= u.clearance",
-            [ContentType.objects.get_for_model(model).pk, objects, scoped],
-        )
-        for user_id, object_id in cursor.fetchall():
-            if object_id in asked[user_id][1]:
-                seen[user_id].add(object_id)
+    objects = {pk for user_id in scoped for pk in asked[user_id][1]}
+    if scoped and objects:
+        for pk, user_id in _seen_pairs(model, objects, "r.user_id = ANY(%s)", [scoped]):
+            if pk in asked[user_id][1]:
+                seen[user_id].add(pk)
     return seen
 
 
@@ -635,18 +696,8 @@ def readers_of_each(
     _flush()
     pks = sorted(set(pks))
     found: dict[int, list[User]] = {pk: [] for pk in pks}
-    if not pks:
-        return found
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT v.object_id, r.user_id FROM {Visibility._meta.db_table} v "
-            f"JOIN {Reader._meta.db_table} r ON r.principal = v.principal "
-            f"JOIN {User._meta.db_table} u ON u.id = r.user_id "
-            "WHERE v.content_type_id = %s AND v.object_id = ANY(%s) AND v.level <= u.clearance AND u.is_active "
-            f"AND (NOT %s OR v.principal >> {_KIND_SHIFT} <> {SECRETARIAT})",
-            [ContentType.objects.get_for_model(model).pk, pks, shared],
-        )
-        pairs = cursor.fetchall()
+    condition = f"(NOT %s OR v.principal >> {_KIND_SHIFT} <> {SECRETARIAT})"
+    pairs = _seen_pairs(model, pks, condition, [shared]) if pks else []
     people = User.objects.filter(pk__in={user_id for _, user_id in pairs}).select_related("agency")
     order = {person.pk: person for person in people}
     by_object: dict[int, set[int]] = {}
@@ -679,8 +730,7 @@ class Audience:
 
 def audience(obj: models.Model) -> Audience:
     _flush()
-    rows = Visibility.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
-    found = sorted(rows.values_list("principal", "level"))
+    found = sorted(_index_rows(obj).values_list("principal", "level"))
     principals = [value for value, _ in found]
     body_id = (principals[0] >> _BODY_SHIFT) & _MASK if principals else 0
     restricted = not any(value >> _KIND_SHIFT == MEMBERS for value in principals)
