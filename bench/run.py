@@ -324,13 +324,16 @@ def scenarios(run: Run, server: Server, fx: Fixture) -> None:
 
 # Where a worker spends its time under load: py-spy samples the one gunicorn worker while wrk keeps it busy.
 
+# Each sample goes to the part of the deepest frame on its stack that belongs to one (the code the worker was in).
 PROFILED_PARTS = (
-    ("visibility core", "taskforce/permissions.py"),
-    ("SQL compilation (Django)", "django/db/models/sql/"),
-    ("database driver and wait (psycopg)", "psycopg/"),
-    ("serializers (DRF)", "rest_framework/serializers.py"),
+    ("database: sending, waiting, reading rows (psycopg)", "psycopg/"),
+    ("building and compiling SQL (Django)",
+     "django/db/models/sql/|django/db/models/expressions.py|django/db/models/lookups.py"),
+    ("querysets and model instances (Django ORM)", "django/db/"),
+    ("serializing (DRF)", "rest_framework/"),
     ("templates", "django/template/"),
-    ("middleware and authentication", "taskforce/middleware.py|taskforce/authentication.py|django/contrib/sessions/"),
+    ("the visibility core", "taskforce/permissions.py"),
+    ("the portal's own code", "taskforce/|meetings/|mou/|members/|accounts/"),
 )
 
 
@@ -359,31 +362,32 @@ def profile(run: Run, options: Options, fx: Fixture) -> None:
             )
             raw = RESULTS / "raw" / f"profile-{name.replace('/', '-')}.txt"
             raw.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run([spy, "record", "--pid", str(worker), "--duration", str(seconds), "--rate", "200",
-                            "--format", "raw", "--output", str(raw), "--nonblocking"],
-                           check=True, capture_output=True)
+            sampled = subprocess.run(
+                [spy, "record", "--pid", str(worker), "--duration", str(seconds), "--rate", "200", "--format", "raw",
+                 "--output", str(raw), "--nonblocking"], capture_output=True, text=True,
+            )
             load.wait()
-            run.profiles.append((name, _profile_summary(raw.read_text())))
+            if sampled.returncode != 0 or not raw.exists():
+                run.notes.append(f"py-spy could not sample the worker: {sampled.stderr.strip()[:200]}")
+                return
+            run.profiles.append((name, _profile_summary(raw.read_text(errors="replace"))))
     finally:
         server.stop()
 
 
 def _profile_summary(collapsed: str) -> list[str]:
-    stacks = []
+    parts: Counter[str] = Counter()
+    total = 0
     for line in collapsed.splitlines():
         stack, _, count = line.rpartition(" ")
-        if stack and count.isdigit():
-            stacks.append((stack, int(count)))
-    total = sum(count for _, count in stacks) or 1
-    lines = [f"{total:,} samples"]
-    for label, pattern in PROFILED_PARTS:
-        share = sum(count for stack, count in stacks if re.search(pattern, stack)) / total
-        lines.append(f"{label}: {share:.0%}")
-    leaves: Counter[str] = Counter()
-    for stack, count in stacks:
-        leaves[stack.split(";")[-1]] += count
-    lines += [f"on top: {frame} {count / total:.0%}" for frame, count in leaves.most_common(6)]
-    return lines
+        if not (stack and count.isdigit()):
+            continue
+        total += int(count)
+        frames = stack.split(";")[::-1]
+        part = next((label for frame in frames for label, pattern in PROFILED_PARTS if re.search(pattern, frame)),
+                    "other (Python, Django's request handling, middleware)")
+        parts[part] += int(count)
+    return [f"{total:,} samples"] + [f"{label} {count / (total or 1):.0%}" for label, count in parts.most_common()]
 
 
 def _requests(url: str, headers: dict[str, str], count: int) -> int:

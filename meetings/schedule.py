@@ -54,11 +54,14 @@ def meeting_entries(actor: User, query: core.Query, rows: QuerySet | None = None
         # The feed lists each visible item's number (in the member's numbering) and title: nothing of the agenda
         # page's papers, presenters or comment counts, which cost more than the rest of a feed of a few hundred
         # meetings.
-        items = permissions.scope(actor, AgendaItem.objects.filter(withdrawn=False)).only(
-            "meeting_id", "position", "title_en", "title_fr"
-        ).annotate(number=selectors.reader_number(actor))
+        # Withdrawn items are numbered (they stay on the agenda, struck through) but not listed.
+        items = permissions.scope(actor, AgendaItem.objects.all()).only(
+            "meeting_id", "position", "title_en", "title_fr", "withdrawn"
+        )
         if query.public_only:
+            # What every member of the body sees, numbered as such.
             items = items.filter(restricted=False)
+        items = items.annotate(number=selectors.whole_meetings_numbering())
         rows = rows.prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
         answers = {r.meeting_id: r for r in Rsvp.objects.filter(user_id=actor.pk, meeting__in=rows)}
     entries = []
@@ -76,7 +79,10 @@ def meeting_entries(actor: User, query: core.Query, rows: QuerySet | None = None
             ],
         )
         if query.detail:
-            agenda = [f"{item.number}. {item.title}" for item in meeting.visible_items]
+            agenda = [
+                f"{item.number}. {item.title}" for item in meeting.visible_items
+                if not item.withdrawn
+            ]
             entry.description = "\n".join([*agenda, "", meeting_url(meeting)]) if agenda else meeting_url(meeting)
             entry.organizer = ical.Attendee(_organizer_email(), organizer_name(meeting))
             if not query.public_only:

@@ -5,8 +5,20 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from members.models import Agency, User
@@ -103,6 +115,13 @@ def reader_number(actor: User, item: str = "") -> Subquery:
     return Subquery(earlier.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
 
 
+def whole_meetings_numbering() -> Window:
+    """`reader_number` for a queryset, already scoped to the reader, that holds every item of its meetings the reader
+    may see (an agenda, a feed's meetings): one window over the rows instead of a count per row. Filtering such a
+    queryset further would renumber what is left: single items and filtered lists use `reader_number`."""
+    return Window(RowNumber(), partition_by=[F("meeting_id")], order_by=[F("position").asc(), F("pk").asc()])
+
+
 def numbered(items: list[AgendaItem], visible: set[int]) -> list[AgendaItem]:
     """`reader_number` worked out in Python, for telling many readers at once: the items of one meeting in agenda
     order, kept to those in `visible` (one reader's), each a copy carrying its number."""
@@ -163,7 +182,7 @@ def _visible_items(actor: User, items: QuerySet[AgendaItem]) -> QuerySet[AgendaI
     return permissions.scope(
         actor, items.select_related("presenter__agency", "presenter_agency")
     ).annotate(
-        number=reader_number(actor),
+        number=whole_meetings_numbering(),
         changed_for_reader=changed_for_reader(actor),
         # Coalesce: an item nobody commented on counts 0, not None.
         comment_count=Coalesce(
