@@ -359,16 +359,9 @@ def meetings_without_circulated_agenda(
 
 
 def _unanswered_invitees() -> Subquery:
-    """How many of a meeting's invitees (members of its body, invited by name or through their agency) have not
-    answered."""
-    invited = Invitation.objects.filter(meeting=OuterRef(OuterRef("pk")))
+    """How many of a meeting's invitees (those it is shared with as members of its body) have not answered."""
     answered = Rsvp.objects.filter(meeting=OuterRef(OuterRef("pk")), user=OuterRef("pk"))
-    people = User.objects.filter(
-        Q(pk__in=invited.filter(user__isnull=False).values("user_id"))
-        | Q(agency__in=invited.filter(agency__isnull=False).values("agency_id")),
-        memberships__body=OuterRef("body"),
-        is_active=True,
-    ).filter(~Exists(answered))
+    people = permissions.readers_of_outer_row(Meeting, shared=True).filter(~Exists(answered))
     return Subquery(people.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
 
 

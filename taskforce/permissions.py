@@ -647,6 +647,23 @@ def readers(obj: models.Model, *, shared: bool = False) -> QuerySet:
     return User.objects.filter(is_active=True, pk__in=holders, clearance__gte=rows.values("level")[:1])
 
 
+def readers_of_outer_row(model: type[models.Model], outer: str = "pk", *, shared: bool = False) -> QuerySet:
+    """`readers()` of the object of `model` whose id is the field `outer` of the row of the enclosing query: for a
+    subquery counting them row by row (how many of each meeting's invitees have not answered)."""
+    if _policies[model].follows:
+        raise ImproperlyConfigured(f"{model.__name__} is read through its parent: ask about the parent.")
+    content_type = ContentType.objects.get_for_model(model).pk
+
+    def rows(object_id: OuterRef) -> QuerySet:
+        found = Visibility.objects.filter(content_type_id=content_type, object_id=object_id)
+        return found.exclude(**_kind_range(SECRETARIAT)) if shared else found
+
+    # The index's rows sit two queries below the people (in the readers' subquery), their level one.
+    holders = Reader.objects.filter(principal__in=rows(OuterRef(OuterRef(OuterRef(outer)))).values("principal"))
+    level = rows(OuterRef(OuterRef(outer))).values("level")[:1]
+    return User.objects.filter(is_active=True, pk__in=holders.values("user_id"), clearance__gte=level)
+
+
 def _seen_pairs(model: type[models.Model], pks: Iterable[int], condition: str, params: list) -> list[tuple[int, int]]:
     """(object pk, person pk) for each of `pks` and each active person who may see it, who also meets `condition`
     (SQL over the index row v and the person u): one query, through the anchor of a model that follows its parent."""
