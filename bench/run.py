@@ -643,10 +643,10 @@ def _purge_queued_tasks() -> int:
 
 # Why a target is missed, from profiling (bench/README.md, "What the benchmark found").
 PER_REQUEST = (
-    "work L1 does not do: token or session authentication and the middleware stack, the visibility core's scoped "
-    "querysets (membership and grant subqueries, nested through each parent) built and compiled by the ORM on "
-    "every request, model instances and their serialisation (the agenda page: a template and about 25 scoped "
-    "querysets); the SQL itself is a third of the time or less"
+    "work L1 does not do, measured by the profile below: Django building and compiling each query's SQL and the "
+    "ORM making model instances (together about 40 % of a worker's time), DRF serialising them, token or session "
+    "authentication and the middleware; the visibility core itself is about 1 % (one indexed subquery per "
+    "queryset), and the database a quarter to a third"
 )
 SCHEDULE_304 = (
     "a matching request still authenticates its token and runs one aggregate per source (four), while the full "
