@@ -22,7 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from members.models import Agency, User
 
-from . import audit, conditional, permissions, schedule
+from . import audit, conditional, parsing, permissions, schedule
 from .errors import ConflictError
 from .models import Body, Milestone
 
@@ -195,8 +195,11 @@ class ScopedViewSet(viewsets.GenericViewSet):
         if self.parent_model is None:
             return None
         if not hasattr(self, "_parent"):
+            pk = parsing.object_id(self.kwargs[f"{self.parent_field}_pk"])
+            if pk is None:
+                raise Http404()
             self._parent = permissions.get_visible_or_404(
-                self.request.user, self.parent_model._default_manager.all(), pk=self.kwargs[f"{self.parent_field}_pk"]
+                self.request.user, self.parent_model._default_manager.all(), pk=pk
             )
         return self._parent
 
@@ -211,7 +214,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
     def get_object(self):
         lookup = self.lookup_url_kwarg or self.lookup_field
         value = self.kwargs[lookup]
-        if not str(value).isdigit():
+        if parsing.object_id(value) is None:
             raise Http404()
         try:
             return super().get_object()
@@ -261,7 +264,7 @@ class ConditionalRetrieveMixin(mixins.RetrieveModelMixin):
     def retrieve(self, request, *args, **kwargs):
         lookup = self.lookup_url_kwarg or self.lookup_field
         value = self.kwargs[lookup]
-        if not str(value).isdigit():
+        if parsing.object_id(value) is None:
             raise Http404()
         version = self.conditional(self.get_queryset().filter(**{self.lookup_field: value}))
         # Nothing visible: the ordinary path answers 404 (an If-None-Match never turns that into a 304).
@@ -391,6 +394,10 @@ class ScheduleQuerySerializer(serializers.Serializer):
         return fields
 
     def validate(self, data):
+        for name in ("from", "to"):
+            if data.get(name) and not parsing.in_range(data[name]):
+                raise serializers.ValidationError({name: _("Give a day from %(first)s to %(last)s.") % {
+                    "first": parsing.EARLIEST_DAY.isoformat(), "last": parsing.LATEST_DAY.isoformat()}})
         if data.get("from") and data.get("to") and data["to"] < data["from"]:
             raise serializers.ValidationError({"to": _("The end of the range comes before its start.")})
         return data
@@ -503,7 +510,10 @@ def _page(entries: list, cursor: str | None, size: int) -> tuple[list, str | Non
         try:
             after = tuple(json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")))
         except (ValueError, UnicodeError, TypeError):
-            raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]}) from None
+            after = ()
+        # A cursor names an entry's sort key: its moment and its uid, both text.
+        if len(after) != 2 or not all(isinstance(part, str) for part in after):
+            raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]})
         entries = [entry for entry in entries if entry.sort_key > after]
     page = entries[:size]
     if len(entries) <= size:

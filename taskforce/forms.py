@@ -10,6 +10,7 @@ from django.utils.translation import ngettext_lazy
 
 from members.models import Agency, User
 
+from . import parsing
 from .models import ApiToken, AuditEntry, DeliveryMode, DuePrecision, Milestone, NotificationKind, due_window
 from .services import API_TOKEN_LIFETIMES
 
@@ -22,6 +23,20 @@ def add_service_error(form: forms.Form, error: ValidationError, *, plain_field: 
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(plain_field if plain_field in form.fields else None, error)
+
+
+class DayField(forms.DateField):
+    """A day within the portal's range (taskforce/parsing.py): year 1 or 9999 is a mistake, said as such."""
+
+    widget = forms.DateInput(attrs={"type": "date"})
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and not parsing.in_range(value):
+            raise ValidationError(
+                _("Give a day from %(first)s to %(last)s."), code="range",
+                params={"first": parsing.EARLIEST_DAY.isoformat(), "last": parsing.LATEST_DAY.isoformat()},
+            )
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -129,8 +144,8 @@ class AuditFilterForm(forms.Form):
         help_text=_("Follow a “History” link below, or write the object as shown there, like mou.agreement:12."),
     )
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *AuditEntry.Kind.choices])
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = DayField(label=_("From"), required=False)
+    until = DayField(label=_("To"), required=False)
 
     def __init__(self, *args, people: Iterable[User], agencies: Iterable[Agency], **kwargs) -> None:
         super().__init__(*args, auto_id="filter-%s", **kwargs)

@@ -3,8 +3,10 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from . import audit
 
@@ -23,6 +25,41 @@ class PageMethodsMiddleware:
         if request.method not in self.PAGE_METHODS and not request.path_info.startswith("/api/"):
             return HttpResponseNotAllowed(self.PAGE_METHODS)
         return self.get_response(request)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class ControlCharactersMiddleware:
+    """NUL has no place in an address, a query or a form field, and PostgreSQL refuses it in text: a request that
+    carries one is refused (400) before any view reads it, with the API's error shape or the portal's page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        fields = self._fields_with_nul(request)
+        if fields is not None:
+            if request.path_info.startswith("/api/"):
+                # The API's error shape (taskforce/api.py `exception_handler`), naming the parameters at fault.
+                message = str(_("The request holds a NUL character, which nothing here accepts."))
+                body = {"status": 400, "code": "invalid", "message": message,
+                        "fields": {name: [message] for name in fields}}
+                return JsonResponse({"error": body}, status=400)
+            raise SuspiciousOperation("A NUL character in the request.")
+        return self.get_response(request)
+
+    @staticmethod
+    def _fields_with_nul(request: HttpRequest) -> list[str] | None:
+        """The names of the parameters holding a NUL ([] for the address itself), or None when there is none."""
+        sent = [request.GET]
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            sent.append(request.POST)
+        fields = sorted({
+            key.replace("\x00", "") for query in sent for key, values in query.lists() for value in values
+            if "\x00" in key or (isinstance(value, str) and "\x00" in value)
+        })
+        return fields if fields or "\x00" in request.path_info else None
 
 
 class ActorTimeZoneMiddleware:

@@ -1,6 +1,10 @@
+from django.core.exceptions import ValidationError as InvalidValue
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
+
+# What a cursor whose position does not fit the ordering's field raises while its filter is built.
+_UNFIT = (ValueError, TypeError, OverflowError, InvalidValue)
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -26,6 +30,21 @@ class CursorPagination(pagination.CursorPagination):
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return size
 
+    def decode_cursor(self, request):
+        """DRF's decoding, refusing a position no ordering field holds (control characters, NUL, any length)."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            position = str(cursor.position)
+            if len(position) > 100 or not position.isprintable():
+                raise exceptions.NotFound(self.invalid_cursor_message)
+        return cursor
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except _UNFIT:
+            raise exceptions.NotFound(self.invalid_cursor_message) from None
+
     def page_rows(self, queryset: QuerySet, request, view=None) -> QuerySet:
         """The rows of the page the request asks for and the one after it (which decides the `next` link), as
         `paginate_queryset` will pick them, unevaluated: what a conditional list fingerprints, so its ETag
@@ -38,5 +57,8 @@ class CursorPagination(pagination.CursorPagination):
         if position is not None:
             order = ordering[0]
             lookup = "lt" if reverse != order.startswith("-") else "gt"
-            rows = rows.filter(**{f"{order.lstrip('-')}__{lookup}": position})
+            try:
+                rows = rows.filter(**{f"{order.lstrip('-')}__{lookup}": position})
+            except _UNFIT:
+                raise exceptions.NotFound(self.invalid_cursor_message) from None
         return queryset.filter(pk__in=rows.values("pk")[offset : offset + size + 1])

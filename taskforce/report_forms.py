@@ -8,13 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from members.models import User
 
 from . import selectors
+from .forms import DayField
 from .models import Body
 from .reports import LONGEST_PERIOD, Period
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(label=_("From"))
+    end = DayField(label=_("To"))
 
     def clean(self) -> dict:
         data = super().clean()

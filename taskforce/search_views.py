@@ -5,7 +5,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 
-from . import search
+from . import parsing, search
+
+# Far past any real result list: a page number beyond it, or no number at all, is not a page (404).
+MAX_PAGE = 10_000
 
 
 @login_required
@@ -14,7 +17,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or None
     if kind is not None and kind not in search.KINDS:
         raise Http404()
-    page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    page = parsing.whole_number(request.GET.get("page") or "1", low=1, high=MAX_PAGE)
+    if page is None:
+        raise Http404()
     results = search.search(actor=request.user, text=text, kind=kind, page=page)
     for group in results:
         group.more_url = "?" + urlencode({"q": text, "kind": group.kind})

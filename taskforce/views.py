@@ -14,14 +14,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import dashboards, feeds, forms, permissions, selectors, services, spreadsheet, translations
+from . import dashboards, feeds, forms, parsing, permissions, selectors, services, spreadsheet, translations
 from .errors import ConflictError
 from .models import AuditEntry
 
@@ -392,20 +392,25 @@ def _audit_entries(request: HttpRequest) -> tuple[forms.AuditFilterForm, QuerySe
 def audit_log(request: HttpRequest) -> HttpResponse:
     form, entries = _audit_entries(request)
     before = request.GET.get("before", "")
-    if before.isdigit():
-        entries = entries.filter(id__lt=int(before))
+    if before:
+        older_than = parsing.object_id(before)
+        if older_than is None:
+            raise Http404()
+        entries = entries.filter(id__lt=older_than)
     page = list(entries[: AUDIT_PAGE_SIZE + 1])
     filters = {name: value for name, value in request.GET.items() if name != "before" and value}
     older = ""
     if len(page) > AUDIT_PAGE_SIZE:
         page = page[:AUDIT_PAGE_SIZE]
         older = "?" + urlencode(filters | {"before": page[-1].pk})
+    # Filters the form refuses show its reasons, answered as the client's mistake.
+    status = 400 if form.is_bound and form.errors else 200
     return render(request, "taskforce/audit_log.html", {
         "form": form,
         "rows": [_audit_row(entry) for entry in page],
         "older": older,
         "export_query": urlencode(filters),
-    })
+    }, status=status)
 
 
 # The export's columns keep these names in every language: scripts read them.

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages take GET, HEAD and POST only; 405 for any other method, before sessions or views.
     "taskforce.middleware.PageMethodsMiddleware",
+    # A NUL anywhere in the address, the query or a form answers 400 before anything reads it.
+    "taskforce.middleware.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -541,7 +541,7 @@ def test_the_secretariat_filters_by_person_agency_and_time(client_for, secretari
 def test_a_filter_that_is_not_valid_says_why_and_shows_nothing(client_for, secretariat):
     response = audit_page(client_for(secretariat), object="the MOU")
 
-    assert response.status_code == 200 and response.context["rows"] == []
+    assert response.status_code == 400 and response.context["rows"] == []
     assert "like mou.agreement:12" in text_of(response)
 
 

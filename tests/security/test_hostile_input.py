@@ -1,0 +1,62 @@
+"""Hostile and careless input answers a clear 4xx, never a 5xx: the inputs an outside review found crashing."""
+
+import json
+
+import pytest
+
+API = "/api/v1"
+
+GETS = [
+    f"{API}/agreements/%C2%B2/",
+    f"{API}/meetings/%C2%B2/",
+    f"{API}/meetings/2/items/%C2%B2/",
+    f"{API}/agreements/1/versions/%C2%B2/",
+    f"{API}/members/%C2%B9/",
+    f"{API}/meetings/99999999999999999999999/",
+    f"{API}/schedule/?cursor=WzFd",
+    f"{API}/schedule/?cursor=W1sxXV0=",
+    f"{API}/meetings/?cursor=cD0lMDA=",
+    f"{API}/agreements/?cursor=cD0lMDA=",
+    f"{API}/schedule/?from=0001-01-01&to=9999-12-31",
+    f"{API}/schedule/?to=9999-12-31",
+    "/en/reports/CBFTF/?start=9999-12-01&end=9999-12-31",
+    "/en/search/?q=MOU&page=%C2%B2",
+    "/en/search/?q=MOU&kind=agreements&page=99999999999999999999999",
+    "/en/search/?q=%00",
+    "/en/bodies/%00/",
+    "/en/agencies/%00/",
+    "/en/members/%00/",
+    "/en/reports/%00/",
+    "/en/audit/?until=9999-12-31",
+    "/en/audit/?before=%C2%B2",
+    "/en/meetings/new/?body=%00",
+]
+
+
+@pytest.mark.parametrize("url", GETS)
+def test_a_hostile_address_answers_a_clear_client_error(client_for, secretariat, rcmp, url):
+    for person in (secretariat, rcmp):
+        answer = client_for(person).get(url)
+        assert 400 <= answer.status_code < 500, (person.username, url, answer.status_code)
+
+
+def test_a_nul_in_a_form_is_refused_before_anything_is_saved(client_for, secretariat):
+    from meetings.models import Meeting
+
+    before = Meeting.objects.count()
+    answer = client_for(secretariat).post("/en/meetings/new/", {"title_en": "Nul\x00meeting", "host_agency": "\x00"})
+    assert answer.status_code == 400
+    assert "could not be read" in answer.content.decode()
+    assert Meeting.objects.count() == before
+
+
+def test_a_nul_in_an_api_address_answers_the_apis_error_shape(client_for, rcmp):
+    answer = client_for(rcmp).get(f"{API}/meetings/?body=%00")
+    assert answer.status_code == 400
+    assert json.loads(answer.content)["error"]["status"] == 400
+
+
+def test_a_bad_audit_filter_says_why_and_shows_nothing(client_for, secretariat):
+    answer = client_for(secretariat).get("/en/audit/?until=9999-12-31")
+    assert answer.status_code == 400
+    assert "Give a day from 1900-01-01 to 2199-12-31." in answer.content.decode()
