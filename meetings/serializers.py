@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from members.models import Agency, Classification, User
-from taskforce import permissions
+from taskforce import parsing, permissions
 from taskforce.models import Body
 
 from .models import ActionItem, AgendaItem, Comment, Decision, Meeting, Paper, Rsvp
@@ -100,9 +100,10 @@ class MinutesInput(serializers.Serializer):
     )
 
     def validate_minutes(self, minutes: dict) -> dict[int, str]:
-        if not all(str(key).isdigit() and int(key) < 2**31 for key in minutes):
+        ids = {key: parsing.object_id(key) for key in minutes}
+        if None in ids.values():
             raise serializers.ValidationError(_("Key the minutes by item id."))
-        return {int(key): text for key, text in minutes.items()}
+        return {ids[key]: text for key, text in minutes.items()}
 
 
 class AgendaItemInput(serializers.Serializer):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Agency, Classification, User
-from taskforce import permissions
+from taskforce import parsing, permissions
 from taskforce.errors import ConflictError
 from taskforce.models import AgencyRole, Body, Membership
 
@@ -72,6 +72,9 @@ def _validate_times(start: datetime.datetime, end: datetime.datetime, time_zone:
         raise ValidationError(_("Meeting times need a time zone."))
     if end <= start:
         raise ValidationError({"end": _("The meeting must end after it starts.")})
+    if not (parsing.in_range(start.date()) and parsing.in_range(end.date())):
+        raise ValidationError({"start": _("Give a day from %(first)s to %(last)s.") % {
+            "first": parsing.EARLIEST_DAY.isoformat(), "last": parsing.LATEST_DAY.isoformat()}})
     _zone(time_zone)
 
 

@@ -174,7 +174,7 @@ def member_detail(request: HttpRequest, username: str) -> HttpResponse:
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("notification") if i.isdigit()]
+        ids = [pk for pk in map(parsing.object_id, request.POST.getlist("notification")) if pk is not None]
         services.notifications_mark_read(actor=request.user, ids=ids or None)
         return redirect("notification-list")
     notifications_ = selectors.notification_list(actor=request.user)[:200]
@@ -209,7 +209,7 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
     """For the secretariat: messages that failed or wait, for the people of their bodies."""
     if request.method == "POST":
         chosen = request.POST.get("delivery", "")
-        delivery = selectors.delivery_get(actor=request.user, pk=int(chosen) if chosen.isdigit() else 0)
+        delivery = selectors.delivery_get(actor=request.user, pk=parsing.object_id(chosen) or 0)
         try:
             services.delivery_retry(actor=request.user, delivery=delivery)
         except ValidationError as error:  # sent again already (a second click), or sent meanwhile

@@ -60,3 +60,32 @@ def test_a_bad_audit_filter_says_why_and_shows_nothing(client_for, secretariat):
     answer = client_for(secretariat).get("/en/audit/?until=9999-12-31")
     assert answer.status_code == 400
     assert "Give a day from 1900-01-01 to 2199-12-31." in answer.content.decode()
+
+
+def test_posted_ids_that_are_not_ids_change_nothing(client_for, secretariat, rcmp):
+    assert client_for(rcmp).post("/en/notifications/", {"notification": "²"}).status_code == 302
+    assert client_for(secretariat).post("/en/notifications/deliveries/", {"delivery": "²"}).status_code == 404
+
+
+def test_minutes_keyed_by_something_else_than_an_id_are_refused(client_for, secretariat):
+    from meetings.models import Meeting
+
+    meeting = Meeting.objects.order_by("start").first()
+    answer = client_for(secretariat).post(
+        f"{API}/meetings/{meeting.pk}/minutes/", {"minutes": {"²": "x"}}, content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert "Key the minutes by item id." in answer.content.decode()
+
+
+@pytest.mark.parametrize("year", [1, 9999])
+def test_a_meeting_in_year_1_or_9999_is_refused_with_a_reason(client_for, secretariat, demo, year):
+    from meetings.models import Meeting
+
+    before = Meeting.objects.count()
+    answer = client_for(secretariat).post(f"{API}/meetings/", {
+        "body": "CBFTF", "title_en": "Far away", "start": f"{year:04d}-06-01T14:00:00Z",
+        "end": f"{year:04d}-06-01T16:00:00Z", "time_zone": "America/Toronto",
+    }, content_type="application/json")
+    assert answer.status_code == 400, answer.content
+    assert Meeting.objects.count() == before
