@@ -191,9 +191,8 @@ _removal_kinds: dict[type[Model], str] = {}
 
 def record_removals_of(model: type[Model], kind: str) -> None:
     """Remember deletions of `model` rows as removed schedule entries. A pre_delete receiver, because Django
-    sends it before deleting anything, while the visibility index still has who could see the row, which the
-    removal keeps; this is
-    bookkeeping for sync, like an audit log, not a business rule."""
+    sends it before deleting anything, while the visibility index still says who could see the row, which the
+    removal keeps; this is bookkeeping for sync, like an audit log, not a business rule."""
     _removal_kinds[model] = kind
     pre_delete.connect(_record_removal, sender=model, dispatch_uid=f"schedule-removal-{kind}")
 
