@@ -11,7 +11,7 @@ FONTS=@gcds-core/fonts@1.1.1
 # htmx: partial page updates (reorder, RSVP, comment) without full reloads.
 HTMX=htmx.org@2.0.11
 dest=static/vendor
-stamp="$dest/.gcds-$(echo "$COMPONENTS $SHORTCUTS $FONTS $HTMX" | md5sum | cut -c1-12)"
+stamp="$dest/.gcds-$(cat "$0" | md5sum | cut -c1-12)"
 [ -f "$stamp" ] && exit 0
 
 work=$(mktemp -d)
@@ -36,6 +36,11 @@ for css in "$dest/gcds/gcds.css" "$dest/shortcuts/gcds-css-shortcuts.min.css"; d
     echo "vendor-gcds: $css still loads something from the internet" >&2; exit 1
   fi
 done
-for css in "$dest"/fonts/*/*.css; do sed -i 's#path/to/file/##g' "$css"; done
+# The fonts' stylesheets ship with placeholders for their own folder ("path/to/file/", "<path-to-file>/"): the font
+# files sit beside them. A placeholder left in a url() would break the production build's manifest.
+for css in "$dest"/fonts/*/*.css; do sed -i -e 's#path/to/file/##g' -e 's#<path-to-file>/##g' "$css"; done
+if grep -l -E 'url\([^)]*(path-to-file|path/to/file)' "$dest"/fonts/*/*.css "$dest"/gcds/*.css; then
+  echo "vendor-gcds: a stylesheet above still names a placeholder path" >&2; exit 1
+fi
 touch "$stamp"
 echo "Design system files in $dest"
