@@ -155,9 +155,15 @@ def test_an_action_item_from_a_restricted_item_stays_out_of_other_agencies_calen
     assert "Send the MOU draft to legal services." not in text_of(client_for(rcmp).get(f"{CALENDAR}?month=2022-01"))
 
 
-def test_a_forum_member_sees_none_of_the_task_forces_meetings(client_for, dea):
-    text = text_of(client_for(dea).get(f"{CALENDAR}?month=2021-11"))
+def test_a_forum_member_sees_none_of_the_task_forces_meetings(client_for, demo, dea):
+    MilestoneFactory(body=demo.bodies["CBCF"], owner_agency=demo.agencies["PS"], title_en="Forum plenary report due",
+                     due_start=datetime.date(2021, 11, 22))
 
+    response = client_for(dea).get(f"{CALENDAR}?month=2021-11")
+    text = text_of(response)
+
+    assert response.status_code == 200
+    assert "Forum plenary report due" in cell(text, "Monday, November 22, 2021")
     assert "CBFTF inaugural meeting" not in text
 
 

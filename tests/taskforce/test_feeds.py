@@ -252,8 +252,15 @@ def test_a_body_feed_is_not_found_for_a_body_the_member_does_not_belong_to(demo,
     assert response.content == b""
 
 
-def test_a_forum_member_gets_the_forums_feed(dea):
-    assert fetch(body_feed_url(dea, "CBCF")).status_code == 200
+def test_a_forum_member_gets_the_forums_feed(december_2021, demo, dea):
+    forum = demo.bodies["CBCF"]
+    MilestoneFactory(body=forum, owner_agency=demo.agencies["PS"], title_en="Forum plenary report due")
+    MilestoneFactory(body=demo.bodies["CBFTF"], owner_agency=demo.agencies["RCMP"], title_en="Task force report due")
+
+    calendar = calendar_of(fetch(body_feed_url(dea, "CBCF")))
+
+    assert event(calendar, "Forum plenary report due")["DTSTART"].dt == datetime.date(2022, 3, 31)
+    assert not [e for e in calendar.walk("VEVENT") if "Task force report due" in str(e["SUMMARY"])]
 
 
 # The address is the credential

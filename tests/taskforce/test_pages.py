@@ -269,7 +269,8 @@ def test_home_page_runs_a_fixed_number_of_queries(client_for, cbsa, django_asser
     # 10. whether they are of any secretariat; 11. the user's agency, for the header; 12. the bodies the user takes
     # part in (parent joined); 13. the milestones the user may see (body and owner agency joined).
     with django_assert_num_queries(13):
-        client.get("/en/")
+        response = client.get("/en/")
+    assert response.status_code == 200 and "Cross Border Firearms Task Force" in text_of(response)
 
 
 def test_body_page_runs_a_fixed_number_of_queries(client_for, cbsa, django_assert_num_queries):
@@ -280,7 +281,8 @@ def test_body_page_runs_a_fixed_number_of_queries(client_for, cbsa, django_asser
     # 7. the body's milestones the user may see (owner agency joined); 8. whether the user is of the body's
     # secretariat (who may add a milestone).
     with django_assert_num_queries(8):
-        client.get("/en/bodies/CBFTF/")
+        response = client.get("/en/bodies/CBFTF/")
+    assert response.status_code == 200 and "Royal Canadian Mounted Police" in text_of(response)
 
 
 def test_agency_list_runs_a_fixed_number_of_queries(client_for, cbsa, django_assert_num_queries):
@@ -289,7 +291,8 @@ def test_agency_list_runs_a_fixed_number_of_queries(client_for, cbsa, django_ass
     # 1. the session; 2. the signed-in user; 3. the user's agency, for the header;
     # 4. the agencies (parent and grandparent joined); 5. their roles in the user's bodies (body joined).
     with django_assert_num_queries(5):
-        client.get("/en/agencies/")
+        response = client.get("/en/agencies/")
+    assert response.status_code == 200 and "Royal Canadian Mounted Police" in text_of(response)
 
 
 def test_member_list_runs_a_fixed_number_of_queries(client_for, cbsa, django_assert_num_queries):
@@ -298,7 +301,8 @@ def test_member_list_runs_a_fixed_number_of_queries(client_for, cbsa, django_ass
     # 1. the session; 2. the signed-in user; 3. the user's agency, for the header;
     # 4. the people (agency joined); 5. their memberships in the user's bodies (body joined).
     with django_assert_num_queries(5):
-        client.get("/en/members/")
+        response = client.get("/en/members/")
+    assert response.status_code == 200 and "rcmp" in text_of(response)
 
 
 def add_task_force_rows(demo, count: int) -> dict[str, list[str]]:
