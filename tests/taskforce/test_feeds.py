@@ -433,8 +433,12 @@ def test_a_member_creates_renews_and_turns_off_their_feed(client_for, rcmp):
 
 def test_another_members_feed_is_never_shown(client_for, rcmp, cbsa):
     theirs = feed_url(cbsa)
+    mine = feed_url(rcmp)
 
-    assert theirs not in text_of(client_for(rcmp).get(page("calendar-feed-settings")))
+    shown = text_of(client_for(rcmp).get(page("calendar-feed-settings")))
+
+    assert mine in shown
+    assert theirs not in shown and feeds.feed_secret(CalendarFeed.objects.get(user=cbsa)) not in shown
 
 
 def test_the_feed_settings_page_needs_signing_in(db, client):
