@@ -130,10 +130,10 @@ def lockout_lift(*, actor: User, username: str = "", address: str = "") -> int:
     lockouts = selectors.lockout_list(actor=actor)
     if username and username in {lockout.key for lockout in lockouts.accounts}:
         cleared = axes_reset(username=username)
-        audit.lockout_lifted(actor, username=username, cleared=cleared)
+        audit.lockout_lifted(actor, username=username)
         return cleared
     if address and address in {lockout.key for lockout in lockouts.addresses}:
         cleared = axes_reset(ip=address)
-        audit.lockout_lifted(actor, address=address, cleared=cleared)
+        audit.lockout_lifted(actor, address=address)
         return cleared
     raise Http404()

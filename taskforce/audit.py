@@ -328,14 +328,14 @@ def recovery_code_used(user, *, codes_left: int) -> None:
     _record("security", "recovery_code_used", about=_one(user), actor=user, details={"codes_left": codes_left})
 
 
-def lockout_lifted(actor, *, username: str = "", address: str = "", cleared: int) -> None:
+def lockout_lifted(actor, *, username: str = "", address: str = "") -> None:
     """`actor` let a locked-out username or address sign in again. About the person when a username was
     unlocked, so that their secretariat reads it; about the actor's own account when an address was."""
     from members.models import User
 
     about = User.objects.filter(username=username) if username else _one(actor)
     details = {"username": username} if username else {"address": address}
-    _record("security", "lockout_lifted", about=about, actor=actor, details=details | {"failures_cleared": cleared})
+    _record("security", "lockout_lifted", about=about, actor=actor, details=details)
 
 
 def _token(token) -> dict:
