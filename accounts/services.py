@@ -1,4 +1,5 @@
-"""Writes about accounts: second factors, signing out everywhere, lifting sign-in lockouts."""
+"""Writes about accounts: second factors, signing out everywhere, the password, lifting sign-in lockouts. Each is a
+security event in the audit trail."""
 
 import re
 import time
@@ -18,6 +19,7 @@ from django_otp.util import random_hex
 
 from members.models import User
 from members.services import member_sessions_end
+from taskforce import audit
 from taskforce.models import ApiToken
 from taskforce.services import api_token_revoke
 
@@ -48,8 +50,9 @@ def authenticator_confirm(*, actor: User, key: str, code: str, session_verified:
     code = normalise_code(code)
     if not APP_CODE.fullmatch(code) or not totp.verify(int(code), tolerance=1):
         raise ValidationError({"code": _("This code does not match. Enter the six digits your app shows now.")})
-    TOTPDevice.objects.filter(user=actor).delete()
+    replaced = TOTPDevice.objects.filter(user=actor).delete()[0] > 0
     device = TOTPDevice.objects.create(user=actor, name="Authenticator app", key=key, confirmed=True, last_t=totp.t())
+    audit.second_factor_enrolled(actor, replaced=replaced)
     return device, _recovery_codes_replace(actor)
 
 
@@ -82,16 +85,38 @@ def second_factor_verify(*, actor: User, code: str) -> Device | None:
     )
     for device in devices:
         if device is not None and verify_token(actor, device.persistent_id, code):
+            if isinstance(device, StaticDevice):
+                audit.recovery_code_used(actor, codes_left=selectors.recovery_codes_left(user=actor))
+            else:
+                audit.second_factor_verified(actor)
             return device
     return None
 
 
 @transaction.atomic
-def sign_out_everywhere(*, actor: User) -> int:
-    """End every session of the actor on every device and revoke their API tokens, each revocation recorded.
-    Returns how many tokens were revoked. The calendar feed address is not a sign-in: it stays until the
-    member regenerates or revokes it (deactivation refuses it)."""
+def sign_out_everywhere(*, actor: User, revoke_tokens: bool = False) -> int:
+    """End every session of the actor on every device and, when they ask for it, revoke their API tokens (scripts
+    that pull schedules use them: signing out of a browser must not break them unasked). Returns how many tokens
+    were revoked. The calendar feed address is not a sign-in: it stays until the member regenerates or revokes it
+    (deactivation refuses it)."""
     member_sessions_end(member=actor)
+    return _api_tokens_revoke(actor) if revoke_tokens else 0
+
+
+@transaction.atomic
+def password_change(*, actor: User, new_password: str) -> int:
+    """A new password (already held to the password rules): every other session of the actor ends and every API
+    token is revoked, since whoever knew the old password may have made one. The caller keeps its own session
+    (update_session_auth_hash). Returns how many tokens were revoked."""
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    member_sessions_end(member=actor)
+    audit.password_changed(actor)
+    return _api_tokens_revoke(actor)
+
+
+def _api_tokens_revoke(actor: User) -> int:
+    """Revoke every active API token of the actor, each revocation recorded."""
     tokens = list(ApiToken.objects.select_for_update().filter(user=actor, revoked_at__isnull=True))
     for token in tokens:
         api_token_revoke(actor=actor, token=token)
@@ -104,7 +129,11 @@ def lockout_lift(*, actor: User, username: str = "", address: str = "") -> int:
     lockout_list can be lifted; any other is not found. Returns how many recorded failures were cleared."""
     lockouts = selectors.lockout_list(actor=actor)
     if username and username in {lockout.key for lockout in lockouts.accounts}:
-        return axes_reset(username=username)
+        cleared = axes_reset(username=username)
+        audit.lockout_lifted(actor, username=username)
+        return cleared
     if address and address in {lockout.key for lockout in lockouts.addresses}:
-        return axes_reset(ip=address)
+        cleared = axes_reset(ip=address)
+        audit.lockout_lifted(actor, address=address)
+        return cleared
     raise Http404()

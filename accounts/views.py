@@ -149,36 +149,47 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """Signing out ends every session of the member, on every device, and revokes their API tokens. A session
-    that has not passed its second factor ends only itself: the password alone must not reach the others."""
+    """Signing out ends every session of the member, on every device; their API tokens keep working unless they ask
+    for them to be revoked too. A session that has not passed its second factor ends only itself: the password
+    alone must not reach the others, nor the tokens."""
     if not request.user.is_authenticated:
         return redirect(settings.LOGOUT_REDIRECT_URL)
+    password_only = sessions.second_factor_due(request) and not request.user.is_verified()
+    form = forms.SignOutForm(request.POST or None)
     if request.method == "POST":
-        if sessions.second_factor_due(request) and not request.user.is_verified():
+        if password_only:
             logout(request)
             return redirect(settings.LOGOUT_REDIRECT_URL)
-        revoked = services.sign_out_everywhere(actor=request.user)
+        revoke_tokens = form.is_valid() and form.cleaned_data["revoke_tokens"]  # a box: ticked or not
+        revoked = services.sign_out_everywhere(actor=request.user, revoke_tokens=revoke_tokens)
         logout(request)
         messages.success(request, _("You are signed out on every device."))
-        if revoked:
-            messages.success(
-                request,
-                ngettext("%(count)d API token was revoked.", "%(count)d API tokens were revoked.", revoked)
-                % {"count": revoked},
-            )
+        _say_revoked(request, revoked)
         return redirect(settings.LOGOUT_REDIRECT_URL)
     active_tokens = taskforce_selectors.api_token_list(actor=request.user).filter(revoked_at__isnull=True).count()
-    return render(request, "accounts/sign_out.html", {"active_tokens": active_tokens})
+    context = {"form": form, "active_tokens": active_tokens, "password_only": password_only}
+    return render(request, "accounts/sign_out.html", context)
+
+
+def _say_revoked(request: HttpRequest, revoked: int) -> None:
+    if revoked:
+        messages.success(
+            request,
+            ngettext("%(count)d API token was revoked.", "%(count)d API tokens were revoked.", revoked)
+            % {"count": revoked},
+        )
 
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    """A new password, held to the password rules; the member's other sessions end, this one goes on."""
+    """A new password, held to the password rules; the member's other sessions end and their API tokens are
+    revoked, this session goes on."""
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        update_session_auth_hash(request, user)
+        revoked = services.password_change(actor=request.user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, request.user)
         messages.success(request, _("Your password is changed. Your other sessions have ended."))
+        _say_revoked(request, revoked)
         return redirect("password-change")
     return render(request, "accounts/password_change.html", {"form": form})
 

@@ -39,7 +39,7 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "WITH", "MERGE", "TRUNCATE", "COPY")
 
 
 class Channel:
-    PAGE, API, ADMIN, COMMAND, TASK, DEMO = "page", "api", "admin", "command", "task", "demo"
+    PAGE, API, FEED, ADMIN, COMMAND, TASK, DEMO = "page", "api", "feed", "admin", "command", "task", "demo"
 
 
 @dataclass
@@ -100,8 +100,10 @@ def _entered(current: Context) -> Iterator[Context]:
 
 def request_context(request: HttpRequest):
     path = request.path_info
-    if path.startswith(("/api/", "/feeds/")):
+    if path.startswith("/api/"):
         channel = Channel.API
+    elif path.startswith("/feeds/"):
+        channel = Channel.FEED
     elif path.startswith("/admin/"):
         channel = Channel.ADMIN
     else:
@@ -305,6 +307,35 @@ def locked_out(sender, request=None, username: str = "", ip_address: str = "", *
 
     username = str(username or "")[:150]
     _record("security", "locked_out", about=User.objects.filter(username=username), details={"username": username})
+
+
+def password_changed(user) -> None:
+    _record("security", "password_changed", about=_one(user), actor=user)
+
+
+def second_factor_enrolled(user, *, replaced: bool) -> None:
+    """An authenticator app set up (`replaced`: in place of an earlier one)."""
+    _record("security", "second_factor_enrolled", about=_one(user), actor=user, details={"replaced": replaced})
+
+
+def second_factor_verified(user) -> None:
+    """A sign-in confirmed with a code from the authenticator app."""
+    _record("security", "second_factor_verified", about=_one(user), actor=user)
+
+
+def recovery_code_used(user, *, codes_left: int) -> None:
+    """A sign-in confirmed with a recovery code, which will not work again."""
+    _record("security", "recovery_code_used", about=_one(user), actor=user, details={"codes_left": codes_left})
+
+
+def lockout_lifted(actor, *, username: str = "", address: str = "") -> None:
+    """`actor` let a locked-out username or address sign in again. About the person when a username was
+    unlocked, so that their secretariat reads it; about the actor's own account when an address was."""
+    from members.models import User
+
+    about = User.objects.filter(username=username) if username else _one(actor)
+    details = {"username": username} if username else {"address": address}
+    _record("security", "lockout_lifted", about=about, actor=actor, details=details)
 
 
 def _token(token) -> dict:

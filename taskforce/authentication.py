@@ -155,13 +155,17 @@ def feed_secret(feed: CalendarFeed) -> str:
 
 
 def feed_from_secret(secret: str) -> CalendarFeed | None:
-    """The active feed this secret opens, or None (unknown, revoked, regenerated, or owner deactivated)."""
+    """The active feed this secret opens, or None (unknown, revoked, regenerated, or owner deactivated). The request
+    is then the feed owner's in the audit trail."""
     key, signature = secret[:-32], secret[-32:]
     if len(secret) <= 32 or not constant_time_compare(
         signature, salted_hmac(FEED_SALT, key, algorithm="sha256").hexdigest()[:32]
     ):
         return None
-    return CalendarFeed.objects.select_related("user", "user__agency").filter(key=key, user__is_active=True).first()
+    feed = CalendarFeed.objects.select_related("user", "user__agency").filter(key=key, user__is_active=True).first()
+    if feed is not None:
+        audit.identify(feed.user)  # what the fetch writes is the owner's doing, as with an API token
+    return feed
 
 
 def new_feed_key() -> str:

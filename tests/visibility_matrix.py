@@ -107,7 +107,11 @@ MATRIX: dict[str, Route] = {
         url=lambda demo: page("logout"),
         method="post",
         statuses=statuses(302, 302),
-        covered_by=(f"{PAGES}::test_signing_out_ends_the_session",),
+        covered_by=(
+            f"{PAGES}::test_signing_out_ends_the_session",
+            "tests/security/test_accounts.py::test_signing_out_keeps_the_api_tokens_when_the_box_is_not_ticked",
+            "tests/security/test_accounts.py::test_signing_out_with_the_box_ticked_revokes_every_api_token_of_the_member_and_records_each",
+        ),
     ),
     # Pages.
     "home": Route(
@@ -1057,7 +1061,8 @@ MATRIX |= {
         url=lambda demo: page("password-change"),
         statuses=statuses(REDIRECT_TO_SIGN_IN, 200),
         covered_by=(
-            f"{SECURITY}::test_changing_the_password_ends_the_other_sessions_only",
+            f"{SECURITY}::test_changing_the_password_ends_the_other_sessions_and_revokes_every_token",
+            f"{SECURITY}::test_the_password_page_says_beforehand_that_tokens_and_other_sessions_end",
             f"{SECURITY}::test_the_password_page_holds_to_the_rules",
         ),
     ),

@@ -5,6 +5,7 @@ Addresses are from the documentation ranges (RFC 5737); they only label requests
 """
 
 import datetime
+import json
 import os
 import re
 import subprocess
@@ -12,7 +13,8 @@ import sys
 import time
 from base64 import b32decode
 from binascii import unhexlify
-from urllib.parse import parse_qs, urlsplit
+from html import unescape
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import time_machine
@@ -30,6 +32,7 @@ from taskforce import services
 from taskforce.demo import DEMO_PASSWORD
 from taskforce.feeds import feed_url
 from taskforce.models import ApiToken, AuditEntry, Membership
+from tests import qr
 from tests.factories import MembershipFactory
 from tests.scenario import page, text_of
 from tests.visibility_matrix import MATRIX
@@ -314,14 +317,32 @@ def test_the_secretariat_enrols_with_a_code_from_their_app_and_gets_recovery_cod
     assert TOTPDevice.objects.get(user=secretariat, confirmed=True).bin_key == key
 
 
-def test_the_enrolment_page_shows_an_otpauth_address_in_the_qr_code(client_for, cbsa):
-    client = client_for(cbsa)
-    client.get(ENROL)
-    key = client.session["accounts.pending_authenticator_key"]
+def address_in_the_qr_code(response) -> str:
+    """What a phone reads from the QR code on the page."""
+    image = re.search(r'<img src="(data:image/svg\+xml;base64,[^"]+)"[^>]*alt="QR code', text_of(response)).group(1)
+    return qr.decode(qr.modules_of_data_address(image))
 
-    uri = TOTPDevice(user=cbsa, key=key).config_url
 
-    assert uri.startswith("otpauth://totp/Task%20force%20portal%3Acbsa?secret=")
+def test_the_qr_code_holds_the_otpauth_address_of_the_key_shown_and_an_app_that_scans_it_works(demo, cbsa):
+    client = Client()
+    sign_in(client, "cbsa")
+    enrol_page = client.get(ENROL)
+
+    scanned = urlsplit(address_in_the_qr_code(enrol_page))
+    query = parse_qs(scanned.query, strict_parsing=True)
+
+    # The Key Uri Format that authenticator apps read: otpauth://totp/ISSUER:ACCOUNT?secret=BASE32&issuer=ISSUER
+    assert (scanned.scheme, scanned.netloc, unquote(scanned.path)) == ("otpauth", "totp", "/Task force portal:cbsa")
+    assert query["issuer"] == ["Task force portal"]
+    assert {name: query[name] for name in ("algorithm", "digits", "period") if name in query} == {
+        name: [value] for name, value in (("algorithm", "SHA1"), ("digits", "6"), ("period", "30")) if name in query
+    }
+    [secret] = query["secret"]
+    key = b32decode(secret + "=" * (-len(secret) % 8))
+    assert key == key_on_the_page(enrol_page)
+    # As a phone that scanned it: its code sets the authenticator up, with that key.
+    assert client.post(ENROL, {"code": app_code(key)}).status_code == 200
+    assert TOTPDevice.objects.get(user=cbsa, confirmed=True).bin_key == key
 
 
 def test_after_enrolling_a_member_is_asked_for_a_code_at_each_sign_in(demo, cbsa):
@@ -415,14 +436,21 @@ def test_a_member_made_secretariat_must_pass_a_second_factor_within_a_minute(dem
         assert redirect_path(client.get(HOME)) == ENROL
 
 
-def test_signing_out_a_session_without_its_second_factor_leaves_the_others(demo, secretariat, client_for):
+def test_signing_out_a_session_without_its_second_factor_ends_it_and_leaves_the_others_and_the_tokens(
+    demo, secretariat, client_for
+):
     verified = client_for(secretariat)
+    _token, script = services.api_token_create(actor=secretariat, name="Schedule sync")
     password_only = Client()
     sign_in(password_only, "secretariat")
+    assert redirect_path(password_only.get(HOME)) == VERIFY  # signed in, short of the second factor
 
-    password_only.post(page("logout"))
+    password_only.post(page("logout"), {"revoke_tokens": "on"})
 
+    assert redirect_path(password_only.get(HOME)) == LOGIN
+    assert redirect_path(password_only.get(VERIFY)) == LOGIN
     assert verified.get(HOME).status_code == 200
+    assert api_answers(script) == [200]
 
 
 # Session lifetimes
@@ -485,33 +513,72 @@ def test_signing_out_ends_every_session_of_the_member(client_for, cbsa, rcmp):
     assert colleague.get(HOME).status_code == 200
 
 
-def test_signing_out_revokes_every_api_token_of_the_member_and_records_each(
+def api_answers(*tokens: str) -> list[int]:
+    """What the API answers a script that sends each token."""
+    return [Client(HTTP_AUTHORIZATION=f"Token {text}").get(MILESTONES_API).status_code for text in tokens]
+
+
+@pytest.fixture
+def since_audit(db) -> int:
+    """Audit entries after this id are the test's own."""
+    return AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def test_signing_out_keeps_the_api_tokens_when_the_box_is_not_ticked(
+    client_for, cbsa, since_audit, django_capture_on_commit_callbacks
+):
+    _token, script = services.api_token_create(actor=cbsa, name="Calendar sync")
+    _token, other = services.api_token_create(actor=cbsa, name="Report script", access=ApiToken.Access.WRITE)
+    laptop, phone = client_for(cbsa), client_for(cbsa)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = laptop.post(page("logout"), follow=True)
+
+    assert "signed out on every device" in text_of(response) and "revoked" not in text_of(response)
+    assert phone.get(HOME).status_code == 302
+    assert api_answers(script, other) == [200, 200]
+    assert not AuditEntry.objects.filter(id__gt=since_audit, action="token_revoked").exists()
+
+
+def test_signing_out_with_the_box_ticked_revokes_every_api_token_of_the_member_and_records_each(
     client_for, cbsa, rcmp, django_capture_on_commit_callbacks
 ):
     _token, script = services.api_token_create(actor=cbsa, name="Calendar sync")
     _token, other = services.api_token_create(actor=cbsa, name="Report script", access=ApiToken.Access.WRITE)
     _token, colleague = services.api_token_create(actor=rcmp, name="RCMP sync")
-    assert Client(HTTP_AUTHORIZATION=f"Token {script}").get(MILESTONES_API).status_code == 200
+    assert api_answers(script) == [200]
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(cbsa).post(page("logout"), follow=True)
+        response = client_for(cbsa).post(page("logout"), {"revoke_tokens": "on"}, follow=True)
 
     assert "2 API tokens were revoked" in text_of(response)
-    for text in (script, other):
-        assert Client(HTTP_AUTHORIZATION=f"Token {text}").get(MILESTONES_API).status_code == 401
-    assert Client(HTTP_AUTHORIZATION=f"Token {colleague}").get(MILESTONES_API).status_code == 200
+    assert api_answers(script, other, colleague) == [401, 401, 200]
     revoked = AuditEntry.objects.filter(kind="security", action="token_revoked", actor_id=cbsa.pk)
     assert sorted(entry.details["token"] for entry in revoked) == ["Calendar sync", "Report script"]
 
 
-def test_the_sign_out_page_says_how_many_tokens_signing_out_revokes(client_for, cbsa):
+def checkbox_on(response, name: str) -> dict:
+    """The one option of the design system's checkbox named `name`, as the page gives it to the component."""
+    html = response.content.decode()
+    options = re.search(rf'<gcds-checkboxes[^>]*name="{name}"[^>]*options="([^"]*)"', html).group(1)
+    [option] = json.loads(unescape(options))
+    return option
+
+
+def test_the_sign_out_page_says_the_tokens_keep_working_and_offers_an_unticked_box(client_for, cbsa):
     services.api_token_create(actor=cbsa, name="Calendar sync")
     services.api_token_create(actor=cbsa, name="Report script")
 
     response = client_for(cbsa).get(page("logout"))
 
     assert response.status_code == 200
-    assert "It also revokes your 2 API tokens" in text_of(response)
+    assert "Your 2 API tokens are not sessions: they keep working" in text_of(response)
+    box = checkbox_on(response, "revoke_tokens")
+    assert (box["label"], box["value"], box["checked"]) == ("Also revoke my API tokens", "on", False)
+
+
+def test_the_sign_out_page_offers_no_box_to_a_member_without_tokens(client_for, cbsa):
+    assert "revoke_tokens" not in text_of(client_for(cbsa).get(page("logout")))
 
 
 def test_signing_out_keeps_the_calendar_subscription_address(client_for, cbsa):
@@ -553,21 +620,57 @@ def test_deactivating_ends_every_session_for_good(client_for, cbsa):
     assert session.get(HOME).status_code == 302 and phone.get(HOME).status_code == 302
 
 
-def test_changing_the_password_ends_the_other_sessions_only(client_for, cbsa):
-    here, elsewhere = client_for(cbsa), client_for(cbsa)
+NEW_PASSWORD = "Border-crossing-2026!"
 
-    response = here.post(
+
+def change_password(client: Client):
+    return client.post(
         page("password-change"),
-        {
-            "old_password": DEMO_PASSWORD,
-            "new_password1": "Border-crossing-2026!",
-            "new_password2": "Border-crossing-2026!",
-        },
+        {"old_password": DEMO_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
     )
 
-    assert response.status_code == 302
-    assert here.get(HOME).status_code == 200
-    assert elsewhere.get(HOME).status_code == 302
+
+def test_the_password_page_says_beforehand_that_tokens_and_other_sessions_end(client_for, cbsa):
+    text = text_of(client_for(cbsa).get(page("password-change")))
+
+    said = text.index("Changing your password ends your other sessions, on every device, and revokes all your API tokens")
+    assert said < text.index('<form method="post" class="portal-form"')
+
+
+def test_changing_the_password_ends_the_other_sessions_and_revokes_every_token(
+    client_for, cbsa, rcmp, django_capture_on_commit_callbacks
+):
+    here, elsewhere, colleague = client_for(cbsa), client_for(cbsa), client_for(rcmp)
+    _token, script = services.api_token_create(actor=cbsa, name="Schedule sync")
+    _token, other = services.api_token_create(actor=cbsa, name="Report script", access=ApiToken.Access.WRITE)
+    _token, colleagues = services.api_token_create(actor=rcmp, name="RCMP sync")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = change_password(here)
+
+    assert "Your password is changed" in text_of(response) and "2 API tokens were revoked" in text_of(response)
+    assert here.get(HOME).status_code == 200 and here.get(MILESTONES_API).status_code == 200
+    assert redirect_path(elsewhere.get(HOME)) == LOGIN
+    assert elsewhere.get(MILESTONES_API).status_code in (401, 403)
+    assert colleague.get(HOME).status_code == 200
+    assert api_answers(script, other, colleagues) == [401, 401, 200]
+    revoked = AuditEntry.objects.filter(kind="security", action="token_revoked", actor_id=cbsa.pk)
+    assert sorted(entry.details["token"] for entry in revoked) == ["Report script", "Schedule sync"]
+    cbsa.refresh_from_db()
+    assert cbsa.check_password(NEW_PASSWORD)
+
+
+def test_a_session_from_before_the_password_change_stays_ended_even_with_the_old_password_back(client_for, cbsa):
+    """The sessions end through the session epoch as well as through the password: they stay ended even if the
+    password hash came back (a superuser restoring the old one in the admin)."""
+    old_hash = cbsa.password
+    here, elsewhere = client_for(cbsa), client_for(cbsa)
+
+    change_password(here)
+    type(cbsa).objects.filter(pk=cbsa.pk).update(password=old_hash)
+
+    assert redirect_path(elsewhere.get(HOME)) == LOGIN
 
 
 # Passwords and what sign-in says

@@ -10,6 +10,7 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -25,9 +26,11 @@ from mou.models import Agreement
 from taskforce import audit_trail, permissions, services
 from taskforce import tasks as core_tasks
 from taskforce.demo import DEMO_PASSWORD
-from taskforce.models import AuditEntry, Delivery, Milestone, NotificationKind
+from taskforce.feeds import body_feed_url, feed_url
+from taskforce.models import AuditEntry, Body, CalendarFeed, Delivery, Milestone, NotificationKind
 from tests.factories import AgencyFactory, AgencyRoleFactory, BodyFactory, MembershipFactory, UserFactory
 from tests.scenario import mou_review, page, text_of
+from tests.security.test_accounts import NOW, app_code, change_password, enrol, fail_to_sign_in, sign_in, wrong_code
 
 NOT_SECRETARIAT = ("cbsa", "atf", "rcmp", "hsi", "cbp", "dea")
 
@@ -252,6 +255,23 @@ def test_a_change_made_in_the_admin_site_records_the_admin_channel(client_for, s
     assert entry.new_values == {"name_en": "Royal Canadian Mounted Police (renamed)"}
 
 
+def test_a_calendar_feed_fetch_is_recorded_as_its_owners_through_the_feed_channel(cbsa, since):
+    feed = services.calendar_feed_regenerate(actor=cbsa)
+    own = feed_url(feed).removeprefix("http://127.0.0.1:8000")
+    body = body_feed_url(feed, Body.objects.get(acronym="CBFTF")).removeprefix("http://127.0.0.1:8000")
+
+    assert Client(REMOTE_ADDR="198.51.100.30").get(own).status_code == 200
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=None)
+    assert Client(REMOTE_ADDR="198.51.100.31").get(body).status_code == 200
+
+    fetches = new_entries(since, object_type="taskforce.calendarfeed", action="update")
+    assert [(entry.actor_id, entry.channel, entry.ip) for entry in fetches] == [
+        (cbsa.pk, "feed", "198.51.100.30"), (None, "database", ""), (cbsa.pk, "feed", "198.51.100.31")
+    ]
+    assert [entry.source for entry in fetches] == ["GET calendar-feed", "", "GET body-calendar-feed"]
+    assert all(feed.key not in str(vars(entry)) for entry in fetches)  # the secret stays out of the trail
+
+
 def test_a_change_made_by_a_command_records_the_command(cbsa, since):
     call_command("create_api_token", "cbsa", "--name", "Nightly export", stdout=io.StringIO())
 
@@ -313,6 +333,82 @@ def test_a_lockout_is_recorded(rcmp, since):
 
     [locked] = new_entries(since, action="locked_out")
     assert (locked.object_id, locked.details, locked.ip) == (rcmp.pk, {"username": "rcmp"}, "198.51.100.20")
+
+
+def test_lifting_a_lockout_is_recorded_with_who_lifted_it(client_for, secretariat, rcmp, since,
+                                                           django_capture_on_commit_callbacks):
+    fail_to_sign_in("rcmp", times=5, addresses=["198.51.100.3"])
+    for username in ("atf", "hsi", "cbp", "dea", "nobody-here"):
+        fail_to_sign_in(username, times=1, addresses=["198.51.100.4"])
+    client = client_for(secretariat)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(page("lockout-list"), {"username": "rcmp"}).status_code == 302
+        assert client.post(page("lockout-list"), {"address": "198.51.100.4"}).status_code == 302
+
+    person, address = new_entries(since, action="lockout_lifted")
+    assert (person.actor_id, person.channel, person.object_id) == (secretariat.pk, "page", rcmp.pk)
+    assert person.details == {"username": "rcmp"}
+    # An address is nobody's: the entry is about the account of whoever unlocked it.
+    assert (address.actor_id, address.channel, address.object_id) == (secretariat.pk, "page", secretariat.pk)
+    assert address.details == {"address": "198.51.100.4"}
+
+
+def test_setting_up_an_authenticator_and_confirming_sign_ins_with_it_is_recorded(
+    demo, cbsa, since, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(NOW, tick=False) as clock:
+        first = Client()
+        sign_in(first, "cbsa")
+        with django_capture_on_commit_callbacks(execute=True):
+            key, codes = enrol(first)
+        clock.move_to(NOW + datetime.timedelta(minutes=1))
+        with_app, with_recovery_code = Client(), Client()
+        sign_in(with_app, "cbsa"), sign_in(with_recovery_code, "cbsa")
+
+        assert with_app.post(page("two-factor-verify"), {"code": app_code(key)}).status_code == 302
+        assert with_recovery_code.post(page("two-factor-verify"), {"code": codes[0]}).status_code == 302
+
+    enrolled, verified, recovered = new_entries(
+        since, action__in=["second_factor_enrolled", "second_factor_verified", "recovery_code_used"]
+    )
+    assert [entry.action for entry in (enrolled, verified, recovered)] == [
+        "second_factor_enrolled", "second_factor_verified", "recovery_code_used"
+    ]
+    for entry in (enrolled, verified, recovered):
+        assert (entry.kind, entry.actor_id, entry.object_id, entry.channel) == ("security", cbsa.pk, cbsa.pk, "page")
+    assert enrolled.details == {"replaced": False}
+    assert recovered.details == {"codes_left": 9}
+
+
+def test_a_wrong_code_confirms_nothing_in_the_trail(demo, cbsa, since):
+    with time_machine.travel(NOW, tick=False) as clock:
+        client = Client()
+        sign_in(client, "cbsa")
+        key, _codes = enrol(client)
+        clock.move_to(NOW + datetime.timedelta(minutes=1))
+        again = Client()
+        sign_in(again, "cbsa")
+
+        assert again.post(page("two-factor-verify"), {"code": wrong_code(key)}).status_code == 200
+
+    assert new_entries(since, action__in=["second_factor_verified", "recovery_code_used"]) == []
+
+
+def test_changing_the_password_is_recorded_with_each_token_it_revoked(client_for, cbsa, since,
+                                                                      django_capture_on_commit_callbacks):
+    services.api_token_create(actor=cbsa, name="Schedule sync")
+    client = client_for(cbsa)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change_password(client)
+
+    changed, revoked = new_entries(since, action__in=["password_changed", "token_revoked"])
+    assert (changed.action, changed.actor_id, changed.object_id, changed.channel) == (
+        "password_changed", cbsa.pk, cbsa.pk, "page"
+    )
+    assert (revoked.action, revoked.actor_id, revoked.details["token"]) == ("token_revoked", cbsa.pk, "Schedule sync")
+    assert not any("Border-crossing" in str(vars(entry)) for entry in new_entries(since))
 
 
 def test_creating_and_revoking_a_token_on_the_page_is_recorded(client_for, cbsa, since,
