@@ -11,7 +11,7 @@
 - Deliveries are rows with a unique key, so no path can create the same email twice; they are sent by
   tasks of up to SEND_BATCH that claim each one just before sending it. Such a task holds the rest of its batch
   for a short LEASE that it renews as it goes: when its worker is killed, the hold runs out and `requeue_stranded`
-  (every 15 seconds, and in each sweep) queues the rest again at once. The one email the worker was sending stays
+  (every 10 seconds, and in each sweep) queues the rest again at once. The one email the worker was sending stays
   claimed until its claim is stale; if the SMTP server had already accepted it, that recipient gets it twice: the
   one duplicate the design accepts, documented in the README.
 
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 # A claim older than this is considered abandoned (its worker died) and is taken again.
 STALE_CLAIM = datetime.timedelta(minutes=10)
 # How long a batch task holds the deliveries it has yet to send; it renews the hold once a third of it has passed.
-LEASE = datetime.timedelta(seconds=15)
+LEASE = datetime.timedelta(seconds=10)
 # Reminders claimed and processed together: a meeting reminder goes to up to ~1,000 people, so a batch is up to
 # ~25,000 messages held in memory and written in one statement per table.
 SWEEP_BATCH = 25

@@ -297,14 +297,14 @@ def test_the_send_task_is_acknowledged_only_once_it_has_run():
     assert app.conf.task_reject_on_worker_lost is True
 
 
-def test_beat_sweeps_every_minute_requeues_stranded_emails_every_15_seconds_and_sends_digests_every_hour():
+def test_beat_sweeps_every_minute_requeues_stranded_emails_every_10_seconds_and_sends_digests_every_hour():
     from celery.schedules import crontab
 
     from taskforce.celery import app
 
     schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
     assert schedule["taskforce.tasks.sweep_reminders"] == 60.0
-    assert schedule["taskforce.tasks.requeue_deliveries"] == 15.0
+    assert schedule["taskforce.tasks.requeue_deliveries"] == 10.0
     assert schedule["taskforce.tasks.send_digests"] == crontab(minute=0)
 
 
