@@ -103,6 +103,8 @@ def _log_failure(sender=None, task_id: str = "", exception: BaseException | None
 # delivery is claimed by one conditional update) but pointless.
 app.conf.beat_schedule = {
     "sweep-due-reminders": {"task": "taskforce.tasks.sweep_reminders", "schedule": 60.0},
+    # The rest of a batch a killed worker left is queued again within seconds of its hold running out.
+    "requeue-stranded-deliveries": {"task": "taskforce.tasks.requeue_deliveries", "schedule": 10.0},
     # Hourly: each member's digest goes out at 07:00 in their own time zone.
     "send-daily-digests": {"task": "taskforce.tasks.send_digests", "schedule": crontab(minute=0)},
 }

@@ -443,6 +443,9 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Until when the batch task that is to send this pending delivery holds it (renewed as the batch goes on);
+    # a hold run out means that task's worker died, and the next re-queue sends it at once.
+    leased_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -9,10 +9,11 @@
   read what the batch is about at once (`prepare`), checks that what each reminds of has not moved, and
   creates one notice and one delivery per recipient: a constant number of queries per batch.
 - Deliveries are rows with a unique key, so no path can create the same email twice; they are sent by
-  tasks of up to SEND_BATCH that claim each before sending it. A delivery whose sending was interrupted
-  (worker killed) is re-queued by the sweep once its claim is stale; if the SMTP server had already
-  accepted it, that recipient gets it twice: the one duplicate the design accepts, documented in the
-  README.
+  tasks of up to SEND_BATCH that claim each one just before sending it. Such a task holds the rest of its batch
+  for a short LEASE that it renews as it goes: when its worker is killed, the hold runs out and `requeue_stranded`
+  (every 10 seconds, and in each sweep) queues the rest again at once. The one email the worker was sending stays
+  claimed until its claim is stale; if the SMTP server had already accepted it, that recipient gets it twice: the
+  one duplicate the design accepts, documented in the README.
 
 Features register reminder handlers (what a "meeting.before" reminder says, to whom) in their
 AppConfig.ready(); the core never imports them.
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 # A claim older than this is considered abandoned (its worker died) and is taken again.
 STALE_CLAIM = datetime.timedelta(minutes=10)
+# How long a batch task holds the deliveries it has yet to send; it renews the hold once a third of it has passed.
+LEASE = datetime.timedelta(seconds=10)
 # Reminders claimed and processed together: a meeting reminder goes to up to ~1,000 people, so a batch is up to
 # ~25,000 messages held in memory and written in one statement per table.
 SWEEP_BATCH = 25
@@ -439,17 +442,27 @@ def retry_delay(attempts: int) -> datetime.timedelta:
 
 
 def requeue_stranded(now: datetime.datetime) -> int:
-    """Deliveries left pending (the broker was down at commit, or a retry was lost with the broker's
-    queue) or stuck sending (the worker died)."""
+    """Deliveries left pending (the rest of a batch whose worker died, the broker down at commit, a retry lost with
+    the broker's queue) or stuck sending (the worker died while sending it)."""
     stuck = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
     stuck.update(status=Delivery.Status.PENDING, claimed_at=None)
+    # The rest of a batch whose task stopped renewing its hold: at once, the hold let go (a later pass treats them
+    # as any pending delivery, so they are not queued again every pass while they wait in the queue).
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Delivery._meta.db_table} SET leased_until = NULL WHERE id IN ("
+            f"SELECT id FROM {Delivery._meta.db_table} WHERE status = %s AND leased_until < %s LIMIT 5000 "
+            f"FOR UPDATE SKIP LOCKED) RETURNING id",
+            [Delivery.Status.PENDING, now],
+        )
+        lapsed = [pk for (pk,) in cursor.fetchall()]
     grace = datetime.timedelta(minutes=1)
-    pending = Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lt=now - grace).values_list(
-        "pk", "attempts", "claimed_at"
-    )[:5000]
+    pending = Delivery.objects.filter(
+        status=Delivery.Status.PENDING, created_at__lt=now - grace, leased_until__isnull=True
+    ).exclude(pk__in=lapsed).values_list("pk", "attempts", "claimed_at")[:5000]
     # One that failed waits for its retry (claimed_at is when it was last tried): re-queued only once
     # that retry is overdue, so the sweep does not undo the backoff.
-    stranded = [
+    stranded = lapsed + [
         pk for pk, attempts, tried_at in pending
         if tried_at is None or tried_at + retry_delay(attempts) + grace < now
     ]
@@ -462,22 +475,23 @@ def requeue_stranded(now: datetime.datetime) -> int:
 
 
 def claim_delivery(delivery_id: int) -> Delivery | None:
-    claimed = claim_deliveries([delivery_id])
-    return claimed[0] if claimed else None
+    """Claim one delivery just before sending it, by one conditional update: None when it is not pending (sent,
+    or claimed by another task), so a duplicate task sends nothing twice."""
+    claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SENDING, claimed_at=timezone.now(), leased_until=None
+    )
+    return Delivery.objects.select_related("recipient").get(pk=delivery_id) if claimed else None
 
 
-def claim_deliveries(delivery_ids: list[int]) -> list[Delivery]:
-    """Claim the pending ones among these deliveries in one statement; one already claimed or sent is left out,
-    so a duplicate task sends nothing twice."""
-    now = timezone.now()
-    with transaction.atomic():
-        claimed = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=delivery_ids, status=Delivery.Status.PENDING)
-            .values_list("pk", flat=True)
+def hold_deliveries(delivery_ids: list[int]) -> list[int]:
+    """Hold the pending ones among these deliveries for LEASE (again), in one statement; returns them in order.
+    A hold is no claim: another task may still claim and send one of them, never the same one twice."""
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Delivery._meta.db_table} SET leased_until = %s WHERE id = ANY(%s) AND status = %s RETURNING id",
+            [timezone.now() + LEASE, list(delivery_ids), Delivery.Status.PENDING],
         )
-        Delivery.objects.filter(pk__in=claimed).update(status=Delivery.Status.SENDING, claimed_at=now)
-    return list(Delivery.objects.select_related("recipient").filter(pk__in=claimed).order_by("pk"))
+        return sorted(pk for (pk,) in cursor.fetchall())
 
 
 def build_email(delivery: Delivery, connection=None) -> EmailMultiAlternatives:

@@ -1,6 +1,7 @@
 """Celery tasks: thin, idempotent wrappers that take ids and call the notification engine."""
 
 import logging
+import time
 
 from celery import shared_task
 from django.conf import settings
@@ -44,17 +45,26 @@ def send_delivery(self, delivery_id: int) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def send_deliveries(delivery_ids: list[int]) -> None:
-    """Send a batch of emails over one SMTP connection, each claimed first (a duplicate task sends nothing twice).
-    One the server refuses goes back to pending and is retried on its own, with the backoff of `send_delivery`;
-    the others go out."""
+    """Send a batch of emails over one SMTP connection, each claimed just before it is sent (a duplicate task sends
+    nothing twice). The rest of the batch is held for a short lease, renewed as the batch goes on: a worker killed
+    mid-batch leaves claimed only the email it was sending, and the rest is queued again as soon as the hold runs
+    out. One the server refuses goes back to pending and is retried on its own, with the backoff of
+    `send_delivery`; the others go out."""
     from django.core.mail import get_connection
 
-    claimed = notifications.claim_deliveries(delivery_ids)
-    if not claimed:
+    waiting = notifications.hold_deliveries(delivery_ids)
+    if not waiting:
         return
+    held_at = time.monotonic()
     connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
     try:
-        for delivery in claimed:
+        for position, delivery_id in enumerate(waiting):
+            if time.monotonic() - held_at > notifications.LEASE.total_seconds() / 3:
+                notifications.hold_deliveries(waiting[position:])
+                held_at = time.monotonic()
+            delivery = notifications.claim_delivery(delivery_id)
+            if delivery is None:  # sent, or being sent, by another task
+                continue
             try:
                 notifications.send_claimed(delivery, connection)
             except Exception as exc:
@@ -84,6 +94,15 @@ def _retry_alone(delivery, exc: Exception) -> None:
         send_delivery.apply_async((delivery.pk,), countdown=countdown)
     except Exception:  # the broker is down: the sweep re-queues it once its retry is overdue
         logger.warning("could not queue the retry of delivery %s", delivery.pk, exc_info=True)
+
+
+@shared_task(ignore_result=True)
+def requeue_deliveries() -> int:
+    """Queue again what was left waiting: the rest of a batch whose worker died (within seconds of its hold running
+    out), what a broker outage or a lost retry left pending, what a dead worker left claimed for too long."""
+    from django.utils import timezone
+
+    return notifications.requeue_stranded(timezone.now())
 
 
 @shared_task(ignore_result=True)

@@ -2,24 +2,35 @@
 browser leads to invitation and reminder emails in each invitee's language and time zone, each exactly once,
 with a valid `.ics`.
 
-The meeting is scheduled through the real form on the live server; the sends then go through
-`send_due_reminders`, the sweep that Celery beat runs every minute (same code path), into Django's outbox.
+The meeting is scheduled through the real form on the live server. Its invitations go request → task on Redis →
+a real Celery worker → a real SMTP server on loopback; its reminder is made by the sweep Celery beat runs, run in a
+process of its own, and sent the same way (tests/notifications/live.py starts the parts).
 """
 
 import datetime
-import io
+import uuid
 import zoneinfo
 from collections import Counter
+from email.message import EmailMessage
 
 import pytest
-import time_machine
 from django.core import mail
-from django.core.management import call_command
 from django.utils import timezone
 
+from meetings import notifications as meeting_notices
 from meetings.models import Meeting
-from taskforce.models import Delivery
+from taskforce.celery import app as celery_app
+from taskforce.models import Delivery, Reminder
 from tests.notifications.helpers import EMAILS, assert_in_their_language, event_of, ics_of, language_of, user_of
+from tests.notifications.live import (
+    REDIS_URL,
+    Processes,
+    SmtpSink,
+    forget_queue,
+    process_env,
+    require_redis,
+    wait_until,
+)
 
 from .helpers import sign_in, wait_for_components
 
@@ -43,9 +54,40 @@ def _kind(message) -> str:
     return message.subject
 
 
+def as_django_email(message: EmailMessage) -> mail.EmailMessage:
+    """A message the SMTP server received, read back as Django's (the shape the email helpers check)."""
+    body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")  # lines as a mail client shows them
+    received = mail.EmailMessage(subject=str(message["Subject"]).strip(), body=body, to=message.get_all("To"))
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            content = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+            params = "".join(f"; {name}={value}" for name, value in part.get_params()[1:])
+            received.attachments.append((part.get_filename(), content, part.get_content_type() + params))
+    return received
+
+
+@pytest.fixture
+def delivery_path(tmp_path):
+    """A Celery worker on a queue of this test's own and an SMTP server on loopback; what the live server queues goes
+    to that queue. Yields (smtp, processes, env)."""
+    require_redis(REDIS_URL)
+    queue = f"e2e-mail-{uuid.uuid4().hex[:12]}"
+    before = celery_app.conf.task_default_queue
+    with SmtpSink() as smtp, Processes(tmp_path) as processes:
+        env = process_env(redis_url=REDIS_URL, smtp_port=smtp.port, queue=queue)
+        celery_app.conf.task_default_queue = queue
+        try:
+            processes.worker("worker", env, concurrency=2)
+            yield smtp, processes, env
+        finally:
+            celery_app.conf.task_default_queue = before
+            forget_queue(REDIS_URL, queue)
+
+
 def test_scheduling_a_meeting_for_tomorrow_in_the_browser_sends_each_invitee_one_invitation_and_one_reminder(
-    page, live_server, demo
+    page, live_server, demo, delivery_path
 ):
+    smtp, processes, env = delivery_path
     # Tomorrow, a day and half an hour from now: the reminder a week before is already past (not sent), the one a
     # day before falls due in half an hour.
     start = (
@@ -69,14 +111,32 @@ def test_scheduling_a_meeting_for_tomorrow_in_the_browser_sends_each_invitee_one
     assert page.url.endswith(f"/en/meetings/{meeting.pk}/")
     assert meeting.start == start
 
-    mail.outbox.clear()
-    call_command("send_due_reminders", stdout=io.StringIO())  # the invitations
-    with time_machine.travel(start - datetime.timedelta(days=1) + datetime.timedelta(minutes=1)):
-        call_command("send_due_reminders", stdout=io.StringIO())  # the reminder, now due
-        call_command("send_due_reminders", stdout=io.StringIO())  # a second sweep sends nothing more
+    def arrived(count: int):
+        return lambda: sum(TITLE in str(m["Subject"]) for _envelope, m in smtp.messages()) >= count
+
+    # The invitations: queued by the request once it committed, sent by the worker.
+    wait_until(arrived(len(INVITEES)), seconds=60, what=f"the invitations\n{processes.tails()}")
+    # The reminder a day before falls due in half an hour: made due now, then swept as beat sweeps.
+    topic = meeting_notices.topic(meeting)
+    Reminder.objects.filter(topic=topic, label="1d").update(due_at=timezone.now() - datetime.timedelta(seconds=1))
+    first = processes.sweep_once(env)
+    wait_until(arrived(2 * len(INVITEES)), seconds=60, what=f"the reminders\n{processes.tails()}")
+    second = processes.sweep_once(env)  # a second sweep sends nothing more
+    wait_until(
+        lambda: not Delivery.objects.filter(
+            subject__contains=TITLE, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+        ).exists(),
+        seconds=30, what="the deliveries to be recorded as sent",
+    )
+    assert '"sent": 0' not in first and '"processed": 0' in second
+    assert Reminder.objects.get(topic=topic, label="1d").status == Reminder.Status.SENT
+    assert mail.outbox == []  # nothing was sent from this process: all went through the worker and SMTP
 
     # The demo's own meetings have invitations waiting too; this meeting's emails are those naming it.
-    messages = [m for m in mail.outbox if TITLE in m.subject]
+    received = [(envelope, m) for envelope, m in smtp.messages() if TITLE in str(m["Subject"])]
+    assert all(envelope == m.get_all("To") and len(envelope) == 1 for envelope, m in received)
+    assert all(m["Cc"] is None and m["Bcc"] is None for _envelope, m in received)
+    messages = [as_django_email(m) for _envelope, m in received]
     assert all(len(m.to) == 1 and not m.cc and not m.bcc for m in messages)
     got = Counter((user_of(m).username, _kind(m)) for m in messages)
     assert got == Counter({(name, kind): 1 for name in INVITEES for kind in ("meeting_invitation", "meeting_reminder")})

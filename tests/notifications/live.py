@@ -169,6 +169,15 @@ class Processes:
         assert process.poll() is None, f"The worker {name} exited:\n{self.log(name)[-3000:]}"
         return process
 
+    def beat(self, name: str, env: dict[str, str], *, app: str = "taskforce") -> subprocess.Popen:
+        """The real `celery beat` of `app` (the portal's, or one that only shortens its intervals), with its
+        schedule file and pid file in the test's folder."""
+        args = [
+            str(VENV_BIN / "celery"), "-A", app, "beat", "--loglevel", "INFO",
+            "--schedule", str(self.folder / f"{name}-schedule"), "--pidfile", str(self.folder / f"{name}.pid"),
+        ]
+        return self.start(name, args, env)
+
     def sweeper(self, name: str, env: dict[str, str], *args: str) -> subprocess.Popen:
         return self.start(name, [sys.executable, "-m", "tests.notifications.sweeper", *args], env)
 

@@ -297,14 +297,25 @@ def test_the_send_task_is_acknowledged_only_once_it_has_run():
     assert app.conf.task_reject_on_worker_lost is True
 
 
-def test_beat_sweeps_every_minute_and_sends_digests_every_hour():
+def test_beat_sweeps_every_minute_requeues_stranded_emails_every_10_seconds_and_sends_digests_every_hour():
     from celery.schedules import crontab
 
     from taskforce.celery import app
 
     schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
     assert schedule["taskforce.tasks.sweep_reminders"] == 60.0
+    assert schedule["taskforce.tasks.requeue_deliveries"] == 10.0
     assert schedule["taskforce.tasks.send_digests"] == crontab(minute=0)
+
+
+def test_every_task_beat_starts_is_a_registered_task():
+    from taskforce.celery import app
+
+    app.loader.import_default_modules()  # what a worker imports at start (the autodiscovered tasks modules)
+    names = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert names and names <= set(app.tasks), names - set(app.tasks)
+    for name in names:
+        assert app.tasks[name].name == name and callable(app.tasks[name].run)
 
 
 # Deliveries left behind, retries, failures ---------------------------------------------------------------
@@ -339,6 +350,40 @@ def test_an_email_stuck_sending_after_its_worker_died_is_sent_again_once_its_cla
     stuck.refresh_from_db()
     assert stuck.status == Delivery.Status.SENT
     assert len(emails_to(atf)) == 1
+
+
+def test_the_rest_of_a_batch_whose_worker_died_is_queued_again_as_soon_as_its_hold_runs_out(clock, meeting, atf):
+    from taskforce.tasks import requeue_deliveries
+
+    batch = [d.pk for d in deliveries()]
+    first = Delivery.objects.get(pk=batch[0])
+    assert notifications.hold_deliveries(batch) == batch  # a batch task took them,
+    notifications.claim_delivery(first.pk)  # claimed the first and was killed while sending it
+
+    clock.shift(notifications.LEASE - datetime.timedelta(seconds=1))
+    with sent_after_commit():
+        assert requeue_deliveries.delay().get() == 0  # the task may still be alive
+    assert outbox() == []
+    clock.shift(datetime.timedelta(seconds=2))
+    with sent_after_commit():
+        assert requeue_deliveries.delay().get() == len(batch) - 1
+    with sent_after_commit():
+        assert requeue_deliveries.delay().get() == 0  # queued once, not again on every pass
+
+    assert recipients(outbox()) == EVERYONE_ONCE - Counter([first.recipient.username])
+    statuses = dict(Delivery.objects.values_list("pk", "status"))
+    assert statuses.pop(first.pk) == Delivery.Status.SENDING  # left to its stale claim: it may have gone out
+    assert set(statuses.values()) == {Delivery.Status.SENT}
+
+
+def test_a_duplicate_batch_task_sends_nothing_twice(clock, meeting):
+    from taskforce.tasks import send_deliveries
+
+    batch = [d.pk for d in deliveries()]
+    send_deliveries.delay(batch)
+    send_deliveries.delay(list(reversed(batch)))  # queued again: the sweep, a redelivery
+
+    assert recipients(outbox()) == EVERYONE_ONCE
 
 
 def test_a_refused_email_is_retried_and_sent_once(clock, schedule_at, refusing_server, atf):
