@@ -90,7 +90,7 @@ MATRIX: dict[str, Route] = {
         # 503 when the broker is down on this machine; the body says which check failed.
         statuses=statuses(frozenset({200, 503}), frozenset({200, 503})),
         covered_by=(
-            f"{DEMO}::test_readyz_reports_the_database_and_broker",
+            f"{DEMO}::test_readyz_answers_ready_with_the_database_and_broker_up",
             f"{DEMO}::test_readyz_is_unavailable_when_the_broker_is_unreachable",
         ),
     ),

@@ -40,7 +40,7 @@ from mou.models import Agreement, Signature, StepAction, WorkflowStep
 from taskforce import api as core_api
 from taskforce import forms as core_forms
 from taskforce.models import Body, Membership, Milestone
-from tests.factories import AgencyFactory, AgencyRoleFactory, BodyFactory, MembershipFactory, UserFactory
+from tests.factories import AgencyRoleFactory, BodyFactory, MembershipFactory, UserFactory
 from tests.scenario import mou_review, page, text_of
 
 COVERED: set[str] = set()
@@ -72,7 +72,7 @@ class Foreign:
 def foreign(demo) -> Foreign:
     """A joint investigation team of Europol's, with its own secretariat, meeting and agenda item."""
     body = BodyFactory(acronym="JIT", name_en="Joint investigation team", name_fr="Équipe commune d'enquête")
-    agency = AgencyFactory(acronym="EUROPOL", name_en="Europol", name_fr="Europol")
+    agency = Agency.objects.get(acronym="EUROPOL")  # the outsider's agency, of no body of the task force's
     AgencyRoleFactory(body=body, agency=agency)
     person = UserFactory(username="europol", agency=agency)
     MembershipFactory(body=body, user=person, role=Membership.Role.SECRETARIAT)
