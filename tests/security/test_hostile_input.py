@@ -132,3 +132,14 @@ def test_a_page_body_too_large_still_gets_the_portals_page(client_for, secretari
     answer = client_for(secretariat).post("/en/meetings/new/?body=CBFTF", {"title_en": "x" * 3_000_000})
     assert answer.status_code == 400
     assert "could not be read" in answer.content.decode()
+
+
+@pytest.mark.parametrize("body", [{"body": "CB\x00FTF"}, {"title_en": "Nul", "invite_people": ["a\x00"]}, {"\x00": 1}])
+def test_a_nul_in_a_json_body_is_refused_before_any_lookup(client_for, secretariat, body):
+    from meetings.models import Meeting
+
+    before = Meeting.objects.count()
+    answer = client_for(secretariat).post(f"{API}/meetings/", body, content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"] == "The request holds a NUL character, which nothing here accepts."
+    assert Meeting.objects.count() == before
