@@ -4,9 +4,11 @@ endpoints (bodies, agencies, members, milestones, the merged schedule)."""
 import base64
 import datetime
 import json
+import logging
 
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -23,23 +25,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from members.models import Agency, User
 
 from . import audit, conditional, parsing, permissions, schedule
-from .errors import ConflictError
+from .errors import ERROR_CODES, ConflictError
 from .models import Body, Milestone
 
 # Errors: one shape for every 4xx.
-
-ERROR_CODES = {
-    400: "invalid",
-    401: "not_authenticated",
-    403: "permission_denied",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    412: "precondition_failed",
-    415: "unsupported_media_type",
-    429: "throttled",
-}
 
 
 def _messages(detail) -> list[str]:
@@ -69,6 +58,11 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
 def exception_handler(exc, context):
     """Every error as {"error": {"status", "code", "message", "fields"}}; services' Django errors included (a
     refused conflicting save is a 409)."""
@@ -82,6 +76,13 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, SuspiciousOperation):
+        # What Django would answer with its HTML 400 page (and log as a security event), in the API's shape.
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").warning(str(exc))
+        too_large = isinstance(exc, RequestDataTooBig)
+        exc = TooLarge(_("The request body is too large.")) if too_large else exceptions.ParseError(
+            _("The request could not be read.")
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -32,6 +32,10 @@ class TaskforceConfig(AppConfig):
 
         self._connect_audit_trail()
 
+        from .validators import keep_text_fields_on_one_line
+
+        keep_text_fields_on_one_line()
+
     def _connect_audit_trail(self) -> None:
         from django.contrib.auth import signals as auth
         from django.db import connections

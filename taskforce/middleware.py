@@ -4,11 +4,12 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import audit
+from .errors import api_error
 
 
 class PageMethodsMiddleware:
@@ -43,9 +44,7 @@ class ControlCharactersMiddleware:
             if request.path_info.startswith("/api/"):
                 # The API's error shape (taskforce/api.py `exception_handler`), naming the parameters at fault.
                 message = str(_("The request holds a NUL character, which nothing here accepts."))
-                body = {"status": 400, "code": "invalid", "message": message,
-                        "fields": {name: [message] for name in fields}}
-                return JsonResponse({"error": body}, status=400)
+                return api_error(400, message, {name: [message] for name in fields})
             raise SuspiciousOperation("A NUL character in the request.")
         return self.get_response(request)
 

@@ -37,6 +37,7 @@ from django.utils import timezone, translation
 from members.models import User
 
 from .models import Delivery, DeliveryMode, Notification, NotificationKind, NotificationPreference, Reminder
+from .validators import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,10 @@ class Message:
     html: str = ""
     ics: str = ""
     ics_method: str = ""
+
+    def __post_init__(self) -> None:
+        # A subject is one header line whatever the titles in it hold: a line break would make every send fail.
+        object.__setattr__(self, "subject", one_line(self.subject))
 
 
 class ReminderHandler(Protocol):
@@ -496,7 +501,8 @@ def hold_deliveries(delivery_ids: list[int]) -> list[int]:
 
 def build_email(delivery: Delivery, connection=None) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
-        subject=delivery.subject,
+        # Deliveries stored before subjects were kept on one line send too.
+        subject=one_line(delivery.subject),
         body=delivery.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.recipient.email],  # one recipient per message: nobody sees who else was told

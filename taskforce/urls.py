@@ -26,6 +26,9 @@ router.register(
 )
 router.register(r"agreements/(?P<agreement_pk>[^/]+)/steps", mou_api.WorkflowStepViewSet, basename="agreement-step")
 
+# A request Django cannot read (a body too large, too many fields) answers the API's error shape on the API.
+handler400 = "taskforce.errors.bad_request"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -257,6 +257,12 @@ REST_FRAMEWORK = {
         "taskforce.authentication.TokenAccess",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["taskforce.authentication.TokenRateThrottle"],
+    # DRF's parsers, JSON bounded in depth: a body nested 100,000 levels deep is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "taskforce.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "taskforce.api.PortalSchema",
     "DEFAULT_PAGINATION_CLASS": "taskforce.pagination.CursorPagination",

@@ -19,7 +19,7 @@ from django.utils import translation
 
 from meetings import services as meeting_services
 from meetings.models import Meeting, Rsvp
-from taskforce.models import Notification, NotificationKind
+from taskforce.models import Delivery, Notification, NotificationKind
 
 from .conftest import MEETING_START, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
 from .helpers import (
@@ -236,6 +236,37 @@ def test_cancelling_sends_a_calendar_cancellation_with_the_same_uid(clock, sched
     assert recipients(emails_of("meeting_cancelled")) == everyone_once()
     for message in emails_of("meeting_cancelled"):
         assert_in_their_language(message, "meeting_cancelled")
+
+
+def test_a_title_stored_with_a_line_break_still_sends_on_one_subject_line(clock, schedule_at, secretariat, atf):
+    with sent_after_commit():
+        meeting = schedule_at(MEETING_START)
+    # Stored before titles were kept on one line (the services refuse it now).
+    Meeting.objects.filter(pk=meeting.pk).update(title_en="CBFTF working\r\nmeeting\u2028(moved)")
+    mail.outbox.clear()
+    with sent_after_commit():
+        meeting_services.meeting_cancel(actor=secretariat, meeting=meeting, reason="Postponed to the spring")
+
+    cancelled = only_email_of(atf, "meeting_cancelled")
+    assert cancelled.subject == f"Cancelled: CBFTF working meeting (moved), {ENGLISH_WHEN}"
+    assert cancelled.message()["Subject"] == cancelled.subject
+    assert recipients(emails_of("meeting_cancelled")) == everyone_once()
+    sends = Delivery.objects.filter(key__startswith=f"event:meeting:{meeting.pk}:cancelled:")
+    assert sends.exists() and not sends.exclude(status=Delivery.Status.SENT).exists()
+
+
+def test_an_email_queued_with_a_line_break_in_its_subject_still_sends(atf):
+    from taskforce import notifications
+
+    delivery = Delivery.objects.create(
+        recipient=atf, key="event:queued-before:1", kind=NotificationKind.MEETING, subject="Invitation: Old\ntitle",
+        body_text="Hello", status=Delivery.Status.SENDING,
+    )
+    notifications.send_claimed(delivery)
+
+    assert subjects_to(atf) == ["Invitation: Old title"]
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT
 
 
 def test_an_agency_invited_later_gets_its_invitation_and_the_others_hear_nothing_new(

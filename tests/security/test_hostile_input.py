@@ -89,3 +89,57 @@ def test_a_meeting_in_year_1_or_9999_is_refused_with_a_reason(client_for, secret
     }, content_type="application/json")
     assert answer.status_code == 400, answer.content
     assert Meeting.objects.count() == before
+
+
+def _comments_address(agenda) -> str:
+    return f"{API}/meetings/{agenda.meeting.pk}/items/{agenda.roundtable.pk}/comments/"
+
+
+@pytest.mark.parametrize("levels", [100_000, 33])
+def test_json_nested_too_deep_is_refused_in_the_apis_shape(client_for, secretariat, circulated, levels):
+    from meetings.models import Comment
+
+    before = Comment.objects.count()
+    body = '{"text": ' + "[" * levels + "]" * levels + "}"
+    answer = client_for(secretariat).post(_comments_address(circulated), body, content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"] == "The body nests more than 32 levels deep."
+    assert Comment.objects.count() == before
+
+
+def test_json_as_deep_as_a_write_needs_is_read(client_for, secretariat, circulated):
+    body = '{"text": "Roundtable first.", "x": ' + "[" * 31 + "]" * 31 + "}"
+    answer = client_for(secretariat).post(_comments_address(circulated), body, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+def test_a_body_too_large_is_a_413_in_the_apis_shape(client_for, secretariat, circulated, content_type):
+    from meetings.models import Comment
+
+    before = Comment.objects.count()
+    text = "x" * 3_000_000
+    body = json.dumps({"text": text}) if content_type == "application/json" else f"text={text}"
+    answer = client_for(secretariat).post(_comments_address(circulated), body, content_type=content_type)
+    assert answer.status_code == 413
+    assert answer.json()["error"] == {
+        "status": 413, "code": "too_large", "message": "The request body is too large.", "fields": {},
+    }
+    assert Comment.objects.count() == before
+
+
+def test_a_page_body_too_large_still_gets_the_portals_page(client_for, secretariat):
+    answer = client_for(secretariat).post("/en/meetings/new/?body=CBFTF", {"title_en": "x" * 3_000_000})
+    assert answer.status_code == 400
+    assert "could not be read" in answer.content.decode()
+
+
+@pytest.mark.parametrize("body", [{"body": "CB\x00FTF"}, {"title_en": "Nul", "invite_people": ["a\x00"]}, {"\x00": 1}])
+def test_a_nul_in_a_json_body_is_refused_before_any_lookup(client_for, secretariat, body):
+    from meetings.models import Meeting
+
+    before = Meeting.objects.count()
+    answer = client_for(secretariat).post(f"{API}/meetings/", body, content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"] == "The request holds a NUL character, which nothing here accepts."
+    assert Meeting.objects.count() == before
