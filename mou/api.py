@@ -160,12 +160,7 @@ class AgreementVersionViewSet(ScopedReadOnlyViewSet):
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         comments = permissions.scope(self.request.user, VersionComment.objects.select_related("author__agency"))
-        rows = super().filter_queryset(queryset).annotate(
-            comment_count=Subquery(
-                comments.filter(version=OuterRef("pk")).order_by().values("version")
-                .annotate(n=Count("pk")).values("n")[:1]
-            )
-        )
+        rows = super().filter_queryset(queryset).annotate(comment_count=selectors.comment_count(self.request.user))
         if self.action != "retrieve":
             return rows
         return rows.prefetch_related(Prefetch("comments", queryset=comments, to_attr="comment_list"))

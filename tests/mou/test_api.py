@@ -306,6 +306,17 @@ def test_the_version_list_gives_numbers_notes_authors_and_comment_counts_without
     assert "text" not in rows[0]
 
 
+def test_a_version_nobody_commented_on_counts_zero_comments_in_the_list_and_the_detail(client_for, cbsa, mou):
+    services.version_create(actor=cbsa, agreement=mou, text="Clean text.", base_number=2, note="Uncommented")
+    client = client_for(cbsa)
+
+    rows = every_row(client, f"{AGREEMENTS}{mou.pk}/versions/")
+    detail = client.get(f"{AGREEMENTS}{mou.pk}/versions/3/").json()
+
+    assert [(r["number"], r["comment_count"]) for r in rows] == [(1, 1), (2, 1), (3, 0)]
+    assert (detail["comment_count"], detail["comments"]) == (0, [])
+
+
 def test_a_version_is_found_by_its_number_with_its_text_and_comments(client_for, atf, mou):
     client = client_for(atf)
 
