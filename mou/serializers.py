@@ -9,7 +9,7 @@ serializing costs no query per row.
 from collections.abc import Iterable
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from members.models import Agency, User
 
@@ -144,9 +144,18 @@ class VersionDetailSerializer(VersionSerializer):
         fields = [*VersionSerializer.Meta.fields, "text", "comments"]
 
 
+class TextField(serializers.CharField):
+    """Text, and only text: a number or a boolean where the schema says string is refused, not turned into one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class VersionCommentInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
-    passage = serializers.CharField(
+    text = TextField(max_length=5000)
+    passage = TextField(
         max_length=2000, required=False, default="", allow_blank=True,
         help_text="The words the comment is about, quoted exactly from the version's text.",
     )
@@ -220,7 +229,10 @@ class SharingQuerySerializer(FromMixin, serializers.Serializer):
         category = self._categories.get(data["category"].strip())
         if category is None:
             errors["category"] = [_("No such information category.")]
-        if not errors and found["source"] == found["target"]:
+        if errors:
+            # What the question names is not found, hidden or unknown alike: a 404 naming the parameters.
+            raise exceptions.NotFound(errors)
+        if found["source"] == found["target"]:
             errors["to"] = [_("Choose an agency other than the one sharing.")]
         if errors:
             raise serializers.ValidationError(errors)
