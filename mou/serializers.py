@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 
 from members.models import Agency, User
+from taskforce.api import TextField
 
 from .models import (
     Agreement,
@@ -144,15 +145,6 @@ class VersionDetailSerializer(VersionSerializer):
         fields = [*VersionSerializer.Meta.fields, "text", "comments"]
 
 
-class TextField(serializers.CharField):
-    """Text, and only text: a number or a boolean where the schema says string is refused, not turned into one."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class VersionCommentInputSerializer(serializers.Serializer):
     text = TextField(max_length=5000)
     passage = TextField(
@@ -166,10 +158,10 @@ class VersionCommentInputSerializer(serializers.Serializer):
 
 class StepActInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=WorkflowStep.Outcome.choices)
-    comment = serializers.CharField(
+    comment = TextField(
         required=False, default="", allow_blank=True, help_text="Needed when returning the step: what must change."
     )
-    on_behalf_of = serializers.CharField(
+    on_behalf_of = TextField(
         required=False,
         help_text="Acronym of the agency whose answer the secretariat records; members answer for their own agency.",
     )
@@ -199,9 +191,9 @@ class SharingQuerySerializer(FromMixin, serializers.Serializer):
     """From and to name agencies by acronym, among those party to an agreement the caller may see: any other
     acronym, hidden or unknown, gets the same answer."""
 
-    from_ = serializers.CharField(help_text="Acronym of the agency that shares.")
-    to = serializers.CharField(help_text="Acronym of the agency that receives.")
-    category = serializers.CharField(help_text="Code of an information category (customs, traveller, ...).")
+    from_ = TextField(help_text="Acronym of the agency that shares.")
+    to = TextField(help_text="Acronym of the agency that receives.")
+    category = TextField(help_text="Code of an information category (customs, traveller, ...).")
     criminal_proceedings = serializers.BooleanField(
         required=False, default=False,
         help_text="Count the instruments that apply only in conjunction with criminal proceedings (the MLAT).",
@@ -250,8 +242,8 @@ class InstrumentSerializer(serializers.ModelSerializer):
 class HopSerializer(FromMixin, serializers.Serializer):
     """One step of a route: from one agency to the next, with the instruments that allow it."""
 
-    from_ = serializers.CharField(source="source.acronym")
-    to = serializers.CharField(source="target.acronym")
+    from_ = TextField(source="source.acronym")
+    to = TextField(source="target.acronym")
     instruments = InstrumentSerializer(many=True)
 
 
@@ -276,9 +268,9 @@ class SharingAnswerSerializer(FromMixin, serializers.Serializer):
     """How the agency `from` can share the category of information with the agency `to`, from the agreements the
     caller may see."""
 
-    from_ = serializers.CharField(source="source.acronym")
-    to = serializers.CharField(source="target.acronym")
-    category = serializers.CharField(source="category.code")
+    from_ = TextField(source="source.acronym")
+    to = TextField(source="target.acronym")
+    category = TextField(source="category.code")
     direct = serializers.BooleanField(source="is_direct", help_text="An instrument links the two agencies.")
     hops = serializers.IntegerField(allow_null=True, help_text="Hops on the shortest routes; none without a route.")
     routes = RouteSerializer(many=True, help_text="The shortest routes through agreements in force.")

@@ -213,6 +213,15 @@ class DayFilter(django_filters.Filter):
     field_class = DayFormField
 
 
+class TextField(serializers.CharField):
+    """Text, and only text: a number or a boolean where the schema says string is refused, not turned into one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 @extend_schema_field(DAY_SCHEMA)
 class DayField(serializers.Field):
     """A day as `parsing.day` reads it, in a query serializer."""

@@ -1,6 +1,8 @@
-"""Schemathesis against the portal's own OpenAPI schema, in process, as a member and as the secretariat: no 5xx,
-responses that conform to the schema (status codes, content types, bodies), and invalid input (null bytes,
-`null` bodies, wrong types) refused with a 4xx."""
+"""Schemathesis against the portal's own OpenAPI schema, in process, with a member's token and the secretariat's,
+with every check schemathesis has: no 5xx, answers that conform to the schema (status codes, content types,
+headers, bodies), invalid input (null bytes, `null` bodies, wrong types, values outside the stated bounds) refused
+with a 4xx, and every request the schema allows for a read accepted. Twelve examples per operation and persona:
+about three minutes on two cores."""
 
 import pytest
 import schemathesis
