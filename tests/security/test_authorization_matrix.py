@@ -23,7 +23,8 @@ API operation or URL pattern is covered the day it is added, and a case without 
    | secretariat, past the second factor       | what the matrix says; never 404                                 |
 
    "What the matrix says" is the exact status for the method the matrix probes; other methods on a visible
-   object may answer 2xx, 400, 403 or 409 (an empty body, an action for the secretariat only), never 404. A
+   object answer the exact status `NOT_PROBED` states for each persona (an empty body, an action for the
+   secretariat only), never 404. A
    hidden object answers 404, never 403 and never 2xx, with the very body a missing one gets. Lists never name a
    hidden object (its id and its titles are absent), and nothing answers 5xx. Methods the schema does not list
    for a path answer 405 (401 to anonymous callers).
