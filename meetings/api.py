@@ -6,8 +6,6 @@ HTML page calls; the services decide, and their refusals become the API's error 
 only the secretariat may take answer 403 to a member who can see the object, before the input is read.
 """
 
-import django_filters
-from django import forms
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value
@@ -24,9 +22,12 @@ from taskforce import audit, permissions
 from taskforce.api import (
     ConditionalListMixin,
     ConditionalRetrieveMixin,
+    DayFilter,
     ErrorSerializer,
+    FilterSet,
     ScopedReadOnlyViewSet,
     ScopedViewSet,
+    VisibleFilter,
     visible_agencies,
     visible_bodies,
 )
@@ -83,24 +84,11 @@ def visible_meetings(request) -> QuerySet[Meeting]:
     return permissions.scope(request.user, Meeting.objects.all())
 
 
-class GivenDateField(forms.DateField):
-    """A date that, when the parameter is given, must be one: `?to=` is refused, not read as no limit."""
-
-    def to_python(self, value):
-        if value == "":
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
-
-
-class DateFilter(django_filters.DateFilter):
-    field_class = GivenDateField
-
-
-class MeetingFilter(django_filters.FilterSet):
-    # Choices limited to what the caller may see: a hidden id is as invalid as one that does not exist.
-    body = django_filters.ModelChoiceFilter(queryset=visible_bodies)
-    from_ = DateFilter(field_name="start__date", lookup_expr="gte", label=_("Starting on or after"))
-    to = DateFilter(field_name="start__date", lookup_expr="lte", label=_("Starting on or before"))
+class MeetingFilter(FilterSet):
+    # Among what the caller may see: a hidden id matches nothing, as one that does not exist.
+    body = VisibleFilter(visible=visible_bodies)
+    from_ = DayFilter(field_name="start__date", lookup_expr="gte", label=_("Starting on or after"))
+    to = DayFilter(field_name="start__date", lookup_expr="lte", label=_("Starting on or before"))
 
     class Meta:
         model = Meeting
@@ -351,9 +339,9 @@ def visible_items(request) -> QuerySet[AgendaItem]:
     return permissions.scope(request.user, AgendaItem.objects.all())
 
 
-class PaperFilter(django_filters.FilterSet):
-    meeting = django_filters.ModelChoiceFilter(field_name="item__meeting", queryset=visible_meetings)
-    item = django_filters.ModelChoiceFilter(queryset=visible_items)
+class PaperFilter(FilterSet):
+    meeting = VisibleFilter(field_name="item__meeting", visible=visible_meetings)
+    item = VisibleFilter(visible=visible_items)
 
     class Meta:
         model = Paper
@@ -384,9 +372,9 @@ class RecordViewSet(ForTheCaller, ScopedReadOnlyViewSet):
         return rows.annotate(item_visible=selectors.item_visible(self.request.user))
 
 
-class DecisionFilter(django_filters.FilterSet):
-    meeting = django_filters.ModelChoiceFilter(queryset=visible_meetings)
-    body = django_filters.ModelChoiceFilter(field_name="meeting__body", queryset=visible_bodies)
+class DecisionFilter(FilterSet):
+    meeting = VisibleFilter(visible=visible_meetings)
+    body = VisibleFilter(field_name="meeting__body", visible=visible_bodies)
 
     class Meta:
         model = Decision
@@ -401,10 +389,10 @@ class DecisionViewSet(RecordViewSet):
     filterset_class = DecisionFilter
 
 
-class ActionItemFilter(django_filters.FilterSet):
-    meeting = django_filters.ModelChoiceFilter(queryset=visible_meetings)
-    body = django_filters.ModelChoiceFilter(field_name="meeting__body", queryset=visible_bodies)
-    owner_agency = django_filters.ModelChoiceFilter(queryset=visible_agencies)
+class ActionItemFilter(FilterSet):
+    meeting = VisibleFilter(visible=visible_meetings)
+    body = VisibleFilter(field_name="meeting__body", visible=visible_bodies)
+    owner_agency = VisibleFilter(visible=visible_agencies)
 
     class Meta:
         model = ActionItem

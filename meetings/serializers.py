@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from members.models import Agency, Classification, User
 from taskforce import parsing, permissions
+from taskforce.api import TextField
 from taskforce.models import Body
 
 from .models import ActionItem, AgendaItem, Comment, Decision, Meeting, Paper, Rsvp
@@ -55,15 +56,15 @@ class MomentField(serializers.DateTimeField):
 class MeetingFieldsInput(serializers.Serializer):
     """What the secretariat sets on a meeting; the service checks it against the body."""
 
-    title_en = serializers.CharField(max_length=300)
-    title_fr = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    title_en = TextField(max_length=300)
+    title_fr = TextField(max_length=300, required=False, allow_blank=True)
     start = MomentField()
     end = MomentField()
-    time_zone = serializers.CharField(
+    time_zone = TextField(
         max_length=64, help_text=_("The IANA zone the meeting is held in, for example America/Toronto.")
     )
     host_agency = agencies_field(required=False, allow_null=True)
-    place = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    place = TextField(max_length=300, required=False, allow_blank=True)
     virtual_link = serializers.URLField(max_length=500, required=False, allow_blank=True)
     invite_agencies = agencies_field(
         many=True, required=False, help_text=_("Everyone in an invited agency is invited.")
@@ -78,7 +79,7 @@ class MeetingScheduleInput(MeetingFieldsInput):
 class MeetingUpdateInput(MeetingFieldsInput):
     """Only the fields sent change; moving the meeting (start, end or time zone) needs a reason."""
 
-    reason = serializers.CharField(
+    reason = TextField(
         required=False, allow_blank=True, help_text=_("Needed when the meeting moves; invitees see it.")
     )
 
@@ -90,12 +91,12 @@ class MeetingUpdateInput(MeetingFieldsInput):
 
 
 class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(help_text=_("Invitees see it."))
+    reason = TextField(help_text=_("Invitees see it."))
 
 
 class MinutesInput(serializers.Serializer):
     minutes = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        child=TextField(allow_blank=True, trim_whitespace=False),
         help_text=_("The minutes of each item, keyed by the item's id."),
     )
 
@@ -107,12 +108,12 @@ class MinutesInput(serializers.Serializer):
 
 
 class AgendaItemInput(serializers.Serializer):
-    title_en = serializers.CharField(max_length=300)
-    title_fr = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    description = serializers.CharField(
+    title_en = TextField(max_length=300)
+    title_fr = TextField(max_length=300, required=False, allow_blank=True)
+    description = TextField(
         required=False, allow_blank=True, help_text=_("The description in English.")
     )
-    description_fr = serializers.CharField(required=False, allow_blank=True)
+    description_fr = TextField(required=False, allow_blank=True)
     presenter = people_field(required=False, allow_null=True)
     presenter_agency = agencies_field(required=False, allow_null=True)
     minutes_allotted = serializers.IntegerField(min_value=1, max_value=600, required=False)
@@ -144,7 +145,7 @@ class MoveInput(serializers.Serializer):
 
 
 class CommentInput(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
+    text = TextField(max_length=5000)
 
 
 # Output ----------------------------------------------------------------------------------------------
@@ -175,7 +176,7 @@ class RsvpSerializer(serializers.ModelSerializer):
     delegate = people_field(
         required=False, allow_null=True, help_text=_("Only when sending a delegate: another member of your agency.")
     )
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    note = TextField(max_length=500, required=False, allow_blank=True)
     updated_at = UtcField()
 
     class Meta:
@@ -185,15 +186,15 @@ class RsvpSerializer(serializers.ModelSerializer):
 
 
 class InviteesSerializer(serializers.Serializer):
-    agencies = serializers.ListField(child=serializers.CharField(), help_text=_("Invited agencies' acronyms."))
-    people = serializers.ListField(child=serializers.CharField(), help_text=_("People invited by name: usernames."))
+    agencies = serializers.ListField(child=TextField(), help_text=_("Invited agencies' acronyms."))
+    people = serializers.ListField(child=TextField(), help_text=_("People invited by name: usernames."))
 
 
 class MeetingSerializer(serializers.ModelSerializer):
     body = acronym()
     host_agency = acronym(allow_null=True)
     # A link, or empty for a meeting held in person only.
-    virtual_link = serializers.CharField(read_only=True)
+    virtual_link = TextField(read_only=True)
     start = UtcField()
     end = UtcField()
     agenda_circulated_at = UtcField(allow_null=True)
@@ -223,7 +224,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 class PaperSerializer(serializers.ModelSerializer):
     meeting = serializers.IntegerField(source="item.meeting_id", read_only=True)
-    file_name = serializers.CharField(source="original_name", read_only=True)
+    file_name = TextField(source="original_name", read_only=True)
     classification = serializers.ChoiceField(choices=Classification.choices, read_only=True)
     uploaded_at = UtcField()
     download_url = serializers.SerializerMethodField(help_text=_("The file, for those who may read it."))

@@ -9,7 +9,6 @@ rows. Writes go through mou/services.py, which checks again.
 import hashlib
 import json
 
-import django_filters
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Count, Max, OuterRef, Prefetch, QuerySet, Subquery
@@ -24,7 +23,14 @@ from rest_framework.views import APIView
 
 from members.models import Agency, User
 from taskforce import audit, conditional, permissions
-from taskforce.api import ScopedReadOnlyViewSet, visible_agencies, visible_bodies
+from taskforce.api import (
+    FilterSet,
+    ScopedReadOnlyViewSet,
+    VisibleByNameFilter,
+    VisibleFilter,
+    visible_agencies,
+    visible_bodies,
+)
 
 from . import selectors, services, sharing
 from .models import Agreement, AgreementVersion, Signature, StepAction, VersionComment, WorkflowStep
@@ -80,11 +86,11 @@ def _ids(field: str) -> StringAgg:
 # Agreements ------------------------------------------------------------------------------------------
 
 
-class AgreementFilter(django_filters.FilterSet):
-    # Choices limited to what the caller may see: a hidden body or agency is as invalid as one that does not exist.
-    body = django_filters.ModelChoiceFilter(queryset=visible_bodies, help_text="A body's id.")
-    party = django_filters.ModelChoiceFilter(
-        field_name="parties", to_field_name="acronym", queryset=visible_agencies, help_text="A party's acronym."
+class AgreementFilter(FilterSet):
+    # Among what the caller may see: a hidden body or agency matches nothing, as one that does not exist.
+    body = VisibleFilter(visible=visible_bodies, help_text="A body's id.")
+    party = VisibleByNameFilter(
+        field_name="parties", to_field="acronym", visible=visible_agencies, help_text="A party's acronym."
     )
 
     class Meta:
@@ -160,12 +166,7 @@ class AgreementVersionViewSet(ScopedReadOnlyViewSet):
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         comments = permissions.scope(self.request.user, VersionComment.objects.select_related("author__agency"))
-        rows = super().filter_queryset(queryset).annotate(
-            comment_count=Subquery(
-                comments.filter(version=OuterRef("pk")).order_by().values("version")
-                .annotate(n=Count("pk")).values("n")[:1]
-            )
-        )
+        rows = super().filter_queryset(queryset).annotate(comment_count=selectors.comment_count(self.request.user))
         if self.action != "retrieve":
             return rows
         return rows.prefetch_related(Prefetch("comments", queryset=comments, to_attr="comment_list"))

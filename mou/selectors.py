@@ -4,6 +4,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from members.models import Agency, User
@@ -59,16 +60,17 @@ def agreement_get(*, actor: User, pk: int) -> Agreement:
     return permissions.get_visible_or_404(actor, agreement_list(actor=actor), pk=pk)
 
 
+def comment_count(actor: User) -> Coalesce:
+    """How many comments on the outer version the actor may read: 0, not None, for a version without any."""
+    comments = permissions.scope(actor, VersionComment.objects.filter(version=OuterRef("pk")))
+    counted = comments.order_by().values("version").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), 0)
+
+
 def versions(*, actor: User, agreement: Agreement) -> QuerySet[AgreementVersion]:
-    comment_counts = permissions.scope(actor, VersionComment.objects.filter(version__agreement=agreement))
     return permissions.scope(
         actor, AgreementVersion.objects.filter(agreement=agreement).select_related("author__agency")
-    ).annotate(
-        comment_count=Subquery(
-            comment_counts.filter(version=OuterRef("pk")).order_by().values("version")
-            .annotate(n=Count("pk")).values("n")[:1]
-        )
-    ).order_by("-number")
+    ).annotate(comment_count=comment_count(actor)).order_by("-number")
 
 
 def version_get(*, actor: User, agreement: Agreement, number: int) -> AgreementVersion:

@@ -9,9 +9,10 @@ serializing costs no query per row.
 from collections.abc import Iterable
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from members.models import Agency, User
+from taskforce.api import TextField
 
 from .models import (
     Agreement,
@@ -145,8 +146,8 @@ class VersionDetailSerializer(VersionSerializer):
 
 
 class VersionCommentInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
-    passage = serializers.CharField(
+    text = TextField(max_length=5000)
+    passage = TextField(
         max_length=2000, required=False, default="", allow_blank=True,
         help_text="The words the comment is about, quoted exactly from the version's text.",
     )
@@ -157,10 +158,10 @@ class VersionCommentInputSerializer(serializers.Serializer):
 
 class StepActInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=WorkflowStep.Outcome.choices)
-    comment = serializers.CharField(
+    comment = TextField(
         required=False, default="", allow_blank=True, help_text="Needed when returning the step: what must change."
     )
-    on_behalf_of = serializers.CharField(
+    on_behalf_of = TextField(
         required=False,
         help_text="Acronym of the agency whose answer the secretariat records; members answer for their own agency.",
     )
@@ -190,9 +191,9 @@ class SharingQuerySerializer(FromMixin, serializers.Serializer):
     """From and to name agencies by acronym, among those party to an agreement the caller may see: any other
     acronym, hidden or unknown, gets the same answer."""
 
-    from_ = serializers.CharField(help_text="Acronym of the agency that shares.")
-    to = serializers.CharField(help_text="Acronym of the agency that receives.")
-    category = serializers.CharField(help_text="Code of an information category (customs, traveller, ...).")
+    from_ = TextField(help_text="Acronym of the agency that shares.")
+    to = TextField(help_text="Acronym of the agency that receives.")
+    category = TextField(help_text="Code of an information category (customs, traveller, ...).")
     criminal_proceedings = serializers.BooleanField(
         required=False, default=False,
         help_text="Count the instruments that apply only in conjunction with criminal proceedings (the MLAT).",
@@ -220,7 +221,10 @@ class SharingQuerySerializer(FromMixin, serializers.Serializer):
         category = self._categories.get(data["category"].strip())
         if category is None:
             errors["category"] = [_("No such information category.")]
-        if not errors and found["source"] == found["target"]:
+        if errors:
+            # What the question names is not found, hidden or unknown alike: a 404 naming the parameters.
+            raise exceptions.NotFound(errors)
+        if found["source"] == found["target"]:
             errors["to"] = [_("Choose an agency other than the one sharing.")]
         if errors:
             raise serializers.ValidationError(errors)
@@ -238,8 +242,8 @@ class InstrumentSerializer(serializers.ModelSerializer):
 class HopSerializer(FromMixin, serializers.Serializer):
     """One step of a route: from one agency to the next, with the instruments that allow it."""
 
-    from_ = serializers.CharField(source="source.acronym")
-    to = serializers.CharField(source="target.acronym")
+    from_ = TextField(source="source.acronym")
+    to = TextField(source="target.acronym")
     instruments = InstrumentSerializer(many=True)
 
 
@@ -264,9 +268,9 @@ class SharingAnswerSerializer(FromMixin, serializers.Serializer):
     """How the agency `from` can share the category of information with the agency `to`, from the agreements the
     caller may see."""
 
-    from_ = serializers.CharField(source="source.acronym")
-    to = serializers.CharField(source="target.acronym")
-    category = serializers.CharField(source="category.code")
+    from_ = TextField(source="source.acronym")
+    to = TextField(source="target.acronym")
+    category = TextField(source="category.code")
     direct = serializers.BooleanField(source="is_direct", help_text="An instrument links the two agencies.")
     hops = serializers.IntegerField(allow_null=True, help_text="Hops on the shortest routes; none without a route.")
     routes = RouteSerializer(many=True, help_text="The shortest routes through agreements in force.")

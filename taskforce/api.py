@@ -7,6 +7,7 @@ import json
 import logging
 
 import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,9 +15,10 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -120,6 +122,149 @@ ErrorSerializer = inline_serializer(
 )
 
 
+# What the schema states of the values the API parses, as `taskforce/parsing.py` bounds them.
+
+ID_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": parsing.LARGEST_ID}
+DAY_SCHEMA = {"type": "string", "format": "date", "pattern": parsing.DAY_PATTERN}
+
+
+def _day_message() -> str:
+    return _("Give a day from %(first)s to %(last)s.") % {
+        "first": parsing.EARLIEST_DAY.isoformat(), "last": parsing.LATEST_DAY.isoformat()}
+
+
+class ObjectIdField(forms.Field):
+    """An id as `parsing.object_id` reads it; given, it must be one (`?body=` is refused, not read as no filter)."""
+
+    def to_python(self, value):
+        pk = parsing.object_id(value)
+        if pk is None:
+            raise forms.ValidationError(
+                gettext_lazy("Give a whole number from 1 to %(max)s."), code="invalid",
+                params={"max": parsing.LARGEST_ID},
+            )
+        return pk
+
+    def clean(self, value):
+        # Absent is no filter; anything given, the empty text included, is parsed.
+        return None if value is None else self.to_python(value)
+
+
+class GivenTextField(forms.CharField):
+    """Text that, when the parameter is given, is not empty."""
+
+    def clean(self, value):
+        if value is None:
+            return None
+        if value == "":
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return super().clean(value)
+
+
+class DayFormField(forms.Field):
+    """A day as `parsing.day` reads it (YYYY-MM-DD, 1900 to 2199); given, it must be one."""
+
+    def clean(self, value):
+        if value is None:
+            return None
+        day = parsing.day(value)
+        if day is None:
+            raise forms.ValidationError(_day_message(), code="invalid")
+        return day
+
+
+class FilterSet(django_filters.FilterSet):
+    """A filter given empty (`?status=`) is refused, not read as no filter: absent is the way to ask for all."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if name in self.data and "" in self.data.getlist(name) and name not in self.form.errors:
+                blank = serializers.CharField.default_error_messages["blank"]
+                self.form.add_error(name, forms.ValidationError(blank, code="blank"))
+                valid = False
+        return valid
+
+
+@extend_schema_field(ID_SCHEMA)
+class VisibleFilter(django_filters.Filter):
+    """An object named by its id (or by `to_field`), among those `visible(request)` gives: one the caller may not see
+    matches nothing, exactly as one that does not exist, so either answers an empty list."""
+
+    field_class = ObjectIdField
+
+    def __init__(self, *args, visible, to_field: str = "pk", **kwargs):
+        self.visible, self.to_field = visible, to_field
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        named = self.visible(self.parent.request).filter(**{self.to_field: value})
+        return qs.filter(**{f"{self.field_name}__in": named})
+
+
+@extend_schema_field({"type": "string", "minLength": 1})
+class VisibleByNameFilter(VisibleFilter):
+    field_class = GivenTextField
+
+
+@extend_schema_field(DAY_SCHEMA)
+class DayFilter(django_filters.Filter):
+    field_class = DayFormField
+
+
+class TextField(serializers.CharField):
+    """Text, and only text: a number or a boolean where the schema says string is refused, not turned into one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(DAY_SCHEMA)
+class DayField(serializers.Field):
+    """A day as `parsing.day` reads it, in a query serializer."""
+
+    def to_internal_value(self, data):
+        day = parsing.day(data)
+        if day is None:
+            raise serializers.ValidationError(_day_message())
+        return day
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+def plain_nullable_objects(result, generator, request, public):
+    """OpenAPI 3.0 gives `nullable` a meaning only beside `type`: drf-spectacular's nullable reference
+    (`allOf: [$ref]` with `nullable: true`) allows no null to a strict validator. Each becomes the referenced object
+    itself, with `nullable: true`."""
+    schemas = result.get("components", {}).get("schemas", {})
+
+    def plain(node):
+        if isinstance(node, list):
+            return [plain(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: plain(value) for key, value in node.items()}
+        refs = node.get("allOf")
+        if node.get("nullable") and isinstance(refs, list) and len(refs) == 1 and "$ref" in refs[0]:
+            target = schemas[refs[0]["$ref"].rsplit("/", 1)[1]]
+            rest = {key: value for key, value in node.items() if key != "allOf"}
+            return {**plain(target), **rest}
+        return node
+
+    result = plain(result)
+    used = json.dumps({key: value for key, value in result.items() if key != "components"}, default=str)
+    used += json.dumps(result.get("components", {}).get("schemas", {}), default=str)
+    for name in list(result.get("components", {}).get("schemas", {})):
+        if f'"#/components/schemas/{name}"' not in used:
+            del result["components"]["schemas"][name]
+    return result
+
+
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "taskforce.authentication.TokenAuthentication"
     name = "tokenAuth"
@@ -149,6 +294,10 @@ class PortalSchema(AutoSchema):
         }
         if method in ("POST", "PUT", "PATCH"):
             errors["409"] = _("The object changed since it was read; fetch it again.")
+        # Every path parameter is an id (a version's number included), read by `parsing.object_id`.
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path":
+                parameter["schema"] = dict(ID_SCHEMA)
         responses = operation.setdefault("responses", {})
         for code, text in errors.items():
             responses.setdefault(code, {"description": str(text), "content": error})
@@ -327,10 +476,10 @@ def visible_agencies(request):
     return permissions.scope(request.user, Agency.objects.all())
 
 
-class MilestoneFilter(django_filters.FilterSet):
-    # Choices limited to what the caller may see: a hidden id is as invalid as one that does not exist.
-    body = django_filters.ModelChoiceFilter(queryset=visible_bodies)
-    owner_agency = django_filters.ModelChoiceFilter(queryset=visible_agencies)
+class MilestoneFilter(FilterSet):
+    # Among what the caller may see: a hidden id matches nothing, as one that does not exist.
+    body = VisibleFilter(visible=visible_bodies)
+    owner_agency = VisibleFilter(visible=visible_agencies)
 
     class Meta:
         model = Milestone
@@ -358,8 +507,8 @@ class MemberSerializer(serializers.ModelSerializer):
         return user.get_full_name() or user.username
 
 
-class MemberFilter(django_filters.FilterSet):
-    agency = django_filters.ModelChoiceFilter(queryset=visible_agencies)
+class MemberFilter(FilterSet):
+    agency = VisibleFilter(visible=visible_agencies)
 
     class Meta:
         model = User
@@ -375,33 +524,32 @@ class MemberViewSet(ScopedReadOnlyViewSet):
 # The merged schedule.
 
 
+# A schedule cursor as the API writes it: an entry's sort key in URL-safe base64.
+SCHEDULE_CURSOR_PATTERN = r"^[A-Za-z0-9_-]+={0,2}$"
+
+
 class ScheduleQuerySerializer(serializers.Serializer):
-    from_ = serializers.DateField(required=False, help_text="Entries ending on or after this day.")
-    to = serializers.DateField(required=False, help_text="Entries starting on or before this day.")
-    body = serializers.CharField(required=False, help_text="A body's acronym.")
+    from_ = DayField(required=False, help_text="Entries ending on or after this day.")
+    to = DayField(required=False, help_text="Entries starting on or before this day.")
+    body = serializers.CharField(
+        required=False, help_text="A body's acronym (one the caller may not see, or none, gives no entries)."
+    )
     agency = serializers.CharField(
-        required=False, help_text="An agency's acronym: entries it owns, hosts or is invited to."
+        required=False,
+        help_text="An agency's acronym: entries it owns, hosts or is invited to (one the caller may not see, or "
+        "none, gives no entries).",
     )
     kind = serializers.MultipleChoiceField(choices=schedule.KINDS, required=False)
     updated_since = serializers.DateTimeField(
         required=False, help_text="Only what changed after this instant, plus what was removed (status `removed`)."
     )
-    cursor = serializers.CharField(required=False)
+    cursor = serializers.RegexField(SCHEDULE_CURSOR_PATTERN, required=False)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=500)
 
     def get_fields(self):
         fields = super().get_fields()
         fields["from"] = fields.pop("from_")
         return fields
-
-    def validate(self, data):
-        for name in ("from", "to"):
-            if data.get(name) and not parsing.in_range(data[name]):
-                raise serializers.ValidationError({name: _("Give a day from %(first)s to %(last)s.") % {
-                    "first": parsing.EARLIEST_DAY.isoformat(), "last": parsing.LATEST_DAY.isoformat()}})
-        if data.get("from") and data.get("to") and data["to"] < data["from"]:
-            raise serializers.ValidationError({"to": _("The end of the range comes before its start.")})
-        return data
 
 
 class ScheduleEntrySerializer(serializers.Serializer):
@@ -466,18 +614,17 @@ class ScheduleView(APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         synced_at = timezone.now() - schedule.SYNC_OVERLAP
+        # A body or agency the caller may not see is one that does not exist: no entry is of it.
         bodies = None
         if data.get("body"):
             body = permissions.scope(request.user, Body.objects.filter(acronym__iexact=data["body"])).first()
-            if body is None:
-                raise exceptions.ValidationError({"body": [_("No such body.")]})
-            bodies = frozenset([body.pk])
+            bodies = frozenset([body.pk] if body else [])
         agency = None
         if data.get("agency"):
             agencies = Agency.objects.filter(acronym__iexact=data["agency"])
             agency = permissions.scope_agencies(request.user, agencies).first()
             if agency is None:
-                raise exceptions.ValidationError({"agency": [_("No such agency.")]})
+                bodies = frozenset()
         query = schedule.Query(
             start=data.get("from"), end=data.get("to"), bodies=bodies, agency=agency,
             kinds=frozenset(data.get("kind") or schedule.KINDS), updated_since=data.get("updated_since"),
@@ -513,8 +660,9 @@ def _page(entries: list, cursor: str | None, size: int) -> tuple[list, str | Non
         except (ValueError, UnicodeError, TypeError):
             after = ()
         # A cursor names an entry's sort key: its moment and its uid, both text.
+        # Not found, as a list's cursor that names no position.
         if len(after) != 2 or not all(isinstance(part, str) for part in after):
-            raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]})
+            raise exceptions.NotFound(_("This cursor is not valid."))
         entries = [entry for entry in entries if entry.sort_key > after]
     page = entries[:size]
     if len(entries) <= size:

@@ -1,8 +1,14 @@
+import re
+
 from django.core.exceptions import ValidationError as InvalidValue
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 
+from . import parsing
+
+# A cursor as the API writes it: a position in base64. Any other text names no position.
+CURSOR_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
 # What a cursor whose position does not fit the ordering's field raises while its filter is built.
 _UNFIT = (ValueError, TypeError, OverflowError, InvalidValue)
 
@@ -19,25 +25,30 @@ class CursorPagination(pagination.CursorPagination):
         values = request.query_params.getlist(self.page_size_query_param)
         if not values:
             return self.page_size
-        try:
-            if len(values) > 1:
-                raise ValueError
-            size = int(values[0])
-        except ValueError:
-            size = 0
-        if not 1 <= size <= self.max_page_size:
+        size = parsing.whole_number(values[0], low=1, high=self.max_page_size) if len(values) == 1 else None
+        if size is None:
             message = _("Give a whole number from 1 to %(max)s.") % {"max": self.max_page_size}
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return size
 
     def decode_cursor(self, request):
-        """DRF's decoding, refusing a position no ordering field holds (control characters, NUL, any length)."""
+        """DRF's decoding, refusing what is not base64 (which it would skip over) and a position no ordering field
+        holds (control characters, NUL, any length)."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None and not re.fullmatch(CURSOR_PATTERN, encoded):
+            raise exceptions.NotFound(self.invalid_cursor_message)
         cursor = super().decode_cursor(request)
         if cursor is not None and cursor.position is not None:
             position = str(cursor.position)
             if len(position) > 100 or not position.isprintable():
                 raise exceptions.NotFound(self.invalid_cursor_message)
         return cursor
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        cursor, size = super().get_schema_operation_parameters(view)
+        cursor["schema"] = {"type": "string", "pattern": CURSOR_PATTERN}
+        size["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return [cursor, size]
 
     def paginate_queryset(self, queryset, request, view=None):
         try:

@@ -2,6 +2,7 @@
 Anything else is the caller's mistake, answered as such (404 for an id, 400 for a parameter), never a crash."""
 
 import datetime
+import re
 
 # PostgreSQL's bigint.
 LARGEST_ID = 2**63 - 1
@@ -9,6 +10,8 @@ LARGEST_ID = 2**63 - 1
 # time zone stays within Python's and PostgreSQL's ranges.
 EARLIEST_DAY = datetime.date(1900, 1, 1)
 LATEST_DAY = datetime.date(2199, 12, 31)
+# The days `day` accepts, as the API's schema states them (with `format: date`, which rules out February 30).
+DAY_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 def whole_number(value: object, *, low: int = 0, high: int = LARGEST_ID) -> int | None:
@@ -25,7 +28,9 @@ def object_id(value: object) -> int | None:
 
 
 def day(value: object) -> datetime.date | None:
-    """An ISO date (YYYY-MM-DD) within the portal's range."""
+    """An ISO date (YYYY-MM-DD, nothing else ISO 8601 allows) within the portal's range."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(value)):
+        return None
     try:
         parsed = datetime.date.fromisoformat(str(value))
     except ValueError:

@@ -483,7 +483,7 @@ MATRIX |= {
     ),
     "api-sharing": Route(
         url=lambda demo: "/api/v1/sharing/?from=CBSA&to=ATF&category=customs",
-        statuses=statuses(REFUSED, 200, dea=400, outsider=400),
+        statuses=statuses(REFUSED, 200, dea=404, outsider=404),
         covered_by=(
             f"{AGREEMENT_API}::test_members_the_mou_is_not_shared_with_get_the_routes_but_not_the_mou",
             f"{AGREEMENT_API}::test_an_agency_hidden_from_the_caller_answers_like_one_that_does_not_exist",

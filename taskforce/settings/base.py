@@ -291,6 +291,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "taskforce.api.plain_nullable_objects",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AgreementStatusEnum": "mou.models.Agreement.Status",
         "AgreementKindEnum": "mou.models.Agreement.Kind",
