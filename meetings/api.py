@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,6 +33,7 @@ from taskforce.api import (
     visible_bodies,
 )
 
+from . import permissions as action_rules
 from . import selectors, services
 from .models import ActionItem, AgendaItem, Comment, Decision, Invitation, Meeting, Paper, Rsvp
 from .serializers import (
@@ -66,8 +68,8 @@ class ForTheCaller:
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return self.for_the_caller(super().filter_queryset(queryset))
 
-    def valid(self, serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+    def valid(self, serializer_class: type[serializers.Serializer], *, partial: bool = False) -> serializers.Serializer:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), partial=partial)
         serializer.is_valid(raise_exception=True)
         return serializer
 
@@ -143,6 +145,9 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
     @extend_schema(request=MeetingScheduleInput, responses={201: MeetingSerializer})
     def create(self, request: Request) -> Response:
         """Schedule a meeting (the body's secretariat)."""
+        if not permissions.is_secretariat_anywhere(request.user):
+            # Refused before the input is read: a member learns nothing from what it would have said.
+            raise PermissionDenied(_("Only a body's secretariat schedules its meetings."))
         data = self.valid(MeetingScheduleInput).validated_data
         meeting = services.meeting_schedule(actor=request.user, **data)
         return self.shown(meeting.pk, status.HTTP_201_CREATED)
@@ -409,6 +414,12 @@ class ActionItemViewSet(RecordViewSet):
         """Update the status: the owner (anyone of the owner agency when no one is named) or the secretariat;
         only the secretariat cancels."""
         action_item = self.get_object()
-        data = self.valid(ActionItemSerializer).validated_data
-        services.action_item_set_status(actor=request.user, action=action_item, status=data["status"])
+        data = self.valid(ActionItemSerializer, partial=True).validated_data
+        if "status" in data:
+            services.action_item_set_status(actor=request.user, action=action_item, status=data["status"])
+        elif not action_rules.may_update_action(
+            request.user, action_item, secretariat=permissions.is_secretariat(request.user, action_item.meeting.body_id)
+        ):
+            raise PermissionDenied(_("Only the owner or the secretariat can update this action item."))
+        # A PATCH without a status changes nothing.
         return self.shown(action_item.pk)

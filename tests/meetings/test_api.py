@@ -379,9 +379,12 @@ def test_a_member_cannot_schedule_a_meeting(demo, username):
     before = Meeting.objects.count()
 
     response = post(token_client(demo.users[username]), f"{API}/meetings/", schedule_input())
+    empty = post(token_client(demo.users[username]), f"{API}/meetings/", {})
 
     assert response.status_code == 403
     assert body(response)["error"]["code"] == "permission_denied"
+    # Refused before the input is read: no field errors that would tell a member what scheduling takes.
+    assert empty.status_code == 403 and body(empty)["error"]["code"] == "permission_denied"
     assert Meeting.objects.count() == before
 
 
@@ -625,7 +628,11 @@ def test_the_owner_updates_their_action_item_and_others_cannot(demo, hsi, rcmp, 
     url = f"{API}/action-items/{action.pk}/"
 
     assert patch(token_client(rcmp), url, {"status": "done"}).status_code == 403
+    assert patch(token_client(rcmp), url, {}).status_code == 403
     assert patch(token_client(hsi), url, {"status": "cancelled"}).status_code == 403
+    # A PATCH without a status is allowed by the schema and changes nothing.
+    unchanged = patch(token_client(hsi), url, {})
+    assert unchanged.status_code == 200 and body(unchanged)["status"] == "open"
     bad = patch(token_client(hsi), url, {"status": "finished"})
     assert bad.status_code == 400
     assert list(error_fields(bad)) == ["status"]
