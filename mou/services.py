@@ -74,7 +74,10 @@ def agreement_create(
     condition: str = "",
     classification: int = Classification.UNCLASSIFIED,
     restricted_to: Iterable[Agency] | None = None,
+    written_at: datetime.datetime | None = None,
 ) -> Agreement:
+    """A new agreement and, with a text, its first version (written at `written_at`: now, or in the demo's story
+    the moment it was drafted; a version is immutable, so its time is given at once)."""
     permissions.require_visible(actor, body)
     permissions.require_secretariat(actor, body.pk)
     parties = list(parties)
@@ -97,7 +100,7 @@ def agreement_create(
     if text.strip():
         AgreementVersion.objects.create(
             agreement=agreement, number=1, text=text, note=_("First draft"), author=actor,
-            classification=classification,
+            classification=classification, created_at=written_at or timezone.now(),
         )
     return agreement
 
@@ -116,6 +119,7 @@ def version_create(
     note: str = "",
     classification: int | None = None,
     restored_from: int | None = None,
+    written_at: datetime.datetime | None = None,
 ) -> AgreementVersion:
     """A new numbered version. `base_number` is the version the author edited; if another version was
     saved since, the save is refused with a conflict (and nothing is written)."""
@@ -141,7 +145,7 @@ def version_create(
         raise ValidationError({"classification": _("You cannot mark a version above your own clearance.")})
     version = AgreementVersion(
         agreement=agreement, number=latest + 1, text=text, note=note.strip(), author=actor,
-        classification=classification, restored_from=restored_from,
+        classification=classification, restored_from=restored_from, created_at=written_at or timezone.now(),
     )
     version.full_clean()
     version.save()
