@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
@@ -379,6 +380,11 @@ def agreement_transition(
     if date_field:
         if on is None:
             raise ValidationError({"on": _("Give the date.")})
+        if transition == "bring_into_force" and agreement.signed_on and on < agreement.signed_on:
+            raise ValidationError({"on": _(
+                "An agreement cannot come into force before its last signature (%(date)s). Give that date or a "
+                "later one."
+            ) % {"date": date_format(agreement.signed_on, "DATE_FORMAT")}})
         setattr(agreement, date_field, on)
         agreement.full_clean(exclude=["status"])
     _move(actor, agreement, transition, note)
