@@ -67,6 +67,13 @@ MOU_STEPS = [
     ("Signed", "Signé", "CBSA", ["ATF"], None, "", "signed"),
 ]
 
+# The MOU's milestones, each following the approval step that has the same deadline.
+STEP_MILESTONES = {
+    "Shared with ATF for review": "CBSA–ATF MOU shared with ATF for review",
+    "PIA submitted to the Office of the Privacy Commissioner":
+        "Privacy Impact Assessment submitted to the Office of the Privacy Commissioner",
+}
+
 TOR_SIGNED = datetime.date(2021, 8, 12)
 
 # short name, kind, English title, French title, parties, categories, condition, in force from, summary
@@ -176,16 +183,15 @@ def _mou(demo, categories) -> None:
                              passage="as set out in the Privacy Impact Assessment",
                              text="The PIA is still being prepared; keep this reference in step with it.")
     with t.stamped(datetime.date(2021, 10, 25), 9):
+        mou.milestones.set(cbftf.milestones.filter(title_en__in=STEP_MILESTONES.values()))
         for title, title_fr, owner, concurring, target, wording, moves_to in MOU_STEPS:
             services.step_add(
                 actor=u["secretariat"], agreement=mou, title_en=title, title_fr=title_fr, owner_agency=a[owner],
                 concurring_agencies=[a[c] for c in concurring], target_date=target and t.day(target),
                 target_label=_target_label(t, wording, target), moves_to=moves_to,
+                milestone=mou.milestones.filter(title_en=STEP_MILESTONES.get(title)).first(),
             )
         services.agreement_submit(actor=u["secretariat"], agreement=mou, note="Draft into CBSA approvals")
-        mou.milestones.set(demo.bodies["CBFTF"].milestones.filter(
-            title_en__in=["CBSA–ATF MOU shared with ATF for review",
-                          "Privacy Impact Assessment submitted to the Office of the Privacy Commissioner"]))
 
 
 def _instruments(demo, categories) -> None:
