@@ -3,17 +3,22 @@ from django.db import migrations, models
 
 
 def link_steps_to_their_milestones(apps, schema_editor):
-    """A step whose target date is the deadline of exactly one of its agreement's milestones tracks that milestone
-    (the demo's "Shared with ATF for review" and "PIA submitted" steps); nothing else is guessed."""
+    """A step tracks the one milestone of its agreement due on its target date or, failing that, the one whose due
+    window holds it (the demo's "Shared with ATF for review" and "PIA submitted" steps); nothing else is guessed."""
     WorkflowStep = apps.get_model("mou", "WorkflowStep")
     taken = set()
     steps = WorkflowStep.objects.filter(target_date__isnull=False, milestone__isnull=True).select_related("agreement")
     for step in steps.order_by("agreement_id", "position"):
-        matches = [m for m in step.agreement.milestones.filter(due_end=step.target_date) if m.pk not in taken]
-        if len(matches) == 1:
-            step.milestone = matches[0]
-            step.save(update_fields=["milestone"])
-            taken.add(matches[0].pk)
+        holding = [m for m in step.agreement.milestones.filter(due_start__lte=step.target_date,
+                                                                 due_end__gte=step.target_date) if m.pk not in taken]
+        for matches in ([m for m in holding if m.due_end == step.target_date], holding):
+            if len(matches) == 1:
+                step.milestone = matches[0]
+                step.save(update_fields=["milestone"])
+                taken.add(matches[0].pk)
+                break
+            if matches:
+                break
 
 
 class Migration(migrations.Migration):
