@@ -52,20 +52,29 @@ The Participants review this Memorandum every two years.
 """
 
 MOU_STEPS = [
-    # title, French, owner, concurring, target date, target label, moves to
+    # title, French, owner, concurring, target date, how its target is worded (see _target_label), moves to
     ("CBSA internal approval", "Approbation interne de l'ASFC", "CBSA", [], None, "", ""),
     ("Shared with ATF for review", "Transmis à l'ATF pour examen", "ATF", [], datetime.date(2022, 2, 15),
-     "Before mid-February 2022", ""),
+     "mid_month", ""),
     ("Privacy Impact Assessment prepared", "Évaluation des facteurs relatifs à la vie privée préparée", "CBSA", [],
      None, "", ""),
     ("PIA submitted to the Office of the Privacy Commissioner",
      "ÉFVP soumise au Commissariat à la protection de la vie privée", "CBSA", [], datetime.date(2022, 3, 31),
-     "Before the end of fiscal year 2021–2022", ""),
+     "fiscal_year_end", ""),
     ("Office of the Privacy Commissioner approval", "Approbation du Commissariat à la protection de la vie privée",
      "CBSA", [], None, "", ""),
     ("Ready for signature", "Prêt pour la signature", "CBSA", ["ATF"], None, "", "ready_for_signature"),
     ("Signed", "Signé", "CBSA", ["ATF"], None, "", "signed"),
 ]
+
+# The MOU's milestones, each following the approval step that has the same deadline.
+STEP_MILESTONES = {
+    "Shared with ATF for review": "CBSA–ATF MOU shared with ATF for review",
+    "PIA submitted to the Office of the Privacy Commissioner":
+        "Privacy Impact Assessment submitted to the Office of the Privacy Commissioner",
+}
+
+TOR_SIGNED = datetime.date(2021, 8, 12)
 
 # short name, kind, English title, French title, parties, categories, condition, in force from, summary
 INSTRUMENTS = [
@@ -101,86 +110,108 @@ def _categories() -> dict[str, InformationCategory]:
     return {c.code: c for c in InformationCategory.objects.all()}
 
 
+def _target_label(timeline, wording: str, target: datetime.date | None) -> str:
+    """The note's wording of a deadline, with the story's moved dates: "Before mid-February 2022"."""
+    if wording == "mid_month":
+        return f"Before mid-{timeline.month(target, 'en')}"
+    if wording == "fiscal_year_end":
+        return f"Before the end of fiscal year {timeline.fiscal_year(target)}"
+    return ""
+
+
 def _terms_of_reference(demo, categories) -> None:
-    cbftf, a, sec = demo.bodies["CBFTF"], demo.agencies, demo.users["secretariat"]
+    cbftf, a, sec, t = demo.bodies["CBFTF"], demo.agencies, demo.users["secretariat"], demo.timeline
     if Agreement.objects.filter(body=cbftf, short_name="CBFTF ToR").exists():
         return
     parties = [a["CBSA"], a["ATF"], a["HSI"], a["CBP"], a["RCMP"]]
-    tor = services.agreement_create(
-        actor=sec, body=cbftf, kind=Agreement.Kind.TERMS_OF_REFERENCE, short_name="CBFTF ToR",
-        title_en="Terms of Reference of the Canada–United States Cross Border Firearms Task Force",
-        title_fr="Mandat du Groupe de travail transfrontalier Canada–États-Unis sur les armes à feu",
-        parties=parties, text=TOR_TEXT,
-    )
-    step = services.step_add(
-        actor=sec, agreement=tor, title_en="Co-leads approve the Terms of Reference",
-        title_fr="Les coresponsables approuvent le mandat", owner_agency=a["CBSA"],
-        concurring_agencies=[a["ATF"], a["HSI"]], target_date=datetime.date(2021, 8, 1),
-        moves_to=Agreement.Status.READY_FOR_SIGNATURE,
-    )
-    services.step_add(actor=sec, agreement=tor, title_en="Signed", title_fr="Signé", owner_agency=a["CBSA"],
-                      moves_to=Agreement.Status.SIGNED)
-    services.agreement_submit(actor=sec, agreement=tor)
-    for username in ["cbsa", "atf", "hsi"]:
-        services.step_act(actor=demo.users[username], step=step, outcome="approved")
+    with t.stamped(datetime.date(2021, 7, 5), 9):
+        tor = services.agreement_create(
+            actor=sec, body=cbftf, kind=Agreement.Kind.TERMS_OF_REFERENCE, short_name="CBFTF ToR",
+            title_en="Terms of Reference of the Canada–United States Cross Border Firearms Task Force",
+            title_fr="Mandat du Groupe de travail transfrontalier Canada–États-Unis sur les armes à feu",
+            parties=parties, text=TOR_TEXT, written_at=t.moment(datetime.date(2021, 7, 5), 9),
+        )
+        step = services.step_add(
+            actor=sec, agreement=tor, title_en="Co-leads approve the Terms of Reference",
+            title_fr="Les coresponsables approuvent le mandat", owner_agency=a["CBSA"],
+            concurring_agencies=[a["ATF"], a["HSI"]], target_date=t.day(datetime.date(2021, 8, 1)),
+            moves_to=Agreement.Status.READY_FOR_SIGNATURE,
+        )
+        services.step_add(actor=sec, agreement=tor, title_en="Signed", title_fr="Signé", owner_agency=a["CBSA"],
+                          moves_to=Agreement.Status.SIGNED)
+        services.agreement_submit(actor=sec, agreement=tor)
+    with t.stamped(datetime.date(2021, 7, 28), 15):
+        for username in ["cbsa", "atf", "hsi"]:
+            services.step_act(actor=demo.users[username], step=step, outcome="approved")
     signatories = {"CBSA": "Vice-President, Intelligence and Enforcement Branch",
                    "ATF": "Assistant Director, Field Operations", "HSI": "Executive Associate Director",
                    "CBP": "Executive Assistant Commissioner, Operations Support",
                    "RCMP": "Deputy Commissioner, Federal Policing"}
-    for agency in parties:
-        services.signature_record(
-            actor=sec, agreement=tor, party=agency, signatory_name=f"For the {agency.acronym}",
-            signatory_title=signatories[agency.acronym], signed_on=datetime.date(2021, 8, 12),
-        )
+    with t.stamped(TOR_SIGNED, 14):
+        for agency in parties:
+            services.signature_record(
+                actor=sec, agreement=tor, party=agency, signatory_name=f"For the {agency.acronym}",
+                signatory_title=signatories[agency.acronym], signed_on=t.day(TOR_SIGNED),
+            )
 
 
 def _mou(demo, categories) -> None:
-    cbftf, a, u = demo.bodies["CBFTF"], demo.agencies, demo.users
+    cbftf, a, u, t = demo.bodies["CBFTF"], demo.agencies, demo.users, demo.timeline
     if Agreement.objects.filter(body=cbftf, short_name="CBSA–ATF MOU").exists():
         return
-    mou = services.agreement_create(
-        actor=u["secretariat"], body=cbftf, kind=Agreement.Kind.MOU, short_name="CBSA–ATF MOU",
-        title_en="Memorandum of Understanding between the CBSA and the ATF on direct information sharing",
-        title_fr="Protocole d'entente entre l'ASFC et l'ATF sur l'échange direct de renseignements",
-        parties=[a["CBSA"], a["ATF"]], text=MOU_V1, categories=[categories[c] for c in
-                                                                  ("customs", "traveller", "intelligence")],
-        classification=Classification.PROTECTED_A, restricted_to=[a["CBSA"], a["ATF"]],
-        summary="Will allow the CBSA and the ATF to share information directly, without an intermediary.",
-    )
-    v1 = mou.versions.get(number=1)
-    services.comment_add(actor=u["cbsa"], version=v1, passage="share information directly",
-                         text="Add “in a timely manner”: timeliness is the point of the MOU.")
-    v2 = services.version_create(actor=u["cbsa"], agreement=mou, text=MOU_V2, base_number=1,
-                                 note="Revised after CBSA legal review")
-    services.comment_add(actor=u["secretariat"], version=v2, passage="as set out in the Privacy Impact Assessment",
-                         text="The PIA is still being prepared; keep this reference in step with it.")
-    for title, title_fr, owner, concurring, target, label, moves_to in MOU_STEPS:
-        services.step_add(
-            actor=u["secretariat"], agreement=mou, title_en=title, title_fr=title_fr, owner_agency=a[owner],
-            concurring_agencies=[a[c] for c in concurring], target_date=target, target_label=label, moves_to=moves_to,
+    with t.stamped(datetime.date(2021, 9, 20), 9):
+        mou = services.agreement_create(
+            actor=u["secretariat"], body=cbftf, kind=Agreement.Kind.MOU, short_name="CBSA–ATF MOU",
+            title_en="Memorandum of Understanding between the CBSA and the ATF on direct information sharing",
+            title_fr="Protocole d'entente entre l'ASFC et l'ATF sur l'échange direct de renseignements",
+            parties=[a["CBSA"], a["ATF"]], text=MOU_V1, categories=[categories[c] for c in
+                                                                      ("customs", "traveller", "intelligence")],
+            classification=Classification.PROTECTED_A, restricted_to=[a["CBSA"], a["ATF"]],
+            summary="Will allow the CBSA and the ATF to share information directly, without an intermediary.",
+            written_at=t.moment(datetime.date(2021, 9, 20), 9),
         )
-    services.agreement_submit(actor=u["secretariat"], agreement=mou, note="Draft into CBSA approvals")
-    mou.milestones.set(demo.bodies["CBFTF"].milestones.filter(
-        title_en__in=["CBSA–ATF MOU shared with ATF for review",
-                      "Privacy Impact Assessment submitted to the Office of the Privacy Commissioner"]))
+    v1 = mou.versions.get(number=1)
+    with t.stamped(datetime.date(2021, 9, 22), 11):
+        services.comment_add(actor=u["cbsa"], version=v1, passage="share information directly",
+                             text="Add “in a timely manner”: timeliness is the point of the MOU.")
+    with t.stamped(datetime.date(2021, 10, 18), 14):
+        v2 = services.version_create(actor=u["cbsa"], agreement=mou, text=MOU_V2, base_number=1,
+                                     note="Revised after CBSA legal review",
+                                     written_at=t.moment(datetime.date(2021, 10, 18), 14))
+    with t.stamped(datetime.date(2021, 10, 20), 10):
+        services.comment_add(actor=u["secretariat"], version=v2,
+                             passage="as set out in the Privacy Impact Assessment",
+                             text="The PIA is still being prepared; keep this reference in step with it.")
+    with t.stamped(datetime.date(2021, 10, 25), 9):
+        mou.milestones.set(cbftf.milestones.filter(title_en__in=STEP_MILESTONES.values()))
+        for title, title_fr, owner, concurring, target, wording, moves_to in MOU_STEPS:
+            services.step_add(
+                actor=u["secretariat"], agreement=mou, title_en=title, title_fr=title_fr, owner_agency=a[owner],
+                concurring_agencies=[a[c] for c in concurring], target_date=target and t.day(target),
+                target_label=_target_label(t, wording, target), moves_to=moves_to,
+                milestone=mou.milestones.filter(title_en=STEP_MILESTONES.get(title)).first(),
+            )
+        services.agreement_submit(actor=u["secretariat"], agreement=mou, note="Draft into CBSA approvals")
 
 
 def _instruments(demo, categories) -> None:
-    cbftf, a, sec = demo.bodies["CBFTF"], demo.agencies, demo.users["secretariat"]
+    cbftf, a, sec, t = demo.bodies["CBFTF"], demo.agencies, demo.users["secretariat"], demo.timeline
     for short, kind, title_en, title_fr, parties, cats, condition, in_force, summary in INSTRUMENTS:
         if Agreement.objects.filter(body=cbftf, short_name=short).exists():
             continue
-        agreement = services.agreement_create(
-            actor=sec, body=cbftf, kind=kind, short_name=short, title_en=title_en, title_fr=title_fr,
-            parties=[a[p] for p in parties], categories=[categories[c] for c in cats], condition=condition,
-            summary=summary, text=f"{title_en}\n\n{summary}\n",
-        )
-        services.agreement_submit(actor=sec, agreement=agreement)
-        services.agreement_transition(actor=sec, agreement=agreement, transition="make_ready_for_signature")
-        for party in agreement.parties.all():
-            services.signature_record(actor=sec, agreement=agreement, party=party,
-                                      signatory_name=f"For the {party.acronym}", signed_on=in_force)
-        services.agreement_transition(actor=sec, agreement=agreement, transition="bring_into_force", on=in_force)
+        with t.stamped(in_force, 9):
+            agreement = services.agreement_create(
+                actor=sec, body=cbftf, kind=kind, short_name=short, title_en=title_en, title_fr=title_fr,
+                parties=[a[p] for p in parties], categories=[categories[c] for c in cats], condition=condition,
+                summary=summary, text=f"{title_en}\n\n{summary}\n", written_at=t.moment(in_force, 9),
+            )
+            services.agreement_submit(actor=sec, agreement=agreement)
+            services.agreement_transition(actor=sec, agreement=agreement, transition="make_ready_for_signature")
+            for party in agreement.parties.all():
+                services.signature_record(actor=sec, agreement=agreement, party=party,
+                                          signatory_name=f"For the {party.acronym}", signed_on=t.day(in_force))
+            services.agreement_transition(actor=sec, agreement=agreement, transition="bring_into_force",
+                                          on=t.day(in_force))
 
 
 def load_agreements(demo) -> None:

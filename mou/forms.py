@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Agency, User
 from taskforce import permissions
+from taskforce.models import Milestone
 
 from .models import Agreement, AgreementVersion, InformationCategory, WorkflowStep
 
@@ -190,10 +191,23 @@ class StepForm(PageForm):
         ],
     )
 
-    def __init__(self, *args, agencies: list[Agency], **kwargs) -> None:
+    milestone = forms.TypedChoiceField(
+        label=_("Milestone it tracks"), required=False, coerce=int, empty_value=None,
+        help_text=_("That milestone then follows this step: due by its target date, done when it is complete."),
+    )
+
+    def __init__(self, *args, agencies: list[Agency], milestones: list[Milestone], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner_agency"].agencies = agencies
         self.fields["concurring_agencies"].agencies = agencies
+        self.milestones = {milestone.pk: milestone for milestone in milestones}
+        self.fields["milestone"].choices = [("", _("None"))] + [
+            (milestone.pk, milestone.title) for milestone in milestones
+        ]
+
+    def clean_milestone(self) -> Milestone | None:
+        chosen = self.cleaned_data["milestone"]
+        return None if chosen is None else self.milestones[chosen]
 
 
 class SubmitForm(PageForm):

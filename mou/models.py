@@ -215,6 +215,12 @@ class WorkflowStep(BilingualTitle, models.Model):
     target_label = models.CharField(_("target"), max_length=200, blank=True)
     # Completing this step moves the agreement to this status (e.g. "Ready for signature").
     moves_to = models.CharField(max_length=30, choices=Agreement.Status.choices, blank=True)
+    # The agreement's milestone that tracks the same deadline: it follows this step (due by its target date, done
+    # when it completes), so the secretariat updates one of them only.
+    milestone = models.OneToOneField(
+        Milestone, verbose_name=_("milestone it tracks"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="workflow_step",
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

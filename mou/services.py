@@ -12,13 +12,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from members.models import Agency, Classification, User
 from taskforce import permissions
+from taskforce import services as core_services
 from taskforce.errors import ConflictError
-from taskforce.models import AgencyRole, Body
+from taskforce.models import AgencyRole, Body, Milestone
 
 from . import notifications as notices
 from . import permissions as rules
@@ -74,7 +76,10 @@ def agreement_create(
     condition: str = "",
     classification: int = Classification.UNCLASSIFIED,
     restricted_to: Iterable[Agency] | None = None,
+    written_at: datetime.datetime | None = None,
 ) -> Agreement:
+    """A new agreement and, with a text, its first version (written at `written_at`: now, or in the demo's story
+    the moment it was drafted; a version is immutable, so its time is given at once)."""
     permissions.require_visible(actor, body)
     permissions.require_secretariat(actor, body.pk)
     parties = list(parties)
@@ -97,7 +102,7 @@ def agreement_create(
     if text.strip():
         AgreementVersion.objects.create(
             agreement=agreement, number=1, text=text, note=_("First draft"), author=actor,
-            classification=classification,
+            classification=classification, created_at=written_at or timezone.now(),
         )
     return agreement
 
@@ -116,6 +121,7 @@ def version_create(
     note: str = "",
     classification: int | None = None,
     restored_from: int | None = None,
+    written_at: datetime.datetime | None = None,
 ) -> AgreementVersion:
     """A new numbered version. `base_number` is the version the author edited; if another version was
     saved since, the save is refused with a conflict (and nothing is written)."""
@@ -141,7 +147,7 @@ def version_create(
         raise ValidationError({"classification": _("You cannot mark a version above your own clearance.")})
     version = AgreementVersion(
         agreement=agreement, number=latest + 1, text=text, note=note.strip(), author=actor,
-        classification=classification, restored_from=restored_from,
+        classification=classification, restored_from=restored_from, created_at=written_at or timezone.now(),
     )
     version.full_clean()
     version.save()
@@ -190,9 +196,14 @@ def step_add(
     target_label: str = "",
     concurring_agencies: Iterable[Agency] = (),
     moves_to: str = "",
+    milestone: Milestone | None = None,
 ) -> WorkflowStep:
+    """An approval step at the end of the workflow; naming one of the agreement's milestones makes that milestone
+    follow the step."""
     permissions.require_visible(actor, agreement)
     permissions.require_secretariat(actor, agreement.body_id)
+    if milestone is not None:
+        _require_trackable(actor, agreement, milestone)
     concurring_agencies = list(concurring_agencies)
     in_body = set(AgencyRole.objects.filter(body_id=agreement.body_id).values_list("agency_id", flat=True))
     for field, agencies in (("owner_agency", [owner_agency]), ("concurring_agencies", concurring_agencies)):
@@ -202,13 +213,28 @@ def step_add(
     position = (agreement.steps.aggregate(n=Max("position"))["n"] or 0) + 1
     step = WorkflowStep(
         agreement=agreement, position=position, title_en=title_en, title_fr=title_fr, owner_agency=owner_agency,
-        target_date=target_date, target_label=target_label, moves_to=moves_to,
+        target_date=target_date, target_label=target_label, moves_to=moves_to, milestone=milestone,
     )
     step.full_clean()
     step.save()
     step.concurring_agencies.set(concurring_agencies)
     notices.step_reminders_replace(step)
+    _milestone_follows(step)
     return step
+
+
+def _require_trackable(actor: User, agreement: Agreement, milestone: Milestone) -> None:
+    if not agreement.milestones.filter(pk=milestone.pk).exists() or not permissions.can_see(actor, milestone):
+        raise ValidationError({"milestone": _("Choose one of this agreement's milestones.")})
+    taken = WorkflowStep.objects.filter(milestone=milestone).first()
+    if taken is not None:
+        raise ValidationError({"milestone": _("This milestone already follows the step “%(step)s”.") % {
+            "step": taken.title}})
+
+
+def _milestone_follows(step: WorkflowStep) -> None:
+    if step.milestone_id is not None:
+        core_services.milestone_follow(milestone=step.milestone, target=step.target_date, done=step.is_complete)
 
 
 @transaction.atomic
@@ -281,6 +307,7 @@ def step_act(
         step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.APPROVED, timezone.now(), actor
         step.save(update_fields=["outcome", "completed_at", "completed_by", "updated_at"])
         notices.step_reminders_replace(step)
+        _milestone_follows(step)
         if step.moves_to == Status.READY_FOR_SIGNATURE:
             _move(actor, agreement, "make_ready_for_signature", str(step))
     return step
@@ -344,6 +371,7 @@ def signature_record(
             step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.APPROVED, timezone.now(), actor
             step.save(update_fields=["outcome", "completed_at", "completed_by", "updated_at"])
             notices.step_reminders_replace(step)
+            _milestone_follows(step)
     return signature
 
 
@@ -375,6 +403,11 @@ def agreement_transition(
     if date_field:
         if on is None:
             raise ValidationError({"on": _("Give the date.")})
+        if transition == "bring_into_force" and agreement.signed_on and on < agreement.signed_on:
+            raise ValidationError({"on": _(
+                "An agreement cannot come into force before its last signature (%(date)s). Give that date or a "
+                "later one."
+            ) % {"date": date_format(agreement.signed_on, "DATE_FORMAT")}})
         setattr(agreement, date_field, on)
         agreement.full_clean(exclude=["status"])
     _move(actor, agreement, transition, note)

@@ -57,6 +57,11 @@ class Answer:
     def direct_instruments(self) -> tuple[Agreement, ...]:
         return self.routes[0].hops[0].instruments if self.is_direct else ()
 
+    @property
+    def awaits_force(self) -> bool:
+        """Every pending agreement the better answer needs is signed: it holds from their in-force date."""
+        return bool(self.pending) and all(a.status == Agreement.Status.SIGNED for a in self.pending)
+
 
 Graph = dict[int, dict[int, list[Agreement]]]
 

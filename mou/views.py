@@ -84,6 +84,11 @@ def _agreement_page(request: HttpRequest, agreement: Agreement, bound: forms.Pag
     versions = list(selectors.versions(actor=actor, agreement=agreement))
     signatures = list(selectors.signatures(actor=actor, agreement=agreement))
     current = versions[0] if versions else None
+    milestones = _agreement_milestones(actor, agreement)
+    # A step names the milestone it tracks only to a reader who may see that milestone.
+    visible = {milestone.pk: milestone for milestone in milestones}
+    for step in steps:
+        step.tracked_milestone = visible.get(step.milestone_id)
 
     def form(key: str, build: Callable[[], forms.PageForm]) -> forms.PageForm:
         return bound if bound is not None and bound.key == key else build()
@@ -112,7 +117,7 @@ def _agreement_page(request: HttpRequest, agreement: Agreement, bound: forms.Pag
         "changed_since_signing": bool(current and signed_number and current.number > signed_number),
         "signature_form": _signature_form(actor, agreement, current, secretariat, form),
         "history": selectors.status_history(actor=actor, agreement=agreement),
-        "milestones": core_selectors.milestone_list(actor=actor).filter(agreements=agreement),
+        "milestones": milestones,
         "bound": bound,
     }
     if secretariat:
@@ -171,8 +176,14 @@ def _secretariat_forms(actor: User, agreement: Agreement, steps: list[WorkflowSt
         context["submit_form"] = form("submit", lambda: forms.SubmitForm(key="submit"))
     if agreement.status in (Status.DRAFTING, Status.IN_APPROVAL):
         agencies = _body_agencies(actor, agreement)
-        context["step_form"] = form("step", lambda: forms.StepForm(key="step", agencies=agencies))
+        milestones = _agreement_milestones(actor, agreement)
+        context["step_form"] = form(
+            "step", lambda: forms.StepForm(key="step", agencies=agencies, milestones=milestones))
     return context
+
+
+def _agreement_milestones(actor: User, agreement: Agreement) -> list:
+    return list(core_selectors.milestone_list(actor=actor).filter(agreements=agreement))
 
 
 def _body_agencies(actor: User, agreement: Agreement) -> list[Agency]:
@@ -229,7 +240,10 @@ def step_create(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.user
     agreement = selectors.agreement_get(actor=actor, pk=pk)
     _require_secretariat(actor, agreement)
-    form = forms.StepForm(request.POST, key="step", agencies=_body_agencies(actor, agreement))
+    form = forms.StepForm(
+        request.POST, key="step", agencies=_body_agencies(actor, agreement),
+        milestones=_agreement_milestones(actor, agreement),
+    )
     if form.is_valid():
         try:
             step = services.step_add(actor=actor, agreement=agreement, **form.cleaned_data)

@@ -24,6 +24,7 @@ from .models import (
     Notification,
     NotificationKind,
     NotificationPreference,
+    due_window,
 )
 
 
@@ -116,6 +117,25 @@ def milestone_update(
     milestone.save()
     if restricted_to is not None:
         milestone_share(actor=actor, milestone=milestone, agencies=restricted_to)
+    deadlines.milestone_reminders_replace(milestone)
+    return milestone
+
+
+@transaction.atomic
+def milestone_follow(*, milestone: Milestone, target: datetime.date | None, done: bool) -> Milestone:
+    """Keep a milestone in step with the approval step that tracks the same deadline (whose own service checked
+    the actor): due in the window of its precision that holds the step's target date, done when the step is, in
+    progress again when the step is reopened. A cancelled milestone stays cancelled."""
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if target is not None:
+        milestone.due_start, milestone.due_end = due_window(milestone.due_precision, target)
+    if milestone.status != Milestone.Status.CANCELLED:
+        if done:
+            milestone.status = Milestone.Status.DONE
+        elif milestone.status == Milestone.Status.DONE:
+            milestone.status = Milestone.Status.IN_PROGRESS
+    milestone.full_clean()
+    milestone.save()
     deadlines.milestone_reminders_replace(milestone)
     return milestone
 

@@ -141,3 +141,7 @@ def small_body(db) -> SmallBody:
     clerk = UserFactory(username="chain-clerk", agency=agencies["A"])
     MembershipFactory(body=body, user=clerk, role="secretariat")
     return SmallBody(body=body, agencies=agencies, clerk=clerk)
+
+
+def mou_step_by(agreement: Agreement, title_en: str) -> WorkflowStep:
+    return agreement.steps.get(title_en=title_en)

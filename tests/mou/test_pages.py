@@ -7,9 +7,11 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
-from members.models import User
+from members.models import Agency, User
 from mou import services
 from mou.demo import MOU_V1, MOU_V2
 from mou.models import Agreement, AgreementVersion, WorkflowStep
@@ -397,7 +399,15 @@ def test_the_secretariat_submits_a_draft_and_brings_an_agreement_into_force(
     missing_date = client.post(page("agreement-transition", draft.pk), {"transition": "bring_into_force", "on": ""})
     assert missing_date.status_code == 200 and "Give the date." in text_of(missing_date)
 
-    response = client.post(page("agreement-transition", draft.pk), {"transition": "bring_into_force", "on": "2022-02-01"})
+    before_signing = client.post(
+        page("agreement-transition", draft.pk), {"transition": "bring_into_force", "on": "2022-02-01"})
+    assert before_signing.status_code == 200
+    signed = date_format(timezone.localdate() - datetime.timedelta(days=1), "DATE_FORMAT")
+    assert f"An agreement cannot come into force before its last signature ({signed})." in text_of(before_signing)
+    assert status_shown(client.get(detail).content.decode()) == "Signed"
+
+    response = client.post(
+        page("agreement-transition", draft.pk), {"transition": "bring_into_force", "on": timezone.localdate()})
 
     assert response.status_code == 302
     html = client.get(detail).content.decode()
@@ -573,6 +583,29 @@ def test_cbsa_learns_it_reaches_atf_through_intermediaries_and_directly_once_the
     assert re.search(r"CBSA <span [^>]*>→</span> RCMP</span>:\s*<a [^>]*>CBSA–RCMP MOU</a>", text)
     assert re.search(r"RCMP <span [^>]*>→</span> ATF</span>:\s*<a [^>]*>RCMP–U.S. cooperation</a>", text)
     assert "Once the CBSA–ATF MOU is signed: direct" in text
+
+
+def test_once_both_parties_sign_the_map_says_the_mou_is_direct_from_its_in_force_date(client_for, secretariat, cbsa, mou):
+    for step in mou.steps.exclude(moves_to=Agreement.Status.SIGNED).order_by("position"):
+        for agency in services.required_agencies(step):
+            services.step_act(actor=secretariat, step=step, outcome="approved",
+                              on_behalf_of=Agency.objects.get(pk=agency))
+    for party in mou.parties.all():
+        services.signature_record(actor=secretariat, agreement=mou, party=party, signatory_name="For the party",
+                                  signed_on=timezone.localdate())
+
+    signed = sharing(client_for(cbsa), "CBSA", "ATF", "customs")
+    assert "The CBSA–ATF MOU is signed: direct from its in-force date" in signed
+    assert "Once the CBSA–ATF MOU is signed" not in signed
+    assert routes_in(signed.split("is signed:")[0]) == ["CBP", "ICE", "RCMP"]
+    with translation.override("fr"):
+        french = text_of(client_for(cbsa).get(reverse("sharing-map") + "?source=CBSA&target=ATF&category=customs"))
+    assert re.search(r"Signature de [^<]+ obtenue : voie directe dès la date d'entrée en vigueur", french)
+
+    services.agreement_transition(actor=secretariat, agreement=mou, transition="bring_into_force",
+                                  on=timezone.localdate())
+    in_force = sharing(client_for(cbsa), "CBSA", "ATF", "customs")
+    assert "Direct" in in_force and "is signed" not in in_force
 
 
 @pytest.mark.parametrize("username", ["rcmp", "hsi", "cbp"])

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, InternalError, connection, transaction
 from django.http import Http404
 
-from members.models import Classification, User
+from members.models import Agency, Classification, User
 from mou import selectors, services
 from mou.models import (
     Agreement,
@@ -651,6 +651,25 @@ def test_bringing_into_force_needs_a_date(secretariat, ready_workflow: Workflow)
         )
 
     assert stored(ready_workflow.agreement).status == Status.READY_FOR_SIGNATURE
+
+
+def test_an_agreement_cannot_come_into_force_before_its_last_signature(secretariat, ready_workflow: Workflow):
+    agreement = ready_workflow.agreement
+    for party, day in (("CBSA", days_ago(3)), ("ATF", days_ago(1))):
+        services.signature_record(actor=secretariat, agreement=agreement, party=Agency.objects.get(acronym=party),
+                                  signatory_name=f"For the {party}", signed_on=day)
+    before = mou_rows()
+
+    with pytest.raises(ValidationError, match="cannot come into force before its last signature") as refused:
+        services.agreement_transition(actor=secretariat, agreement=agreement, transition="bring_into_force",
+                                      on=days_ago(2))
+
+    assert list(refused.value.message_dict) == ["on"]
+    assert (stored(agreement).status, stored(agreement).in_force_on) == (Status.SIGNED, None)
+    assert mou_rows() == before
+    services.agreement_transition(actor=secretariat, agreement=agreement, transition="bring_into_force",
+                                  on=days_ago(1))
+    assert (stored(agreement).status, stored(agreement).in_force_on) == (Status.IN_FORCE, days_ago(1))
 
 
 def test_an_agreement_cannot_expire_before_it_came_into_force(secretariat):
