@@ -173,6 +173,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Toronto"
+# Dates written one way per language, month in words (taskforce/formats/).
+FORMAT_MODULE_PATH = ["taskforce.formats"]
 USE_I18N = True
 USE_TZ = True
 
