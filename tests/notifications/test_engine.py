@@ -174,7 +174,7 @@ def test_moving_a_meeting_drops_its_reminders_and_sets_new_ones_for_its_new_time
     clock.move_to(SEVEN_DAYS_BEFORE + two_days)
     sweep()
     assert recipients(reminder_emails()) == EVERYONE_ONCE
-    english, french = "Jan. 27, 2027, 10 a.m.", "27 janvier 2027 10:00"
+    english, french = "January 27, 2027, 10 a.m.", "27 janvier 2027 à 10 h 00"
     assert all((french if reads_french(m) else english) in m.subject for m in reminder_emails())
 
 
@@ -528,7 +528,7 @@ def test_a_french_readers_digest_is_in_french_and_lists_what_they_were_told_in_f
     assert digest.subject == "Votre résumé quotidien du groupe de travail du 2027-01-12"
     assert_in_their_language(digest, "digest")
     assert "Un avis depuis votre dernier résumé :" in digest.body
-    assert "* Invitation : CBFTF working meeting, 25 janvier 2027 10:00" in digest.body
+    assert "* Invitation : CBFTF working meeting, 25 janvier 2027 à 10 h 00" in digest.body
 
 
 def test_what_is_held_after_the_days_digest_waits_for_the_next_days(clock, schedule_at, secretariat, hsi):
