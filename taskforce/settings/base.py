@@ -304,6 +304,7 @@ LOGGING = logging_config()
 
 # Shown in the portal's header and in emails.
 PORTAL_NAME = env("PORTAL_NAME", default="Task force portal")
+PORTAL_NAME_FR = env("PORTAL_NAME_FR", default="Portail du groupe de travail")
 # The address members reach the portal at, for links in emails and calendar feeds.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 

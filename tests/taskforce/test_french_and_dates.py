@@ -279,3 +279,13 @@ def test_an_agenda_item_withdrawn_from_the_agenda_is_not_listed(secretariat):
 
     assert "Roundtable" not in {row.text for row in translations.untranslated(actor=secretariat)}
     assert Meeting.objects.filter(pk=item.meeting_id).exists()
+
+
+def test_french_pages_carry_the_portal_s_french_name(client_for, rcmp):
+    from django.conf import settings
+
+    french = client_for(rcmp).get(page_fr("home")).content.decode()
+    english = client_for(rcmp).get(page("home")).content.decode()
+
+    assert f"— {settings.PORTAL_NAME_FR}</title>" in french and settings.PORTAL_NAME not in french
+    assert f"— {settings.PORTAL_NAME}</title>" in english
