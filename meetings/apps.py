@@ -65,9 +65,6 @@ class MeetingsConfig(AppConfig):
         core.record_removals_of(m.Meeting, "meeting")
         core.record_removals_of(m.ActionItem, "action_item")
 
-        from taskforce import translations
-
         from . import translations as untranslated
 
-        translations.register(untranslated.meetings)
-        translations.register(untranslated.agenda_items)
+        untranslated.register()

@@ -52,12 +52,12 @@ def body_people(actor: User, body: Body):
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, person: User) -> str:
-        return f"{person} ({person.agency.acronym})" if person.agency_id else str(person)
+        return f"{person} ({person.agency.local_acronym})" if person.agency_id else str(person)
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, person: User) -> str:
-        return f"{person} ({person.agency.acronym})" if person.agency_id else str(person)
+        return f"{person} ({person.agency.local_acronym})" if person.agency_id else str(person)
 
 
 class ItemChoiceField(forms.ModelChoiceField):
@@ -339,7 +339,7 @@ class AttendanceForm(forms.Form):
         self.people = people
         for person in people:
             self.fields[f"present_{person.pk}"] = forms.BooleanField(
-                label=f"{person} ({person.agency.acronym if person.agency_id else '—'})",
+                label=f"{person} ({person.agency.local_acronym if person.agency_id else '—'})",
                 required=False, initial=person.pk in recorded,
             )
             self.fields[f"mode_{person.pk}"] = forms.ChoiceField(

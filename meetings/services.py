@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import Agency, Classification, User
@@ -47,7 +48,7 @@ AgendaStatus = Meeting.AgendaStatus
 def _check_agencies_in_body(body: Body, agencies: Iterable[Agency], field: str) -> None:
     agencies = list(agencies)
     taking_part = set(AgencyRole.objects.filter(body=body).values_list("agency_id", flat=True))
-    outside = [a.acronym for a in agencies if a.pk not in taking_part]
+    outside = [a.local_acronym for a in agencies if a.pk not in taking_part]
     if outside:
         raise ValidationError({field: _("These agencies take no part in %(body)s: %(list)s.")
                                % {"body": body.acronym, "list": ", ".join(outside)}})
@@ -74,7 +75,8 @@ def _validate_times(start: datetime.datetime, end: datetime.datetime, time_zone:
         raise ValidationError({"end": _("The meeting must end after it starts.")})
     if not (parsing.in_range(start.date()) and parsing.in_range(end.date())):
         raise ValidationError({"start": _("Give a day from %(first)s to %(last)s.") % {
-            "first": parsing.EARLIEST_DAY.isoformat(), "last": parsing.LATEST_DAY.isoformat()}})
+            "first": date_format(parsing.EARLIEST_DAY, "DATE_FORMAT"),
+            "last": date_format(parsing.LATEST_DAY, "DATE_FORMAT")}})
     _zone(time_zone)
 
 

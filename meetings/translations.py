@@ -1,34 +1,18 @@
-"""Meetings and agenda items still missing a language, for the core's "needs translation" page."""
+"""Where the secretariat gives a meeting or an agenda item its missing language (the core's "needs translation"
+page finds what is missing from the models themselves)."""
 
-from collections.abc import Iterable
-
+from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from members.models import User
-from taskforce import permissions
-from taskforce.translations import Untranslated, lacking, row
+from taskforce import translations
 
 from .models import AgendaItem, Meeting
 
 
-def meetings(actor: User, bodies: set[int]) -> Iterable[Untranslated]:
-    found = Meeting.objects.filter(body_id__in=bodies).filter(lacking("title")).select_related("body")
-    for meeting in permissions.scope(actor, found).order_by("start"):
-        yield row(
-            kind=_("Meeting"), body=meeting.body.acronym, obj=meeting, fields=("title",),
-            url=reverse("meeting-edit", args=[meeting.pk]),
-        )
-
-
-def agenda_items(actor: User, bodies: set[int]) -> Iterable[Untranslated]:
-    found = (
-        AgendaItem.objects.filter(meeting__body_id__in=bodies, withdrawn=False)
-        .filter(lacking("title", "description"))
-        .select_related("meeting__body")
+def register() -> None:
+    translations.register(Meeting, kind=_("Meeting"), link=lambda actor, m: reverse("meeting-edit", args=[m.pk]))
+    translations.register(
+        AgendaItem, kind=_("Agenda item"), only=Q(withdrawn=False),
+        link=lambda actor, item: reverse("agenda-item-edit", args=[item.pk]),
     )
-    for item in permissions.scope(actor, found).order_by("meeting__start", "position"):
-        yield row(
-            kind=_("Agenda item"), body=item.meeting.body.acronym, obj=item, fields=("title", "description"),
-            url=reverse("agenda-item-edit", args=[item.pk]),
-        )

@@ -45,6 +45,8 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 class Agency(models.Model):
     acronym = models.CharField(_("acronym"), max_length=20)
+    # French readers know many agencies by another acronym (ASFC for CBSA, GRC for RCMP); empty when it is the same.
+    acronym_fr = models.CharField(_("acronym (French)"), max_length=20, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_fr = models.CharField(_("name (French)"), max_length=200)
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
@@ -76,8 +78,17 @@ class Agency(models.Model):
             ),
         ]
 
+    # Most agencies keep their acronym in French (ATF, DEA): an empty French acronym is not a missing one.
+    translation_optional = ("acronym_fr",)
+
     def __str__(self) -> str:
-        return self.acronym
+        return self.local_acronym
+
+    @property
+    def local_acronym(self) -> str:
+        """The acronym readers of the active language know the agency by; `acronym` stays its key in addresses,
+        filters and the API."""
+        return (self.acronym_fr or self.acronym) if get_language() == "fr" else self.acronym
 
     @property
     def name(self) -> str:

@@ -19,9 +19,11 @@ def agency_create(
     name_fr: str,
     country: str,
     parent: Agency | None = None,
+    acronym_fr: str = "",
 ) -> Agency:
     """An agency and the group that holds what is shared with it."""
-    agency = Agency(acronym=acronym, name_en=name_en, name_fr=name_fr, country=country, parent=parent)
+    agency = Agency(acronym=acronym, acronym_fr=acronym_fr, name_en=name_en, name_fr=name_fr, country=country,
+                    parent=parent)
     agency.group = Group(name=_agency_group_name(acronym))
     agency.full_clean(exclude=["group"])
     agency.group.save()

@@ -40,9 +40,6 @@ class MouConfig(AppConfig):
         core.register("approval_step", approval_step_entries, approval_step_rows)
         core.record_removals_of(m.WorkflowStep, "approval_step")
 
-        from taskforce import translations
-
         from . import translations as untranslated
 
-        translations.register(untranslated.agreements)
-        translations.register(untranslated.steps)
+        untranslated.register()

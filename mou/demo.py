@@ -51,6 +51,51 @@ Information is used only for the purposes set out in this Memorandum, in accorda
 The Participants review this Memorandum every two years.
 """
 
+TOR_TEXT_FR = """Mandat — Groupe de travail transfrontalier Canada–États-Unis sur les armes à feu
+
+1. Mandat
+Le Groupe de travail lutte contre le mouvement illégal d'armes à feu par les déplacements et le commerce transfrontaliers, tout en veillant à ce que la circulation des travailleurs essentiels et des marchandises se poursuive sans entrave.
+
+2. Direction
+Le Groupe de travail est codirigé, pour le Canada, par l'Agence des services frontaliers du Canada et, pour les États-Unis, conjointement par le Bureau de l'alcool, du tabac, des armes à feu et des explosifs et par les Enquêtes de la sécurité intérieure du Service de l'immigration et des douanes des États-Unis.
+
+3. Composition
+Les membres sont des cadres supérieurs possédant l'expertise et la cote de sécurité voulues, issus de l'ATF, de l'ICE/HSI, du Service des douanes et de la protection des frontières des États-Unis, de la Gendarmerie royale du Canada et de l'ASFC.
+
+4. Rapports
+Le Groupe de travail appuie et éclaire les travaux du Forum sur la criminalité transfrontalière : il examine les questions que le Forum lui soumet, lui recommande des questions à étudier et lui fait rapport de l'avancement de ses travaux.
+"""
+
+MOU_V1_FR = """Protocole d'entente entre l'Agence des services frontaliers du Canada et le Bureau de l'alcool, du tabac, des armes à feu et des explosifs
+
+1. Objet
+Le présent protocole établit la façon dont les participants échangent directement des renseignements sur les activités frontalières liées aux armes à feu.
+
+2. Renseignements échangés
+Les participants peuvent échanger des renseignements douaniers et des renseignements sur les voyageurs utiles à la lutte contre la contrebande d'armes à feu.
+
+3. Mesures de protection
+Les renseignements ne sont utilisés qu'aux fins énoncées dans le présent protocole.
+"""
+
+MOU_V2_FR = """Protocole d'entente entre l'Agence des services frontaliers du Canada et le Bureau de l'alcool, du tabac, des armes à feu et des explosifs
+
+1. Objet
+Le présent protocole établit la façon dont les participants échangent directement et en temps opportun des renseignements sur les activités frontalières liées aux armes à feu et au matériel connexe.
+
+2. Renseignements échangés
+Les participants peuvent échanger des renseignements douaniers, des renseignements sur les voyageurs et des renseignements criminels utiles à la lutte contre la contrebande d'armes à feu, de pièces d'armes à feu et de dispositifs prohibés.
+
+3. Mesures de protection
+Les renseignements ne sont utilisés qu'aux fins énoncées dans le présent protocole, conformément au droit interne de chaque participant, et sont protégés selon les modalités prévues dans l'évaluation des facteurs relatifs à la vie privée.
+
+4. Examen
+Les participants examinent le présent protocole tous les deux ans.
+"""
+
+MOU_SUMMARY_FR = "Permettra à l'ASFC et à l'ATF d'échanger des renseignements directement, sans intermédiaire."
+
+
 MOU_STEPS = [
     # title, French, owner, concurring, target date, how its target is worded (see _target_label), moves to
     ("CBSA internal approval", "Approbation interne de l'ASFC", "CBSA", [], None, "", ""),
@@ -103,6 +148,18 @@ INSTRUMENTS = [
 ]
 
 
+# Each instrument's summary, in French.
+SUMMARIES_FR = {
+    "CMAA": "Échange de renseignements douaniers entre l'ASFC et le CBP et l'ICE des États-Unis.",
+    "SMU": "Échange de renseignements sur les voyageurs entre l'ASFC et le CBP et l'ICE des États-Unis.",
+    "MLAT": "Échange d'éléments de preuve en matière pénale, utilisés uniquement dans le cadre de poursuites pénales.",
+    "CBSA–RCMP MOU": "Canal national : la GRC est l'intermédiaire habituel de l'ASFC auprès des organismes "
+                     "d'application de la loi des États-Unis.",
+    "RCMP–U.S. cooperation": "Canal de police à police par lequel les renseignements parviennent à l'ATF et à la DEA.",
+    "U.S. federal sharing": "Canal intérieur américain entre les composantes du DHS et du DOJ.",
+}
+
+
 def _categories() -> dict[str, InformationCategory]:
     # Normally there from the migration; a test that flushes the database removes them.
     for code, name_en, name_fr in STANDARD_CATEGORIES:
@@ -110,12 +167,16 @@ def _categories() -> dict[str, InformationCategory]:
     return {c.code: c for c in InformationCategory.objects.all()}
 
 
-def _target_label(timeline, wording: str, target: datetime.date | None) -> str:
-    """The note's wording of a deadline, with the story's moved dates: "Before mid-February 2022"."""
+def _target_label(timeline, wording: str, target: datetime.date | None, language: str) -> str:
+    """The note's wording of a deadline, with the story's moved dates: "Before mid-February 2022", "Avant la
+    mi-février 2022"."""
     if wording == "mid_month":
-        return f"Before mid-{timeline.month(target, 'en')}"
+        month = timeline.month(target, language)
+        return f"Avant la mi-{month}" if language == "fr" else f"Before mid-{month}"
     if wording == "fiscal_year_end":
-        return f"Before the end of fiscal year {timeline.fiscal_year(target)}"
+        year = timeline.fiscal_year(target)
+        return (f"Avant la fin de l'exercice {year.replace('–', '-')}" if language == "fr"
+                else f"Before the end of fiscal year {year}")
     return ""
 
 
@@ -129,7 +190,7 @@ def _terms_of_reference(demo, categories) -> None:
             actor=sec, body=cbftf, kind=Agreement.Kind.TERMS_OF_REFERENCE, short_name="CBFTF ToR",
             title_en="Terms of Reference of the Canada–United States Cross Border Firearms Task Force",
             title_fr="Mandat du Groupe de travail transfrontalier Canada–États-Unis sur les armes à feu",
-            parties=parties, text=TOR_TEXT, written_at=t.moment(datetime.date(2021, 7, 5), 9),
+            parties=parties, text=TOR_TEXT, text_fr=TOR_TEXT_FR, written_at=t.moment(datetime.date(2021, 7, 5), 9),
         )
         step = services.step_add(
             actor=sec, agreement=tor, title_en="Co-leads approve the Terms of Reference",
@@ -164,18 +225,18 @@ def _mou(demo, categories) -> None:
             actor=u["secretariat"], body=cbftf, kind=Agreement.Kind.MOU, short_name="CBSA–ATF MOU",
             title_en="Memorandum of Understanding between the CBSA and the ATF on direct information sharing",
             title_fr="Protocole d'entente entre l'ASFC et l'ATF sur l'échange direct de renseignements",
-            parties=[a["CBSA"], a["ATF"]], text=MOU_V1, categories=[categories[c] for c in
+            parties=[a["CBSA"], a["ATF"]], text=MOU_V1, text_fr=MOU_V1_FR, categories=[categories[c] for c in
                                                                       ("customs", "traveller", "intelligence")],
             classification=Classification.PROTECTED_A, restricted_to=[a["CBSA"], a["ATF"]],
             summary="Will allow the CBSA and the ATF to share information directly, without an intermediary.",
-            written_at=t.moment(datetime.date(2021, 9, 20), 9),
+            summary_fr=MOU_SUMMARY_FR, written_at=t.moment(datetime.date(2021, 9, 20), 9),
         )
     v1 = mou.versions.get(number=1)
     with t.stamped(datetime.date(2021, 9, 22), 11):
         services.comment_add(actor=u["cbsa"], version=v1, passage="share information directly",
                              text="Add “in a timely manner”: timeliness is the point of the MOU.")
     with t.stamped(datetime.date(2021, 10, 18), 14):
-        v2 = services.version_create(actor=u["cbsa"], agreement=mou, text=MOU_V2, base_number=1,
+        v2 = services.version_create(actor=u["cbsa"], agreement=mou, text=MOU_V2, text_fr=MOU_V2_FR, base_number=1,
                                      note="Revised after CBSA legal review",
                                      written_at=t.moment(datetime.date(2021, 10, 18), 14))
     with t.stamped(datetime.date(2021, 10, 20), 10):
@@ -188,7 +249,8 @@ def _mou(demo, categories) -> None:
             services.step_add(
                 actor=u["secretariat"], agreement=mou, title_en=title, title_fr=title_fr, owner_agency=a[owner],
                 concurring_agencies=[a[c] for c in concurring], target_date=target and t.day(target),
-                target_label=_target_label(t, wording, target), moves_to=moves_to,
+                target_label=_target_label(t, wording, target, "en"),
+                target_label_fr=_target_label(t, wording, target, "fr"), moves_to=moves_to,
                 milestone=mou.milestones.filter(title_en=STEP_MILESTONES.get(title)).first(),
             )
         services.agreement_submit(actor=u["secretariat"], agreement=mou, note="Draft into CBSA approvals")
@@ -203,7 +265,8 @@ def _instruments(demo, categories) -> None:
             agreement = services.agreement_create(
                 actor=sec, body=cbftf, kind=kind, short_name=short, title_en=title_en, title_fr=title_fr,
                 parties=[a[p] for p in parties], categories=[categories[c] for c in cats], condition=condition,
-                summary=summary, text=f"{title_en}\n\n{summary}\n", written_at=t.moment(in_force, 9),
+                summary=summary, summary_fr=SUMMARIES_FR[short], text=f"{title_en}\n\n{summary}\n",
+                text_fr=f"{title_fr}\n\n{SUMMARIES_FR[short]}\n", written_at=t.moment(in_force, 9),
             )
             services.agreement_submit(actor=sec, agreement=agreement)
             services.agreement_transition(actor=sec, agreement=agreement, transition="make_ready_for_signature")

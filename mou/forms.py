@@ -41,7 +41,7 @@ class AgencyField(forms.ChoiceField):
     def agencies(self, agencies: Iterable[Agency]) -> None:
         self._by_acronym = {agency.acronym: agency for agency in agencies}
         blank = [("", self.blank_label)] if self.blank_label else []
-        self.choices = blank + [(a.acronym, f"{a.acronym} — {a.name}") for a in self._by_acronym.values()]
+        self.choices = blank + [(a.acronym, f"{a.local_acronym} — {a.name}") for a in self._by_acronym.values()]
 
     def clean(self, value) -> Agency | None:
         return self._by_acronym.get(super().clean(value))
@@ -63,7 +63,7 @@ class AgenciesField(forms.MultipleChoiceField):
     @agencies.setter
     def agencies(self, agencies: Iterable[Agency]) -> None:
         self._by_acronym = {agency.acronym: agency for agency in agencies}
-        self.choices = [(a.acronym, f"{a.acronym} — {a.name}") for a in self._by_acronym.values()]
+        self.choices = [(a.acronym, f"{a.local_acronym} — {a.name}") for a in self._by_acronym.values()]
 
     def clean(self, value) -> list[Agency]:
         return [self._by_acronym[acronym] for acronym in super().clean(value)]
@@ -102,6 +102,10 @@ def classification_choices(actor: User) -> list[tuple[int, str]]:
 
 class VersionForm(forms.Form):
     text = forms.CharField(label=_("Text"), widget=forms.Textarea, strip=False)
+    text_fr = forms.CharField(
+        label=_("Text (French)"), widget=forms.Textarea, strip=False, required=False,
+        help_text=_("The same version in French, when the parties hold one. Leave it empty otherwise."),
+    )
     note = forms.CharField(
         label=_("What changed"), required=False, max_length=500,
         help_text=_("A short note for the other readers, for example “Revised after legal review”."),
@@ -181,6 +185,10 @@ class StepForm(PageForm):
     target_label = forms.CharField(
         label=_("Target, in words"), max_length=200, required=False,
         help_text=_("For example “Before mid-February 2022”."),
+    )
+    target_label_fr = forms.CharField(
+        label=_("Target, in words (French)"), max_length=200, required=False,
+        help_text=_("For example “Avant la mi-février 2022”."),
     )
     moves_to = forms.ChoiceField(
         label=_("Completing it makes the agreement"), required=False,

@@ -77,6 +77,7 @@ class Agreement(BilingualTitle, models.Model):
     title_en = models.CharField(_("title (English)"), max_length=300)
     title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    summary_fr = models.TextField(_("summary (French)"), blank=True)
     parties = models.ManyToManyField(Agency, verbose_name=_("parties"), related_name="agreements")
     categories = models.ManyToManyField(
         InformationCategory, verbose_name=_("information categories"), blank=True, related_name="agreements"
@@ -162,6 +163,8 @@ class AgreementVersion(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     text = models.TextField(_("text"))
+    # The same version in the other official language, when the parties hold one; compared and redlined apart.
+    text_fr = models.TextField(_("text (French)"), blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -177,6 +180,9 @@ class AgreementVersion(models.Model):
             models.UniqueConstraint(fields=["agreement", "number"], name="agreement_version_number_unique"),
             models.CheckConstraint(condition=models.Q(number__gte=1), name="agreement_version_number_positive"),
         ]
+
+    # A version is never edited: its French text is there when the parties held one, and is not owed afterwards.
+    translation_optional = ("text_fr",)
 
     def __str__(self) -> str:
         return f"{self.agreement} v{self.number}"
@@ -213,6 +219,7 @@ class WorkflowStep(BilingualTitle, models.Model):
     concurring_agencies = models.ManyToManyField(Agency, blank=True, related_name="+")
     target_date = models.DateField(_("target date"), null=True, blank=True)
     target_label = models.CharField(_("target"), max_length=200, blank=True)
+    target_label_fr = models.CharField(_("target (French)"), max_length=200, blank=True)
     # Completing this step moves the agreement to this status (e.g. "Ready for signature").
     moves_to = models.CharField(max_length=30, choices=Agreement.Status.choices, blank=True)
     # The agreement's milestone that tracks the same deadline: it follows this step (due by its target date, done
@@ -242,6 +249,13 @@ class WorkflowStep(BilingualTitle, models.Model):
 
     def __str__(self) -> str:
         return self.title_en
+
+    @property
+    def target_words(self) -> str:
+        """The target in words, in the reader's language, or in the other one while its translation is pending."""
+        if get_language() == "fr":
+            return self.target_label_fr or self.target_label
+        return self.target_label or self.target_label_fr
 
     @property
     def is_complete(self) -> bool:

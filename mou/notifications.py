@@ -5,6 +5,7 @@ import datetime
 
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import User
@@ -82,6 +83,6 @@ class ApprovalStepReminder:
         text = render_to_string("emails/deadline.txt", {
             "recipient": recipient, "subject": subject, "title": f"{step.agreement.title} — {step.title}",
             "body": step.agreement.body, "owner": step.owner_agency,
-            "due": step.target_label or step.target_date.isoformat(), "url": url,
+            "due": step.target_words or date_format(step.target_date, "DATE_FORMAT"), "url": url,
         })
         return notifications.Message(subject=subject, text=text, url=url)

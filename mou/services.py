@@ -72,6 +72,8 @@ def agreement_create(
     text: str = "",
     title_fr: str = "",
     summary: str = "",
+    summary_fr: str = "",
+    text_fr: str = "",
     categories: Iterable[InformationCategory] = (),
     condition: str = "",
     classification: int = Classification.UNCLASSIFIED,
@@ -91,7 +93,7 @@ def agreement_create(
         raise ValidationError({"restricted_to": _("Only agencies of %(body)s can be named.") % {"body": body.acronym}})
     agreement = Agreement(
         body=body, kind=kind, short_name=short_name, title_en=title_en, title_fr=title_fr, summary=summary,
-        condition=condition, classification=classification, restricted=bool(restricted_to),
+        summary_fr=summary_fr, condition=condition, classification=classification, restricted=bool(restricted_to),
     )
     # The status is the state machine's alone (a protected field): validated by its transitions.
     agreement.full_clean(exclude=["status"])
@@ -101,7 +103,7 @@ def agreement_create(
     permissions.grant(agreement, restricted_to)
     if text.strip():
         AgreementVersion.objects.create(
-            agreement=agreement, number=1, text=text, note=_("First draft"), author=actor,
+            agreement=agreement, number=1, text=text, text_fr=text_fr, note=_("First draft"), author=actor,
             classification=classification, created_at=written_at or timezone.now(),
         )
     return agreement
@@ -118,6 +120,7 @@ def version_create(
     agreement: Agreement,
     text: str,
     base_number: int | None,
+    text_fr: str = "",
     note: str = "",
     classification: int | None = None,
     restored_from: int | None = None,
@@ -146,7 +149,7 @@ def version_create(
     if not permissions.may_mark(actor, classification):
         raise ValidationError({"classification": _("You cannot mark a version above your own clearance.")})
     version = AgreementVersion(
-        agreement=agreement, number=latest + 1, text=text, note=note.strip(), author=actor,
+        agreement=agreement, number=latest + 1, text=text, text_fr=text_fr, note=note.strip(), author=actor,
         classification=classification, restored_from=restored_from, created_at=written_at or timezone.now(),
     )
     version.full_clean()
@@ -161,7 +164,7 @@ def version_restore(*, actor: User, agreement: Agreement, number: int, base_numb
     permissions.require_visible(actor, agreement)
     old = permissions.get_visible_or_404(actor, AgreementVersion.objects.filter(agreement=agreement), number=number)
     return version_create(
-        actor=actor, agreement=agreement, text=old.text, base_number=base_number,
+        actor=actor, agreement=agreement, text=old.text, text_fr=old.text_fr, base_number=base_number,
         note=_("Restored from version %(n)s") % {"n": number}, classification=old.classification,
         restored_from=number,
     )
@@ -194,6 +197,7 @@ def step_add(
     title_fr: str = "",
     target_date: datetime.date | None = None,
     target_label: str = "",
+    target_label_fr: str = "",
     concurring_agencies: Iterable[Agency] = (),
     moves_to: str = "",
     milestone: Milestone | None = None,
@@ -213,7 +217,8 @@ def step_add(
     position = (agreement.steps.aggregate(n=Max("position"))["n"] or 0) + 1
     step = WorkflowStep(
         agreement=agreement, position=position, title_en=title_en, title_fr=title_fr, owner_agency=owner_agency,
-        target_date=target_date, target_label=target_label, moves_to=moves_to, milestone=milestone,
+        target_date=target_date, target_label=target_label, target_label_fr=target_label_fr, moves_to=moves_to,
+        milestone=milestone,
     )
     step.full_clean()
     step.save()
@@ -265,7 +270,7 @@ def _acting_agency(actor: User, step: WorkflowStep, on_behalf_of: Agency | None)
     else:
         agency = actor.agency if actor.agency_id in required else step.owner_agency
     if agency.pk not in required:
-        raise ValidationError(_("%(agency)s has no part in this step.") % {"agency": agency.acronym})
+        raise ValidationError(_("%(agency)s has no part in this step.") % {"agency": agency.local_acronym})
     return agency
 
 
@@ -344,7 +349,7 @@ def signature_record(
     if agreement.status != Status.READY_FOR_SIGNATURE:
         raise ValidationError(_("The agreement is not ready for signature."))
     if not agreement.parties.filter(pk=party.pk).exists():
-        raise ValidationError({"party": _("%(agency)s is not a party.") % {"agency": party.acronym}})
+        raise ValidationError({"party": _("%(agency)s is not a party.") % {"agency": party.local_acronym}})
     version = latest_version(agreement)
     # A text marked above the signer's clearance does not exist for them: they cannot sign it either.
     if (
@@ -356,7 +361,8 @@ def signature_record(
     if signed_on > timezone.localdate():
         raise ValidationError({"signed_on": _("A signature cannot be dated in the future.")})
     if Signature.objects.filter(agreement=agreement, version=version, party=party).exists():
-        raise ValidationError({"party": _("%(agency)s has already signed this version.") % {"agency": party.acronym}})
+        message = _("%(agency)s has already signed this version.") % {"agency": party.local_acronym}
+        raise ValidationError({"party": message})
     signature = Signature(
         agreement=agreement, version=version, party=party, signatory_name=signatory_name.strip(),
         signatory_title=signatory_title.strip(), signed_on=signed_on, recorded_by=actor,

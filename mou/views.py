@@ -310,7 +310,7 @@ def signature_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            message = _("The signature for %(party)s is recorded.") % {"party": signature.party.acronym}
+            message = _("The signature for %(party)s is recorded.") % {"party": signature.party.local_acronym}
             return _saved(request, message, _url("agreement-detail", agreement.pk, fragment="signatures"))
     return _agreement_page(request, agreement, form)
 
@@ -378,6 +378,7 @@ def version_create(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = forms.VersionForm(actor=actor, initial={
             "text": latest.text if latest else "",
+            "text_fr": latest.text_fr if latest else "",
             "base_number": latest.number if latest else 0,
             "classification": agreement.classification,
         })
@@ -444,15 +445,18 @@ def version_compare(request: HttpRequest, pk: int) -> HttpResponse:
         # By default, what the latest version changed.
         data = {"from": versions[min(1, len(versions) - 1)].number, "to": versions[0].number} if versions else None
     form = forms.CompareForm(data, versions=versions)
-    old = new = result = None
+    old = new = result = result_fr = None
     if form.is_valid():
         by_number = {version.number: version for version in versions}
         old, new = by_number[form.cleaned_data["from"]], by_number[form.cleaned_data["to"]]
         result = redline(old.text, new.text)
+        # Each language against itself, side by side, once either version holds a French text.
+        if old.text_fr or new.text_fr:
+            result_fr = redline(old.text_fr, new.text_fr)
         for version in {old, new}:
             audit.read(actor, version, restricted=is_restricted_material(agreement, version))
     return render(request, "mou/version_compare.html", {
-        "agreement": agreement, "form": form, "old": old, "new": new, "redline": result,
+        "agreement": agreement, "form": form, "old": old, "new": new, "redline": result, "redline_fr": result_fr,
     })
 
 

@@ -8,11 +8,16 @@ from django.utils.translation import get_language
 SECRETARIAT_SESSION_KEY = "portal_secretariat"
 
 
+def portal_name() -> str:
+    """The portal's name in the active language."""
+    return settings.PORTAL_NAME_FR if get_language() == "fr" else settings.PORTAL_NAME
+
+
 def portal(request: HttpRequest) -> dict:
     other = "fr" if get_language() == "en" else "en"
     session = getattr(request, "session", None)
     return {
-        "PORTAL_NAME": settings.PORTAL_NAME,
+        "PORTAL_NAME": portal_name(),
         "other_language": other,
         "other_language_url": translate_url(request.get_full_path(), other),
         "secretariat_menu": session is not None and bool(session.get(SECRETARIAT_SESSION_KEY)),

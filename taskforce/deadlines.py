@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import User
@@ -58,11 +59,11 @@ def next_overdue(reminder: Reminder, now: datetime.datetime) -> notifications.Du
 
 def when_phrase(reminder: Reminder, due: datetime.date) -> str:
     if reminder.label.startswith("overdue"):
-        return _("is overdue (due %(date)s)") % {"date": due.isoformat()}
+        return _("is overdue (due %(date)s)") % {"date": date_format(due, "DATE_FORMAT")}
     if reminder.label == "0d":
         return _("is due today")
     days = int(reminder.label.rstrip("d"))
-    return _("is due in %(days)s days (%(date)s)") % {"days": days, "date": due.isoformat()}
+    return _("is due in %(days)s days (%(date)s)") % {"days": days, "date": date_format(due, "DATE_FORMAT")}
 
 
 def owner_audience(obj, body_id: int, agency_id: int) -> list[User]:

@@ -189,6 +189,9 @@ AGENCIES = [
      "Service des douanes et de la protection des frontières des États-Unis", Country.UNITED_STATES, "DHS"),
 ]
 
+# The acronyms French readers know; the U.S. agencies keep theirs in French.
+FRENCH_ACRONYMS = {"PS": "SP", "CBSA": "ASFC", "RCMP": "GRC"}
+
 BODIES = [
     ("CBCF", "Cross-Border Crime Forum", "Forum sur la criminalité transfrontalière", Body.Kind.FORUM, None,
      "Strengthens information sharing and addresses justice reform and cross-border law enforcement challenges.",
@@ -235,7 +238,8 @@ ACCOUNTS = [row[0] for row in USERS] + ["admin"]
 def _agencies() -> dict[str, Agency]:
     agencies: dict[str, Agency] = {}
     for acronym, name_en, name_fr, country, parent in AGENCIES:
-        fields = {"name_en": name_en, "name_fr": name_fr, "country": country, "parent": agencies.get(parent)}
+        fields = {"name_en": name_en, "name_fr": name_fr, "acronym_fr": FRENCH_ACRONYMS.get(acronym, ""),
+                  "country": country, "parent": agencies.get(parent)}
         existing = Agency.objects.filter(acronym__iexact=acronym).first()
         if existing:
             agencies[acronym] = member_services.agency_update(agency=existing, **fields)

@@ -11,7 +11,6 @@ import logging
 import zlib
 import zoneinfo
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
@@ -25,6 +24,7 @@ from members.models import User
 
 from . import conditional, ical, schedule, selectors
 from .authentication import feed_from_secret, feed_secret
+from .context_processors import portal_name
 from .models import Body, CalendarFeed, DeliveryMode
 from .notifications import absolute_url
 
@@ -57,7 +57,7 @@ def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
     with translation.override(user.language):
         query = schedule.Query(detail=True, start=_since(user))
         # Translators: the name of a member's calendar in their calendar app.
-        name = _("%(portal)s: your schedule") % {"portal": settings.PORTAL_NAME}
+        name = _("%(portal)s: your schedule") % {"portal": portal_name()}
         return _feed(request, feed, schedule.entries(user, query), name=name, alarms=_alarm_modes(user))
 
 
@@ -74,7 +74,7 @@ def body_calendar_feed(request: HttpRequest, secret: str, acronym: str) -> HttpR
     with translation.override(user.language):
         query = schedule.Query(detail=True, start=_since(user), public_only=True, bodies=frozenset([body.pk]))
         # Translators: the name of a body's shared calendar in a member's calendar app ("Task force portal: CBFTF").
-        name = _("%(portal)s: %(body)s") % {"portal": settings.PORTAL_NAME, "body": body.acronym}
+        name = _("%(portal)s: %(body)s") % {"portal": portal_name(), "body": body.acronym}
         # No alarms: the member's own feed already carries them, and one reminder is enough.
         return _feed(request, feed, schedule.entries(user, query), name=name, alarms={})
 

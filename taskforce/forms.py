@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -35,18 +36,19 @@ class DayField(forms.DateField):
         if value and not parsing.in_range(value):
             raise ValidationError(
                 _("Give a day from %(first)s to %(last)s."), code="range",
-                params={"first": parsing.EARLIEST_DAY.isoformat(), "last": parsing.LATEST_DAY.isoformat()},
+                params={"first": date_format(parsing.EARLIEST_DAY, "DATE_FORMAT"),
+                        "last": date_format(parsing.LATEST_DAY, "DATE_FORMAT")},
             )
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, agency: Agency) -> str:
-        return f"{agency.acronym} — {agency.name}"
+        return f"{agency.local_acronym} — {agency.name}"
 
 
 class AgenciesChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, agency: Agency) -> str:
-        return f"{agency.acronym} — {agency.name}"
+        return f"{agency.local_acronym} — {agency.name}"
 
 
 class MilestoneForm(forms.Form):
@@ -65,7 +67,7 @@ class MilestoneForm(forms.Form):
     )
     due_on = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("The day it is due, or any day of its window (for instance 2022-04-15 for Spring 2022)."),
+        help_text=_("The day it is due, or any day of its window (for instance April 15, 2022 for Spring 2022)."),
     )
     status = forms.ChoiceField(label=_("Status"), choices=Milestone.Status.choices, widget=forms.RadioSelect)
     restricted_to = AgenciesChoiceField(
@@ -152,11 +154,11 @@ class AuditFilterForm(forms.Form):
         self.people = {person.username: person for person in people}
         self.agencies = {agency.acronym: agency for agency in agencies}
         self.fields["person"].choices = [("", _("Anyone"))] + [
-            (username, f"{person} ({person.agency.acronym})" if person.agency else str(person))
+            (username, f"{person} ({person.agency.local_acronym})" if person.agency else str(person))
             for username, person in self.people.items()
         ]
         self.fields["agency"].choices = [("", _("Any agency"))] + [
-            (acronym, f"{acronym} — {agency.name}") for acronym, agency in self.agencies.items()
+            (acronym, f"{agency.local_acronym} — {agency.name}") for acronym, agency in self.agencies.items()
         ]
 
     def clean_person(self) -> User | None:

@@ -270,7 +270,8 @@ def due_label(precision: str, start: datetime.date, end: datetime.date) -> str:
             if (start.month, start.day) == (month, day):
                 return f"{name} {end.year if month == 12 else start.year}"
     if precision == DuePrecision.QUARTER:
-        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+        # "Q1 2022" in English, "T1 2022" (trimestre) in French.
+        return _("Q%(quarter)s %(year)s") % {"quarter": (start.month - 1) // 3 + 1, "year": start.year}
     if precision == DuePrecision.FISCAL_YEAR:
         return _("Fiscal year %(start)s–%(end)s") % {"start": start.year, "end": end.year}
     if start == end:

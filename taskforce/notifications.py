@@ -33,6 +33,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as database
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from members.models import User
 
@@ -576,7 +577,7 @@ def _digest_for(user_id: int, now: datetime.datetime) -> int:
         return 0
 
     def render() -> Message:
-        subject = gettext("Your task force digest for %(day)s") % {"day": local_day.isoformat()}
+        subject = gettext("Your task force digest for %(day)s") % {"day": date_format(local_day, "DATE_FORMAT")}
         text = render_to_string("emails/digest.txt", {"user": user, "items": items, "day": local_day})
         return Message(subject=subject, text=text)
 

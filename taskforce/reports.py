@@ -112,7 +112,7 @@ def build(*, actor: User, body: Body, period: Period) -> Report:
             cancelled += 1
             continue
         row = by_agency[action.owner_agency.acronym]
-        row.acronym = action.owner_agency.acronym
+        row.acronym = action.owner_agency.local_acronym
         row.counts[action.report_state] += 1
     agreements = _agreements(actor=actor, body=body, period=period)
     return Report(

@@ -25,7 +25,8 @@ def _kind(widget: forms.Widget) -> str:
         return "select"
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox"
-    return "input"
+    # Every date in the portal is entered with the same control (taskforce/templatetags/portal_forms.py).
+    return "date" if getattr(widget, "input_type", "") == "date" else "input"
 
 
 def _options(field: forms.BoundField) -> list[dict]:
@@ -56,7 +57,7 @@ def mou_field(field: forms.BoundField, hide_label: bool = False, rows: int = 4) 
         "hide_label": hide_label,
         "rows": rows,
     }
-    if kind in ("input", "textarea"):
+    if kind in ("input", "textarea", "date"):
         value = widget.format_value(field.value())
         context["value"] = "" if value is None else value
         context["type"] = getattr(widget, "input_type", "text")

@@ -173,6 +173,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Toronto"
+# Dates written one way per language, month in words (taskforce/formats/).
+FORMAT_MODULE_PATH = ["taskforce.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -306,6 +308,7 @@ LOGGING = logging_config()
 
 # Shown in the portal's header and in emails.
 PORTAL_NAME = env("PORTAL_NAME", default="Task force portal")
+PORTAL_NAME_FR = env("PORTAL_NAME_FR", default="Portail du groupe de travail")
 # The address members reach the portal at, for links in emails and calendar feeds.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 

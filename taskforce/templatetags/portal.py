@@ -2,6 +2,7 @@
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
+from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -59,3 +60,26 @@ def bilingual(obj, field: str = "title") -> SafeString:
 def bilingual_lines(obj, field: str = "description") -> SafeString:
     """`bilingual` for multi-line text (descriptions): line breaks kept."""
     return _render(obj, field, lines=True)
+
+
+# North American time zone abbreviations as French-speaking Canada writes them (Bureau de la traduction): heure
+# normale / avancée de l'Est, du Centre, des Rocheuses, du Pacifique, de l'Atlantique, de Terre-Neuve, de l'Alaska.
+FRENCH_ZONE_ABBREVIATIONS = {
+    "EST": "HNE", "EDT": "HAE", "CST": "HNC", "CDT": "HAC", "MST": "HNR", "MDT": "HAR", "PST": "HNP", "PDT": "HAP",
+    "AST": "HNA", "ADT": "HAA", "NST": "HNT", "NDT": "HAT", "AKST": "HNAK", "AKDT": "HAAK", "HST": "HNH",
+}
+
+
+def zone_abbreviation(moment) -> str:
+    """The abbreviation of the active time zone at `moment` ("EST"), in the reader's language ("HNE" in French);
+    a zone without a French abbreviation keeps its own ("UTC", "CET")."""
+    abbreviation = timezone.localtime(moment).tzname() or ""
+    if _reader_language() == "fr":
+        return FRENCH_ZONE_ABBREVIATIONS.get(abbreviation, abbreviation)
+    return abbreviation
+
+
+@register.filter
+def zone_abbr(moment) -> str:
+    """`{{ meeting.start|zone_abbr }}`: the active zone's abbreviation at that moment, as the reader writes it."""
+    return zone_abbreviation(moment) if moment else ""

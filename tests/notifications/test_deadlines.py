@@ -92,18 +92,18 @@ def test_each_milestone_reminder_goes_out_once_at_its_time_to_the_owner_agency_a
 
     assert recipients() == Counter(secretariat=4, rcmp=4, **{"rcmp-bc": 4})
     assert subjects_to_username("secretariat") == [
-        "Milestone is due in 14 days (2027-02-15): Joint tracing protocol adopted",
-        "Milestone is due in 3 days (2027-02-15): Joint tracing protocol adopted",
+        "Milestone is due in 14 days (February 15, 2027): Joint tracing protocol adopted",
+        "Milestone is due in 3 days (February 15, 2027): Joint tracing protocol adopted",
         "Milestone is due today: Joint tracing protocol adopted",
-        "Milestone is overdue (due 2027-02-15): Joint tracing protocol adopted",
+        "Milestone is overdue (due February 15, 2027): Joint tracing protocol adopted",
     ]
     # The RCMP's French reader gets them in French, with the French title; its officer in British Columbia reads
     # English.
     assert subjects_to_username("rcmp") == [
-        "Jalon à échéance dans 14 jours (2027-02-15) : Protocole conjoint adopté",
-        "Jalon à échéance dans 3 jours (2027-02-15) : Protocole conjoint adopté",
+        "Jalon à échéance dans 14 jours (15 février 2027) : Protocole conjoint adopté",
+        "Jalon à échéance dans 3 jours (15 février 2027) : Protocole conjoint adopté",
         "Jalon à échéance aujourd'hui : Protocole conjoint adopté",
-        "Jalon en retard (échéance : 2027-02-15) : Protocole conjoint adopté",
+        "Jalon en retard (échéance : 15 février 2027) : Protocole conjoint adopté",
     ]
     for message in outbox():
         assert_in_their_language(message, "deadline")
@@ -154,7 +154,7 @@ def test_a_milestone_due_in_a_window_is_reminded_against_the_end_of_the_window(m
     }
     sweep_through(datetime.datetime(2027, 6, 6, 13, tzinfo=UTC), clock=clock)
     [message] = [m for m in outbox() if m.to[0].startswith("secretariat@")]
-    assert message.subject == "Milestone is due in 14 days (2027-06-20): Joint tracing protocol adopted"
+    assert message.subject == "Milestone is due in 14 days (June 20, 2027): Joint tracing protocol adopted"
     assert "Due: Spring 2027" in message.body
 
 
@@ -170,7 +170,7 @@ def test_a_milestone_moved_to_another_date_is_reminded_for_the_new_date_only(
     sweep_through(AT_NINE["14d"], clock=clock)
     assert outbox() == []
     sweep_through(AT_NINE["14d"] + WEEK, clock=clock)
-    assert "Milestone is due in 14 days (2027-02-22): Joint tracing protocol adopted" in subjects_to_username(
+    assert "Milestone is due in 14 days (February 22, 2027): Joint tracing protocol adopted" in subjects_to_username(
         "secretariat"
     )
 
@@ -241,10 +241,10 @@ def test_an_approval_step_is_reminded_to_its_owner_agency_and_the_secretariat(ar
 
     assert recipients() == Counter(secretariat=4, atf=4)
     assert subjects_to_username("atf") == [
-        "Approval step is due in 14 days (2027-02-15): ATF review (Tracing arrangement)",
-        "Approval step is due in 3 days (2027-02-15): ATF review (Tracing arrangement)",
+        "Approval step is due in 14 days (February 15, 2027): ATF review (Tracing arrangement)",
+        "Approval step is due in 3 days (February 15, 2027): ATF review (Tracing arrangement)",
         "Approval step is due today: ATF review (Tracing arrangement)",
-        "Approval step is overdue (due 2027-02-15): ATF review (Tracing arrangement)",
+        "Approval step is overdue (due February 15, 2027): ATF review (Tracing arrangement)",
     ]
 
 
@@ -302,10 +302,10 @@ def test_an_action_item_reminds_its_owner_before_on_the_day_and_weekly_when_over
 
     assert recipients() == Counter(atf=4)
     assert subjects_to_username("atf") == [
-        "Action item is due in 3 days (2027-02-15): Send the tracing request template",
+        "Action item is due in 3 days (February 15, 2027): Send the tracing request template",
         "Action item is due today: Send the tracing request template",
-        "Action item is overdue (due 2027-02-15): Send the tracing request template",
-        "Action item is overdue (due 2027-02-15): Send the tracing request template",
+        "Action item is overdue (due February 15, 2027): Send the tracing request template",
+        "Action item is overdue (due February 15, 2027): Send the tracing request template",
     ]
 
 
@@ -318,7 +318,7 @@ def test_an_action_item_reaches_a_french_reader_in_french(held, secretariat, rcm
     sweep_through(AT_NINE["3d"], clock=clock)
 
     [message] = emails_to(rcmp)
-    assert message.subject == "Mesure de suivi à échéance dans 3 jours (2027-02-15) : Nommer un point de contact"
+    assert message.subject == "Mesure de suivi à échéance dans 3 jours (15 février 2027) : Nommer un point de contact"
     assert_in_their_language(message, "action_item_due")
     assert "Marquer comme terminée dans le registre" in message.body and "Réunion d'origine" in message.body
 

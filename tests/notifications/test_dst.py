@@ -96,8 +96,8 @@ def test_a_reminder_names_the_meetings_local_time_after_the_change(schedule_at, 
         sweep()
 
     english = [m for m in outbox()[first:] if m.to == [demo.users["atf"].email]]
-    assert [m.subject for m in english] == ["Reminder: CBFTF working meeting, Nov. 2, 2026, 10 a.m."]
-    assert "When: Nov. 2, 2026, 10 a.m. – noon (America/New_York)" in english[0].body
+    assert [m.subject for m in english] == ["Reminder: CBFTF working meeting, November 2, 2026, 10 a.m."]
+    assert "When: November 2, 2026, 10 a.m. – noon (America/New_York)" in english[0].body
 
 
 def test_weekly_overdue_notices_keep_their_local_hour_across_the_change(secretariat, demo):

@@ -174,7 +174,7 @@ def test_moving_a_meeting_drops_its_reminders_and_sets_new_ones_for_its_new_time
     clock.move_to(SEVEN_DAYS_BEFORE + two_days)
     sweep()
     assert recipients(reminder_emails()) == EVERYONE_ONCE
-    english, french = "Jan. 27, 2027, 10 a.m.", "27 janvier 2027 10:00"
+    english, french = "January 27, 2027, 10 a.m.", "27 janvier 2027 à 10 h 00"
     assert all((french if reads_french(m) else english) in m.subject for m in reminder_emails())
 
 
@@ -509,7 +509,7 @@ def test_a_member_on_the_digest_gets_one_email_a_day_at_7_in_their_own_time_zone
 
     assert (six_in_new_york, seven_in_new_york, later_that_hour) == (0, 1, 0)
     [digest] = emails_to(hsi)
-    assert digest.subject == "Your task force digest for 2027-01-12"
+    assert digest.subject == "Your task force digest for January 12, 2027"
     assert "2 notices since your last digest" in digest.body
     for item in held:
         assert f"* {item.subject}" in digest.body
@@ -525,10 +525,10 @@ def test_a_french_readers_digest_is_in_french_and_lists_what_they_were_told_in_f
         notifications.send_digests(now=datetime.datetime(2027, 1, 12, 12, tzinfo=UTC))  # 07:00 in Ottawa
 
     [digest] = emails_to(cbsa)
-    assert digest.subject == "Votre résumé quotidien du groupe de travail du 2027-01-12"
+    assert digest.subject == "Votre résumé quotidien du groupe de travail du 12 janvier 2027"
     assert_in_their_language(digest, "digest")
     assert "Un avis depuis votre dernier résumé :" in digest.body
-    assert "* Invitation : CBFTF working meeting, 25 janvier 2027 10:00" in digest.body
+    assert "* Invitation : CBFTF working meeting, 25 janvier 2027 à 10 h 00" in digest.body
 
 
 def test_what_is_held_after_the_days_digest_waits_for_the_next_days(clock, schedule_at, secretariat, hsi):

@@ -41,8 +41,8 @@ from .helpers import (
 
 MOU_ITEM = "CBSA–ATF MOU: status"
 FRENCH_TITLE = "Réunion de travail du GTTAF"
-ENGLISH_WHEN = "Jan. 25, 2027, 10 a.m."
-FRENCH_WHEN = "25 janvier 2027 10:00"
+ENGLISH_WHEN = "January 25, 2027, 10 a.m."
+FRENCH_WHEN = "25 janvier 2027 à 10 h 00"
 
 
 @pytest.fixture
@@ -143,15 +143,15 @@ def test_each_reader_reads_the_meetings_time_in_their_own_time_zone(clock, sched
     # Ottawa and New York share the hour; British Columbia is three hours behind. (The French label's colon may
     # come with French's space before it or without.)
     french = only_email_to(cbsa).body
-    assert re.search(r"^Date et heure\s?: 25 janvier 2027 10:00 – 12:00 \(America/Toronto\)$", french, re.MULTILINE)
+    assert re.search(r"^Date et heure\s?: 25 janvier 2027 à 10 h 00 – 12 h 00 \(America/Toronto\)$", french, re.MULTILINE)
     assert "When:" not in french and "America/New_York" not in french
     new_york = only_email_to(atf).body
-    assert "When: Jan. 25, 2027, 10 a.m. – noon (America/New_York)" in new_york
-    assert "Jan. 25, 2027, 10 a.m. – noon (America/Toronto)" in new_york
+    assert "When: January 25, 2027, 10 a.m. – noon (America/New_York)" in new_york
+    assert "January 25, 2027, 10 a.m. – noon (America/Toronto)" in new_york
     pacific = only_email_to(vancouver)
-    assert pacific.subject == "Invitation: CBFTF working meeting, Jan. 25, 2027, 7 a.m."
-    assert "When: Jan. 25, 2027, 7 a.m. – 9 a.m. (America/Vancouver)" in pacific.body
-    assert "Jan. 25, 2027, 10 a.m. – noon (America/Toronto)" in pacific.body
+    assert pacific.subject == "Invitation: CBFTF working meeting, January 25, 2027, 7 a.m."
+    assert "When: January 25, 2027, 7 a.m. – 9 a.m. (America/Vancouver)" in pacific.body
+    assert "January 25, 2027, 10 a.m. – noon (America/Toronto)" in pacific.body
     for reader in (cbsa, atf, vancouver):
         assert event_of(only_email_to(reader)).decoded("DTSTART") == datetime.datetime(2027, 1, 25, 15, tzinfo=UTC)
 
@@ -194,10 +194,10 @@ def test_rescheduling_tells_invitees_with_the_same_uid_and_a_higher_sequence(
         )
 
     moved = only_email_of(atf, "meeting_changed")
-    assert moved.subject == "Moved: CBFTF working meeting, now Jan. 25, 2027, 11 a.m."
+    assert moved.subject == "Moved: CBFTF working meeting, now January 25, 2027, 11 a.m."
     assert "Reason: The minister's visit runs late" in moved.body
     french = only_email_of(cbsa, "meeting_changed")
-    assert french.subject == "Changement de date : CBFTF working meeting, désormais 25 janvier 2027 11:00"
+    assert french.subject == "Changement de date : CBFTF working meeting, désormais 25 janvier 2027 à 11 h 00"
     assert "Cette réunion a été déplacée. L'invitation ci-jointe met à jour votre calendrier." in french.body
     assert re.search(r"^Motif\s?: The minister's visit runs late$", french.body, re.MULTILINE)
     event = event_of(moved)

@@ -51,7 +51,7 @@ def test_the_notification_list_shows_members_their_own_notices_with_the_unread_o
 
     assert response.status_code == 200
     text = text_of(response)
-    assert "Invitation: CBFTF working meeting, Jan. 25, 2027, 10 a.m." in text
+    assert "Invitation: CBFTF working meeting, January 25, 2027, 10 a.m." in text
     assert text.count('class="is-unread"') == 1 and "Unread" in text
     assert "Invitation: CBFTF working meeting" not in text_of(other)
     assert "Nothing yet." in text_of(other)

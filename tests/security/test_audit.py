@@ -245,8 +245,8 @@ def test_a_change_made_in_the_admin_site_records_the_admin_channel(client_for, s
     rcmp = demo.agencies["RCMP"]
 
     response = client_for(superuser).post(f"/admin/members/agency/{rcmp.pk}/change/", {
-        "acronym": "RCMP", "name_en": "Royal Canadian Mounted Police (renamed)", "name_fr": rcmp.name_fr,
-        "country": rcmp.country, "parent": rcmp.parent_id or "",
+        "acronym": "RCMP", "acronym_fr": rcmp.acronym_fr, "name_en": "Royal Canadian Mounted Police (renamed)",
+        "name_fr": rcmp.name_fr, "country": rcmp.country, "parent": rcmp.parent_id or "",
     })
 
     assert response.status_code == 302

@@ -59,7 +59,7 @@ def test_a_nul_in_an_api_address_answers_the_apis_error_shape(client_for, rcmp):
 def test_a_bad_audit_filter_says_why_and_shows_nothing(client_for, secretariat):
     answer = client_for(secretariat).get("/en/audit/?until=9999-12-31")
     assert answer.status_code == 400
-    assert "Give a day from 1900-01-01 to 2199-12-31." in answer.content.decode()
+    assert "Give a day from January 1, 1900 to December 31, 2199." in answer.content.decode()
 
 
 def test_posted_ids_that_are_not_ids_change_nothing(client_for, secretariat, rcmp):

@@ -72,7 +72,7 @@ def test_members_of_granted_agencies_get_the_restricted_milestones_from_the_api(
         "due_start": "2022-02-15",
         "due_end": "2022-02-15",
         "due_precision": "day",
-        "due_label": "Feb. 15, 2022",
+        "due_label": "February 15, 2022",
         "status": "planned",
         "restricted": True,
         "updated_at": None,

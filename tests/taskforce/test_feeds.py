@@ -116,7 +116,7 @@ def test_the_feed_is_icalendar_with_crlf_lines_folded_at_75_octets(december_2021
     assert calendar["VERSION"] == "2.0"
     assert calendar["PRODID"]
     # cbsa reads French: the feed's own words are in French.
-    assert str(calendar["X-WR-CALNAME"]) == f"{settings.PORTAL_NAME} : votre calendrier"
+    assert str(calendar["X-WR-CALNAME"]) == f"{settings.PORTAL_NAME_FR} : votre calendrier"
     assert calendar["REFRESH-INTERVAL"].to_ical() == b"PT1H"
     assert calendar["X-PUBLISHED-TTL"].to_ical() == b"PT1H"
     events = calendar.walk("VEVENT")
@@ -236,7 +236,7 @@ def test_a_body_feed_holds_only_what_the_body_shares_with_all_its_members(decemb
 
     calendar = calendar_of(response)
     text = readable(response)
-    assert str(calendar["X-WR-CALNAME"]) == f"{settings.PORTAL_NAME} : CBFTF"  # cbsa reads French
+    assert str(calendar["X-WR-CALNAME"]) == f"{settings.PORTAL_NAME_FR} : CBFTF"  # cbsa reads French
     assert THREAT_ASSESSMENT_FR in text and "Réunion du GTTAF" in text
     # Not even the restricted things cbsa may see: the body feed is what every member shares.
     assert [title for title in RESTRICTED if title in text] == []

@@ -147,9 +147,9 @@ def test_the_translations_page_runs_a_fixed_number_of_queries(client_for, secret
         MilestoneFactory(body=demo.bodies["CBFTF"], owner_agency=demo.agencies["CBSA"], title_fr="")
 
     # session, user, the authenticator the session was confirmed with (two-step verification), the secretariat's
-    # bodies; one query per source: bodies, milestones, meetings, agenda items, agreements, approval steps; the
-    # signed-in member's agency in the page header.
-    assert count() == before == 11
+    # bodies; one query per model with a bilingual text: bodies, milestones, meeting series, meetings, agenda items,
+    # agreements, approval steps; the signed-in member's agency in the page header.
+    assert count() == before == 12
 
 
 # Bodies that circulate agendas in both languages -----------------------------------------------------------

@@ -203,7 +203,7 @@ def test_fiscal_year_2021_runs_from_april_2021_to_march_2022():
 
 
 def test_due_labels_read_as_the_precision_says():
-    assert due_label("day", datetime.date(2022, 2, 15), datetime.date(2022, 2, 15)) == "Feb. 15, 2022"
+    assert due_label("day", datetime.date(2022, 2, 15), datetime.date(2022, 2, 15)) == "February 15, 2022"
     assert due_label("month", datetime.date(2022, 2, 1), datetime.date(2022, 2, 28)) == "February 2022"
     assert due_label("quarter", datetime.date(2022, 4, 1), datetime.date(2022, 6, 30)) == "Q2 2022"
 
@@ -213,7 +213,7 @@ def test_the_demo_milestones_read_as_the_briefing_note_says(demo):
     by_title = {m.title_en: m.due_label for m in Milestone.objects.filter(title_en__in=labels)}
 
     assert by_title["Joint Border Threat Assessment issued"] == "Spring 2022"
-    assert by_title["CBSA–ATF MOU shared with ATF for review"] == "Feb. 15, 2022"
+    assert by_title["CBSA–ATF MOU shared with ATF for review"] == "February 15, 2022"
     assert by_title["Privacy Impact Assessment submitted to the Office of the Privacy Commissioner"] == (
         "Fiscal year 2021–2022"
     )
