@@ -14,7 +14,7 @@ class Command(AuditedCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        if not settings.DEBUG and not options["force"]:
+        if not (settings.DEBUG or settings.DEMO_ON_LOCAL_PORTAL) and not options["force"]:
             raise CommandError("DEBUG is off: the demo has known passwords. Use --force to load it anyway.")
         loaded = demo.load()
         self.stdout.write(
