@@ -293,6 +293,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Without deep links: they put a link inside each operation's button, which assistive technologies cannot reach.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "ENUM_NAME_OVERRIDES": {
         "AgreementStatusEnum": "mou.models.Agreement.Status",
         "AgreementKindEnum": "mou.models.Agreement.Kind",
