@@ -41,6 +41,7 @@ def save_pages(client, urls, folder, prefix: str) -> list[str]:
 
 
 def checker_errors(folder) -> list[dict]:
+    assert VNU.exists(), "The HTML checker is missing: run scripts/vendor-vnu.sh (make test does)"
     run = subprocess.run(
         ["java", "-Xss4m", "-jar", str(VNU), "--format", "json", "--errors-only", "--skip-non-html", str(folder)],
         capture_output=True, text=True, timeout=540,
