@@ -44,6 +44,7 @@ vendor:
 browser:
 	@./scripts/ensure-chromium.sh
 	@./scripts/vendor-axe.sh
+	@./scripts/vendor-vnu.sh
 
 messages: install
 	@./scripts/compile-messages.sh $(PY)

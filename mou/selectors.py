@@ -49,7 +49,11 @@ def agreement_list(
             overdue_steps=Subquery(overdue_steps[:1]),
         )
         .prefetch_related(
-            Prefetch("parties", queryset=Agency.objects.order_by("acronym"), to_attr="party_list"),
+            # A party is shown to every reader of the agreement; its page is linked only for those who may open it.
+            Prefetch(
+                "parties", queryset=permissions.with_may_open(actor, Agency.objects.order_by("acronym")),
+                to_attr="party_list",
+            ),
             Prefetch("categories", queryset=InformationCategory.objects.all(), to_attr="category_list"),
         )
         .order_by("body__acronym", "kind", "short_name")

@@ -44,6 +44,11 @@ def feed_url(feed: CalendarFeed) -> str:
     return absolute_url(reverse("calendar-feed", args=[feed_secret(feed)]))
 
 
+def subscribe_url(url: str) -> str:
+    """The feed's address with the webcal scheme, which the operating system hands to its calendar app to subscribe."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
 def body_feed_url(feed: CalendarFeed, body: Body) -> str:
     return absolute_url(reverse("body-calendar-feed", args=[feed_secret(feed), body.acronym]))
 

@@ -620,6 +620,13 @@ def get_visible_or_404(actor: Actor, queryset: QuerySet, **lookup) -> models.Mod
         raise Http404() from None
 
 
+def with_may_open(actor: Actor, queryset: QuerySet) -> QuerySet:
+    """`queryset` with `may_open` on each row: whether the actor may open that row's own page (by the rules of
+    `scope`), decided in the same query, so that a page links only what its reader may open."""
+    visible = scope(actor, queryset.model._default_manager.all())
+    return queryset.annotate(may_open=Exists(visible.filter(pk=OuterRef("pk"))))
+
+
 def can_see(actor: Actor, obj: models.Model) -> bool:
     return scope(actor, type(obj)._default_manager.filter(pk=obj.pk)).exists()
 

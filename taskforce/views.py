@@ -270,6 +270,8 @@ def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
         {
             "feed": feed,
             "feed_url": feeds.feed_url(feed) if feed else "",
+            # The same address for calendar apps that subscribe in one click (webcal: opens the default app).
+            "subscribe_url": feeds.subscribe_url(feeds.feed_url(feed)) if feed else "",
             "body_feeds": [(body, feeds.body_feed_url(feed, body)) for body in bodies],
             "days_back": feeds.DAYS_BACK,
         },
@@ -283,8 +285,12 @@ def _calendar_feed_change(request: HttpRequest, action: str) -> None:
         services.calendar_feed_revoke(actor=request.user)
         messages.success(request, _("Your calendar feed is turned off; its address no longer works."))
     elif action == "regenerate":
+        renewal = selectors.calendar_feed_get(actor=request.user) is not None
         services.calendar_feed_regenerate(actor=request.user)
-        messages.success(request, _("Your calendar feed has a new address; the previous one no longer works."))
+        if renewal:
+            messages.success(request, _("Your calendar feed has a new address; the previous one no longer works."))
+        else:
+            messages.success(request, _("Your calendar feed is ready: subscribe to it in your calendar app."))
 
 
 # The audit trail (the secretariat's).

@@ -17,6 +17,8 @@ VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = secret("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)
+# `load_demo` (known passwords) runs without --force only where DEBUG is on or on the local portal of `make run`.
+DEMO_ON_LOCAL_PORTAL = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -297,6 +299,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "taskforce.api.plain_nullable_objects",
     ],
+    # Without deep links: they put a link inside each operation's button, which assistive technologies cannot reach.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "ENUM_NAME_OVERRIDES": {
         "AgreementStatusEnum": "mou.models.Agreement.Status",
         "AgreementKindEnum": "mou.models.Agreement.Kind",

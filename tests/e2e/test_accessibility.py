@@ -81,3 +81,34 @@ def test_every_page_passes_axe_and_reflows_at_360_px(browser: Browser, live_serv
     context.close()
     assert checked >= 15, f"only {checked} pages were checked"
     assert problems == {}, problems
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_api_documentation_passes_axe(browser: Browser, live_server, demo, width):
+    """/api/docs/ (Swagger UI, from drf-spectacular's sidecar): the page as it loads, then with an operation opened,
+    as a member reads it; it has a language, and reflows on a narrow screen."""
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    sign_in(page, live_server.url, "cbsa")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".swagger-ui .opblock-summary")
+    page.add_script_tag(path=str(AXE))
+    run_axe = (
+        "async (tags) => (await axe.run(document, {runOnly: tags})).violations"
+        ".map(v => [v.id, v.help, v.nodes.map(n => n.target.join(' ')).slice(0, 3)])"
+    )
+
+    as_loaded = page.evaluate(run_axe, WCAG_21_AA)
+    page.locator(".swagger-ui .opblock-summary-control").first.click()
+    page.wait_for_selector(".swagger-ui .opblock-body")
+    opened = page.evaluate(run_axe, WCAG_21_AA)
+    overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+    too_wide = page.evaluate(TOO_WIDE) if overflow > 1 else []
+    language = page.evaluate("document.documentElement.lang")
+    context.close()
+
+    assert {"lang": language, "as loaded": as_loaded, "opened": opened, "too wide": too_wide} == {
+        "lang": "en", "as loaded": [], "opened": [], "too wide": []
+    }

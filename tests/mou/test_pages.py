@@ -572,7 +572,7 @@ def sharing(client: Client, source: str, target: str, code: str, criminal: bool 
 
 
 def routes_in(text: str) -> list[str]:
-    return re.findall(r"Via ([A-Z, ]+)</h4>", text)
+    return re.findall(r"Via ([A-Z, ]+)</h[34]>", text)
 
 
 def test_cbsa_learns_it_reaches_atf_through_intermediaries_and_directly_once_the_mou_is_signed(client_for, cbsa):

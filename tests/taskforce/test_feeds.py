@@ -431,6 +431,29 @@ def test_a_member_creates_renews_and_turns_off_their_feed(client_for, rcmp):
     assert "/feeds/" not in text_of(turned_off)
 
 
+def test_the_first_address_is_announced_as_new_and_only_a_renewal_says_the_old_one_stopped(client_for, rcmp):
+    client = client_for(rcmp)
+    settings_page = page("calendar-feed-settings")
+
+    created = text_of(client.post(settings_page, {"action": "regenerate"}, follow=True))
+    renewed = text_of(client.post(settings_page, {"action": "regenerate"}, follow=True))
+
+    assert "Your calendar feed is ready" in created and "no longer works" not in created
+    assert "the previous one no longer works" in renewed
+
+
+def test_the_page_offers_a_one_click_subscription_and_a_copy_button(client_for, rcmp):
+    services.calendar_feed_regenerate(actor=rcmp)
+    address = feeds.feed_url(CalendarFeed.objects.get(user=rcmp))
+
+    shown = client_for(rcmp).get(page("calendar-feed-settings")).content.decode()
+
+    assert address.startswith("http")
+    assert f'href="webcal://{address.split("://", 1)[1]}"' in shown
+    assert 'data-copy-target="feed-url"' in shown and "/static/js/copy.js" in shown
+    assert "<script>" not in shown
+
+
 def test_another_members_feed_is_never_shown(client_for, rcmp, cbsa):
     theirs = feed_url(cbsa)
     mine = feed_url(rcmp)

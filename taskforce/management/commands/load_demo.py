@@ -21,7 +21,7 @@ class Command(AuditedCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        if not settings.DEBUG and not options["force"]:
+        if not (settings.DEBUG or settings.DEMO_ON_LOCAL_PORTAL) and not options["force"]:
             raise CommandError("DEBUG is off: the demo has known passwords. Use --force to load it anyway.")
         wanted = 0 if options["as_recorded"] else demo.weeks_to_this_week(timezone.localdate())
         placed = demo.placed_weeks()
