@@ -13,9 +13,19 @@
     field.focus();
     history.replaceState(null, "", "#" + field.id);
   });
-  // After a page with errors loads, take the reader to the summary.
+  // After a page loads with errors, or with the outcome of an action, take the reader to it.
+  function focusOutcome(within) {
+    var outcome = within.querySelector("#error-summary") || within.querySelector("[data-outcome]");
+    if (outcome) outcome.focus();
+  }
   document.addEventListener("DOMContentLoaded", function () {
-    var summary = document.getElementById("error-summary");
-    if (summary) summary.focus();
+    focusOutcome(document);
+  });
+  // The same after an in-place update: the errors of the form swapped in, or the outcome it reports. A swap
+  // that asks for a control to keep the focus (autofocus, as after moving an agenda item) keeps it there.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var fragment = event.detail.elt;
+    if (!fragment || !fragment.isConnected || fragment.querySelector("[autofocus]")) return;
+    focusOutcome(fragment);
   });
 })();
