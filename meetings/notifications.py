@@ -26,6 +26,9 @@ RSVP_REMINDER_DAYS = 3
 BEFORE = "meeting.before"
 RSVP = "meeting.rsvp"
 ACTION_DUE = "action_item.due"
+REORDERED = "agenda.reordered"
+# Moves made together reach members as one notice: it goes once the agenda has been left alone this long.
+REORDER_QUIET = datetime.timedelta(minutes=3)
 
 
 # Who -------------------------------------------------------------------------------------------------
@@ -238,6 +241,67 @@ def agenda_changed(change: AgendaChange) -> None:
         kind=NotificationKind.AGENDA, event_key=f"agenda-change:{change.pk}",
         recipients=[person for person in audience(meeting) if reached(person)], render=render,
     )
+
+
+def agenda_reordered(change: AgendaChange) -> None:
+    """A move is told later, with the moves made after it: the meeting's pending reordering notice (a reminder row,
+    sent by the sweep) waits until REORDER_QUIET after the last move. A move made once the sweep has claimed it
+    starts the next one."""
+    pending = Reminder.objects.filter(kind=REORDERED, topic=topic(change.item.meeting), status=Reminder.Status.PENDING)
+    due = change.changed_at + REORDER_QUIET
+    if not pending.update(due_at=due):
+        Reminder.objects.create(
+            kind=REORDERED, topic=topic(change.item.meeting), label="moves", occurrence=str(change.pk), due_at=due
+        )
+
+
+class AgendaReordered:
+    """The moves of one reordering, told to each reader they reach (meetings.selectors.agenda_changes), naming only
+    the items they may see, by their number in each one's numbering, with the agenda as it now stands."""
+
+    notification_kind = NotificationKind.AGENDA
+
+    def meeting(self, reminder: Reminder) -> Meeting | None:
+        if not hasattr(reminder, "_meeting"):
+            pk = int(reminder.topic.split(":", 1)[1])
+            reminder._meeting = Meeting.objects.select_related("body").filter(pk=pk).first()
+        return reminder._meeting
+
+    def moves(self, reminder: Reminder) -> list[int]:
+        """The moves made from the one that opened this reordering until it fell due."""
+        return list(AgendaChange.objects.filter(
+            item__meeting=self.meeting(reminder), kind=AgendaChange.Kind.MOVED, pk__gte=int(reminder.occurrence),
+            changed_at__lte=reminder.due_at,
+        ).values_list("pk", flat=True))
+
+    def is_current(self, reminder: Reminder) -> bool:
+        meeting = self.meeting(reminder)
+        return meeting is not None and not meeting.is_cancelled
+
+    def is_too_late(self, reminder: Reminder, now: datetime.datetime) -> bool:
+        return self.meeting(reminder).start <= now
+
+    def _seen(self, reminder: Reminder, person: User) -> list[AgendaChange]:
+        from . import selectors
+
+        return list(selectors.agenda_changes(actor=person, meeting=self.meeting(reminder)).filter(
+            pk__in=self.moves(reminder)
+        ))
+
+    def recipients(self, reminder: Reminder) -> list[User]:
+        return [person for person in audience(self.meeting(reminder)) if self._seen(reminder, person)]
+
+    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
+        from . import selectors
+
+        meeting = self.meeting(reminder)
+        moved = {change.item_id for change in self._seen(reminder, recipient)}
+        items = list(selectors.agenda_items(actor=recipient, meeting=meeting))
+        subject = _("Agenda reordered: %(title)s") % {"title": meeting.title}
+        return _render(
+            "emails/agenda_reordered.txt", subject, meeting, recipient, items=items,
+            moved=[item for item in items if item.pk in moved],
+        )
 
 
 def minutes_approved(meeting: Meeting) -> None:

@@ -263,7 +263,10 @@ def _record_change(actor: User, item: AgendaItem, kind: str, summary: str = "") 
         return
     change = AgendaChange.objects.create(item=item, kind=kind, summary=summary[:500], changed_by=actor)
     AgendaItem.objects.filter(pk=item.pk).update(changed_after_circulation=True)
-    notices.agenda_changed(change)
+    if kind == AgendaChange.Kind.MOVED:
+        notices.agenda_reordered(change)
+    else:
+        notices.agenda_changed(change)
 
 
 def _check_presenter(meeting: Meeting, presenter: User | None, presenter_agency: Agency | None) -> None:

@@ -79,9 +79,10 @@ def _secretariat_item(request: HttpRequest, pk: int) -> AgendaItem:
 UPLOAD_CODES = {"empty", "too_large", "type_not_allowed"}
 
 
-def _refused(request: HttpRequest, error: ValidationError) -> None:
+def _refused(request: HttpRequest, error: ValidationError, at: str = "") -> None:
+    """The reasons an action was refused, shown in the section `at` that the page then opens at."""
     for message in error.messages:
-        messages.error(request, message)
+        messages.error(request, message, extra_tags=at)
 
 
 def _status_choices(secretariat: bool) -> list:
@@ -262,7 +263,8 @@ def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Item added to the agenda: %(title)s.") % {"title": item.title})
+            done = _("Item added to the agenda: %(title)s.") % {"title": item.title}
+            messages.success(request, done, extra_tags="agenda")
             return redirect(_meeting_url(meeting, "agenda"))
     return render(request, "meetings/agenda_item_form.html", {"form": form, "meeting": meeting})
 
@@ -349,14 +351,14 @@ def agenda_item_move(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         if request.htmx:
             return _render_agenda(request, meeting, agenda_message=" ".join(error.messages))
-        _refused(request, error)
+        _refused(request, error, at="agenda")
         return redirect(_meeting_url(meeting, "agenda"))
     done = _("“%(title)s” is now item %(position)s.") % {"title": moved.title, "position": moved.position}
     if request.htmx:
         return _render_agenda(
             request, meeting, moved_id=moved.pk, moved_direction=form.cleaned_data["direction"], agenda_message=done
         )
-    messages.success(request, done)
+    messages.success(request, done, extra_tags="agenda")
     return redirect(_meeting_url(meeting, "agenda"))
 
 
@@ -371,9 +373,9 @@ def agenda_item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             _refused(request, error)
             return redirect(_item_url(item))
         if meeting.agenda_status == Meeting.AgendaStatus.DRAFT:
-            messages.success(request, _("Item removed from the draft agenda."))
+            messages.success(request, _("Item removed from the draft agenda."), extra_tags="agenda")
         else:
-            messages.success(request, _("Item withdrawn; it stays on the agenda, struck through."))
+            messages.success(request, _("Item withdrawn; it stays on the agenda, struck through."), extra_tags="agenda")
         return redirect(_meeting_url(meeting, "agenda"))
     return render(request, "meetings/confirm.html", {
         "meeting": meeting, "item": item, "heading": _("Withdraw this item?"),
@@ -389,9 +391,9 @@ def _agenda_step(request: HttpRequest, pk: int, *, service, done: str, heading: 
         try:
             service(actor=request.user, meeting=meeting)
         except ValidationError as error:
-            _refused(request, error)
+            _refused(request, error, at="agenda")
         else:
-            messages.success(request, done)
+            messages.success(request, done, extra_tags="agenda")
         return redirect(_meeting_url(meeting, "agenda"))
     return render(request, "meetings/confirm.html", {
         "meeting": meeting, "heading": heading, "explanation": explanation, "button": button,
@@ -433,7 +435,7 @@ def paper_upload(request: HttpRequest, pk: int) -> HttpResponse:
             about_the_file = getattr(error, "code", None) in UPLOAD_CODES
             add_service_error(form, error, plain_field="file" if about_the_file else None)
         else:
-            messages.success(request, _("Paper attached."))
+            messages.success(request, _("Paper attached."), extra_tags="papers")
             return redirect(_item_url(item, "papers"))
     return render(request, "meetings/paper_form.html", {"form": form, "item": item, "meeting": item.meeting})
 
@@ -475,7 +477,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             form = forms.CommentForm()
             if not request.htmx:
-                messages.success(request, _("Comment added."))
+                messages.success(request, _("Comment added."), extra_tags="comments")
                 return redirect(_item_url(item, "comments"))
     template = "meetings/_comments.html" if request.htmx else "meetings/agenda_item_detail.html"
     context = _item_context(request, item, comment_form=form)
@@ -504,7 +506,8 @@ def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if not request.htmx:
                 answer = saved.get_response_display()
-                messages.success(request, _("Your answer is saved: %(answer)s.") % {"answer": answer})
+                done = _("Your answer is saved: %(answer)s.") % {"answer": answer}
+                messages.success(request, done, extra_tags="rsvp")
                 return redirect(_meeting_url(meeting, "rsvp"))
     template = "meetings/_rsvp.html" if request.htmx else "meetings/rsvp.html"
     return render(request, template, {
@@ -535,7 +538,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Attendance recorded."))
+            messages.success(request, _("Attendance recorded."), extra_tags="attendance")
             return redirect(_meeting_url(meeting, "attendance"))
     return render(request, "meetings/attendance_form.html", {
         "form": form, "meeting": meeting, "quorum": selectors.quorum(actor=actor, meeting=meeting),
@@ -553,7 +556,7 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Minutes saved as a draft."))
+            messages.success(request, _("Minutes saved as a draft."), extra_tags="minutes")
             return redirect(_meeting_url(meeting, "minutes"))
     return render(request, "meetings/minutes_form.html", {"form": form, "meeting": meeting})
 
@@ -565,9 +568,11 @@ def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.minutes_approve(actor=request.user, meeting=meeting)
         except ValidationError as error:
-            _refused(request, error)
+            _refused(request, error, at="minutes")
         else:
-            messages.success(request, _("Minutes approved. Members now see them and the decisions."))
+            messages.success(
+                request, _("Minutes approved. Members now see them and the decisions."), extra_tags="minutes"
+            )
         return redirect(_meeting_url(meeting, "minutes"))
     return render(request, "meetings/confirm.html", {
         "meeting": meeting, "heading": _("Approve the minutes?"),
@@ -591,7 +596,7 @@ def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Decision recorded."))
+            messages.success(request, _("Decision recorded."), extra_tags="decisions")
             return redirect(_meeting_url(meeting, "decisions"))
     return render(request, "meetings/record_form.html", {
         "form": form, "meeting": meeting, "heading": _("Record a decision"), "button": _("Record the decision"),
@@ -610,7 +615,7 @@ def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Action item recorded."))
+            messages.success(request, _("Action item recorded."), extra_tags="actions")
             return redirect(_meeting_url(meeting, "actions"))
     return render(request, "meetings/record_form.html", {
         "form": form, "meeting": meeting, "heading": _("Record an action item"), "button": _("Record the action item"),
