@@ -10,6 +10,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from members.models import User
 from taskforce import deadlines, ical, notifications, permissions
-from taskforce.models import NotificationKind, Reminder
+from taskforce.models import Notification, NotificationKind, Reminder
 
 from .models import ActionItem, AgendaChange, AgendaItem, Meeting, Rsvp
 
@@ -172,6 +173,16 @@ def _when(meeting: Meeting) -> str:
 
 
 # Notices ---------------------------------------------------------------------------------------------
+
+
+def anyone_told(meeting: Meeting) -> bool:
+    """Whether anyone has been told anything of the meeting: an invitation, an agenda, a change or a reminder."""
+    return Notification.objects.filter(
+        Q(event_key__startswith=f"meeting:{meeting.pk}:") | Q(event_key__contains=f":{topic(meeting)}:")
+        | Q(event_key__in=[f"agenda-change:{pk}" for pk in AgendaChange.objects.filter(
+            item__meeting=meeting).values_list("pk", flat=True)])
+    ).exists()
+
 
 
 def invitation(meeting: Meeting, people: list[User] | None = None) -> None:
@@ -347,6 +358,11 @@ def reminders_replace(meeting: Meeting) -> None:
         kind=RSVP, topic=topic(meeting), occurrence=occurrence,
         due=[notifications.Due("rsvp", _before(meeting, RSVP_REMINDER_DAYS))],
     )
+
+
+def reminders_forget(meeting: Meeting) -> None:
+    """Drop the reminders of a meeting that is being deleted."""
+    notifications.reminders_drop(topic=topic(meeting))
 
 
 class _MeetingReminder(abc.ABC):

@@ -160,6 +160,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
     my_rsvp = next((r for r in rsvps if r.user_id == actor.pk), None)
     answerable = invited and not meeting.is_cancelled and not meeting.is_past
     return {
+        "deletable": secretariat and services.meeting_deletable(meeting=meeting),
         "meeting": meeting,
         "secretariat": secretariat,
         "invitations": invitations,
@@ -244,7 +245,28 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Meeting cancelled. Invitees see the reason."))
             return redirect(_meeting_url(meeting))
-    return render(request, "meetings/meeting_cancel.html", {"form": form, "meeting": meeting})
+    return render(request, "meetings/meeting_cancel.html", {
+        "form": form, "meeting": meeting, "told": _told(request)(meeting),
+    })
+
+
+@login_required
+def meeting_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    if request.method == "POST":
+        try:
+            services.meeting_delete(actor=request.user, meeting=meeting)
+        except ValidationError as error:
+            _refused(request, error)
+            return redirect(_meeting_url(meeting))
+        messages.success(request, _("Meeting deleted: %(title)s.") % {"title": meeting.title})
+        return redirect("meeting-list")
+    return render(request, "meetings/confirm.html", {
+        "meeting": meeting, "heading": _("Delete this meeting?"), "danger": True,
+        "explanation": _("Nobody has been told of this meeting yet: deleting removes it and its draft agenda, and "
+                         "notifies nobody. The audit trail keeps a record of it."),
+        "button": _("Delete the meeting"), "cancel_url": _meeting_url(meeting),
+    })
 
 
 # Agenda ------------------------------------------------------------------------------------------------
@@ -385,7 +407,14 @@ def agenda_item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _agenda_step(request: HttpRequest, pk: int, *, service, done: str, heading: str, explanation: str, button: str):
+def _told(request: HttpRequest):
+    """Who the action will notify, as the actor may see them, for its confirmation page."""
+    return lambda meeting: list(selectors.people_told(actor=request.user, meeting=meeting))
+
+
+def _agenda_step(
+    request: HttpRequest, pk: int, *, service, done: str, heading: str, explanation: str, button: str, told=None
+):
     meeting = _secretariat_meeting(request, pk)
     if request.method == "POST":
         try:
@@ -397,7 +426,7 @@ def _agenda_step(request: HttpRequest, pk: int, *, service, done: str, heading: 
         return redirect(_meeting_url(meeting, "agenda"))
     return render(request, "meetings/confirm.html", {
         "meeting": meeting, "heading": heading, "explanation": explanation, "button": button,
-        "cancel_url": _meeting_url(meeting, "agenda"),
+        "cancel_url": _meeting_url(meeting, "agenda"), "told": told(meeting) if told else None,
     })
 
 
@@ -407,7 +436,7 @@ def agenda_circulate(request: HttpRequest, pk: int) -> HttpResponse:
         request, pk, service=services.agenda_circulate, done=_("Agenda circulated to the invitees."),
         heading=_("Circulate the agenda?"), button=_("Circulate the agenda"),
         explanation=_("Invitees will see the agenda and its papers and can comment on items. Changes made after "
-                      "this are shown to them as changes."),
+                      "this are shown to them as changes."), told=_told(request),
     )
 
 
@@ -579,6 +608,7 @@ def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
         "explanation": _("Approved minutes, with the meeting's decisions, are shown to members; the record of the "
                          "meeting can then no longer change."),
         "button": _("Approve the minutes"), "cancel_url": _meeting_url(meeting, "minutes"),
+        "told": _told(request)(meeting),
     })
 
 
