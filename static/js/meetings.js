@@ -18,8 +18,9 @@
     var outcome = within.querySelector("#error-summary") || within.querySelector("[data-outcome]");
     if (outcome) outcome.focus();
   }
-  document.addEventListener("DOMContentLoaded", function () {
-    focusOutcome(document);
+  // Once loaded: the browser's own move to the #section the address names comes first and would take it back.
+  window.addEventListener("load", function () {
+    window.setTimeout(function () { focusOutcome(document); }, 0);
   });
   // The same after an in-place update: the errors of the form swapped in, or the outcome it reports. A swap
   // that asks for a control to keep the focus (autofocus, as after moving an agenda item) keeps it there.

@@ -62,9 +62,12 @@ def test_the_secretariat_and_a_member_run_a_meeting_cycle_in_the_browser(page, l
     page.wait_for_url("**/agenda/circulate/")
     wait_for_components(page)
     # Asked to confirm, naming who will be told.
-    assert "2 people will be notified" in page.inner_text("main")
+    told = page.inner_text("main")
+    assert "3 people will be notified" in told and "Sophie Roy (RCMP)" in told
     _submit(page)
-    assert "Agenda circulated to the invitees." in page.locator("#agenda").inner_text()
+    # The outcome is where the page opens, in the agenda section, and takes the focus.
+    assert page.locator("#agenda gcds-notice[notice-title='Agenda circulated to the invitees.']").is_visible()
+    assert page.evaluate("document.activeElement.id") == "outcome-agenda"
     meeting.refresh_from_db()
     assert meeting.agenda_status == Meeting.AgendaStatus.CIRCULATED
     sign_out(page)
