@@ -55,6 +55,7 @@ class MeetingsConfig(AppConfig):
         register_reminder(notifications.BEFORE, notifications.MeetingReminder())
         register_reminder(notifications.RSVP, notifications.RsvpReminder())
         register_reminder(notifications.ACTION_DUE, notifications.ActionItemReminder())
+        register_reminder(notifications.REORDERED, notifications.AgendaReordered())
 
         from taskforce import schedule as core
 

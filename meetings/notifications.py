@@ -10,6 +10,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from members.models import User
 from taskforce import deadlines, ical, notifications, permissions
-from taskforce.models import NotificationKind, Reminder
+from taskforce.models import Notification, NotificationKind, Reminder
 
 from .models import ActionItem, AgendaChange, AgendaItem, Meeting, Rsvp
 
@@ -26,6 +27,9 @@ RSVP_REMINDER_DAYS = 3
 BEFORE = "meeting.before"
 RSVP = "meeting.rsvp"
 ACTION_DUE = "action_item.due"
+REORDERED = "agenda.reordered"
+# Moves made together reach members as one notice: it goes once the agenda has been left alone this long.
+REORDER_QUIET = datetime.timedelta(minutes=3)
 
 
 # Who -------------------------------------------------------------------------------------------------
@@ -171,6 +175,16 @@ def _when(meeting: Meeting) -> str:
 # Notices ---------------------------------------------------------------------------------------------
 
 
+def anyone_told(meeting: Meeting) -> bool:
+    """Whether anyone has been told anything of the meeting: an invitation, an agenda, a change or a reminder."""
+    return Notification.objects.filter(
+        Q(event_key__startswith=f"meeting:{meeting.pk}:") | Q(event_key__contains=f":{topic(meeting)}:")
+        | Q(event_key__in=[f"agenda-change:{pk}" for pk in AgendaChange.objects.filter(
+            item__meeting=meeting).values_list("pk", flat=True)])
+    ).exists()
+
+
+
 def invitation(meeting: Meeting, people: list[User] | None = None) -> None:
     def render(user: User):
         subject = _("Invitation: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
@@ -240,6 +254,67 @@ def agenda_changed(change: AgendaChange) -> None:
     )
 
 
+def agenda_reordered(change: AgendaChange) -> None:
+    """A move is told later, with the moves made after it: the meeting's pending reordering notice (a reminder row,
+    sent by the sweep) waits until REORDER_QUIET after the last move. A move made once the sweep has claimed it
+    starts the next one."""
+    pending = Reminder.objects.filter(kind=REORDERED, topic=topic(change.item.meeting), status=Reminder.Status.PENDING)
+    due = change.changed_at + REORDER_QUIET
+    if not pending.update(due_at=due):
+        Reminder.objects.create(
+            kind=REORDERED, topic=topic(change.item.meeting), label="moves", occurrence=str(change.pk), due_at=due
+        )
+
+
+class AgendaReordered:
+    """The moves of one reordering, told to each reader they reach (meetings.selectors.agenda_changes), naming only
+    the items they may see, by their number in each one's numbering, with the agenda as it now stands."""
+
+    notification_kind = NotificationKind.AGENDA
+
+    def meeting(self, reminder: Reminder) -> Meeting | None:
+        if not hasattr(reminder, "_meeting"):
+            pk = int(reminder.topic.split(":", 1)[1])
+            reminder._meeting = Meeting.objects.select_related("body").filter(pk=pk).first()
+        return reminder._meeting
+
+    def moves(self, reminder: Reminder) -> list[int]:
+        """The moves made from the one that opened this reordering until it fell due."""
+        return list(AgendaChange.objects.filter(
+            item__meeting=self.meeting(reminder), kind=AgendaChange.Kind.MOVED, pk__gte=int(reminder.occurrence),
+            changed_at__lte=reminder.due_at,
+        ).values_list("pk", flat=True))
+
+    def is_current(self, reminder: Reminder) -> bool:
+        meeting = self.meeting(reminder)
+        return meeting is not None and not meeting.is_cancelled
+
+    def is_too_late(self, reminder: Reminder, now: datetime.datetime) -> bool:
+        return self.meeting(reminder).start <= now
+
+    def _seen(self, reminder: Reminder, person: User) -> list[AgendaChange]:
+        from . import selectors
+
+        return list(selectors.agenda_changes(actor=person, meeting=self.meeting(reminder)).filter(
+            pk__in=self.moves(reminder)
+        ))
+
+    def recipients(self, reminder: Reminder) -> list[User]:
+        return [person for person in audience(self.meeting(reminder)) if self._seen(reminder, person)]
+
+    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
+        from . import selectors
+
+        meeting = self.meeting(reminder)
+        moved = {change.item_id for change in self._seen(reminder, recipient)}
+        items = list(selectors.agenda_items(actor=recipient, meeting=meeting))
+        subject = _("Agenda reordered: %(title)s") % {"title": meeting.title}
+        return _render(
+            "emails/agenda_reordered.txt", subject, meeting, recipient, items=items,
+            moved=[item for item in items if item.pk in moved],
+        )
+
+
 def minutes_approved(meeting: Meeting) -> None:
     def render(user: User):
         subject = _("Minutes approved: %(title)s") % {"title": meeting.title}
@@ -283,6 +358,11 @@ def reminders_replace(meeting: Meeting) -> None:
         kind=RSVP, topic=topic(meeting), occurrence=occurrence,
         due=[notifications.Due("rsvp", _before(meeting, RSVP_REMINDER_DAYS))],
     )
+
+
+def reminders_forget(meeting: Meeting) -> None:
+    """Drop the reminders of a meeting that is being deleted."""
+    notifications.reminders_drop(topic=topic(meeting))
 
 
 class _MeetingReminder(abc.ABC):

@@ -378,3 +378,12 @@ def minutes_to_approve(*, actor: User, body_ids: Iterable[int]) -> QuerySet[Meet
     """Meetings of these bodies that took place and whose minutes are not approved yet, the oldest first."""
     meetings = meeting_list(actor=actor, upcoming=False, include_cancelled=False)
     return meetings.filter(body_id__in=body_ids, minutes_status=Meeting.MinutesStatus.DRAFT).order_by("start", "pk")
+
+
+def people_told(*, actor: User, meeting: Meeting) -> QuerySet[User]:
+    """Who a notice of the meeting reaches (its invitees who may see it), as far as the actor may see them: what a
+    confirmation names before the secretariat circulates, approves or cancels."""
+    told = permissions.readers(meeting, shared=True).values("pk")
+    return permissions.scope_people(actor, User.objects.filter(pk__in=told)).select_related("agency").order_by(
+        "agency__acronym", "last_name", "first_name"
+    )

@@ -248,6 +248,33 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
     return meeting
 
 
+def meeting_deletable(*, meeting: Meeting) -> bool:
+    """Whether `meeting_delete` would take the meeting (for the secretariat: whether to offer it)."""
+    return (
+        not meeting.is_cancelled and meeting.agenda_status == AgendaStatus.DRAFT
+        and meeting.agenda_circulated_at is None and not notices.anyone_told(meeting)
+    )
+
+
+@transaction.atomic
+def meeting_delete(*, actor: User, meeting: Meeting) -> None:
+    """Remove a meeting scheduled by mistake, while nothing of it has gone out: once an invitation, an agenda or a
+    reminder has been sent, it is cancelled instead, so that invitees' calendars drop it and the record stays. The
+    audit trail keeps the deleted rows."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    permissions.require_visible(actor, meeting)
+    permissions.require_secretariat(actor, meeting.body_id)
+    if meeting.agenda_status != AgendaStatus.DRAFT or meeting.agenda_circulated_at is not None:
+        raise ValidationError(_("The agenda has been circulated: cancel the meeting instead of deleting it."))
+    if notices.anyone_told(meeting):
+        raise ValidationError(_("Invitees have been told of this meeting: cancel it instead of deleting it, so "
+                                "that their calendars drop it."))
+    if meeting.is_cancelled:
+        raise ValidationError(_("This meeting was cancelled."))
+    notices.reminders_forget(meeting)
+    meeting.delete()
+
+
 # Agenda ----------------------------------------------------------------------------------------
 
 
@@ -265,7 +292,10 @@ def _record_change(actor: User, item: AgendaItem, kind: str, summary: str = "") 
         return
     change = AgendaChange.objects.create(item=item, kind=kind, summary=summary[:500], changed_by=actor)
     AgendaItem.objects.filter(pk=item.pk).update(changed_after_circulation=True)
-    notices.agenda_changed(change)
+    if kind == AgendaChange.Kind.MOVED:
+        notices.agenda_reordered(change)
+    else:
+        notices.agenda_changed(change)
 
 
 def _check_presenter(meeting: Meeting, presenter: User | None, presenter_agency: Agency | None) -> None:

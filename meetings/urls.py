@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),
     path("<int:pk>/cancel/", views.meeting_cancel, name="meeting-cancel"),
+    path("<int:pk>/delete/", views.meeting_delete, name="meeting-delete"),
     path("<int:pk>/rsvp/", views.rsvp, name="rsvp"),
     path("<int:pk>/agenda/new/", views.agenda_item_create, name="agenda-item-create"),
     path("<int:pk>/agenda/circulate/", views.agenda_circulate, name="agenda-circulate"),

@@ -79,9 +79,10 @@ def _secretariat_item(request: HttpRequest, pk: int) -> AgendaItem:
 UPLOAD_CODES = {"empty", "too_large", "type_not_allowed"}
 
 
-def _refused(request: HttpRequest, error: ValidationError) -> None:
+def _refused(request: HttpRequest, error: ValidationError, at: str = "") -> None:
+    """The reasons an action was refused, shown in the section `at` that the page then opens at."""
     for message in error.messages:
-        messages.error(request, message)
+        messages.error(request, message, extra_tags=at)
 
 
 def _status_choices(secretariat: bool) -> list:
@@ -159,6 +160,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
     my_rsvp = next((r for r in rsvps if r.user_id == actor.pk), None)
     answerable = invited and not meeting.is_cancelled and not meeting.is_past
     return {
+        "deletable": secretariat and services.meeting_deletable(meeting=meeting),
         "meeting": meeting,
         "secretariat": secretariat,
         "invitations": invitations,
@@ -243,7 +245,28 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Meeting cancelled. Invitees see the reason."))
             return redirect(_meeting_url(meeting))
-    return render(request, "meetings/meeting_cancel.html", {"form": form, "meeting": meeting})
+    return render(request, "meetings/meeting_cancel.html", {
+        "form": form, "meeting": meeting, "told": _told(request)(meeting),
+    })
+
+
+@login_required
+def meeting_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    if request.method == "POST":
+        try:
+            services.meeting_delete(actor=request.user, meeting=meeting)
+        except ValidationError as error:
+            _refused(request, error)
+            return redirect(_meeting_url(meeting))
+        messages.success(request, _("Meeting deleted: %(title)s.") % {"title": meeting.title})
+        return redirect("meeting-list")
+    return render(request, "meetings/confirm.html", {
+        "meeting": meeting, "heading": _("Delete this meeting?"), "danger": True,
+        "explanation": _("Nobody has been told of this meeting yet: deleting removes it and its draft agenda, and "
+                         "notifies nobody. The audit trail keeps a record of it."),
+        "button": _("Delete the meeting"), "cancel_url": _meeting_url(meeting),
+    })
 
 
 # Agenda ------------------------------------------------------------------------------------------------
@@ -262,7 +285,8 @@ def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Item added to the agenda: %(title)s.") % {"title": item.title})
+            done = _("Item added to the agenda: %(title)s.") % {"title": item.title}
+            messages.success(request, done, extra_tags="agenda")
             return redirect(_meeting_url(meeting, "agenda"))
     return render(request, "meetings/agenda_item_form.html", {"form": form, "meeting": meeting})
 
@@ -349,14 +373,14 @@ def agenda_item_move(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         if request.htmx:
             return _render_agenda(request, meeting, agenda_message=" ".join(error.messages))
-        _refused(request, error)
+        _refused(request, error, at="agenda")
         return redirect(_meeting_url(meeting, "agenda"))
     done = _("“%(title)s” is now item %(position)s.") % {"title": moved.title, "position": moved.position}
     if request.htmx:
         return _render_agenda(
             request, meeting, moved_id=moved.pk, moved_direction=form.cleaned_data["direction"], agenda_message=done
         )
-    messages.success(request, done)
+    messages.success(request, done, extra_tags="agenda")
     return redirect(_meeting_url(meeting, "agenda"))
 
 
@@ -371,9 +395,9 @@ def agenda_item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             _refused(request, error)
             return redirect(_item_url(item))
         if meeting.agenda_status == Meeting.AgendaStatus.DRAFT:
-            messages.success(request, _("Item removed from the draft agenda."))
+            messages.success(request, _("Item removed from the draft agenda."), extra_tags="agenda")
         else:
-            messages.success(request, _("Item withdrawn; it stays on the agenda, struck through."))
+            messages.success(request, _("Item withdrawn; it stays on the agenda, struck through."), extra_tags="agenda")
         return redirect(_meeting_url(meeting, "agenda"))
     return render(request, "meetings/confirm.html", {
         "meeting": meeting, "item": item, "heading": _("Withdraw this item?"),
@@ -383,19 +407,26 @@ def agenda_item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _agenda_step(request: HttpRequest, pk: int, *, service, done: str, heading: str, explanation: str, button: str):
+def _told(request: HttpRequest):
+    """Who the action will notify, as the actor may see them, for its confirmation page."""
+    return lambda meeting: list(selectors.people_told(actor=request.user, meeting=meeting))
+
+
+def _agenda_step(
+    request: HttpRequest, pk: int, *, service, done: str, heading: str, explanation: str, button: str, told=None
+):
     meeting = _secretariat_meeting(request, pk)
     if request.method == "POST":
         try:
             service(actor=request.user, meeting=meeting)
         except ValidationError as error:
-            _refused(request, error)
+            _refused(request, error, at="agenda")
         else:
-            messages.success(request, done)
+            messages.success(request, done, extra_tags="agenda")
         return redirect(_meeting_url(meeting, "agenda"))
     return render(request, "meetings/confirm.html", {
         "meeting": meeting, "heading": heading, "explanation": explanation, "button": button,
-        "cancel_url": _meeting_url(meeting, "agenda"),
+        "cancel_url": _meeting_url(meeting, "agenda"), "told": told(meeting) if told else None,
     })
 
 
@@ -405,7 +436,7 @@ def agenda_circulate(request: HttpRequest, pk: int) -> HttpResponse:
         request, pk, service=services.agenda_circulate, done=_("Agenda circulated to the invitees."),
         heading=_("Circulate the agenda?"), button=_("Circulate the agenda"),
         explanation=_("Invitees will see the agenda and its papers and can comment on items. Changes made after "
-                      "this are shown to them as changes."),
+                      "this are shown to them as changes."), told=_told(request),
     )
 
 
@@ -433,7 +464,7 @@ def paper_upload(request: HttpRequest, pk: int) -> HttpResponse:
             about_the_file = getattr(error, "code", None) in UPLOAD_CODES
             add_service_error(form, error, plain_field="file" if about_the_file else None)
         else:
-            messages.success(request, _("Paper attached."))
+            messages.success(request, _("Paper attached."), extra_tags="papers")
             return redirect(_item_url(item, "papers"))
     return render(request, "meetings/paper_form.html", {"form": form, "item": item, "meeting": item.meeting})
 
@@ -475,7 +506,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             form = forms.CommentForm()
             if not request.htmx:
-                messages.success(request, _("Comment added."))
+                messages.success(request, _("Comment added."), extra_tags="comments")
                 return redirect(_item_url(item, "comments"))
     template = "meetings/_comments.html" if request.htmx else "meetings/agenda_item_detail.html"
     context = _item_context(request, item, comment_form=form)
@@ -504,7 +535,8 @@ def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if not request.htmx:
                 answer = saved.get_response_display()
-                messages.success(request, _("Your answer is saved: %(answer)s.") % {"answer": answer})
+                done = _("Your answer is saved: %(answer)s.") % {"answer": answer}
+                messages.success(request, done, extra_tags="rsvp")
                 return redirect(_meeting_url(meeting, "rsvp"))
     template = "meetings/_rsvp.html" if request.htmx else "meetings/rsvp.html"
     return render(request, template, {
@@ -535,7 +567,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Attendance recorded."))
+            messages.success(request, _("Attendance recorded."), extra_tags="attendance")
             return redirect(_meeting_url(meeting, "attendance"))
     return render(request, "meetings/attendance_form.html", {
         "form": form, "meeting": meeting, "quorum": selectors.quorum(actor=actor, meeting=meeting),
@@ -553,7 +585,7 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Minutes saved as a draft."))
+            messages.success(request, _("Minutes saved as a draft."), extra_tags="minutes")
             return redirect(_meeting_url(meeting, "minutes"))
     return render(request, "meetings/minutes_form.html", {"form": form, "meeting": meeting})
 
@@ -565,15 +597,18 @@ def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.minutes_approve(actor=request.user, meeting=meeting)
         except ValidationError as error:
-            _refused(request, error)
+            _refused(request, error, at="minutes")
         else:
-            messages.success(request, _("Minutes approved. Members now see them and the decisions."))
+            messages.success(
+                request, _("Minutes approved. Members now see them and the decisions."), extra_tags="minutes"
+            )
         return redirect(_meeting_url(meeting, "minutes"))
     return render(request, "meetings/confirm.html", {
         "meeting": meeting, "heading": _("Approve the minutes?"),
         "explanation": _("Approved minutes, with the meeting's decisions, are shown to members; the record of the "
                          "meeting can then no longer change."),
         "button": _("Approve the minutes"), "cancel_url": _meeting_url(meeting, "minutes"),
+        "told": _told(request)(meeting),
     })
 
 
@@ -591,7 +626,7 @@ def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Decision recorded."))
+            messages.success(request, _("Decision recorded."), extra_tags="decisions")
             return redirect(_meeting_url(meeting, "decisions"))
     return render(request, "meetings/record_form.html", {
         "form": form, "meeting": meeting, "heading": _("Record a decision"), "button": _("Record the decision"),
@@ -610,7 +645,7 @@ def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Action item recorded."))
+            messages.success(request, _("Action item recorded."), extra_tags="actions")
             return redirect(_meeting_url(meeting, "actions"))
     return render(request, "meetings/record_form.html", {
         "form": form, "meeting": meeting, "heading": _("Record an action item"), "button": _("Record the action item"),

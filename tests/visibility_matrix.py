@@ -603,6 +603,10 @@ MATRIX |= {
         upcoming_meeting_page("meeting-cancel"),
         f"{MEETING_PAGES}::test_cancelling_keeps_the_meeting_with_its_reason_for_invitees",
     ),
+    "meeting-delete": secretariat_route(
+        upcoming_meeting_page("meeting-delete"),
+        "tests/meetings/test_outcomes.py::test_a_meeting_nobody_was_told_of_can_be_deleted_by_its_secretariat_only",
+    ),
     "rsvp": Route(
         url=upcoming_meeting_page("rsvp"),
         # The superuser sees every meeting but is invited to none.

@@ -13,9 +13,20 @@
     field.focus();
     history.replaceState(null, "", "#" + field.id);
   });
-  // After a page with errors loads, take the reader to the summary.
-  document.addEventListener("DOMContentLoaded", function () {
-    var summary = document.getElementById("error-summary");
-    if (summary) summary.focus();
+  // After a page loads with errors, or with the outcome of an action, take the reader to it.
+  function focusOutcome(within) {
+    var outcome = within.querySelector("#error-summary") || within.querySelector("[data-outcome]");
+    if (outcome) outcome.focus();
+  }
+  // Once loaded: the browser's own move to the #section the address names comes first and would take it back.
+  window.addEventListener("load", function () {
+    window.setTimeout(function () { focusOutcome(document); }, 0);
+  });
+  // The same after an in-place update: the errors of the form swapped in, or the outcome it reports. A swap
+  // that asks for a control to keep the focus (autofocus, as after moving an agenda item) keeps it there.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var fragment = event.detail.elt;
+    if (!fragment || !fragment.isConnected || fragment.querySelector("[autofocus]")) return;
+    focusOutcome(fragment);
   });
 })();

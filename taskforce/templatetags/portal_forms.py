@@ -84,10 +84,9 @@ def form_field(field: forms.BoundField, hide_label: bool = False, hint: str | No
             (o["value"] for _g, options in context["groups"] for o in options if o["selected"]), ""
         )
     elif kind in ("checkboxes", "radios"):
+        # The choice made is marked `checked` among the options, and only there: given a `value` as well, the
+        # design system's radios show the choice but never hand it to the form, which then submits none.
         context["options"] = _options_json(field)
-        context["selected"] = next(
-            (o["value"] for _g, options in _options(field) for o in options if o["selected"]), ""
-        )
     elif kind == "checkbox":
         context["options"] = json.dumps([{
             "id": f"{field.auto_id}_0", "label": str(field.label), "value": "on",

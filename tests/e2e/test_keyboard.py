@@ -237,7 +237,10 @@ def test_the_whole_meeting_cycle_with_the_keyboard_alone(page, live_server, demo
     assert list(AgendaItem.objects.filter(meeting=meeting).order_by("position")
                 .values_list("title_en", "minutes_allotted")) == [(FIRST_ITEM, 30), (SECOND_ITEM, 15)]
 
-    tab_to(page, "the Circulate the agenda button", matching("form[action$='/agenda/circulate/'] gcds-button"))
+    tab_to(page, "the Circulate the agenda button", matching("gcds-button[href$='/agenda/circulate/']"))
+    assert_focus_visible(page)
+    press_and_wait(page)
+    tab_to(page, "the confirmation's Circulate the agenda button", matching("form.portal-form gcds-button"))
     assert_focus_visible(page)
     press_and_wait(page)
     meeting.refresh_from_db()

@@ -58,8 +58,16 @@ def test_the_secretariat_and_a_member_run_a_meeting_cycle_in_the_browser(page, l
     _add_item(page, base, meeting, "Seizure data: what each agency holds", 30)
     _add_item(page, base, meeting, "Next steps", 15)
     _go(page, f"{base}/en/meetings/{meeting.pk}/")
-    page.click("form[action$='/agenda/circulate/'] gcds-button >> button")
-    page.wait_for_load_state("networkidle")
+    page.click("gcds-button[href$='/agenda/circulate/'] >> a")
+    page.wait_for_url("**/agenda/circulate/")
+    wait_for_components(page)
+    # Asked to confirm, naming who will be told.
+    told = page.inner_text("main")
+    assert "3 people will be notified" in told and "Sophie Roy (RCMP)" in told
+    _submit(page)
+    # The outcome is where the page opens, in the agenda section, and takes the focus.
+    assert page.locator("#agenda gcds-notice[notice-title='Agenda circulated to the invitees.']").is_visible()
+    assert page.evaluate("document.activeElement.id") == "outcome-agenda"
     meeting.refresh_from_db()
     assert meeting.agenda_status == Meeting.AgendaStatus.CIRCULATED
     sign_out(page)

@@ -110,6 +110,10 @@ EMAILS: dict[str, dict[str, Wording]] = {
         ("Agenda changed: ", "The circulated agenda has changed."),
         ("Ordre du jour modifié : ", "L'ordre du jour diffusé a été modifié."),
     ),
+    "agenda_reordered": _meeting_email(
+        ("Agenda reordered: ", "The circulated agenda has been reordered."),
+        ("Ordre du jour réorganisé : ", "L'ordre du jour diffusé a été réorganisé."),
+    ),
     "meeting_reminder": _meeting_email(
         ("Reminder: ", "A reminder of this coming meeting."),
         ("Rappel : ", "Rappel de cette réunion à venir."),

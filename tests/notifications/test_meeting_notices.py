@@ -17,6 +17,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
+from meetings import notifications as meeting_notices
 from meetings import services as meeting_services
 from meetings.models import Meeting, Rsvp
 from taskforce.models import Delivery, Notification, NotificationKind
@@ -464,21 +465,29 @@ def test_a_paper_above_a_readers_clearance_is_not_told_to_them(four_items, secre
     assert recipients() == everyone_once("secretariat", "cbsa", "atf", "rcmp")
 
 
-def test_a_move_past_a_hidden_item_only_is_not_told_to_those_who_do_not_see_it(four_items, secretariat, hsi):
+def _after_the_reordering(clock) -> None:
+    """The agenda left alone long enough for the reordering to be told, and the sweep that tells it."""
+    clock.shift(meeting_notices.REORDER_QUIET + datetime.timedelta(seconds=1))
+    sweep()
+
+
+def test_a_move_past_a_hidden_item_only_is_not_told_to_those_who_do_not_see_it(four_items, secretariat, hsi, clock):
     threat = four_items.items.get(title_en="Threat picture")
 
     with sent_after_commit():
         meeting_services.agenda_item_move(actor=secretariat, item=threat, position=2)
+    _after_the_reordering(clock)
 
     assert emails_to(hsi) == [] and notices_of(hsi, NotificationKind.AGENDA) == []
     assert recipients() == everyone_once("secretariat", "cbsa", "atf")
 
 
-def test_a_move_is_told_in_each_readers_own_numbering(four_items, secretariat, hsi, atf):
+def test_a_move_is_told_in_each_readers_own_numbering(four_items, secretariat, hsi, atf, clock):
     opening = four_items.items.get(title_en="Opening")
 
     with sent_after_commit():
         meeting_services.agenda_item_move(actor=secretariat, item=opening, position=3)
+    _after_the_reordering(clock)
 
     told_hsi, told_atf = only_email_to(hsi).body, only_email_to(atf).body
     assert "Moved: Opening (now item 2)" in told_hsi and "3" not in told_hsi.split("Moved: ")[1].splitlines()[0]
@@ -503,3 +512,54 @@ def test_a_reminder_numbers_the_agenda_as_the_readers_agenda_page_does(four_item
         assert f"\n{on_the_page['Next steps']}. Next steps" in body and "Threat picture" not in body
     assert "\n3. Next steps" in only_email_of(hsi, "meeting_reminder").body
     assert "\n4. Next steps" in only_email_of(atf, "meeting_reminder").body
+
+
+def test_moves_made_together_reach_each_reader_as_one_notice_once_the_agenda_is_left_alone(
+    four_items, secretariat, hsi, atf, clock
+):
+    items = {item.title_en: item for item in four_items.items.all()}
+    with sent_after_commit():
+        meeting_services.agenda_item_move(actor=secretariat, item=items["Next steps"], position=1)
+        clock.shift(datetime.timedelta(minutes=2))
+        meeting_services.agenda_item_move(actor=secretariat, item=items["Opening"], position=1)
+        clock.shift(datetime.timedelta(minutes=2))
+        # Past the MOU item only: not a change for those who do not see it.
+        meeting_services.agenda_item_move(actor=secretariat, item=items["Threat picture"], position=3)
+
+    # Nothing while the secretariat is still at it: three minutes after the first move, one after the last.
+    clock.shift(datetime.timedelta(minutes=1))
+    sweep()
+    assert outbox() == [] and Notification.objects.filter(kind=NotificationKind.AGENDA).count() == 0
+
+    _after_the_reordering(clock)
+    assert recipients() == everyone_once()
+    told_hsi, told_atf = only_email_to(hsi), only_email_to(atf)
+    assert told_hsi.subject == told_atf.subject == "Agenda reordered: CBFTF working meeting"
+    # Each reader is told of the moves in their own numbering, of the items they may see only.
+    assert re.search(r"^1\. Opening.*\n2\. Next steps.*\n3\. Threat picture", told_hsi.body, re.MULTILINE)
+    assert "Moved: Opening (now item 1)" in told_hsi.body and "Moved: Next steps (now item 2)" in told_hsi.body
+    assert "Moved: Threat picture" not in told_hsi.body and MOU_ITEM not in told_hsi.body
+    assert "Moved: Threat picture (now item 3)" in told_atf.body and "Moved: Next steps (now item 2)" in told_atf.body
+    assert len(notices_of(hsi, NotificationKind.AGENDA)) == 1
+
+    # Told once: a later sweep sends nothing more, and a later move starts a notice of its own.
+    mail.outbox.clear()
+    sweep()
+    assert outbox() == []
+    with sent_after_commit():
+        meeting_services.agenda_item_move(actor=secretariat, item=items["Opening"], position=4)
+    _after_the_reordering(clock)
+    assert "Moved: Opening (now item 3)" in only_email_to(hsi).body
+    assert "Threat picture (now" not in only_email_to(hsi).body
+
+
+def test_a_reordering_is_not_told_for_a_meeting_cancelled_meanwhile(four_items, secretariat, clock):
+    opening = four_items.items.get(title_en="Opening")
+    with sent_after_commit():
+        meeting_services.agenda_item_move(actor=secretariat, item=opening, position=2)
+        meeting_services.meeting_cancel(actor=secretariat, meeting=four_items, reason="Postponed.")
+    mail.outbox.clear()
+
+    _after_the_reordering(clock)
+
+    assert not [m for m in outbox() if "reordered" in m.subject]

@@ -409,6 +409,7 @@ PAGES: dict[str, Urls] = {
     "meeting-detail": each("meeting-detail", lambda o: [m.pk for m in o.meetings]),
     "meeting-edit": december("meeting-edit"),
     "meeting-cancel": december("meeting-cancel"),
+    "meeting-delete": december("meeting-delete"),
     "rsvp": december("rsvp"),
     "agenda-item-create": december("agenda-item-create"),
     "agenda-circulate": december("agenda-circulate"),
