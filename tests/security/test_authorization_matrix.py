@@ -317,15 +317,16 @@ def api_problems(
 # The exact answer, per persona, of each operation on a visible object by a method its route's rule does not probe
 # (the matrix states one method per route). Sent `{}`: an empty body.
 NOT_PROBED: dict[tuple[str, str], dict[str, int]] = {
-    # Scheduling: the body named in the input decides whose secretariat may; with none named, the input is refused.
-    ("POST", "/api/v1/meetings/"): {"dea": 400, "rcmp": 400, "cbsa": 400, "secretariat": 400},
+    # Scheduling: refused before the input is read to whoever is of no body's secretariat; for a secretariat the body
+    # named in the input decides, and with none named the input is refused.
+    ("POST", "/api/v1/meetings/"): {"dea": 403, "rcmp": 403, "cbsa": 403, "secretariat": 400},
     # Editing a meeting is the secretariat's; an empty edit changes nothing.
     ("PATCH", "/api/v1/meetings/{id}/"): {"rcmp": 403, "cbsa": 403, "secretariat": 200},
     # Adding and editing agenda items is the secretariat's, who must say what.
     ("POST", "/api/v1/meetings/{meeting_pk}/items/"): {"rcmp": 403, "cbsa": 403, "secretariat": 400},
     ("PATCH", "/api/v1/meetings/{meeting_pk}/items/{id}/"): {"cbsa": 403, "secretariat": 400},
-    # The action item (ATF's, which CBSA sees): the input is read first, and it names no status.
-    ("PATCH", "/api/v1/action-items/{id}/"): {"cbsa": 400, "secretariat": 400},
+    # The action item (ATF's, which CBSA sees but may not update): a PATCH naming no status changes nothing.
+    ("PATCH", "/api/v1/action-items/{id}/"): {"cbsa": 403, "secretariat": 200},
 }
 
 
