@@ -8,6 +8,7 @@ object and the refusal (404) are read against the schema.
 """
 
 import datetime
+import functools
 import json
 import re
 from urllib.parse import urlsplit
@@ -138,10 +139,21 @@ DEFS = {name: json_schema(schema, f"#/components/schemas/{name}") for name, sche
         SCHEMA["components"]["schemas"].items()}
 
 
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+@functools.cache
+def definitions_checked() -> bool:
+    """The converted components are valid JSON Schema (checked once: the check walks every one of them)."""
+    jsonschema.Draft202012Validator.check_schema({"$schema": DRAFT, "$defs": DEFS})
+    return True
+
+
 def validator_for(schema: dict) -> jsonschema.protocols.Validator:
-    whole = {"$schema": "https://json-schema.org/draft/2020-12/schema", **json_schema(schema), "$defs": DEFS}
-    jsonschema.Draft202012Validator.check_schema(whole)
-    return jsonschema.Draft202012Validator(whole, format_checker=FORMAT_CHECKER)
+    definitions_checked()
+    own = {"$schema": DRAFT, **json_schema(schema)}
+    jsonschema.Draft202012Validator.check_schema(own)
+    return jsonschema.Draft202012Validator(own | {"$defs": DEFS}, format_checker=FORMAT_CHECKER)
 
 
 # The GET operations and the addresses to call them at
