@@ -13,7 +13,7 @@
   for a short LEASE that it renews as it goes: when its worker is killed, the hold runs out and `requeue_stranded`
   (every 10 seconds, and in each sweep) queues the rest again at once. The one email the worker was sending stays
   claimed until its claim is stale; if the SMTP server had already accepted it, that recipient gets it twice: the
-  one duplicate the design accepts, documented in the README.
+  one duplicate the design accepts, documented in docs/features.md.
 
 Features register reminder handlers (what a "meeting.before" reminder says, to whom) in their
 AppConfig.ready(); the core never imports them.

@@ -1,5 +1,5 @@
 """The deployment files: docker-compose.yml is valid for Compose (Debian's docker-compose, without a Docker engine)
-and for the Compose specification's JSON schema, and has the shape the README promises; the Dockerfile builds a
+and for the Compose specification's JSON schema, and has the shape docs/operations.md promises; the Dockerfile builds a
 non-root image from locked versions. Nothing here needs a Docker engine."""
 
 import re

@@ -18,7 +18,7 @@ MILESTONES = "/api/v1/milestones/"
 
 
 def sha256_hex(text: str) -> str:
-    """What the database keeps of a token, by the README's definition: the SHA-256 of the token, in hex."""
+    """What the database keeps of a token, by the definition in docs/features.md: the SHA-256 of the token, in hex."""
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
