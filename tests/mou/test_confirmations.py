@@ -117,3 +117,14 @@ def test_a_signature_is_recorded_only_once_confirmed_and_the_page_names_who_sees
     assert stored(agreement).status == Agreement.Status.READY_FOR_SIGNATURE
 
 
+
+
+def test_the_confirmation_speaks_french(client_for, cbsa, mou):
+    step = mou_step(mou, "CBSA internal approval")
+    url = page("step-act", step.pk).replace("/en/", "/fr/", 1) + "?outcome=approved"
+
+    text = text_of(client_for(cbsa).get(url))
+
+    assert "Approuver cette étape ?" in text
+    assert "Personne ne sera avisé" in text
+    assert "personnes qui peuvent voir l'entente" in text
