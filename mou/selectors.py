@@ -153,3 +153,12 @@ def agreements_by_stage(*, actor: User, body_ids: Iterable[int]) -> QuerySet[Agr
     # The list's parties and categories are not shown here: no need to fetch them.
     agreements = agreement_list(actor=actor).filter(body_id__in=body_ids).prefetch_related(None)
     return agreements.annotate(stage_order=stage_order).order_by("stage_order", "short_name")
+
+
+def people_who_see(*, actor: User, agreement: Agreement) -> QuerySet[User]:
+    """Who may read the agreement (and so sees an answer or a signature recorded on it), as far as the actor may
+    see them: what a confirmation names before a step is answered or a signature recorded."""
+    readers = permissions.readers(agreement).values("pk")
+    return permissions.scope_people(actor, User.objects.filter(pk__in=readers)).select_related("agency").order_by(
+        "agency__acronym", "last_name", "first_name"
+    )

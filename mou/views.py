@@ -11,10 +11,12 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -209,9 +211,47 @@ def _saved(request: HttpRequest, message: str, url: str) -> HttpResponse:
 # The workflow ------------------------------------------------------------------------------------------
 
 
+class _Rehearsed(Exception):
+    """Carries what a rehearsed service call left, out of the transaction that undoes it."""
+
+
+def _rehearse(service: Callable[[], object], outcome: Callable[[object], dict]) -> dict:
+    """Run the service and undo it: it refuses here what it would refuse for real (ValidationError,
+    PermissionDenied), and `outcome` reads what it would leave, for the confirmation page to say."""
+    try:
+        with transaction.atomic():
+            raise _Rehearsed(outcome(service()))
+    except _Rehearsed as rehearsed:
+        return rehearsed.args[0]
+
+
+def _confirm_page(
+    request: HttpRequest, agreement: Agreement, form: forms.PageForm, *, heading: str, button: str, facts: list,
+    outcome: dict, action_url: str, cancel_url: str,
+) -> HttpResponse:
+    """Ask before an answer or a signature is recorded: what it says, what it changes, and who sees it."""
+    return render(request, "mou/confirm.html", {
+        "agreement": agreement, "form": form, "heading": heading, "button": button, "facts": facts,
+        "moves_to": outcome.get("status") if outcome.get("status") != agreement.status else None,
+        "moves_to_display": outcome.get("status_display"),
+        "seen_by": list(selectors.people_who_see(actor=request.user, agreement=agreement)),
+        "action_url": action_url, "cancel_url": cancel_url,
+    })
+
+
+def _status_after(agreement: Agreement) -> dict:
+    moved = Agreement.objects.get(pk=agreement.pk)
+    return {"status": moved.status, "status_display": moved.get_status_display()}
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    return request.method == "POST" and request.POST.get("confirmed") == "1"
+
+
 @login_required
-@require_POST
 def step_act(request: HttpRequest, pk: int) -> HttpResponse:
+    """The answer posted from the agreement page (or asked for by GET) is first shown to confirm; the
+    confirmation posts it again with `confirmed`, and only then is it recorded."""
     actor = request.user
     step = selectors.step_get(actor=actor, pk=pk)
     agreement = selectors.agreement_get(actor=actor, pk=step.agreement_id)
@@ -219,18 +259,44 @@ def step_act(request: HttpRequest, pk: int) -> HttpResponse:
     agencies = [step.owner_agency, *step.concurring_agencies.order_by("acronym")]
     if not may_act_on_step(actor, secretariat=secretariat, step_agencies=[a.pk for a in agencies]):
         raise PermissionDenied(_("Only the step’s owner agency, its concurring agencies or the secretariat can act."))
-    form = forms.StepActForm(request.POST, key=f"act-{step.pk}", on_behalf_of=agencies if secretariat else None)
+    data = request.POST if request.method == "POST" else request.GET
+    form = forms.StepActForm(data, key=f"act-{step.pk}", on_behalf_of=agencies if secretariat else None)
+    here = _url("agreement-detail", agreement.pk, fragment=f"step-{step.pk}")
     if form.is_valid():
-        try:
-            services.step_act(
+        def record():
+            return services.step_act(
                 actor=actor, step=step, outcome=form.cleaned_data["outcome"], comment=form.cleaned_data["comment"],
                 on_behalf_of=form.cleaned_data.get("on_behalf_of"),
             )
+
+        def outcome(acted: WorkflowStep) -> dict:
+            answer = acted.actions.order_by("-acted_at", "-pk").select_related("agency").first()
+            return _status_after(agreement) | {"agency": answer.agency.local_acronym}
+
+        try:
+            if _confirmed(request):
+                record()
+            else:
+                rehearsed = _rehearse(record, outcome)
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            message = _("The answer on “%(step)s” is recorded.") % {"step": step.title}
-            return _saved(request, message, _url("agreement-detail", agreement.pk, fragment=f"step-{step.pk}"))
+            if _confirmed(request):
+                message = _("The answer on “%(step)s” is recorded.") % {"step": step.title}
+                return _saved(request, message, here)
+            returning = form.cleaned_data["outcome"] == WorkflowStep.Outcome.RETURNED
+            facts = [
+                (_("Step"), step.title),
+                (_("Answer of"), rehearsed["agency"]),
+                (_("Answer"), WorkflowStep.Outcome(form.cleaned_data["outcome"]).label),
+                (_("Comments"), form.cleaned_data["comment"].strip() or "—"),
+            ]
+            return _confirm_page(
+                request, agreement, form, facts=facts, outcome=rehearsed, action_url=_url("step-act", step.pk),
+                cancel_url=here,
+                heading=_("Return this step with comments?") if returning else _("Approve this step?"),
+                button=_("Return with comments") if returning else _("Approve the step"),
+            )
     return _agreement_page(request, agreement, form)
 
 
@@ -295,23 +361,45 @@ def agreement_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def signature_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Like an answer on a step: shown to confirm first, recorded once confirmed."""
     actor = request.user
     agreement = selectors.agreement_get(actor=actor, pk=pk)
     secretariat = permissions.is_secretariat(actor, agreement.body_id)
     parties = signing_parties(actor, secretariat=secretariat, parties=agreement.party_list)
     if not parties:
         raise PermissionDenied(_("A signature is recorded by the secretariat or the signing party."))
-    form = forms.SignatureForm(request.POST, key="signature", parties=parties)
+    data = request.POST if request.method == "POST" else request.GET
+    form = forms.SignatureForm(data, key="signature", parties=parties)
+    here = _url("agreement-detail", agreement.pk, fragment="signatures")
     if form.is_valid():
+        def record():
+            return services.signature_record(actor=actor, agreement=agreement, **form.cleaned_data)
+
         try:
-            signature = services.signature_record(actor=actor, agreement=agreement, **form.cleaned_data)
+            if _confirmed(request):
+                signature = record()
+            else:
+                rehearsed = _rehearse(record, lambda signature: _status_after(agreement))
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            message = _("The signature for %(party)s is recorded.") % {"party": signature.party.local_acronym}
-            return _saved(request, message, _url("agreement-detail", agreement.pk, fragment="signatures"))
+            if _confirmed(request):
+                message = _("The signature for %(party)s is recorded.") % {"party": signature.party.local_acronym}
+                return _saved(request, message, here)
+            fields = form.cleaned_data
+            signatory = ", ".join(filter(None, [fields["signatory_name"].strip(), fields["signatory_title"].strip()]))
+            facts = [
+                (_("Party"), fields["party"].local_acronym),
+                (_("Signatory"), signatory),
+                (_("Signed on"), date_format(fields["signed_on"], "DATE_FORMAT")),
+                (_("Text signed"), _("Version %(number)s") % {"number": fields["version_number"]}),
+            ]
+            return _confirm_page(
+                request, agreement, form, facts=facts, outcome=rehearsed,
+                action_url=_url("signature-create", agreement.pk), cancel_url=here,
+                heading=_("Record this signature?"), button=_("Record the signature"),
+            )
     return _agreement_page(request, agreement, form)
 
 

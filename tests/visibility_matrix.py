@@ -284,6 +284,7 @@ MATRIX: dict[str, Route] = {
 # action posted empty by someone who may take it is refused on its form (200); by a party who may not, 403.
 
 AGREEMENT_PAGES = "tests/mou/test_pages.py"
+AGREEMENT_CONFIRMATIONS = "tests/mou/test_confirmations.py"
 SECRETARIAT = ("secretariat", "superuser")
 PARTIES_REFUSED = {"atf": 403, "cbsa": 403}  # they see the MOU; only the secretariat manages it
 
@@ -362,6 +363,10 @@ MATRIX |= {
             MOU_HIDDEN,
             f"{AGREEMENT_PAGES}::test_a_member_of_another_agency_cannot_act_on_a_step_they_can_see",
             f"{AGREEMENT_PAGES}::test_a_member_of_another_agency_cannot_act_on_a_step_they_cannot_see",
+            # Its confirmation (the answer posted unconfirmed, or asked for by GET) too.
+            f"{AGREEMENT_CONFIRMATIONS}::test_the_confirmation_of_a_step_of_the_restricted_mou_is_not_found_for_other_"
+            "agencies",
+            f"{AGREEMENT_CONFIRMATIONS}::test_approving_a_step_of_the_restricted_mou_names_only_who_may_see_the_mou",
         ),
     ),
     "step-create": Route(
@@ -386,7 +391,10 @@ MATRIX |= {
         url=mou_page("signature-create"),
         method="post",
         statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
-        covered_by=(MOU_HIDDEN, f"{AGREEMENT_PAGES}::test_a_party_records_its_own_signature_but_not_the_other_partys"),
+        covered_by=(
+            MOU_HIDDEN, f"{AGREEMENT_PAGES}::test_a_party_records_its_own_signature_but_not_the_other_partys",
+            f"{AGREEMENT_CONFIRMATIONS}::test_a_signature_is_recorded_only_once_confirmed_and_the_page_names_who_sees_it",
+        ),
     ),
     "sharing-map": Route(
         url=lambda demo: page("sharing-map") + "?source=CBSA&target=ATF&category=customs",

@@ -56,6 +56,13 @@ def test_the_owner_agency_approves_the_current_step_in_the_browser(page, live_se
     wait_for_components(page)
 
     page.click("form.mou-act gcds-button[value=approved] >> button")
+    # Asked first, with who sees the answer: CBSA and ATF only, on the restricted MOU.
+    page.wait_for_selector("h1:has-text('Approve this step?')")
+    wait_for_components(page)
+    told = page.locator("section[aria-labelledby=told-heading]").inner_text()
+    assert "Nobody will be notified" in told
+    assert "(CBSA)" in told and "(RCMP)" not in told
+    page.click("gcds-button:has-text('Approve the step') >> button")
     page.wait_for_url(f"**/agreements/{mou.pk}/#step-*")
     wait_for_components(page)
 

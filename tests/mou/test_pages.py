@@ -230,16 +230,25 @@ def test_the_secretariat_sees_the_forms_to_add_steps_and_move_the_agreement(clie
 
 
 def act(client: Client, step: WorkflowStep, **data) -> None:
-    response = client.post(page("step-act", step.pk), {"outcome": "approved", **data})
+    """Answer a step as its buttons do: the answer is shown to confirm, then confirmed."""
+    asked = client.post(page("step-act", step.pk), {"outcome": "approved", **data})
+    assert asked.status_code == 200, text_of(asked)
+    assert 'name="confirmed"' in asked.content.decode()
+    response = client.post(page("step-act", step.pk), {"outcome": "approved", **data, "confirmed": "1"})
     assert response.status_code == 302, text_of(response)
     assert response.url == page("agreement-detail", step.agreement_id) + f"#step-{step.pk}"
 
 
 def sign(client: Client, agreement: Agreement, party: str, name: str, version: int = 2) -> None:
-    response = client.post(page("signature-create", agreement.pk), {
+    """Record a signature as its button does: shown to confirm, then confirmed."""
+    data = {
         "party": party, "signatory_name": name, "signatory_title": "", "version_number": version,
         "signed_on": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
-    })
+    }
+    asked = client.post(page("signature-create", agreement.pk), data)
+    assert asked.status_code == 200, text_of(asked)
+    assert 'name="confirmed"' in asked.content.decode()
+    response = client.post(page("signature-create", agreement.pk), data | {"confirmed": "1"})
     assert response.status_code == 302, text_of(response)
 
 
@@ -317,7 +326,8 @@ def test_returning_a_step_sends_the_draft_back_to_drafting(client_for, cbsa, wor
     client = client_for(cbsa)
 
     response = client.post(
-        page("step-act", workflow.cbsa_review.pk), {"outcome": "returned", "comment": "Name the contacts."}
+        page("step-act", workflow.cbsa_review.pk),
+        {"outcome": "returned", "comment": "Name the contacts.", "confirmed": "1"},
     )
 
     assert response.status_code == 302
