@@ -149,7 +149,7 @@ def test_scheduling_a_meeting_for_tomorrow_in_the_browser_sends_each_invitee_one
         # The meeting's time as the reader's clock shows it: 10:00 in Toronto is 10:00 in New York too, so
         # check the hour in the reader's zone as their language writes it.
         local = start.astimezone(zoneinfo.ZoneInfo(user.time_zone))
-        hour = f"{local:%H:%M}" if user.language == "fr" else local.strftime("%-I:%M").replace(":00", "")
+        hour = f"{local.hour} h {local:%M}" if user.language == "fr" else local.strftime("%-I:%M").replace(":00", "")
         assert hour in message.subject, (user.username, message.subject)
         raw, content_type, calendar = ics_of(message)
         assert "method=REQUEST" in content_type.replace(" ", "")
