@@ -144,7 +144,7 @@ def test_each_reader_reads_the_meetings_time_in_their_own_time_zone(clock, sched
     # Ottawa and New York share the hour; British Columbia is three hours behind. (The French label's colon may
     # come with French's space before it or without.)
     french = only_email_to(cbsa).body
-    assert re.search(r"^Date et heure\s?: 25 janvier 2027 à 10 h 00 – 12 h 00 \(America/Toronto\)$", french, re.MULTILINE)
+    assert re.search(r"^Date et heure\s?: 25 janvier 2027 à 10\xa0h\xa000 – 12\xa0h\xa000 \(America/Toronto\)$", french, re.MULTILINE)
     assert "When:" not in french and "America/New_York" not in french
     new_york = only_email_to(atf).body
     assert "When: January 25, 2027, 10 a.m. – noon (America/New_York)" in new_york

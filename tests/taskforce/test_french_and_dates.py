@@ -43,7 +43,7 @@ def mou() -> Agreement:
 
 @pytest.mark.parametrize(("language", "day", "moment"), [
     ("en", "December 17, 2021", "December 17, 2021, 11 a.m."),
-    ("fr", "17 décembre 2021", "17 décembre 2021 à 11 h 00"),
+    ("fr", "17 décembre 2021", "17 décembre 2021 à 11\u00a0h\u00a000"),
 ])
 def test_every_date_format_of_a_language_writes_the_month_in_words(language, day, moment):
     at = timezone.make_aware(datetime.datetime(2021, 12, 17, 11, 0))
@@ -134,8 +134,8 @@ def test_a_french_meeting_page_gives_both_times_with_french_zone_abbreviations(d
 
     text = text_of(client_for(rcmp).get(page_fr("meeting-detail", meeting.pk)))
 
-    assert "13 h 00–14 h 30 HNE" in text
-    assert "10 h 00–11 h 30 HNP" in text
+    assert "13\u00a0h\u00a000–14\u00a0h\u00a030 HNE" in text
+    assert "10\u00a0h\u00a000–11\u00a0h\u00a030 HNP" in text
     assert not re.search(r"\b(EST|PST)\b", text)
     english = text_of(client_for(rcmp).get(page("meeting-detail", meeting.pk)))
     assert "1 p.m.–2:30 p.m. EST" in english and "10 a.m.–11:30 a.m. PST" in english

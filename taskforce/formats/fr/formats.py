@@ -1,9 +1,10 @@
-"""French (Canada): 17 décembre 2021; 11 h 00; 17 décembre 2021 à 11 h 00."""
+"""French (Canada): 17 décembre 2021; 11 h 00; 17 décembre 2021 à 11 h 00. The spaces around "h" do not break, so
+a time never wraps in the middle ("12 h" on one line, "30" on the next)."""
 
 DATE_FORMAT = "j F Y"
 SHORT_DATE_FORMAT = DATE_FORMAT
-TIME_FORMAT = r"G \h i"
-DATETIME_FORMAT = r"j F Y à G \h i"
+TIME_FORMAT = "G\u00a0\\h\u00a0i"
+DATETIME_FORMAT = "j F Y à G\u00a0\\h\u00a0i"
 SHORT_DATETIME_FORMAT = DATETIME_FORMAT
 YEAR_MONTH_FORMAT = "F Y"
 MONTH_DAY_FORMAT = "j F"
