@@ -69,6 +69,12 @@ def page(name: str, *args) -> str:
         return reverse(name, args=args)
 
 
+def page_fr(name: str, *args) -> str:
+    """The same page's French URL."""
+    with translation.override("fr"):
+        return reverse(name, args=args)
+
+
 def api_schema() -> dict:
     """The API's OpenAPI schema, generated in process as `/api/schema/` serves it (at import time of a test module,
     so Django is set up first)."""

@@ -15,23 +15,9 @@ from mou.models import Agreement
 from taskforce import services, translations
 from taskforce.templatetags.portal import zone_abbreviation
 from tests.factories import UserFactory
-from tests.scenario import page, text_of
+from tests.scenario import page, page_fr, text_of
 
 MOU = "CBSA–ATF MOU"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """French pages activate French on this thread; leave English behind for the tests that follow."""
-    with translation.override("en"):
-        yield
-
-
-def page_fr(name: str, *args) -> str:
-    from django.urls import reverse
-
-    with translation.override("fr"):
-        return reverse(name, args=args)
 
 
 def mou() -> Agreement:

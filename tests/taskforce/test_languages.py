@@ -18,7 +18,7 @@ from meetings.models import AgendaItem, Meeting
 from members.models import User
 from taskforce.demo import DEMO_PASSWORD
 from tests.factories import MilestoneFactory
-from tests.scenario import page, text_of
+from tests.scenario import page, page_fr, text_of
 
 ROUNDTABLE = "Roundtable"  # the demo's agenda item left in English only
 
@@ -28,13 +28,6 @@ def english():
     """French pages activate French on this thread; leave English behind for the tests that follow."""
     with translation.override("en"):
         yield
-
-
-def page_fr(name: str, *args) -> str:
-    from django.urls import reverse
-
-    with translation.override("fr"):
-        return reverse(name, args=args)
 
 
 def roundtable() -> AgendaItem:
