@@ -13,7 +13,22 @@ from taskforce.demo import DEMO_PASSWORD
 
 
 def wait_for_components(page: Page) -> None:
+    """Until every design-system component on the page is ready: a click on a button that is not yet hydrated does
+    nothing (its inner button submits no form), so a step taken too early would wait for a request never sent."""
     page.wait_for_selector("gcds-header.hydrated")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('*')]"
+        ".filter(el => el.localName.startsWith('gcds-'))"
+        ".every(el => el.classList.contains('hydrated'))"
+    )
+
+
+def settled(page: Page) -> None:
+    """After an in-place update: the request answered, htmx done swapping and settling, and every component it
+    brought in ready again (one that never hydrates fails here, after the wait)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    wait_for_components(page)
 
 
 def authenticator_code(device: TOTPDevice) -> str:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from meetings import services
 from meetings.models import AgendaItem, Comment, Meeting, Rsvp
 
-from .helpers import sign_in, wait_for_components
+from .helpers import settled, sign_in, wait_for_components
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,15 +56,13 @@ def _visible(page, selector: str) -> bool:
 def _rsvp_controls_ready(page) -> None:
     for control in ("gcds-radios[name=response]", "gcds-select[name=delegate]", "gcds-input[name=note]",
                     "#rsvp gcds-button[type=submit]"):
-        page.wait_for_timeout(100)
         assert _visible(page, control), control
 
 
 def _save_rsvp(page) -> None:
     with page.expect_response(lambda r: r.url.endswith("/rsvp/") and r.request.method == "POST"):
         page.click("#rsvp gcds-button[type=submit] >> button")
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(200)  # past htmx's settle step
+    settled(page)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -108,8 +106,7 @@ def _add_comment(page, text: str) -> None:
     page.fill("gcds-textarea[name=text] textarea", text)
     with page.expect_response(lambda r: r.url.endswith("/comments/") and r.request.method == "POST"):
         page.click("#comments gcds-button[type=submit] >> button")
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(200)
+    settled(page)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -147,8 +144,7 @@ def test_the_secretariat_reorders_an_agenda_several_times_in_place(page, live_se
     def move(title: str, direction: str) -> None:
         with page.expect_response(lambda r: r.url.endswith("/move/") and r.request.method == "POST"):
             page.click(f"#move-{direction}-{items[title]} >> button")
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(200)
+        settled(page)
 
     def order() -> list[str]:
         return list(AgendaItem.objects.filter(meeting=meeting).order_by("position").values_list("title_en", flat=True))
