@@ -13,6 +13,26 @@ def is_invitee(actor: User, meeting: Meeting) -> bool:
     return core.readers(meeting, shared=True).filter(pk=actor.pk).exists()
 
 
+def status_choices(*, secretariat: bool) -> list[tuple[str, str]]:
+    """The statuses one may set: only the secretariat cancels an action item."""
+    return [c for c in ActionItem.Status.choices if secretariat or c[0] != ActionItem.Status.CANCELLED]
+
+
+def offer_status_updates(actor: User, actions: list[ActionItem], *, secretariat: bool | None = None) -> list[ActionItem]:
+    """Marks each action item with whether the actor may update its status (`may_update`) and to what
+    (`status_options`), for the tables that offer the control. `secretariat` when known (the action items of one
+    meeting); otherwise from the action items' meetings, which must be loaded."""
+    secretariat_of = core.secretariat_body_ids(actor) if secretariat is None else ()
+    for action in actions:
+        if secretariat is None:
+            in_secretariat = actor.is_superuser or action.meeting.body_id in secretariat_of
+        else:
+            in_secretariat = secretariat
+        action.may_update = may_update_action(actor, action, secretariat=in_secretariat)
+        action.status_options = status_choices(secretariat=in_secretariat)
+    return actions
+
+
 def may_update_action(actor: User, action: ActionItem, *, secretariat: bool) -> bool:
     """An action item's status: its owner (or anyone of the owner agency when no person is named), or the
     secretariat."""

@@ -4,6 +4,7 @@ Objects are fetched through the selectors, so what the actor may not see is a 40
 secretariat may take answer 403 to a member who can see the meeting. The services check again.
 """
 
+import re
 from pathlib import Path
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -77,16 +78,13 @@ def _secretariat_item(request: HttpRequest, pk: int) -> AgendaItem:
 
 # Refusals of meetings.uploads that are about the file itself, shown on the file field.
 UPLOAD_CODES = {"empty", "too_large", "type_not_allowed"}
+ACTION_TABLE = re.compile(r"[a-z][a-z-]{0,39}")
 
 
 def _refused(request: HttpRequest, error: ValidationError, at: str = "") -> None:
     """The reasons an action was refused, shown in the section `at` that the page then opens at."""
     for message in error.messages:
         messages.error(request, message, extra_tags=at)
-
-
-def _status_choices(secretariat: bool) -> list:
-    return [c for c in ActionItem.Status.choices if secretariat or c[0] != ActionItem.Status.CANCELLED]
 
 
 # Schedule ----------------------------------------------------------------------------------------------
@@ -152,10 +150,9 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
     invitations = list(selectors.invitations(actor=actor, meeting=meeting))
     rsvps = list(selectors.rsvps(actor=actor, meeting=meeting))
     items = list(selectors.agenda_items(actor=actor, meeting=meeting))
-    actions = list(selectors.action_items(actor=actor, meeting=meeting))
-    for action in actions:
-        action.may_update = rules.may_update_action(actor, action, secretariat=secretariat)
-        action.status_options = _status_choices(secretariat)
+    actions = rules.offer_status_updates(
+        actor, list(selectors.action_items(actor=actor, meeting=meeting)), secretariat=secretariat
+    )
     invited = rules.is_invitee(actor, meeting)
     my_rsvp = next((r for r in rsvps if r.user_id == actor.pk), None)
     answerable = invited and not meeting.is_cancelled and not meeting.is_past
@@ -661,18 +658,31 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_item_get(actor=actor, pk=pk)
     secretariat = permissions.is_secretariat(actor, action.meeting.body_id)
     form = forms.ActionStatusForm(request.POST or None, initial={"status": action.status})
-    form.fields["status"].choices = _status_choices(secretariat)
+    form.fields["status"].choices = rules.status_choices(secretariat=secretariat)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
         next_url = ""
+    # Which table of the page the update was made from: its outcome is shown above that table, where the reader is.
+    at = request.POST.get("at") or ""
+    if not next_url or not ACTION_TABLE.fullmatch(at):
+        at = "actions"
     if request.method == "POST" and form.is_valid():
         try:
             services.action_item_set_status(actor=actor, action=action, status=form.cleaned_data["status"])
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("Action item updated."))
-            return redirect(next_url or _meeting_url(action.meeting, "actions"))
+            messages.success(
+                request,
+                _("Status of “%(action)s”: %(status)s.") % {
+                    "action": Truncator(action.text).words(8),
+                    "status": ActionItem.Status(form.cleaned_data["status"]).label,
+                },
+                extra_tags=at,
+            )
+            if next_url:
+                return redirect(f"{next_url.split('#')[0]}#outcome-{at}")
+            return redirect(_meeting_url(action.meeting, "actions"))
     return render(request, "meetings/action_item_status.html", {
         "form": form, "action": action, "next": next_url,
         "may_update": rules.may_update_action(actor, action, secretariat=secretariat),
@@ -686,12 +696,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         form.is_valid()
     filters = selectors.RegisterFilter(**form.filters())
-    secretariat_bodies = permissions.secretariat_body_ids(actor)
-    actions = list(selectors.action_register(actor=actor, filters=filters))
-    for action in actions:
-        in_secretariat = action.meeting.body_id in secretariat_bodies or actor.is_superuser
-        action.may_update = rules.may_update_action(actor, action, secretariat=in_secretariat)
-        action.status_options = _status_choices(in_secretariat)
+    actions = rules.offer_status_updates(actor, list(selectors.action_register(actor=actor, filters=filters)))
     decision_filters = filters if not (filters.owner or filters.status) else None
     return render(request, "meetings/register.html", {
         "form": form,

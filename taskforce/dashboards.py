@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
+from meetings import permissions as meeting_rules
 from meetings import selectors as meetings
 from meetings.models import ActionItem, Meeting
 from members.models import Agency, User
@@ -53,7 +54,9 @@ def member_home(*, actor: User) -> MemberHome:
     return MemberHome(
         next_meetings=list(meetings.meeting_list(actor=actor, upcoming=True, include_cancelled=False)[:PANEL_SIZE]),
         to_review=list(meetings.agendas_to_review(actor=actor)[:PANEL_SIZE]),
-        action_items=list(meetings.action_items_to_do(actor=actor)[:LONG_PANEL_SIZE]),
+        action_items=meeting_rules.offer_status_updates(
+            actor, list(meetings.action_items_to_do(actor=actor)[:LONG_PANEL_SIZE])
+        ),
         milestones_due=list(_milestones_coming_due(actor, agency_id, due_until)[:LONG_PANEL_SIZE]),
         steps_due=list(agreements.steps_coming_due(actor=actor, agency_id=agency_id, until=due_until)[
             :LONG_PANEL_SIZE
@@ -99,7 +102,7 @@ class SecretariatHome:
     answers_missing: list[Meeting]
     minutes_pending: list[Meeting]
     overdue_by_agency: list[AgencyActions]
-    overdue_action_count: int
+    overdue_actions: list[ActionItem]
     stages: list[Stage]
     overdue_steps: list[WorkflowStep]
     timeline: Timeline
@@ -120,7 +123,9 @@ def secretariat_home(*, actor: User, days: int) -> SecretariatHome | None:
     if not body_ids:
         return None
     until = timezone.now() + datetime.timedelta(days=days)
-    overdue = list(meetings.overdue_action_items(actor=actor, body_ids=body_ids))
+    overdue = meeting_rules.offer_status_updates(
+        actor, list(meetings.overdue_action_items(actor=actor, body_ids=body_ids))
+    )
     milestones = list(selectors.milestone_list(actor=actor).filter(body_id__in=body_ids).order_by("due_start", "pk"))
     return SecretariatHome(
         days=days,
@@ -132,7 +137,7 @@ def secretariat_home(*, actor: User, days: int) -> SecretariatHome | None:
             AgencyActions(agency=agency, actions=list(rows))
             for agency, rows in itertools.groupby(overdue, key=lambda action: action.owner_agency)
         ],
-        overdue_action_count=len(overdue),
+        overdue_actions=overdue,
         stages=_stages(agreements.agreements_by_stage(actor=actor, body_ids=body_ids)),
         overdue_steps=list(agreements.overdue_steps(actor=actor).filter(agreement__body_id__in=body_ids)),
         timeline=milestone_timeline(milestones, today=timezone.localdate()),

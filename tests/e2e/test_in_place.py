@@ -4,10 +4,10 @@ controls are there, visible and usable again, and the outcome is shown where the
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from meetings import services
-from meetings.models import AgendaItem, Comment, Meeting, Rsvp
+from meetings.models import ActionItem, AgendaItem, Comment, Meeting, Rsvp
 
 from .helpers import settled, sign_in, wait_for_components
 
@@ -184,3 +184,30 @@ def test_an_empty_meeting_form_says_what_is_missing_where_the_focus_goes(page, l
     missing = {"en": "Enter information to continue", "fr": "Saisissez des renseignements pour continuer"}[lang]
     assert missing in summary.evaluate("el => el.shadowRoot.textContent")
     assert not Meeting.objects.filter(title_en="").exists()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_owner_updates_an_action_item_twice_from_the_home_page_and_sees_each_outcome_there(
+    page, live_server, demo, lang
+):
+    meeting = _meeting(demo, items=1)
+    action = services.action_item_record(
+        actor=demo.users["secretariat"], meeting=meeting, text="Send the trace summary.",
+        owner_agency=demo.agencies["RCMP"], owner=demo.users["rcmp"],
+    )
+    sign_in(page, live_server.url, "rcmp")
+    _go(page, f"{live_server.url}/{lang}/")
+    for status in ("in_progress", "done"):
+        page.select_option(f"#status-{action.pk}", status)
+        page.click(f"#status-{action.pk} ~ gcds-button >> button")
+        page.wait_for_url(f"**/{lang}/#outcome-my-actions")
+        wait_for_components(page)
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'outcome-my-actions'")
+        outcome = page.locator("#outcome-my-actions")
+        assert outcome.evaluate(
+            "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+        )
+        with translation.override(lang):
+            label = str(ActionItem.Status(status).label)
+        assert outcome.locator("gcds-notice").get_attribute("notice-title").endswith(f"{label}.")
+        assert ActionItem.objects.get(pk=action.pk).status == status

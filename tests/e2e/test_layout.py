@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
 # The home page at 1280 px is an overview, its parts side by side, not one long column (the secretariat's was 5,400 px
-# in English, 5,600 in French).
-HOME_HEIGHT = 4800
+# in English, 5,600 in French; about 3,900 and 4,100 now).
+HOME_HEIGHT = 4300
 # How many parts of the home page's overview share a row with another.
 SIDE_BY_SIDE = """() => {
   const tops = [...document.querySelectorAll('.portal-overview > *')].map(part => Math.round(part.getBoundingClientRect().top));
@@ -75,7 +75,7 @@ def layout_problems(page: Page, width: int) -> dict[str, object]:
         height = page.evaluate("document.scrollingElement.scrollHeight")
         if height > HOME_HEIGHT:
             problems["home page taller than"] = (HOME_HEIGHT, height)
-        if page.evaluate(SIDE_BY_SIDE) < 6:
+        if page.evaluate(SIDE_BY_SIDE) < 5:
             problems["home page parts side by side"] = page.evaluate(SIDE_BY_SIDE)
     if width >= 1024 and (wrapped := [label for label, lines in page.evaluate(NAV_LINES) if lines > 2]):
         problems["menu labels on three lines or more"] = wrapped

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.utils.html import strip_tags
 
@@ -144,3 +145,69 @@ def test_deleting_is_refused_to_a_member(cbsa, schedule):
     with pytest.raises(PermissionDenied):
         services.meeting_delete(actor=cbsa, meeting=mistake)
     assert Meeting.objects.filter(pk=mistake.pk).exists()
+
+
+def outcome_after(html: str, heading_id: str, at: str) -> str:
+    """The outcome shown above the table `at`, checked to sit in the part of the page headed `heading_id`."""
+    heading = html.index(f'id="{heading_id}"')
+    start = html.index(f'id="outcome-{at}"')
+    assert start > heading and "<h2" not in html[heading + 1:start], f"#outcome-{at} is not under #{heading_id}"
+    return text_of(HttpResponse(html[start:html.index("</div>", start)]))
+
+
+def test_an_action_item_updated_from_a_table_is_told_above_that_table(client_for, secretariat, atf, past_meeting, demo):
+    from meetings.models import ActionItem
+
+    action = services.action_item_record(actor=secretariat, meeting=past_meeting, text="Send the trace summary.",
+                                         owner_agency=demo.agencies["ATF"], owner=atf)
+    owner = client_for(atf)
+    home = owner.get(page("home")).content.decode()
+    assert f'action="{page("action-item-status", action.pk)}"' in home and 'name="at" value="my-actions"' in home
+
+    response = owner.post(page("action-item-status", action.pk),
+                          {"status": "in_progress", "next": page("home"), "at": "my-actions"})
+    anchor, landed = landing(owner, response)
+    assert anchor == "outcome-my-actions"
+    html = landed.content.decode()
+    message = "Status of “Send the trace summary.”: In progress."
+    assert message in outcome_after(html, "home-actions-heading", "my-actions")
+    # Shown once, there: not at the top of the page, out of sight of the table the reader was using.
+    assert text_of(landed).count(message) == 1
+    assert ActionItem.objects.get(pk=action.pk).status == ActionItem.Status.IN_PROGRESS
+
+    # The second update from the same table is told the same way.
+    anchor, landed = landing(owner, owner.post(page("action-item-status", action.pk),
+                                               {"status": "done", "next": page("home"), "at": "my-actions"}))
+    assert "Status of “Send the trace summary.”: Done." in outcome_after(
+        landed.content.decode(), "home-actions-heading", "my-actions")
+
+
+def test_the_last_overdue_action_item_marked_done_is_still_told_where_the_list_was(client_for, secretariat, demo):
+    from meetings.models import ActionItem
+    from meetings.selectors import overdue_action_items
+
+    client = client_for(secretariat)
+    overdue = list(overdue_action_items(actor=secretariat, body_ids=[demo.bodies["CBFTF"].pk]))
+    assert overdue, "the scenario has overdue action items"
+    home = client.get(page("home")).content.decode()
+    assert all(f'action="{page("action-item-status", a.pk)}"' in home for a in overdue)
+    assert 'name="at" value="overdue-actions"' in home
+    for action in overdue:
+        response = client.post(page("action-item-status", action.pk),
+                               {"status": "done", "next": page("home"), "at": "overdue-actions"})
+        anchor, landed = landing(client, response)
+        assert anchor == "outcome-overdue-actions"
+    html = landed.content.decode()
+    assert "No action item is overdue." in text_of(landed)
+    assert "Done." in outcome_after(html, "secretariat-heading", "overdue-actions")
+    assert ActionItem.objects.filter(pk__in=[a.pk for a in overdue], status="done").count() == len(overdue)
+
+
+@pytest.mark.parametrize("at", ["<script>", "x" * 60, "Outcome", "", "a b"])
+def test_a_table_name_that_is_not_one_falls_back_to_the_meeting_page_section(client_for, atf, secretariat,
+                                                                              past_meeting, demo, at):
+    action = services.action_item_record(actor=secretariat, meeting=past_meeting, text="Share contacts.",
+                                         owner_agency=demo.agencies["ATF"], owner=atf)
+    response = client_for(atf).post(page("action-item-status", action.pk),
+                                    {"status": "done", "next": page("register"), "at": at})
+    assert response.status_code == 302 and response.url == page("register") + "#outcome-actions"

@@ -638,9 +638,10 @@ def test_the_secretariat_records_an_action_item_and_its_owner_marks_it_done(
     owner = client_for(atf)
     register = text_of(owner.get(page("register") + f"?owner={atf.username}"))
     assert "Send the trace summary." in register and f'action="{page("action-item-status", action.pk)}"' in register
-    done = owner.post(page("action-item-status", action.pk), {"status": "done", "next": page("register")})
-    assert done.url == page("register")
-    assert "Action item updated." in follow(owner, done)
+    done = owner.post(page("action-item-status", action.pk),
+                      {"status": "done", "next": page("register"), "at": "register-actions"})
+    assert done.url == page("register") + "#outcome-register-actions"
+    assert "Status of “Send the trace summary.”: Done." in follow(owner, done)
     assert ActionItem.objects.get(pk=action.pk).status == ActionItem.Status.DONE
 
     # Someone else sees the action item but has no control over it.

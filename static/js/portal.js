@@ -1,4 +1,4 @@
-// Progressive enhancements of the meeting pages; every page works without them.
+// Progressive enhancements of every page (outcomes and errors brought into view); each page works without them.
 (function () {
   "use strict";
   // A link in an error summary moves focus into its field, even when the field's control lives in a
