@@ -61,7 +61,7 @@ def _rsvp_controls_ready(page) -> None:
 
 def _save_rsvp(page) -> None:
     with page.expect_response(lambda r: r.url.endswith("/rsvp/") and r.request.method == "POST"):
-        page.click("#rsvp gcds-button[type=submit] >> button")
+        page.click("#rsvp gcds-button[type=submit] >> button", delay=200)  # pressed for a moment, as a person does
     settled(page)
 
 
@@ -105,7 +105,8 @@ def test_a_member_answers_an_invitation_twice_in_place(page, live_server, demo, 
 def _add_comment(page, text: str) -> None:
     page.fill("gcds-textarea[name=text] textarea", text)
     with page.expect_response(lambda r: r.url.endswith("/comments/") and r.request.method == "POST"):
-        page.click("#comments gcds-button[type=submit] >> button")
+        # As a person clicks: the button pressed for a moment, while the box it leaves loses the focus.
+        page.click("#comments gcds-button[type=submit] >> button", delay=200)
     settled(page)
 
 

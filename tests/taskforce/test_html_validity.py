@@ -28,6 +28,12 @@ DESIGN_SYSTEM_SELECT_CHOICES = re.compile(
 )
 
 
+# A design-system control checks itself as the reader leaves it unless told otherwise; its message then appears as the
+# reader presses the button below it, the button moves, and the press lands beside it: nothing is sent. The portal's
+# controls check themselves when the form is sent (the server says the rest, in the error summary).
+FORM_CONTROL = re.compile(r"<gcds-(input|textarea|select|radios|checkboxes|date-input|file-uploader)\b[^>]*>")
+
+
 def save_pages(client, urls, folder, prefix: str) -> list[str]:
     saved = []
     for number, url in enumerate(urls):
@@ -72,3 +78,10 @@ def test_every_page_is_valid_html(client_for, demo, tmp_path):
     ]
     assert len(checked) >= 60, f"only {len(checked)} pages were checked"
     assert found == [], "\n".join(found)
+    checking_on_leave = sorted({
+        f"{checked[page.name]}: {tag.group(0)[:80]}"
+        for page in tmp_path.glob("*.html")
+        for tag in FORM_CONTROL.finditer(page.read_text())
+        if 'validate-on="submit"' not in tag.group(0)
+    })
+    assert checking_on_leave == [], "\n".join(checking_on_leave)
