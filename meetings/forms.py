@@ -9,12 +9,12 @@ import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Agency, Classification, User
 from taskforce import permissions
 from taskforce import selectors as core_selectors
+from taskforce.dates import date_format
 from taskforce.forms import AgenciesChoiceField, AgencyChoiceField
 from taskforce.models import Body
 

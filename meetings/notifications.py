@@ -166,7 +166,7 @@ def _personal(shared: notifications.Message, recipient: User, answer: Rsvp | Non
 
 
 def _when(meeting: Meeting) -> str:
-    from django.utils.formats import date_format
+    from taskforce.dates import date_format
 
     start = timezone.localtime(meeting.start)
     return date_format(start, "DATETIME_FORMAT")

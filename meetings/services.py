@@ -14,11 +14,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import Agency, Classification, User
 from taskforce import parsing, permissions
+from taskforce.dates import date_format
 from taskforce.errors import ConflictError
 from taskforce.models import AgencyRole, Body, Membership
 

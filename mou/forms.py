@@ -8,11 +8,11 @@ form costs no query. Several forms share one page: each has a `key` that keeps i
 from collections.abc import Iterable
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Agency, User
 from taskforce import permissions
+from taskforce.dates import date_format
 from taskforce.models import Milestone
 
 from .models import Agreement, AgreementVersion, InformationCategory, WorkflowStep

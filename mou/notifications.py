@@ -5,11 +5,11 @@ import datetime
 
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import User
 from taskforce import deadlines, notifications
+from taskforce.dates import date_format
 from taskforce.models import NotificationKind, Reminder
 
 from .models import WorkflowStep

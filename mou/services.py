@@ -12,13 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from members.models import Agency, Classification, User
 from taskforce import permissions
 from taskforce import services as core_services
+from taskforce.dates import date_format
 from taskforce.errors import ConflictError
 from taskforce.models import AgencyRole, Body, Milestone
 

@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_POST
 from members.models import Agency, User
 from taskforce import audit, permissions
 from taskforce import selectors as core_selectors
+from taskforce.dates import date_format
 from taskforce.errors import ConflictError
 from taskforce.forms import add_service_error
 

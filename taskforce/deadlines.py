@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import User
+from taskforce.dates import date_format
 
 from . import notifications, permissions
 from .models import Milestone, NotificationKind, Reminder

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db import models, transaction
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
 from members import services as member_services
 from members.models import Agency, Classification, Country, User
+from taskforce.dates import date_format
 
 from . import audit, permissions, services
 from .models import SEASONS, Body, Delivery, Milestone, due_window, fiscal_year_window, season_window

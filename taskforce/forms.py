@@ -5,11 +5,11 @@ from collections.abc import Iterable
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from members.models import Agency, User
+from taskforce.dates import date_format
 
 from . import parsing
 from .models import ApiToken, AuditEntry, DeliveryMode, DuePrecision, Milestone, NotificationKind, due_window

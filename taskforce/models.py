@@ -261,7 +261,7 @@ class Milestone(BilingualTitle, models.Model):
 
 
 def due_label(precision: str, start: datetime.date, end: datetime.date) -> str:
-    from django.utils.formats import date_format
+    from taskforce.dates import date_format
 
     if precision == DuePrecision.MONTH:
         return date_format(start, "F Y")

@@ -33,9 +33,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as database
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
 from members.models import User
+from taskforce.dates import date_format
 
 from .models import Delivery, DeliveryMode, Notification, NotificationKind, NotificationPreference, Reminder
 from .validators import one_line

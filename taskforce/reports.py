@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from meetings import selectors as meeting_selectors
 from meetings.models import ActionItem, Decision, Meeting
 from members.models import Classification, User
 from mou import selectors as mou_selectors
 from mou.models import Agreement, WorkflowStep
+from taskforce.dates import date_format
 
 from . import permissions, selectors
 from .models import Body, Milestone

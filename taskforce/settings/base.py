@@ -120,6 +120,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "taskforce.context_processors.portal",
             ],
+            # Its `date` filter replaces Django's (a later builtin's filter wins): French's "1er" on every page.
+            "builtins": ["taskforce.templatetags.dates"],
         },
     },
 ]

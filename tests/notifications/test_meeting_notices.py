@@ -157,6 +157,17 @@ def test_each_reader_reads_the_meetings_time_in_their_own_time_zone(clock, sched
         assert event_of(only_email_to(reader)).decoded("DTSTART") == datetime.datetime(2027, 1, 25, 15, tzinfo=UTC)
 
 
+def test_a_french_reader_is_invited_to_a_meeting_on_the_first_of_the_month_for_the_1er(clock, schedule_at, cbsa, atf):
+    with sent_after_commit():
+        schedule_at(datetime.datetime(2027, 2, 1, 10, 0, tzinfo=TORONTO), title_fr=FRENCH_TITLE)
+
+    french = only_email_to(cbsa)
+    assert french.subject == f"Invitation : {FRENCH_TITLE}, 1er février 2027 à 10 h 00"
+    assert re.search(r"^Date et heure\s?: 1er février 2027 à 10\xa0h\xa000 – 12\xa0h\xa000 \(America/Toronto\)$",
+                     french.body, re.MULTILINE)
+    assert only_email_to(atf).subject == "Invitation: CBFTF working meeting, February 1, 2027, 10 a.m."
+
+
 def test_the_invitation_carries_a_calendar_request_a_mail_client_can_read(clock, schedule_at, atf):
     with sent_after_commit():
         meeting = schedule_at(MEETING_START, invite=("ATF",), place="U.S. Embassy, Ottawa")

@@ -116,6 +116,8 @@ def test_the_report_page_reads_in_french(client_for, cbsa):
     assert "Réunions tenues (2)" in text
     assert MOU_REVIEW_FR in text
     assert '<p class="portal-marking">PROTÉGÉ A</p>' in text
+    # The period starts on the first of November: French writes it as an ordinal.
+    assert "du 1er novembre 2021 au 31 mars 2022" in text
 
 
 def test_the_pdf_is_a_pdf_in_french_with_its_headings_charts_and_marking(client_for, cbsa):
@@ -128,6 +130,7 @@ def test_the_pdf_is_a_pdf_in_french_with_its_headings_charts_and_marking(client_
     text = pdf_text(response.content)
     assert "Rapport d'étape du CBFTF" in text
     assert "Réunions tenues (2)" in text and "Jalons (3)" in text
+    assert "du 1er novembre 2021 au 31 mars 2022" in text
     assert MOU_REVIEW_FR in text
     # The marking heads the document and ends it, and every page carries it in its margins.
     assert text.startswith("PROTÉGÉ A") and text.count("PROTÉGÉ A") >= 3
