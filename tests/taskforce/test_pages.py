@@ -267,8 +267,9 @@ def test_home_page_runs_a_fixed_number_of_queries(client_for, cbsa, django_asser
     # some, see tests/taskforce/test_dashboards.py); 5. their and their agency's open action items; 6. their
     # agency's milestones and 7. approval steps coming due; 8. their unread notifications and 9. how many;
     # 10. whether they are of any secretariat; 11. the user's agency, for the header; 12. the bodies the user takes
-    # part in (parent joined); 13. the milestones the user may see (body and owner agency joined).
-    with django_assert_num_queries(13):
+    # part in (parent joined); 13. the milestones the user may see (body and owner agency joined); 14. the bodies
+    # whose secretariat they are, for the statuses they may set on their action items (asked only when there are some).
+    with django_assert_num_queries(14):
         response = client.get("/en/")
     assert response.status_code == 200 and "Cross Border Firearms Task Force" in text_of(response)
 
@@ -329,7 +330,7 @@ def add_task_force_rows(demo, count: int) -> dict[str, list[str]]:
 
 LIST_PAGES = {
     # page: (url, queries, what it lists) — the counts of the tests above.
-    "home": ("/en/", 13, ["milestones"]),
+    "home": ("/en/", 14, ["milestones"]),
     "body-detail": ("/en/bodies/CBFTF/", 8, ["agencies", "people", "milestones"]),
     "agency-list": ("/en/agencies/", 5, ["agencies"]),
     "member-list": ("/en/members/", 5, ["people"]),
