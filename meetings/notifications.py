@@ -96,7 +96,7 @@ def _event(meeting: Meeting, attendee: ical.Attendee) -> ical.CalendarEvent:
 
 def organizer_name(meeting: Meeting) -> str:
     # Translators: who sends a meeting's calendar invitations ("CBFTF secretariat").
-    return _("%(body)s secretariat") % {"body": meeting.body.acronym}
+    return _("%(body)s secretariat") % {"body": meeting.body.local_acronym}
 
 
 def _organizer_email() -> str:

@@ -51,14 +51,15 @@ def _check_agencies_in_body(body: Body, agencies: Iterable[Agency], field: str) 
     outside = [a.local_acronym for a in agencies if a.pk not in taking_part]
     if outside:
         raise ValidationError({field: _("These agencies take no part in %(body)s: %(list)s.")
-                               % {"body": body.acronym, "list": ", ".join(outside)}})
+                               % {"body": body.local_acronym, "list": ", ".join(outside)}})
 
 
 def _check_people_in_body(body: Body, people: Iterable[User], field: str) -> None:
     people = [p for p in people if p is not None]
     members = set(Membership.objects.filter(body=body).values_list("user_id", flat=True))
     if any(p.pk not in members or not p.is_active for p in people):
-        raise ValidationError({field: _("Only active members of %(body)s can be named here.") % {"body": body.acronym}})
+        message = _("Only active members of %(body)s can be named here.") % {"body": body.local_acronym}
+        raise ValidationError({field: message})
 
 
 def _zone(time_zone: str) -> zoneinfo.ZoneInfo:

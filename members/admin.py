@@ -9,9 +9,9 @@ from .models import Agency, User
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["acronym", "name_en", "name_fr", "country", "parent"]
+    list_display = ["acronym", "acronym_fr", "name_en", "name_fr", "country", "parent"]
     list_filter = ["country"]
-    search_fields = ["acronym", "name_en", "name_fr"]
+    search_fields = ["acronym", "acronym_fr", "name_en", "name_fr"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
 
@@ -20,7 +20,8 @@ class AgencyAdmin(admin.ModelAdmin):
             services.agency_update(agency=obj)
         else:
             created = services.agency_create(
-                acronym=obj.acronym, name_en=obj.name_en, name_fr=obj.name_fr, country=obj.country, parent=obj.parent
+                acronym=obj.acronym, acronym_fr=obj.acronym_fr, name_en=obj.name_en, name_fr=obj.name_fr,
+                country=obj.country, parent=obj.parent,
             )
             obj.pk, obj.group = created.pk, created.group
 

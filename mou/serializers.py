@@ -59,9 +59,9 @@ class AgreementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Agreement
         fields = [
-            "id", "body", "kind", "short_name", "title_en", "title_fr", "summary", "status", "classification",
-            "restricted", "condition", "parties", "categories", "current_version", "signed_on", "in_force_on",
-            "expires_on", "updated_at",
+            "id", "body", "kind", "short_name", "title_en", "title_fr", "summary", "summary_fr", "status",
+            "classification", "restricted", "condition", "parties", "categories", "current_version", "signed_on",
+            "in_force_on", "expires_on", "updated_at",
         ]
 
     def get_parties(self, agreement: Agreement) -> list[str]:
@@ -94,7 +94,8 @@ class WorkflowStepSerializer(serializers.ModelSerializer):
         model = WorkflowStep
         fields = [
             "id", "position", "title_en", "title_fr", "owner_agency", "concurring_agencies", "target_date",
-            "target_label", "moves_to", "completed_at", "outcome", "is_overdue", "answers", "updated_at",
+            "target_label", "target_label_fr", "moves_to", "completed_at", "outcome", "is_overdue", "answers",
+            "updated_at",
         ]
 
     def get_concurring_agencies(self, step: WorkflowStep) -> list[str]:
@@ -142,7 +143,7 @@ class VersionDetailSerializer(VersionSerializer):
     comments = VersionCommentSerializer(many=True, read_only=True, source="comment_list")
 
     class Meta(VersionSerializer.Meta):
-        fields = [*VersionSerializer.Meta.fields, "text", "comments"]
+        fields = [*VersionSerializer.Meta.fields, "text", "text_fr", "comments"]
 
 
 class VersionCommentInputSerializer(serializers.Serializer):

@@ -90,7 +90,8 @@ def agreement_create(
     in_body = set(AgencyRole.objects.filter(body=body).values_list("agency_id", flat=True))
     restricted_to = list(restricted_to or [])
     if any(a.pk not in in_body for a in restricted_to):
-        raise ValidationError({"restricted_to": _("Only agencies of %(body)s can be named.") % {"body": body.acronym}})
+        message = _("Only agencies of %(body)s can be named.") % {"body": body.local_acronym}
+        raise ValidationError({"restricted_to": message})
     agreement = Agreement(
         body=body, kind=kind, short_name=short_name, title_en=title_en, title_fr=title_fr, summary=summary,
         summary_fr=summary_fr, condition=condition, classification=classification, restricted=bool(restricted_to),
@@ -212,7 +213,7 @@ def step_add(
     in_body = set(AgencyRole.objects.filter(body_id=agreement.body_id).values_list("agency_id", flat=True))
     for field, agencies in (("owner_agency", [owner_agency]), ("concurring_agencies", concurring_agencies)):
         if any(agency.pk not in in_body for agency in agencies):
-            message = _("Only agencies of %(body)s can be named.") % {"body": agreement.body.acronym}
+            message = _("Only agencies of %(body)s can be named.") % {"body": agreement.body.local_acronym}
             raise ValidationError({field: message})
     position = (agreement.steps.aggregate(n=Max("position"))["n"] or 0) + 1
     step = WorkflowStep(

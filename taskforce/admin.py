@@ -31,8 +31,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Body)
 class BodyAdmin(admin.ModelAdmin):
-    list_display = ["acronym", "name_en", "kind", "parent"]
-    search_fields = ["acronym", "name_en", "name_fr"]
+    list_display = ["acronym", "acronym_fr", "name_en", "kind", "parent"]
+    search_fields = ["acronym", "acronym_fr", "name_en", "name_fr"]
     list_select_related = ["parent"]
     inlines = [AgencyRoleInline, MembershipInline]
 

@@ -434,7 +434,7 @@ class BodySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Body
-        fields = ["id", "acronym", "name_en", "name_fr", "kind", "parent"]
+        fields = ["id", "acronym", "acronym_fr", "name_en", "name_fr", "kind", "parent"]
 
 
 class AgencySerializer(serializers.ModelSerializer):
@@ -442,7 +442,7 @@ class AgencySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Agency
-        fields = ["id", "acronym", "name_en", "name_fr", "country", "parent"]
+        fields = ["id", "acronym", "acronym_fr", "name_en", "name_fr", "country", "parent"]
 
 
 class MilestoneSerializer(serializers.ModelSerializer):

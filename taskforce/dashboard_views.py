@@ -33,6 +33,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         first_weekday=int(formats.get_format("FIRST_DAY_OF_WEEK")),
         bodies=frozenset({body.pk}) if body else None,
         kinds=frozenset({kind}) if kind else frozenset(schedule.KINDS),
+        acronyms={option.acronym: option.local_acronym for option in bodies},
     )
     filters = {"body": body.acronym if body else "", "kind": kind, "view": view if view != "month" else ""}
 

@@ -189,8 +189,8 @@ AGENCIES = [
      "Service des douanes et de la protection des frontières des États-Unis", Country.UNITED_STATES, "DHS"),
 ]
 
-# The acronyms French readers know; the U.S. agencies keep theirs in French.
-FRENCH_ACRONYMS = {"PS": "SP", "CBSA": "ASFC", "RCMP": "GRC"}
+# The acronyms French readers know, of agencies and bodies; the U.S. agencies keep theirs in French.
+FRENCH_ACRONYMS = {"PS": "SP", "CBSA": "ASFC", "RCMP": "GRC", "CBCF": "FCT", "CBFTF": "GTTAF"}
 
 BODIES = [
     ("CBCF", "Cross-Border Crime Forum", "Forum sur la criminalité transfrontalière", Body.Kind.FORUM, None,
@@ -253,8 +253,8 @@ def _bodies(agencies: dict[str, Agency]) -> dict[str, Body]:
     for acronym, name_en, name_fr, kind, parent, mandate_en, mandate_fr in BODIES:
         body, _created = Body.objects.update_or_create(
             acronym=acronym,
-            defaults={"name_en": name_en, "name_fr": name_fr, "kind": kind, "parent": bodies.get(parent),
-                      "mandate_en": mandate_en, "mandate_fr": mandate_fr},
+            defaults={"acronym_fr": FRENCH_ACRONYMS.get(acronym, ""), "name_en": name_en, "name_fr": name_fr,
+                      "kind": kind, "parent": bodies.get(parent), "mandate_en": mandate_en, "mandate_fr": mandate_fr},
         )
         bodies[acronym] = body
     for body_acronym, roles in AGENCY_ROLES.items():

@@ -79,7 +79,7 @@ def body_calendar_feed(request: HttpRequest, secret: str, acronym: str) -> HttpR
     with translation.override(user.language):
         query = schedule.Query(detail=True, start=_since(user), public_only=True, bodies=frozenset([body.pk]))
         # Translators: the name of a body's shared calendar in a member's calendar app ("Task force portal: CBFTF").
-        name = _("%(portal)s: %(body)s") % {"portal": portal_name(), "body": body.acronym}
+        name = _("%(portal)s: %(body)s") % {"portal": portal_name(), "body": body.local_acronym}
         # No alarms: the member's own feed already carries them, and one reminder is enough.
         return _feed(request, feed, schedule.entries(user, query), name=name, alarms={})
 
@@ -87,7 +87,7 @@ def body_calendar_feed(request: HttpRequest, secret: str, acronym: str) -> HttpR
 def _feed(request: HttpRequest, feed: CalendarFeed, entries: list[schedule.Entry], *, name: str, alarms: dict):
     _record_fetch(feed)
     version = conditional.Version(
-        conditional.version_of(request, feed.user_id, *sorted(alarms.items()), *map(_fingerprint, entries)),
+        conditional.version_of(request, feed.user_id, name, *sorted(alarms.items()), *map(_fingerprint, entries)),
         max((entry.updated_at for entry in entries), default=None),
     )
     if conditional.matches(request, version.etag):

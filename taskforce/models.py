@@ -36,6 +36,8 @@ class Body(models.Model):
         TASK_FORCE = "task_force", _("Task force")
 
     acronym = models.CharField(_("acronym"), max_length=20)
+    # French readers know a body by its French name's acronym (GTTAF for CBFTF); empty when it is the same.
+    acronym_fr = models.CharField(_("acronym (French)"), max_length=20, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_fr = models.CharField(_("name (French)"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -86,8 +88,17 @@ class Body(models.Model):
             ),
         ]
 
+    # A body may keep its acronym in French: an empty French acronym is not a missing one.
+    translation_optional = ("acronym_fr",)
+
     def __str__(self) -> str:
-        return self.acronym
+        return self.local_acronym
+
+    @property
+    def local_acronym(self) -> str:
+        """The acronym readers of the active language know the body by; `acronym` stays its key in addresses,
+        filters and the API."""
+        return (self.acronym_fr or self.acronym) if get_language() == "fr" else self.acronym
 
     @property
     def name(self) -> str:

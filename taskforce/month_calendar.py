@@ -34,6 +34,7 @@ class Item:
     last_day: datetime.date
     time: datetime.datetime | None
     path: str
+    body: str  # the body's acronym as the reader knows it (the entry's is the English one, its key)
 
     @property
     def kind_label(self) -> str:
@@ -84,16 +85,18 @@ def _next_month(first: datetime.date) -> datetime.date:
     return (first + datetime.timedelta(days=32)).replace(day=1)
 
 
-def _item(entry: schedule.Entry) -> Item:
+def _item(entry: schedule.Entry, acronyms: dict[str, str]) -> Item:
     # The links are stored absolute (as in the feeds); on the page, the portal's own path is enough.
     parts = urlsplit(entry.url)
     path = parts.path + (f"#{parts.fragment}" if parts.fragment else "")
+    body = acronyms.get(entry.body, entry.body)
     if isinstance(entry.start, datetime.datetime):
         start = timezone.localtime(entry.start)
-        return Item(entry=entry, day=start.date(), last_day=timezone.localtime(entry.end).date(), time=start, path=path)
+        return Item(entry=entry, day=start.date(), last_day=timezone.localtime(entry.end).date(), time=start, path=path,
+                    body=body)
     # An all-day entry ends on the day after its last one (as in iCalendar).
     last_day = entry.end - datetime.timedelta(days=1) if entry.end else entry.start
-    return Item(entry=entry, day=entry.start, last_day=max(last_day, entry.start), time=None, path=path)
+    return Item(entry=entry, day=entry.start, last_day=max(last_day, entry.start), time=None, path=path, body=body)
 
 
 def month_calendar(
@@ -103,15 +106,17 @@ def month_calendar(
     first_weekday: int,
     bodies: frozenset[int] | None = None,
     kinds: frozenset[str] = frozenset(schedule.KINDS),
+    acronyms: dict[str, str] | None = None,
 ) -> Month:
-    """The month starting on `first`, its grid's weeks starting on `first_weekday` (0 Sunday, 1 Monday)."""
+    """The month starting on `first`, its grid's weeks starting on `first_weekday` (0 Sunday, 1 Monday).
+    `acronyms`: each body's acronym as the reader knows it, by its English one (the page has the bodies already)."""
     following = _next_month(first)
     grid_start = first - datetime.timedelta(days=(first.isoweekday() - first_weekday) % 7)
     grid_end = following + datetime.timedelta(days=(first_weekday - following.isoweekday()) % 7)
     query = schedule.Query(
         start=grid_start, end=grid_end - datetime.timedelta(days=1), bodies=bodies, kinds=kinds
     )
-    items = [_item(entry) for entry in schedule.entries(actor, query)]
+    items = [_item(entry, acronyms or {}) for entry in schedule.entries(actor, query)]
     today = timezone.localdate()
     days = [
         Day(day=day, in_month=day.month == first.month, is_today=day == today)

@@ -150,15 +150,20 @@ def audit_agencies(*, actor: User) -> QuerySet[Agency]:
 
 
 def audit_log(*, actor: User) -> QuerySet[AuditEntry]:
-    """Entries newest first, each with who acted (`actor_info`) and the body's acronym."""
+    """Entries newest first, each with who acted (`actor_info`) and the body's acronym, in English and French."""
     if not permissions.is_secretariat_anywhere(actor):
         raise Http404()
     who = User.objects.filter(pk=OuterRef("actor_id")).values(
-        info=JSONObject(username="username", first_name="first_name", last_name="last_name", agency="agency__acronym")
+        info=JSONObject(username="username", first_name="first_name", last_name="last_name", agency="agency__acronym",
+                        agency_fr="agency__acronym_fr")
     )
-    body = Body.objects.filter(pk=OuterRef("body_id")).values("acronym")
+    body = Body.objects.filter(pk=OuterRef("body_id"))
     entries = permissions.scope(actor, AuditEntry.objects.all())
-    return entries.annotate(actor_info=Subquery(who[:1]), body_acronym=Subquery(body[:1])).order_by("-id")
+    return entries.annotate(
+        actor_info=Subquery(who[:1]),
+        body_acronym=Subquery(body.values("acronym")[:1]),
+        body_acronym_fr=Subquery(body.values("acronym_fr")[:1]),
+    ).order_by("-id")
 
 
 def audit_filter(

@@ -151,7 +151,7 @@ def _rows(actor: User, model: type[Model], bodies: set[int]) -> list[Untranslate
         english, french = texts[0].english, texts[0].french
         text, lang = (getattr(obj, english), "en") if getattr(obj, english) else (getattr(obj, french), "fr")
         rows.append(Untranslated(
-            kind=str(listing.kind or capfirst(model._meta.verbose_name)), body=body.acronym,
+            kind=str(listing.kind or capfirst(model._meta.verbose_name)), body=body.local_acronym,
             text=(listing.prefix(obj) if listing.prefix else "") + text, lang=lang, missing=missing(obj, texts),
             url=listing.link(actor, obj) if listing.link else admin_or(actor, obj, None),
         ))

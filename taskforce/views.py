@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import dashboards, feeds, forms, parsing, permissions, selectors, services, spreadsheet, translations
@@ -312,6 +312,7 @@ class AuditRow:
     entry: AuditEntry
     who: str
     agency: str
+    body: str
     object_name: str
     object_ref: str
     parent_name: str
@@ -354,6 +355,11 @@ def _who(entry: AuditEntry) -> tuple[str, str]:
     return name, info.get("agency") or ""
 
 
+def _local_acronym(acronym: str | None, acronym_fr: str | None) -> str:
+    """An acronym as the page's reader knows it; the export keeps the English one, the key scripts match on."""
+    return (acronym_fr or acronym or "") if get_language() == "fr" else (acronym or "")
+
+
 def _audit_row(entry: AuditEntry) -> AuditRow:
     old, new = entry.old_values or {}, entry.new_values or {}
     labels = _column_labels(entry.object_type)
@@ -366,11 +372,12 @@ def _audit_row(entry: AuditEntry) -> AuditRow:
         object_name = f"{_kind_name(entry.object_type)} #{entry.object_id}"
         if entry.object_label:
             object_name += f" — {entry.object_label}"
-    who, agency = _who(entry)
+    info = entry.actor_info or {}
     return AuditRow(
         entry=entry,
-        who=who,
-        agency=agency,
+        who=_who(entry)[0],
+        agency=_local_acronym(info.get("agency"), info.get("agency_fr")),
+        body=_local_acronym(entry.body_acronym, entry.body_acronym_fr),
         object_name=object_name,
         object_ref=f"{entry.object_type}:{entry.object_id}" if entry.object_type and entry.object_id else "",
         parent_name=f"{_kind_name(entry.parent_type)} #{entry.parent_id}" if entry.parent_id else "",

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from members.models import Classification
 from mou import services
-from mou.demo import MOU_V2
+from mou.demo import MOU_SUMMARY_FR, MOU_V2, MOU_V2_FR
 from mou.models import Agreement, StepAction, VersionComment
 from taskforce.services import api_token_create
 from tests.factories import MembershipFactory, UserFactory
@@ -21,18 +21,22 @@ Status = Agreement.Status
 AGREEMENTS = "/api/v1/agreements/"
 SHARING = "/api/v1/sharing/"
 MOU_TITLE = "Memorandum of Understanding between the CBSA and the ATF on direct information sharing"
-# What of the MOU a caller it is not shared with must find in no answer: its names, its versions' notes and
-# comments, its steps and their deadlines.
+# What of the MOU a caller it is not shared with must find in no answer: its names, its summary, its versions'
+# notes, texts and comments, its steps and their deadlines, in either language.
 MOU_TRACES = (
     MOU,
     MOU_TITLE,
     "Protocole d'entente entre l'ASFC et l'ATF",
+    MOU_SUMMARY_FR,
     "Revised after CBSA legal review",
+    "échangent directement et en temps opportun",
     "timeliness is the point of the MOU",
     "keep this reference in step with it",
     "Shared with ATF for review",
     "Before mid-February 2022",
+    "Avant la mi-février 2022",
     "Before the end of fiscal year 2021–2022",
+    "Avant la fin de l'exercice 2021-2022",
 )
 NOT_GRANTED_OR_OUTSIDE = (*NOT_GRANTED, "outsider")
 
@@ -112,6 +116,7 @@ def test_the_agreement_list_shows_the_mou_to_its_parties_with_its_current_versio
         "title_en": MOU_TITLE,
         "title_fr": "Protocole d'entente entre l'ASFC et l'ATF sur l'échange direct de renseignements",
         "summary": "Will allow the CBSA and the ATF to share information directly, without an intermediary.",
+        "summary_fr": MOU_SUMMARY_FR,
         "status": "in_approval",
         "classification": Classification.PROTECTED_A,
         "restricted": True,
@@ -259,6 +264,7 @@ def test_the_mou_detail_embeds_its_workflow_with_owners_and_targets(demo, client
         "concurring_agencies": [],
         "target_date": "2022-02-15",
         "target_label": "Before mid-February 2022",
+        "target_label_fr": "Avant la mi-février 2022",
         "moves_to": "",
         "completed_at": None,
         "outcome": "",
@@ -303,7 +309,7 @@ def test_the_version_list_gives_numbers_notes_authors_and_comment_counts_without
     ]
     assert rows[1]["author"] == {"username": "cbsa", "name": "Marc Gagnon", "agency": "CBSA"}
     assert rows[1]["classification"] == Classification.PROTECTED_A
-    assert "text" not in rows[0]
+    assert "text" not in rows[0] and "text_fr" not in rows[0]
 
 
 def test_a_version_nobody_commented_on_counts_zero_comments_in_the_list_and_the_detail(client_for, cbsa, mou):
@@ -322,7 +328,7 @@ def test_a_version_is_found_by_its_number_with_its_text_and_comments(client_for,
 
     data = ok(client.get(f"{AGREEMENTS}{mou.pk}/versions/2/"))
 
-    assert data["text"] == MOU_V2
+    assert (data["text"], data["text_fr"]) == (MOU_V2, MOU_V2_FR)
     assert [(c["author"]["username"], c["passage"]) for c in data["comments"]] == [
         ("secretariat", "as set out in the Privacy Impact Assessment")
     ]

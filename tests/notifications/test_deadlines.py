@@ -108,6 +108,12 @@ def test_each_milestone_reminder_goes_out_once_at_its_time_to_the_owner_agency_a
     for message in outbox():
         assert_in_their_language(message, "deadline")
     assert "Ouvrir dans le portail" in emails_to(demo.users["rcmp"])[0].body
+    # Each reader is told the body and the owner by the acronyms they know them by.
+    french, english = emails_to(demo.users["rcmp"])[0].body, emails_to(demo.users["secretariat"])[0].body
+    assert "Groupe de travail transfrontalier Canada–États-Unis sur les armes à feu (GTTAF)" in french
+    assert "Gendarmerie royale du Canada (GRC)" in french and "CBFTF" not in french
+    assert "Canada–United States Cross Border Firearms Task Force (CBFTF)" in english
+    assert "Royal Canadian Mounted Police (RCMP)" in english and "GTTAF" not in english
 
 
 def test_overdue_notices_repeat_every_week_until_the_milestone_is_done(milestone_of, demo, clock, secretariat):

@@ -168,6 +168,22 @@ def test_a_french_reader_is_invited_to_a_meeting_on_the_first_of_the_month_for_t
     assert only_email_to(atf).subject == "Invitation: CBFTF working meeting, February 1, 2027, 10 a.m."
 
 
+def test_a_french_reader_s_invitation_names_the_task_force_gttaf_and_an_english_reader_s_cbftf(
+    clock, schedule_at, cbsa, atf
+):
+    with sent_after_commit():
+        schedule_at(MEETING_START, title_fr=FRENCH_TITLE)
+
+    french, english = only_email_to(cbsa), only_email_to(atf)
+    assert french.subject == f"Invitation : {FRENCH_TITLE}, {FRENCH_WHEN}"  # the title says GTTAF too
+    assert f"Réunion : {FRENCH_TITLE} (GTTAF)" in french.body
+    assert "CBFTF" not in french.subject + french.body
+    # The calendar invitation comes from the task force's secretariat, named as its reader knows it.
+    assert event_of(french)["ORGANIZER"].params["CN"] == "Secrétariat du GTTAF"
+    assert "Meeting: CBFTF working meeting (CBFTF)" in english.body and "GTTAF" not in english.body
+    assert event_of(english)["ORGANIZER"].params["CN"] == "CBFTF secretariat"
+
+
 def test_the_invitation_carries_a_calendar_request_a_mail_client_can_read(clock, schedule_at, atf):
     with sent_after_commit():
         meeting = schedule_at(MEETING_START, invite=("ATF",), place="U.S. Embassy, Ottawa")

@@ -144,6 +144,18 @@ def test_a_body_in_the_api_names_its_parent(demo, client_for, rcmp):
     assert response.json()["kind"] == "task_force"
 
 
+def test_bodies_and_agencies_carry_their_french_acronyms_beside_the_english_one_that_keys_them(client_for, rcmp):
+    client = client_for(rcmp)
+
+    # A French client gets the same keys: the English acronym names a body or agency in every answer and filter.
+    bodies = results(client.get("/api/v1/bodies/", HTTP_ACCEPT_LANGUAGE="fr"))
+    agencies = results(client.get("/api/v1/agencies/", HTTP_ACCEPT_LANGUAGE="fr"))
+
+    assert [(row["acronym"], row["acronym_fr"], row["parent"]) for row in bodies] == [("CBFTF", "GTTAF", "CBCF")]
+    french = {row["acronym"]: row["acronym_fr"] for row in agencies}
+    assert (french["CBSA"], french["RCMP"], french["ATF"]) == ("ASFC", "GRC", "")  # empty: the same in French
+
+
 def test_the_agency_list_holds_only_agencies_of_shared_bodies(client_for, rcmp, outsider):
     rcmp_sees = {row["acronym"] for row in results(client_for(rcmp).get("/api/v1/agencies/"))}
 

@@ -112,7 +112,9 @@ def test_the_charts_are_accessible_svg_with_the_same_figures_in_a_table(client_f
 def test_the_report_page_reads_in_french(client_for, cbsa):
     text = text_of(client_for(cbsa).get(REPORT_FR))
 
-    assert "Rapport d'étape du CBFTF" in text
+    assert "Rapport d'étape du GTTAF" in text
+    assert "Groupe de travail transfrontalier Canada–États-Unis sur les armes à feu (GTTAF)" in text
+    assert "Rapport présenté au FCT." in text
     assert "Réunions tenues (2)" in text
     assert MOU_REVIEW_FR in text
     assert '<p class="portal-marking">PROTÉGÉ A</p>' in text
@@ -128,7 +130,7 @@ def test_the_pdf_is_a_pdf_in_french_with_its_headings_charts_and_marking(client_
     assert response.content.startswith(b"%PDF-")
     assert response["Content-Disposition"].startswith('attachment; filename="progress-report-CBFTF-20211101-20220331')
     text = pdf_text(response.content)
-    assert "Rapport d'étape du CBFTF" in text
+    assert "Rapport d'étape du GTTAF" in text and "CBFTF" not in text
     assert "Réunions tenues (2)" in text and "Jalons (3)" in text
     assert "du 1er novembre 2021 au 31 mars 2022" in text
     assert MOU_REVIEW_FR in text
