@@ -172,7 +172,7 @@ def _december(demo) -> None:
             presenter_agency=a["CBSA"], minutes_allotted=20, restricted_to=[a["CBSA"], a["ATF"]],
             description="The draft MOU is in CBSA approvals; it is expected to go to ATF for review before "
                         f"mid-{mid_en}. A Privacy Impact Assessment is being prepared.",
-            description_fr="L'ébauche du PE suit le processus d'approbation de l'ASFC; elle devrait être transmise à "
+            description_fr="L'ébauche du PE suit le processus d'approbation de l'ASFC\u00a0; elle devrait être transmise à "
                            f"l'ATF pour examen avant la mi-{mid_fr}. Une évaluation des facteurs relatifs à la vie "
                            "privée est en préparation.",
         )

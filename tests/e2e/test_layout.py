@@ -55,6 +55,13 @@ UNLABELLED_SCROLLING_TABLES = """() => [...document.querySelectorAll('table')].f
 }).map(table => table.querySelector('caption')?.textContent.trim() || table.className)"""
 
 
+# On a laptop, no table of the main pages needs scrolling sideways to reach its last column.
+TABLES_SCROLLING = """() => [...document.querySelectorAll('table')].filter(table =>
+  table.getBoundingClientRect().width > table.parentElement.getBoundingClientRect().width + 1
+  || table.parentElement.scrollWidth > table.parentElement.clientWidth + 1
+).map(table => table.querySelector('caption')?.textContent.trim() || table.className)"""
+
+
 def open_page(page: Page, address: str) -> None:
     response = page.goto(address)
     assert response is not None and response.status == 200, address
@@ -71,6 +78,8 @@ def layout_problems(page: Page, width: int) -> dict[str, object]:
         problems["signed-in bar cut off"] = clipped
     if tables := page.evaluate(UNLABELLED_SCROLLING_TABLES):
         problems["wide tables outside a labelled region"] = tables
+    if width >= 1024 and (tables := page.evaluate(TABLES_SCROLLING)):
+        problems["tables scrolling sideways on a laptop"] = tables
     if width >= 1024 and page.url.rstrip("/").endswith(("/en", "/fr")):
         height = page.evaluate("document.scrollingElement.scrollHeight")
         if height > HOME_HEIGHT:
