@@ -18,11 +18,13 @@ def status_choices(*, secretariat: bool) -> list[tuple[str, str]]:
     return [c for c in ActionItem.Status.choices if secretariat or c[0] != ActionItem.Status.CANCELLED]
 
 
-def offer_status_updates(actor: User, actions: list[ActionItem], *, secretariat: bool | None = None) -> list[ActionItem]:
+def offer_status_updates(
+    actor: User, actions: list[ActionItem], *, secretariat: bool | None = None
+) -> list[ActionItem]:
     """Marks each action item with whether the actor may update its status (`may_update`) and to what
     (`status_options`), for the tables that offer the control. `secretariat` when known (the action items of one
     meeting); otherwise from the action items' meetings, which must be loaded."""
-    secretariat_of = core.secretariat_body_ids(actor) if secretariat is None and actions else ()
+    secretariat_of = core.secretariat_body_ids(actor) if secretariat is None else ()
     for action in actions:
         if secretariat is None:
             in_secretariat = actor.is_superuser or action.meeting.body_id in secretariat_of

@@ -268,7 +268,7 @@ def test_home_page_runs_a_fixed_number_of_queries(client_for, cbsa, django_asser
     # agency's milestones and 7. approval steps coming due; 8. their unread notifications and 9. how many;
     # 10. whether they are of any secretariat; 11. the user's agency, for the header; 12. the bodies the user takes
     # part in (parent joined); 13. the milestones the user may see (body and owner agency joined); 14. the bodies
-    # whose secretariat they are, for the statuses they may set on their action items (asked only when there are some).
+    # whose secretariat they are, for the statuses they may set on their action items.
     with django_assert_num_queries(14):
         response = client.get("/en/")
     assert response.status_code == 200 and "Cross Border Firearms Task Force" in text_of(response)
