@@ -453,7 +453,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone
         fields = [
-            "id", "body", "title_en", "title_fr", "description", "owner_agency",
+            "id", "body", "title_en", "title_fr", "description", "description_fr", "owner_agency",
             "due_start", "due_end", "due_precision", "due_label", "status", "restricted", "updated_at",
         ]
 

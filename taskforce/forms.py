@@ -58,7 +58,10 @@ class MilestoneForm(forms.Form):
     title_en = forms.CharField(label=_("Title (English)"), max_length=300)
     title_fr = forms.CharField(label=_("Title (French)"), max_length=300, required=False)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    description_fr = forms.CharField(
+        label=_("Description (French)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     owner_agency = AgencyChoiceField(label=_("Owner agency"), queryset=Agency.objects.none())
     due_precision = forms.ChoiceField(
@@ -90,8 +93,8 @@ class MilestoneForm(forms.Form):
         due_start, due_end = due_window(data["due_precision"], data["due_on"])
         fields = {
             "title_en": data["title_en"], "title_fr": data["title_fr"], "description": data["description"],
-            "owner_agency": data["owner_agency"], "due_precision": data["due_precision"],
-            "due_start": due_start, "due_end": due_end,
+            "description_fr": data["description_fr"], "owner_agency": data["owner_agency"],
+            "due_precision": data["due_precision"], "due_start": due_start, "due_end": due_end,
         }
         if "status" in data:
             fields["status"] = data["status"]

@@ -202,7 +202,7 @@ MILESTONE_SEARCH = (
     SearchVector("title_en", config="english", weight="A")
     + SearchVector("title_fr", config="french", weight="A")
     + SearchVector("description", config="english", weight="B")
-    + SearchVector("description", config="french", weight="B")
+    + SearchVector("description_fr", config="french", weight="B")
 )
 
 
@@ -218,7 +218,10 @@ class Milestone(BilingualTitle, models.Model):
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="milestones")
     title_en = models.CharField(_("title (English)"), max_length=300)
     title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    # `description` is the English text (the API has always called it so, as an agenda item's); `description_fr` the
+    # French.
+    description = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
     owner_agency = models.ForeignKey(
         Agency, verbose_name=_("owner agency"), on_delete=models.PROTECT, related_name="milestones"
     )

@@ -22,6 +22,7 @@ from members.models import Agency, User
 
 from . import conditional, ical, permissions
 from .models import Body, Milestone, NotificationKind, Removal
+from .templatetags.portal import bilingual_plain
 
 KINDS = ("meeting", "milestone", "approval_step", "action_item")
 
@@ -265,7 +266,9 @@ def milestone_entries(actor: User, query: Query, rows: QuerySet | None = None) -
             # A due window ("Spring 2022") is an all-day event over the whole window.
             start=m.due_start, end=m.due_end + datetime.timedelta(days=1), all_day=True,
             status=status.get(m.status, SCHEDULED), updated_at=m.updated_at, agencies=[m.owner_agency.acronym],
-            url=absolute_url(reverse("milestone-detail", args=[m.pk])), description=m.description,
+            url=absolute_url(reverse("milestone-detail", args=[m.pk])),
+            # In the reader's language, or the English marked "translation pending", as the milestone's page says it.
+            description=bilingual_plain(m, "description"),
             alarm_kind=NotificationKind.DEADLINE, alarm_minutes=[n * 24 * 60 for n in DEFAULT_DAYS_BEFORE],
             alarm_related_end=True,
         )

@@ -111,7 +111,7 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "milestones", pgettext_lazy("search", "Milestones"), lambda: Milestone.objects.all(),
-        MILESTONE_SEARCH, _bilingual("title_en", "title_fr"), _plain("description"),
+        MILESTONE_SEARCH, _bilingual("title_en", "title_fr"), _bilingual("description", "description_fr"),
         lambda row: reverse("milestone-detail", args=[row.pk]),
     ),
     Source(

@@ -106,8 +106,8 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     shared_with = permissions.granted_agencies(milestone) if milestone.restricted else []
     initial = {
         "title_en": milestone.title_en, "title_fr": milestone.title_fr, "description": milestone.description,
-        "owner_agency": milestone.owner_agency_id, "due_precision": milestone.due_precision,
-        "due_on": milestone.due_start, "status": milestone.status,
+        "description_fr": milestone.description_fr, "owner_agency": milestone.owner_agency_id,
+        "due_precision": milestone.due_precision, "due_on": milestone.due_start, "status": milestone.status,
         "restricted_to": [agency.pk for agency in shared_with], "seen": milestone.updated_at.isoformat(),
     }
     agencies = selectors.body_agencies(actor=actor, body=milestone.body)

@@ -30,23 +30,39 @@ def bilingual_texts(obj, field: str) -> dict[str, str]:
     return {"en": english or "", "fr": getattr(obj, f"{field}_fr", "") or ""}
 
 
-def _render(obj, field: str, lines: bool) -> SafeString:
-    texts = bilingual_texts(obj, field)
+def _shown(texts: dict[str, str]) -> tuple[str, bool]:
+    """The language a bilingual text is shown in, and whether that is the other one, pending translation."""
     reader = _reader_language()
     other = "en" if reader == "fr" else "fr"
+    if texts[reader] or not texts[other]:
+        return reader, False
+    return other, True
+
+
+def _render(obj, field: str, lines: bool) -> SafeString:
+    texts = bilingual_texts(obj, field)
+    language, pending = _shown(texts)
 
     def shown(text: str) -> SafeString:
         return linebreaksbr(text, autoescape=True) if lines else conditional_escape(text)
 
-    if texts[reader] or not texts[other]:
-        return shown(texts[reader])
+    if not pending:
+        return shown(texts[language])
     # Shown in the other language, marked so: the `lang` lets screen readers pronounce it, the words say why.
     return format_html(
         '<span lang="{}">{}</span> <span class="portal-pending">{}</span>',
-        other,
-        shown(texts[other]),
+        language,
+        shown(texts[language]),
         _("(translation pending)"),
     )
+
+
+def bilingual_plain(obj, field: str) -> str:
+    """A bilingual field as plain text (a calendar feed's description), as `bilingual` shows it: the reader's
+    language, or the other language's text followed by the "translation pending" mark."""
+    texts = bilingual_texts(obj, field)
+    language, pending = _shown(texts)
+    return f"{texts[language]} {_('(translation pending)')}" if pending else texts[language]
 
 
 @register.filter

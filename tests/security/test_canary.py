@@ -132,6 +132,7 @@ def plant_the_mou(canary: Canary, demo) -> Agreement:
             title_en=f"{milestone.title_en} {canary.token('milestone', 'title_en', 'a MOU milestone title')}",
             title_fr=f"{milestone.title_fr} {canary.token('milestone', 'title_fr', 'a MOU milestone French title')}",
             description=canary.token("milestone", "description", "a MOU milestone description"),
+            description_fr=canary.token("milestone", "description_fr", "a MOU milestone French description"),
         )
     return mou
 

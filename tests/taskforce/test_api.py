@@ -68,6 +68,7 @@ def test_members_of_granted_agencies_get_the_restricted_milestones_from_the_api(
         "title_en": MOU_REVIEW,
         "title_fr": "PE ASFC–ATF transmis à l'ATF pour examen",
         "description": "",
+        "description_fr": "",
         "owner_agency": "CBSA",
         "due_start": "2022-02-15",
         "due_end": "2022-02-15",

@@ -224,6 +224,7 @@ def test_every_body_scoped_model_with_a_bilingual_text_is_searched():
              for pair in translations.pairs(model)}
     assert ("Agreement", "summary_fr") in pairs and ("WorkflowStep", "target_label_fr") in pairs
     assert ("AgendaItem", "description_fr") in pairs and ("Body", "mandate_fr") in pairs
+    assert ("Milestone", "description_fr") in pairs
 
 
 def test_the_list_names_a_missing_summary_a_step_target_and_a_meeting_series(client_for, secretariat, demo):

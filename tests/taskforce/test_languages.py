@@ -266,6 +266,7 @@ def test_every_shared_demo_text_has_its_french_but_the_one_left_for_show(demo):
     assert not Agency.objects.filter(name_fr="").exists() and not Body.objects.filter(name_fr="").exists()
     assert not Meeting.objects.filter(title_fr="").exists()
     assert not Milestone.objects.filter(title_fr="").exists()
+    assert not Milestone.objects.exclude(description="").filter(description_fr="").exists()
     assert not Agreement.objects.filter(title_fr="").exists() and not WorkflowStep.objects.filter(title_fr="").exists()
     untranslated = AgendaItem.objects.filter(title_fr="") | AgendaItem.objects.exclude(description="").filter(
         description_fr="")

@@ -25,7 +25,7 @@ def edited(milestone: Milestone, **changes) -> dict:
     shared = permissions.granted_agencies(milestone) if milestone.restricted else []
     form = {
         "title_en": milestone.title_en, "title_fr": milestone.title_fr, "description": milestone.description,
-        "owner_agency": milestone.owner_agency_id, "due_precision": milestone.due_precision,
+        "description_fr": milestone.description_fr, "owner_agency": milestone.owner_agency_id, "due_precision": milestone.due_precision,
         "due_on": milestone.due_start.isoformat(), "status": milestone.status,
         "restricted_to": [agency.pk for agency in shared], "seen": milestone.updated_at.isoformat(),
     }
