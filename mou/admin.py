@@ -45,9 +45,9 @@ class StepInline(admin.TabularInline):
 class AgreementAdmin(ReadOnlyAdmin):
     """Agreements move through their workflow in the portal's pages (steps' reminders, parties' grants, notices)."""
 
-    list_display = ["short_name", "kind", "body", "status", "signed_on", "in_force_on", "restricted"]
+    list_display = ["short_name", "short_name_fr", "kind", "body", "status", "signed_on", "in_force_on", "restricted"]
     list_filter = ["kind", "status", "body", "restricted"]
-    search_fields = ["short_name", "title_en", "title_fr"]
+    search_fields = ["short_name", "short_name_fr", "title_en", "title_fr"]
     inlines = [VersionInline, StepInline]
 
 

@@ -25,7 +25,7 @@ STANDARD_CATEGORIES = [
 
 # Full-text search (taskforce/search.py) matches this expression; the GIN index serves it.
 AGREEMENT_SEARCH = (
-    SearchVector("short_name", config="simple", weight="A")
+    SearchVector("short_name", config="simple", weight="A") + SearchVector("short_name_fr", config="simple", weight="A")
     + SearchVector("title_en", config="english", weight="A") + SearchVector("title_fr", config="french", weight="A")
     + SearchVector("summary", config="english", weight="B") + SearchVector("summary", config="french", weight="B")
 )
@@ -74,6 +74,9 @@ class Agreement(BilingualTitle, models.Model):
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="agreements")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     short_name = models.CharField(_("short name"), max_length=40)
+    # French readers know an agreement by its French short name (PE ASFC–ATF for the CBSA–ATF MOU); empty when it is
+    # the same.
+    short_name_fr = models.CharField(_("short name (French)"), max_length=40, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=300)
     title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
     summary = models.TextField(_("summary"), blank=True)
@@ -114,8 +117,17 @@ class Agreement(BilingualTitle, models.Model):
             GinIndex(AGREEMENT_SEARCH, name="agreement_search"),
         ]
 
+    # An agreement may keep its short name in French: an empty French short name is not a missing one.
+    translation_optional = ("short_name_fr",)
+
     def __str__(self) -> str:
-        return self.short_name
+        return self.local_short_name
+
+    @property
+    def local_short_name(self) -> str:
+        """The short name readers of the active language know the agreement by; `short_name` stays its key in
+        ordering, uniqueness, the audit trail and the API."""
+        return (self.short_name_fr or self.short_name) if get_language() == "fr" else self.short_name
 
     # The workflow: status moves only along these transitions (django-fsm changes it); services record each move.
     @transition(field=status, source=Status.DRAFTING, target=Status.IN_APPROVAL)

@@ -78,7 +78,7 @@ class ApprovalStepReminder:
         url = notifications.absolute_url(reverse("agreement-detail", args=[step.agreement_id]))
         subject = _("Approval step %(when)s: %(step)s (%(agreement)s)") % {
             "when": deadlines.when_phrase(reminder, step.target_date), "step": step.title,
-            "agreement": step.agreement.short_name,
+            "agreement": step.agreement.local_short_name,
         }
         text = render_to_string("emails/deadline.txt", {
             "recipient": recipient, "subject": subject, "title": f"{step.agreement.title} — {step.title}",

@@ -59,9 +59,9 @@ class AgreementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Agreement
         fields = [
-            "id", "body", "kind", "short_name", "title_en", "title_fr", "summary", "summary_fr", "status",
-            "classification", "restricted", "condition", "parties", "categories", "current_version", "signed_on",
-            "in_force_on", "expires_on", "updated_at",
+            "id", "body", "kind", "short_name", "short_name_fr", "title_en", "title_fr", "summary", "summary_fr",
+            "status", "classification", "restricted", "condition", "parties", "categories", "current_version",
+            "signed_on", "in_force_on", "expires_on", "updated_at",
         ]
 
     def get_parties(self, agreement: Agreement) -> list[str]:
@@ -237,7 +237,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Agreement
-        fields = ["id", "short_name", "title_en", "title_fr", "kind", "status", "condition"]
+        fields = ["id", "short_name", "short_name_fr", "title_en", "title_fr", "kind", "status", "condition"]
 
 
 class HopSerializer(FromMixin, serializers.Serializer):

@@ -69,6 +69,7 @@ def agreement_create(
     short_name: str,
     title_en: str,
     parties: Iterable[Agency],
+    short_name_fr: str = "",
     text: str = "",
     title_fr: str = "",
     summary: str = "",
@@ -93,8 +94,9 @@ def agreement_create(
         message = _("Only agencies of %(body)s can be named.") % {"body": body.local_acronym}
         raise ValidationError({"restricted_to": message})
     agreement = Agreement(
-        body=body, kind=kind, short_name=short_name, title_en=title_en, title_fr=title_fr, summary=summary,
-        summary_fr=summary_fr, condition=condition, classification=classification, restricted=bool(restricted_to),
+        body=body, kind=kind, short_name=short_name, short_name_fr=short_name_fr, title_en=title_en, title_fr=title_fr,
+        summary=summary, summary_fr=summary_fr, condition=condition, classification=classification,
+        restricted=bool(restricted_to),
     )
     # The status is the state machine's alone (a protected field): validated by its transitions.
     agreement.full_clean(exclude=["status"])

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from taskforce import translations
+from taskforce.templatetags.portal import colon
 
 from .models import Agreement, WorkflowStep
 
@@ -17,6 +18,11 @@ def register() -> None:
         ),
     )
     translations.register(
-        WorkflowStep, kind=_("Approval step"), prefix=lambda step: f"{step.agreement.short_name}: ",
+        WorkflowStep, kind=_("Approval step"), prefix=_step_prefix,
         link=lambda actor, step: reverse("agreement-detail", args=[step.agreement_id]) + f"#step-{step.pk}",
     )
+
+
+def _step_prefix(step: WorkflowStep) -> str:
+    """"CBSA–ATF MOU: " before a step's text; "PE ASFC–ATF : " in French."""
+    return f"{colon(step.agreement.local_short_name)} "

@@ -566,7 +566,7 @@ def sharing_map(request: HttpRequest) -> HttpResponse:
 
 
 def _names(agreements: list[Agreement]) -> str:
-    names = [agreement.short_name for agreement in agreements]
+    names = [agreement.local_short_name for agreement in agreements]
     if len(names) < 2:
         return "".join(names)
     return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}

@@ -73,12 +73,15 @@ def _plain(name: str) -> Callable[[str], object]:
 
 
 def _agreement_name(language: str):
-    return Concat(F("short_name"), Value(" — "), _bilingual("title_en", "title_fr")(language), output_field=CharField())
+    """"PE ASFC–ATF — Protocole d'entente …" in French: the short name and the title the reader knows it by."""
+    return Concat(_bilingual("short_name", "short_name_fr")(language), Value(" — "),
+                  _bilingual("title_en", "title_fr")(language), output_field=CharField())
 
 
 def _person_name(language: str):
-    return Concat(F("first_name"), Value(" "), F("last_name"), Value(" ("), F("agency__acronym"), Value(")"),
-                  output_field=CharField())
+    """"Marc Gagnon (ASFC)" in French: the agency as the reader knows it."""
+    return Concat(F("first_name"), Value(" "), F("last_name"), Value(" ("),
+                  _bilingual("agency__acronym", "agency__acronym_fr")(language), Value(")"), output_field=CharField())
 
 
 SOURCES: tuple[Source, ...] = (

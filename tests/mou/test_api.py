@@ -25,6 +25,7 @@ MOU_TITLE = "Memorandum of Understanding between the CBSA and the ATF on direct 
 # notes, texts and comments, its steps and their deadlines, in either language.
 MOU_TRACES = (
     MOU,
+    "PE ASFC–ATF",
     MOU_TITLE,
     "Protocole d'entente entre l'ASFC et l'ATF",
     MOU_SUMMARY_FR,
@@ -113,6 +114,7 @@ def test_the_agreement_list_shows_the_mou_to_its_parties_with_its_current_versio
         "body": "CBFTF",
         "kind": "mou",
         "short_name": MOU,
+        "short_name_fr": "PE ASFC–ATF",
         "title_en": MOU_TITLE,
         "title_fr": "Protocole d'entente entre l'ASFC et l'ATF sur l'échange direct de renseignements",
         "summary": "Will allow the CBSA and the ATF to share information directly, without an intermediary.",

@@ -20,10 +20,11 @@ from tests.scenario import GRANTED, MOU_REVIEW, NOT_GRANTED, page, text_of
 
 Status = Agreement.Status
 
-# What of the MOU a reader who may not see it must find nowhere: its name, its texts, its comments, its
-# steps and their deadlines.
+# What of the MOU a reader who may not see it must find nowhere: its name (in either language), its texts, its
+# comments, its steps and their deadlines.
 MOU_TRACES = (
     MOU,
+    "PE ASFC–ATF",
     "direct information sharing",
     "Revised after CBSA legal review",
     "timeliness is the point of the MOU",

@@ -282,6 +282,23 @@ def test_a_step_of_the_restricted_mou_never_reaches_an_agency_it_is_not_shared_w
     assert notices_of(demo.users["rcmp"]) == []
 
 
+def test_a_step_of_the_mou_reaches_a_french_reader_naming_the_mou_as_they_know_it(secretariat, cbsa, demo, clock):
+    mou = Agreement.objects.get(body__acronym="CBFTF", short_name="CBSA–ATF MOU")
+    mou_services.step_add(
+        actor=secretariat, agreement=mou, title_en="CBSA legal review", title_fr="Examen juridique de l'ASFC",
+        owner_agency=demo.agencies["CBSA"], target_date=DUE,
+    )
+
+    sweep_through(AT_NINE["14d"], clock=clock)
+
+    [french] = emails_to(cbsa)
+    [english] = emails_to(secretariat)
+    assert french.subject.endswith(": Examen juridique de l'ASFC (PE ASFC–ATF)"), french.subject
+    assert "CBSA–ATF MOU" not in french.subject + french.body
+    assert english.subject.endswith(": CBSA legal review (CBSA–ATF MOU)"), english.subject
+    assert "PE ASFC–ATF" not in english.subject + english.body
+
+
 # Action items -----------------------------------------------------------------------------------------------
 
 

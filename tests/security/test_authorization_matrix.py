@@ -92,7 +92,8 @@ MOU_ITEM_FR = "PE ASFC–ATF sur l'échange direct d'information : état d'avanc
 MOU_PAPER = "CBSA–ATF MOU status note"
 MOU_TITLE = "Memorandum of Understanding between the CBSA and the ATF on direct information sharing"
 MOU_TITLE_FR = "Protocole d'entente entre l'ASFC et l'ATF sur l'échange direct de renseignements"
-RESTRICTED_MARKS = (*RESTRICTED_TITLES, MOU_ITEM, MOU_ITEM_FR, MOU_PAPER, MOU_TITLE, MOU_TITLE_FR)
+MOU_NAME_FR = "PE ASFC–ATF"
+RESTRICTED_MARKS = (*RESTRICTED_TITLES, MOU_ITEM, MOU_ITEM_FR, MOU_PAPER, MOU_TITLE, MOU_TITLE_FR, MOU_NAME_FR)
 
 
 # Reading responses

@@ -3,9 +3,10 @@
 1. Plant. On the demo, unique tokens (`CANARY-<model>-<field>-<hex>`, tests/security/canary.py) go into every text
    of what only CBSA and ATF may see: the December meeting's item on the CBSA–ATF MOU (titles, descriptions, its
    papers' titles, file names and contents, comments, minutes, a decision and an action item recorded on it), a
-   second item restricted after a decision was recorded on it, the CBSA–ATF MOU (titles, summary), its versions,
-   version comments, workflow steps and step answers, and its two milestones. A Protected B paper (above the
-   Protected A clearance of hsi, cbp and dea) goes on the body-wide roundtable after the agenda was circulated.
+   second item restricted after a decision was recorded on it, the CBSA–ATF MOU (titles, summary, French short
+   name), its versions, version comments, workflow steps and step answers, and its two milestones. A Protected B
+   paper (above the Protected A clearance of hsi, cbp and dea) goes on the body-wide roundtable after the agenda
+   was circulated.
    Services write wherever one exists, so notices and change entries happen as in real use.
 2. Run the meeting cycle through the services, on the recorded dates (time-machine): reminders set, an item added,
    an item moved past the hidden one, an item changed, papers added after circulation, comments, minutes,
@@ -100,7 +101,9 @@ def plant_the_mou(canary: Canary, demo) -> Agreement:
     mou.title_en += " " + canary.token("agreement", "title_en", "the MOU's English title")
     mou.title_fr += " " + canary.token("agreement", "title_fr", "the MOU's French title")
     mou.summary += " " + canary.token("agreement", "summary", "the MOU's summary")
-    mou.save(update_fields=["title_en", "title_fr", "summary"])
+    # The French short name holds 40 characters: the token alone.
+    mou.short_name_fr = canary.token("agreement", "short_name_fr", "the MOU's French short name")
+    mou.save(update_fields=["title_en", "title_fr", "summary", "short_name_fr"])
     v1, v2 = mou.versions.get(number=1), mou.versions.get(number=2)
     mou_services.comment_add(
         actor=atf, version=v1, passage="share information directly",
