@@ -226,7 +226,12 @@ class Processes:
             pass
 
     def tails(self) -> str:
-        return "\n".join(f"--- {name} ---\n{self.log(name)[-2000:]}" for name, _process in self.started)
+        def state(process: subprocess.Popen) -> str:
+            return "running" if process.poll() is None else f"exited with {process.returncode}"
+
+        return "\n".join(
+            f"--- {name} ({state(process)}) ---\n{self.log(name)[-2000:]}" for name, process in self.started
+        )
 
     def __enter__(self) -> "Processes":
         return self
