@@ -14,6 +14,7 @@ run: install vendor messages pdf
 test: install vendor messages pdf browser compose-check
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py check_database
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports  # the layers (pyproject.toml, [tool.importlinter]): no package imports one above it
 	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} --dist worksteal $(PYTEST_ARGS)
 	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) bench-smoke; \
 	else echo "bench-smoke skipped: it needs DATABASE_URL, a PostgreSQL server it may create a database on."; fi

@@ -48,9 +48,18 @@ class MeetingsConfig(AppConfig):
         permissions.register(m.ActionItem, Policy(body="meeting__body", parents=("meeting",), restricted_by=("item",)))
         demo.register(load_meetings, order=10)
 
+        from taskforce import api_routes
         from taskforce.notifications import register_reminder
 
-        from . import notifications
+        from . import api, notifications
+
+        api_routes.register_viewset("meetings", api.MeetingViewSet, basename="meeting")
+        api_routes.register_viewset(
+            r"meetings/(?P<meeting_pk>[^/]+)/items", api.AgendaItemViewSet, basename="agenda-item"
+        )
+        api_routes.register_viewset("papers", api.PaperViewSet, basename="paper")
+        api_routes.register_viewset("decisions", api.DecisionViewSet, basename="decision")
+        api_routes.register_viewset("action-items", api.ActionItemViewSet, basename="action-item")
 
         register_reminder(notifications.BEFORE, notifications.MeetingReminder())
         register_reminder(notifications.RSVP, notifications.RsvpReminder())

@@ -508,58 +508,29 @@ def action_reminders_replace(action: ActionItem) -> None:
     )
 
 
-class ActionItemReminder:
+class ActionItemReminder(deadlines.DeadlineReminder):
     notification_kind = NotificationKind.ACTION_ITEM
-
+    model = ActionItem
     related = ("meeting__body", "owner", "owner_agency")
 
-    def prepare(self, reminders: list[Reminder]) -> None:
-        """Read the batch's action items and who is told of each at once: the owner (if they may see it), or the
-        owner agency's members and the secretariat."""
-        pks = {int(r.topic.split(":", 1)[1]) for r in reminders}
-        actions = {a.pk: a for a in ActionItem.objects.select_related(*self.related).filter(pk__in=pks)}
-        owned = [a for a in actions.values() if a.owner is not None]
+    def is_open(self, action: ActionItem) -> bool:
+        return action.status in (ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS)
+
+    def due_date(self, action: ActionItem) -> datetime.date | None:
+        return action.due_date
+
+    def audiences(self, actions: list[ActionItem]) -> dict[int, list[User]]:
+        """The owner (if they may see the action item), or the owner agency's members and the secretariat."""
+        owned = [a for a in actions if a.owner is not None]
         seen = permissions.visible_to_each(ActionItem, [(a.owner, [a.pk]) for a in owned])
         people = {a.pk: [a.owner] if a.pk in seen.get(a.owner_id, ()) else [] for a in owned}
         people.update(deadlines.owner_audiences(
-            [a for a in actions.values() if a.owner is None], lambda a: (a.meeting.body_id, a.owner_agency_id)
+            [a for a in actions if a.owner is None], lambda a: (a.meeting.body_id, a.owner_agency_id)
         ))
-        for reminder in reminders:
-            reminder._action = actions.get(int(reminder.topic.split(":", 1)[1]))
-            if reminder._action is not None:
-                reminder._audience = people[reminder._action.pk]
-
-    def action(self, reminder: Reminder) -> ActionItem | None:
-        if not hasattr(reminder, "_action"):
-            pk = int(reminder.topic.split(":", 1)[1])
-            reminder._action = ActionItem.objects.select_related(*self.related).filter(pk=pk).first()
-        return reminder._action
-
-    def is_current(self, reminder: Reminder) -> bool:
-        action = self.action(reminder)
-        return (
-            action is not None
-            and action.status in (ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS)
-            and action.due_date is not None
-            and action.due_date.isoformat() == reminder.occurrence
-        )
-
-    def is_too_late(self, reminder: Reminder, now: datetime.datetime) -> bool:
-        return False
-
-    def follow_up(self, reminder: Reminder, now: datetime.datetime):
-        return deadlines.next_overdue(reminder, now)
-
-    def recipients(self, reminder: Reminder) -> list[User]:
-        if hasattr(reminder, "_audience"):
-            return reminder._audience
-        action = self.action(reminder)
-        if action.owner is not None:
-            return [action.owner] if permissions.can_see(action.owner, action) else []
-        return deadlines.owner_audience(action, action.meeting.body_id, action.owner_agency_id)
+        return people
 
     def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
-        action = self.action(reminder)
+        action = self.record(reminder)
         url = notifications.absolute_url(reverse("register"))
         subject = _("Action item %(when)s: %(text)s") % {
             "when": deadlines.when_phrase(reminder, action.due_date), "text": action.text[:80],

@@ -1,4 +1,5 @@
-"""Reads for meetings; every one starts from a queryset scoped to the actor."""
+"""Reads for meetings. Every function that takes the actor starts from a queryset scoped to them; the others are the
+parts those share (an item's number as a given reader counts it, the subqueries of a reader's answer)."""
 
 import copy
 import datetime

@@ -22,9 +22,8 @@ from taskforce.dates import date_format
 from taskforce.errors import ConflictError
 from taskforce.models import AgencyRole, Body, Membership
 
-from . import notifications as notices
+from . import notifications, selectors, uploads
 from . import permissions as rules
-from . import selectors, uploads
 from .models import (
     ActionItem,
     AgendaChange,
@@ -131,8 +130,8 @@ def meeting_schedule(
     meeting.full_clean()
     meeting.save()
     _set_invitees(meeting, invite_agencies, invite_people)
-    notices.reminders_replace(meeting)
-    notices.invitation(meeting)
+    notifications.reminders_replace(meeting)
+    notifications.invitation(meeting)
     return meeting
 
 
@@ -213,7 +212,7 @@ def meeting_update(
     meeting.sequence = F("sequence") + 1
     meeting.full_clean(exclude=["sequence"])
     meeting.save()
-    audience_before = {person.pk for person in notices.audience(meeting)}
+    audience_before = {person.pk for person in notifications.audience(meeting)}
     if invite_agencies is not None or invite_people is not None:
         current = meeting.invitations.all()
         _set_invitees(
@@ -222,12 +221,12 @@ def meeting_update(
             invite_people if invite_people is not None else [i.user for i in current if i.user_id],
         )
     meeting.refresh_from_db()
-    notices.reminders_replace(meeting)
+    notifications.reminders_replace(meeting)
     if moved:
-        notices.rescheduled(meeting)
-    newcomers = [person for person in notices.audience(meeting) if person.pk not in audience_before]
+        notifications.rescheduled(meeting)
+    newcomers = [person for person in notifications.audience(meeting) if person.pk not in audience_before]
     if newcomers:
-        notices.invitation(meeting, newcomers)
+        notifications.invitation(meeting, newcomers)
     return meeting
 
 
@@ -244,8 +243,8 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
     meeting.sequence = F("sequence") + 1
     meeting.save(update_fields=["status", "change_reason", "sequence", "updated_at"])
     meeting.refresh_from_db()
-    notices.reminders_replace(meeting)
-    notices.cancelled(meeting)
+    notifications.reminders_replace(meeting)
+    notifications.cancelled(meeting)
     return meeting
 
 
@@ -253,7 +252,7 @@ def meeting_deletable(*, meeting: Meeting) -> bool:
     """Whether `meeting_delete` would take the meeting (for the secretariat: whether to offer it)."""
     return (
         not meeting.is_cancelled and meeting.agenda_status == AgendaStatus.DRAFT
-        and meeting.agenda_circulated_at is None and not notices.anyone_told(meeting)
+        and meeting.agenda_circulated_at is None and not notifications.anyone_told(meeting)
     )
 
 
@@ -267,12 +266,12 @@ def meeting_delete(*, actor: User, meeting: Meeting) -> None:
     permissions.require_secretariat(actor, meeting.body_id)
     if meeting.agenda_status != AgendaStatus.DRAFT or meeting.agenda_circulated_at is not None:
         raise ValidationError(_("The agenda has been circulated: cancel the meeting instead of deleting it."))
-    if notices.anyone_told(meeting):
+    if notifications.anyone_told(meeting):
         raise ValidationError(_("Invitees have been told of this meeting: cancel it instead of deleting it, so "
                                 "that their calendars drop it."))
     if meeting.is_cancelled:
         raise ValidationError(_("This meeting was cancelled."))
-    notices.reminders_forget(meeting)
+    notifications.reminders_forget(meeting)
     meeting.delete()
 
 
@@ -294,9 +293,9 @@ def _record_change(actor: User, item: AgendaItem, kind: str, summary: str = "") 
     change = AgendaChange.objects.create(item=item, kind=kind, summary=summary[:500], changed_by=actor)
     AgendaItem.objects.filter(pk=item.pk).update(changed_after_circulation=True)
     if kind == AgendaChange.Kind.MOVED:
-        notices.agenda_reordered(change)
+        notifications.agenda_reordered(change)
     else:
-        notices.agenda_changed(change)
+        notifications.agenda_changed(change)
 
 
 def _check_presenter(meeting: Meeting, presenter: User | None, presenter_agency: Agency | None) -> None:
@@ -456,7 +455,7 @@ def agenda_circulate(*, actor: User, meeting: Meeting) -> Meeting:
     meeting.agenda_circulated_at = timezone.now()
     meeting.agenda_circulated_by = actor
     meeting.save(update_fields=["agenda_status", "agenda_circulated_at", "agenda_circulated_by", "updated_at"])
-    notices.agenda_circulated(meeting)
+    notifications.agenda_circulated(meeting)
     return meeting
 
 
@@ -616,7 +615,7 @@ def minutes_approve(*, actor: User, meeting: Meeting) -> Meeting:
     meeting.minutes_approved_at = timezone.now()
     meeting.minutes_approved_by = actor
     meeting.save(update_fields=["minutes_status", "minutes_approved_at", "minutes_approved_by", "updated_at"])
-    notices.minutes_approved(meeting)
+    notifications.minutes_approved(meeting)
     return meeting
 
 
@@ -659,7 +658,7 @@ def action_item_record(
     )
     action.full_clean()
     action.save()
-    notices.action_reminders_replace(action)
+    notifications.action_reminders_replace(action)
     return action
 
 
@@ -678,5 +677,5 @@ def action_item_set_status(*, actor: User, action: ActionItem, status: str) -> A
     action.status = status
     action.completed_at = timezone.now() if status == ActionItem.Status.DONE else None
     action.save(update_fields=["status", "completed_at", "updated_at"])
-    notices.action_reminders_replace(action)
+    notifications.action_reminders_replace(action)
     return action

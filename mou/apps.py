@@ -33,6 +33,19 @@ class MouConfig(AppConfig):
 
         register_reminder(STEP_DUE, ApprovalStepReminder())
 
+        from taskforce import api_routes
+
+        from . import api
+
+        api_routes.register_viewset("agreements", api.AgreementViewSet, basename="agreement")
+        api_routes.register_viewset(
+            r"agreements/(?P<agreement_pk>[^/]+)/versions", api.AgreementVersionViewSet, basename="agreement-version"
+        )
+        api_routes.register_viewset(
+            r"agreements/(?P<agreement_pk>[^/]+)/steps", api.WorkflowStepViewSet, basename="agreement-step"
+        )
+        api_routes.register_path("sharing/", api.SharingView.as_view(), name="api-sharing")
+
         from taskforce import schedule as core
 
         from .schedule import approval_step_entries, approval_step_rows

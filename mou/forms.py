@@ -101,9 +101,9 @@ def classification_choices(actor: User) -> list[tuple[int, str]]:
 
 
 class VersionForm(forms.Form):
-    text = forms.CharField(label=_("Text"), widget=forms.Textarea, strip=False)
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 24}), strip=False)
     text_fr = forms.CharField(
-        label=_("Text (French)"), widget=forms.Textarea, strip=False, required=False,
+        label=_("Text (French)"), widget=forms.Textarea(attrs={"rows": 24}), strip=False, required=False,
         help_text=_("The same version in French, when the parties hold one. Leave it empty otherwise."),
     )
     note = forms.CharField(
@@ -125,7 +125,7 @@ class RestoreForm(PageForm):
 
 class CommentForm(PageForm):
     passage = forms.CharField(
-        label=_("Passage (optional)"), required=False, max_length=2000, widget=forms.Textarea,
+        label=_("Passage (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Quote the words your comment is about, exactly as they appear in the text. Selecting them "
                     "in the text copies them here."),
     )

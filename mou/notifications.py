@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from members.models import User
 from taskforce import deadlines, notifications
 from taskforce.dates import date_format
-from taskforce.models import NotificationKind, Reminder
+from taskforce.models import Reminder
 
 from .models import WorkflowStep
 
@@ -31,50 +31,21 @@ def step_reminders_replace(step: WorkflowStep) -> None:
     )
 
 
-class ApprovalStepReminder:
-    notification_kind = NotificationKind.DEADLINE
-
-    def prepare(self, reminders: list[Reminder]) -> None:
-        """Read the batch's steps and who is told of each at once."""
-        pks = {int(r.topic.split(":", 1)[1]) for r in reminders}
-        steps = {s.pk: s for s in WorkflowStep.objects.select_related(*self.related).filter(pk__in=pks)}
-        people = deadlines.owner_audiences(list(steps.values()), lambda s: (s.agreement.body_id, s.owner_agency_id))
-        for reminder in reminders:
-            reminder._step = steps.get(int(reminder.topic.split(":", 1)[1]))
-            if reminder._step is not None:
-                reminder._audience = people[reminder._step.pk]
-
+class ApprovalStepReminder(deadlines.DeadlineReminder):
+    model = WorkflowStep
     related = ("agreement__body", "owner_agency")
 
-    def step(self, reminder: Reminder) -> WorkflowStep | None:
-        if not hasattr(reminder, "_step"):
-            pk = int(reminder.topic.split(":", 1)[1])
-            reminder._step = WorkflowStep.objects.select_related(*self.related).filter(pk=pk).first()
-        return reminder._step
+    def is_open(self, step: WorkflowStep) -> bool:
+        return not step.is_complete
 
-    def is_current(self, reminder: Reminder) -> bool:
-        step = self.step(reminder)
-        return (
-            step is not None
-            and not step.is_complete
-            and step.target_date is not None
-            and step.target_date.isoformat() == reminder.occurrence
-        )
+    def due_date(self, step: WorkflowStep) -> datetime.date | None:
+        return step.target_date
 
-    def is_too_late(self, reminder: Reminder, now: datetime.datetime) -> bool:
-        return False
-
-    def follow_up(self, reminder: Reminder, now: datetime.datetime):
-        return deadlines.next_overdue(reminder, now)
-
-    def recipients(self, reminder: Reminder) -> list[User]:
-        if hasattr(reminder, "_audience"):
-            return reminder._audience
-        step = self.step(reminder)
-        return deadlines.owner_audience(step, step.agreement.body_id, step.owner_agency_id)
+    def audiences(self, steps: list[WorkflowStep]) -> dict[int, list[User]]:
+        return deadlines.owner_audiences(steps, lambda s: (s.agreement.body_id, s.owner_agency_id))
 
     def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
-        step = self.step(reminder)
+        step = self.record(reminder)
         url = notifications.absolute_url(reverse("agreement-detail", args=[step.agreement_id]))
         subject = _("Approval step %(when)s: %(step)s (%(agreement)s)") % {
             "when": deadlines.when_phrase(reminder, step.target_date), "step": step.title,

@@ -1,4 +1,5 @@
-"""Reads for agreements; every one starts from a queryset scoped to the actor."""
+"""Reads for agreements. Every function that takes the actor starts from a queryset scoped to them; the others are
+the parts those share."""
 
 import datetime
 from collections.abc import Iterable

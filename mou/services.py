@@ -22,7 +22,7 @@ from taskforce.dates import date_format
 from taskforce.errors import ConflictError
 from taskforce.models import AgencyRole, Body, Milestone
 
-from . import notifications as notices
+from . import notifications
 from . import permissions as rules
 from .models import (
     Agreement,
@@ -226,7 +226,7 @@ def step_add(
     step.full_clean()
     step.save()
     step.concurring_agencies.set(concurring_agencies)
-    notices.step_reminders_replace(step)
+    notifications.step_reminders_replace(step)
     _milestone_follows(step)
     return step
 
@@ -314,7 +314,7 @@ def step_act(
     if _all_approved(step):
         step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.APPROVED, timezone.now(), actor
         step.save(update_fields=["outcome", "completed_at", "completed_by", "updated_at"])
-        notices.step_reminders_replace(step)
+        notifications.step_reminders_replace(step)
         _milestone_follows(step)
         if step.moves_to == Status.READY_FOR_SIGNATURE:
             _move(actor, agreement, "make_ready_for_signature", str(step))
@@ -379,7 +379,7 @@ def signature_record(
         for step in agreement.steps.filter(moves_to=Status.SIGNED, completed_at__isnull=True):
             step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.APPROVED, timezone.now(), actor
             step.save(update_fields=["outcome", "completed_at", "completed_by", "updated_at"])
-            notices.step_reminders_replace(step)
+            notifications.step_reminders_replace(step)
             _milestone_follows(step)
     return signature
 

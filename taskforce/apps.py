@@ -19,6 +19,13 @@ class TaskforceConfig(AppConfig):
 
         notifications.register_reminder(deadlines.MILESTONE_KIND, deadlines.MilestoneReminder())
 
+        from . import api, api_routes
+
+        api_routes.register_viewset("bodies", api.BodyViewSet, basename="body")
+        api_routes.register_viewset("agencies", api.AgencyViewSet, basename="agency")
+        api_routes.register_viewset("members", api.MemberViewSet, basename="member")
+        api_routes.register_viewset("milestones", api.MilestoneViewSet, basename="milestone")
+
         from . import schedule
 
         schedule.register("milestone", schedule.milestone_entries, schedule.milestone_rows)

@@ -1,12 +1,13 @@
 """Reminders of dated deadlines (milestones here; approval steps and action items in the features):
 before the due date, on the day, and an overdue notice every week until done."""
 
+import abc
 import datetime
 import zoneinfo
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -107,49 +108,87 @@ def milestone_reminders_replace(milestone: Milestone) -> None:
     )
 
 
-class MilestoneReminder:
+class DeadlineReminder(abc.ABC):
+    """The reminders of one dated record (topic `<kind>:<pk>`): before its due date, on the day, then every week while
+    it is overdue, to those the subclass names; a reminder whose record is done, gone or moved to another date is no
+    longer current. Subclasses say which model, when a record is open, its due date, who is told, and the message."""
+
     notification_kind = NotificationKind.DEADLINE
+    model: type[Model]
+    related: tuple[str, ...] = ()
+
+    @abc.abstractmethod
+    def is_open(self, record) -> bool:
+        """Whether the record still awaits its deadline (not done, not cancelled)."""
+
+    @abc.abstractmethod
+    def due_date(self, record) -> datetime.date | None:
+        """The date the record is reminded against."""
+
+    @abc.abstractmethod
+    def audiences(self, records: list) -> dict[int, list[User]]:
+        """Who is told of each record, by pk, for many records at once in a constant number of queries."""
+
+    @abc.abstractmethod
+    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
+        """The message for one recipient, in their language (active while this runs)."""
+
+    @staticmethod
+    def _pk(reminder: Reminder) -> int:
+        return int(reminder.topic.split(":", 1)[1])
 
     def prepare(self, reminders: list[Reminder]) -> None:
-        """Read the batch's milestones and who is told of each at once."""
-        pks = {int(r.topic.split(":", 1)[1]) for r in reminders}
-        milestones = {m.pk: m for m in Milestone.objects.select_related("body", "owner_agency").filter(pk__in=pks)}
-        people = owner_audiences(list(milestones.values()), lambda m: (m.body_id, m.owner_agency_id))
+        """Read the batch's records and who is told of each at once."""
+        pks = {self._pk(r) for r in reminders}
+        records = {r.pk: r for r in self.model.objects.select_related(*self.related).filter(pk__in=pks)}
+        people = self.audiences(list(records.values()))
         for reminder in reminders:
-            reminder._milestone = milestones.get(int(reminder.topic.split(":", 1)[1]))
-            if reminder._milestone is not None:
-                reminder._audience = people[reminder._milestone.pk]
+            reminder._record = records.get(self._pk(reminder))
+            if reminder._record is not None:
+                reminder._audience = people.get(reminder._record.pk, [])
 
-    def _milestone(self, reminder: Reminder) -> Milestone | None:
-        if not hasattr(reminder, "_milestone"):
-            pk = int(reminder.topic.split(":", 1)[1])
-            reminder._milestone = Milestone.objects.select_related("body", "owner_agency").filter(pk=pk).first()
-        return reminder._milestone
+    def record(self, reminder: Reminder):
+        if not hasattr(reminder, "_record"):
+            reminder._record = self.model.objects.select_related(*self.related).filter(pk=self._pk(reminder)).first()
+        return reminder._record
 
     def is_current(self, reminder: Reminder) -> bool:
-        milestone = self._milestone(reminder)
-        return (
-            milestone is not None
-            and milestone.status in (Milestone.Status.PLANNED, Milestone.Status.IN_PROGRESS)
-            and milestone.due_end.isoformat() == reminder.occurrence
-        )
+        record = self.record(reminder)
+        if record is None or not self.is_open(record):
+            return False
+        due = self.due_date(record)
+        return due is not None and due.isoformat() == reminder.occurrence
 
     def is_too_late(self, reminder: Reminder, now: datetime.datetime) -> bool:
-        return False
-
-    def recipients(self, reminder: Reminder) -> list[User]:
-        if hasattr(reminder, "_audience"):
-            return reminder._audience
-        milestone = self._milestone(reminder)
-        return owner_audience(milestone, milestone.body_id, milestone.owner_agency_id)
+        return False  # an overdue deadline is still worth telling, every week
 
     def follow_up(self, reminder: Reminder, now: datetime.datetime) -> notifications.Due | None:
         return next_overdue(reminder, now)
 
+    def recipients(self, reminder: Reminder) -> list[User]:
+        if not hasattr(reminder, "_audience"):
+            record = self.record(reminder)
+            reminder._audience = self.audiences([record]).get(record.pk, [])
+        return reminder._audience
+
+
+class MilestoneReminder(DeadlineReminder):
+    model = Milestone
+    related = ("body", "owner_agency")
+
+    def is_open(self, milestone: Milestone) -> bool:
+        return milestone.status in (Milestone.Status.PLANNED, Milestone.Status.IN_PROGRESS)
+
+    def due_date(self, milestone: Milestone) -> datetime.date:
+        return milestone.due_end
+
+    def audiences(self, milestones: list[Milestone]) -> dict[int, list[User]]:
+        return owner_audiences(milestones, lambda m: (m.body_id, m.owner_agency_id))
+
     def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
         from django.urls import reverse
 
-        milestone = self._milestone(reminder)
+        milestone = self.record(reminder)
         url = notifications.absolute_url(reverse("milestone-detail", args=[milestone.pk]))
         subject = _("Milestone %(when)s: %(title)s") % {
             "when": when_phrase(reminder, milestone.due_end), "title": milestone.title,

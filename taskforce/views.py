@@ -21,30 +21,12 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import dashboards, feeds, forms, parsing, permissions, selectors, services, spreadsheet, translations
+from . import feeds, forms, parsing, permissions, selectors, services, spreadsheet, translations
 from .errors import ConflictError
 from .models import AuditEntry
 
 # Pages that show a secret (a new API token, a calendar feed address) must not be kept by any cache.
 NO_STORE = "no-store, private"
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """A member's dashboard; for the secretariat, what needs its attention in its bodies first."""
-    actor = request.user
-    return render(
-        request,
-        "taskforce/home.html",
-        {
-            "bodies": selectors.body_list(actor=actor),
-            "milestones": selectors.milestone_list(actor=actor),
-            "mine": dashboards.member_home(actor=actor),
-            "secretariat": dashboards.secretariat_home(
-                actor=actor, days=dashboards.days_out(request.GET.get("days"))
-            ),
-        },
-    )
 
 
 @login_required

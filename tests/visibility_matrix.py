@@ -1134,7 +1134,7 @@ MATRIX |= {
 }
 
 
-# Reports and search (taskforce/report_views.py, taskforce/search_views.py). A report shows the MOU's milestones
+# Reports and search (portal/report_views.py, portal/search_views.py). A report shows the MOU's milestones
 # due in its period to the MOU's parties; the exports hold them too; the search finds them only for the parties.
 
 REPORTS = "tests/taskforce/test_reports.py"

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "meetings",
     "mou",
     "accounts",
+    "portal",
 ]
 
 MIDDLEWARE = [

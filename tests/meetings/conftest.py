@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from meetings import services
 from meetings.models import AgendaItem, Meeting
@@ -25,13 +25,6 @@ def local_time(days: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
     """`hour:minute` in Ottawa, `days` from today (negative for the past)."""
     day = timezone.localdate() + datetime.timedelta(days=days)
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=TORONTO)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from members.models import Agency, User
 from mou import services
@@ -13,13 +13,6 @@ from taskforce.models import Body
 from tests.factories import AgencyFactory, AgencyRoleFactory, BodyFactory, MembershipFactory, UserFactory
 
 MOU = "CBSA–ATF MOU"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
 
 
 def days_ago(days: int) -> datetime.date:

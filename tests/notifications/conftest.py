@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import pytest
 import time_machine
-from django.utils import translation
 
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
@@ -35,14 +34,6 @@ MEETING_START = datetime.datetime(2027, 1, 25, 10, 0, tzinfo=TORONTO)
 SEVEN_DAYS_BEFORE = datetime.datetime(2027, 1, 18, 15, 0, tzinfo=UTC)
 RSVP_REMINDER = datetime.datetime(2027, 1, 22, 15, 0, tzinfo=UTC)
 ONE_DAY_BEFORE = datetime.datetime(2027, 1, 24, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English unless a test says otherwise (each email is rendered in its reader's
-    language whatever is active)."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)

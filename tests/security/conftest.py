@@ -6,20 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from meetings import services
 from meetings.models import AgendaItem, Meeting
 
 OTTAWA = zoneinfo.ZoneInfo("America/Toronto")
 CBFTF_AGENCIES = ("CBSA", "RCMP", "ATF", "HSI", "CBP")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

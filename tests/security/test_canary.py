@@ -344,7 +344,7 @@ def mou_versions(name: str) -> Urls:
 def searches(objects: Objects, persona: str) -> list[str]:
     """Every token holds the word CANARY: one search finds them all, kind by kind (each kind's page holds 20, more
     than were planted of any kind). Not the tokens themselves: the page repeats the query, which is the reader's."""
-    from taskforce.search import KINDS
+    from portal.search import KINDS
 
     url = page("search")
     return [

@@ -14,8 +14,8 @@ from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
 from mou import services as mou_services
 from mou.models import Agreement
+from portal.timeline import milestone_timeline
 from taskforce.models import Milestone
-from taskforce.timeline import milestone_timeline
 from tests.factories import MilestoneFactory
 from tests.scenario import MOU_REVIEW, PIA_SUBMITTED, THREAT_ASSESSMENT, leaked_titles, page, text_of
 

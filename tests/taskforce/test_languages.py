@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
@@ -21,13 +21,6 @@ from tests.factories import MilestoneFactory
 from tests.scenario import page, page_fr, text_of
 
 ROUNDTABLE = "Roundtable"  # the demo's agenda item left in English only
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """French pages activate French on this thread; leave English behind for the tests that follow."""
-    with translation.override("en"):
-        yield
 
 
 def roundtable() -> AgendaItem:

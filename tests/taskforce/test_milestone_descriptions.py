@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import Client
-from django.utils import translation
 from icalendar import Calendar
 
 from members.models import Agency
@@ -23,13 +22,6 @@ FRENCH = "Traçages échangés en vertu du PE, par point d'entrée."
 # Planted in the MOU review milestone, shared with CBSA and ATF only.
 HIDDEN_ENGLISH = "Quarterly reconciliation of Ambassador Bridge seizures."
 HIDDEN_FRENCH = "Rapprochement trimestriel des saisies au pont Ambassador."
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """French pages activate French on this thread; leave English behind for the tests that follow."""
-    with translation.override("en"):
-        yield
 
 
 def described(demo, **fields) -> Milestone:

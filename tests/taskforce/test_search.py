@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from meetings.models import Decision, Meeting
+from portal.search import SOURCES, marked, parse_query
 from taskforce import permissions
-from taskforce.search import SOURCES, marked, parse_query
 from tests.factories import MilestoneFactory
 from tests.scenario import MOU_REVIEW, MOU_REVIEW_FR, RESTRICTED_TITLES, THREAT_ASSESSMENT, page, text_of
 

@@ -34,9 +34,8 @@ from meetings.models import (
 )
 from members.models import MEMBER_SEARCH, User
 from mou.models import AGREEMENT_SEARCH, Agreement
-
-from . import permissions
-from .models import MILESTONE_SEARCH, Milestone
+from taskforce import permissions
+from taskforce.models import MILESTONE_SEARCH, Milestone
 
 MAX_QUERY_LENGTH = 200
 PER_SOURCE = 5

@@ -21,9 +21,9 @@ from meetings.models import ActionItem, Meeting
 from members.models import Agency, User
 from mou import selectors as agreements
 from mou.models import Agreement, WorkflowStep
+from taskforce import permissions, selectors
+from taskforce.models import Milestone, Notification
 
-from . import permissions, selectors
-from .models import Milestone, Notification
 from .timeline import Timeline, milestone_timeline
 
 # How many rows a panel shows before it links to the full list.

@@ -6,10 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from members.models import User
+from taskforce import selectors
+from taskforce.forms import DayField
+from taskforce.models import Body
 
-from . import selectors
-from .forms import DayField
-from .models import Body
 from .reports import LONGEST_PERIOD, Period
 
 

@@ -14,9 +14,10 @@ from django.utils.translation import get_language
 
 from meetings import selectors as meeting_selectors
 from members.models import User
+from taskforce import selectors, spreadsheet
+from taskforce.models import Body
 
-from . import reports, selectors, spreadsheet
-from .models import Body
+from . import reports
 from .report_forms import PeriodForm, ReportForm
 
 NO_STORE = spreadsheet.NO_STORE

@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 from members.models import User
-
-from . import schedule
+from taskforce import schedule
 
 KIND_LABELS = {
     "meeting": pgettext_lazy("calendar entry", "Meeting"),

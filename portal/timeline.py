@@ -8,7 +8,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .models import Milestone
+from taskforce.models import Milestone
 
 # The narrowest bar, in percent of the axis, so that a one-day milestone stays visible.
 MIN_WIDTH = 0.8

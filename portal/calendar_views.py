@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
 
-from . import month_calendar, schedule, selectors
+from taskforce import schedule, selectors
+
+from . import month_calendar
 from .timeline import milestone_timeline
 
 VIEWS = ("month", "list")

@@ -5,7 +5,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 
-from . import parsing, search
+from taskforce import parsing
+
+from . import search
 
 # Far past any real result list: a page number beyond it, or no number at all, is not a page (404).
 MAX_PAGE = 10_000

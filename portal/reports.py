@@ -18,10 +18,9 @@ from meetings.models import ActionItem, Decision, Meeting
 from members.models import Classification, User
 from mou import selectors as mou_selectors
 from mou.models import Agreement, WorkflowStep
+from taskforce import permissions, selectors
 from taskforce.dates import date_format
-
-from . import permissions, selectors
-from .models import Body, Milestone
+from taskforce.models import Body, Milestone
 
 # How far back a report may reach in one go; beyond it the page and the PDF grow without bound.
 LONGEST_PERIOD = datetime.timedelta(days=5 * 366)
