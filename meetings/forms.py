@@ -134,13 +134,11 @@ class TimedForm(forms.Form):
 # Schedule --------------------------------------------------------------------------------------------
 
 
-class MeetingForm(TimedForm):
-    """Schedule a meeting, or edit and reschedule one (`editing=True` asks for the reason)."""
+class MeetingDetailsForm(TimedForm):
+    """What a meeting and a regular meeting both ask: titles, time zone, host, place, link and invitees."""
 
     title_en = forms.CharField(label=_("Title (English)"), max_length=300)
     title_fr = forms.CharField(label=_("Title (French)"), max_length=300, required=False)
-    start = LocalDateTimeField(label=_("Starts"), help_text=_("Local date and time in the meeting's time zone."))
-    end = LocalDateTimeField(label=_("Ends"), help_text=_("Local date and time in the meeting's time zone."))
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
     host_agency = AgencyChoiceField(label=_("Host"), queryset=Agency.objects.none(), required=False)
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
@@ -155,16 +153,29 @@ class MeetingForm(TimedForm):
         label=_("Invite people by name"), queryset=User.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args, actor: User, body: Body, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["host_agency"].queryset = body_agencies(actor, body)
+        self.fields["invite_agencies"].queryset = body_agencies(actor, body)
+        self.fields["invite_people"].queryset = body_people(actor, body)
+
+
+class MeetingForm(MeetingDetailsForm):
+    """Schedule a meeting, or edit and reschedule one (`editing=True` asks for the reason)."""
+
+    field_order = ("title_en", "title_fr", "start", "end", "time_zone", "host_agency", "place", "virtual_link",
+                   "invite_agencies", "invite_people", "reason")
+
+    start = LocalDateTimeField(label=_("Starts"), help_text=_("Local date and time in the meeting's time zone."))
+    end = LocalDateTimeField(label=_("Ends"), help_text=_("Local date and time in the meeting's time zone."))
     reason = forms.CharField(
         label=_("Reason for the change"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed when the meeting moves; invitees see it."),
     )
 
     def __init__(self, *args, actor: User, body: Body, editing: bool = False, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["host_agency"].queryset = body_agencies(actor, body)
-        self.fields["invite_agencies"].queryset = body_agencies(actor, body)
-        self.fields["invite_people"].queryset = body_people(actor, body)
+        super().__init__(*args, actor=actor, body=body, **kwargs)
         if not editing:
             del self.fields["reason"]
 
@@ -174,16 +185,15 @@ class MeetingForm(TimedForm):
         return {name: data[name] for name in names}
 
 
-class SeriesForm(TimedForm):
+class SeriesForm(MeetingDetailsForm):
     """A regular meeting: the first occurrence, and how it repeats."""
 
     time_fields = ("first_start", "first_end")
+    field_order = ("title_en", "title_fr", "first_start", "first_end", "time_zone", "frequency", "interval", "count",
+                   "host_agency", "place", "virtual_link", "invite_agencies", "invite_people")
 
-    title_en = forms.CharField(label=_("Title (English)"), max_length=300)
-    title_fr = forms.CharField(label=_("Title (French)"), max_length=300, required=False)
     first_start = LocalDateTimeField(label=_("First meeting starts"))
     first_end = LocalDateTimeField(label=_("First meeting ends"))
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
     frequency = forms.ChoiceField(
         label=_("Repeats"), choices=MeetingSeries.Frequency.choices, widget=forms.RadioSelect,
         initial=MeetingSeries.Frequency.MONTHLY,
@@ -193,25 +203,6 @@ class SeriesForm(TimedForm):
         help_text=_("1 for every week or month, 2 for every other one, and so on."),
     )
     count = forms.IntegerField(label=_("Number of meetings"), min_value=1, max_value=60, initial=6)
-    host_agency = AgencyChoiceField(label=_("Host"), queryset=Agency.objects.none(), required=False)
-    place = forms.CharField(label=_("Place"), max_length=300, required=False)
-    virtual_link = forms.URLField(
-        label=_("Virtual meeting link"), max_length=500, required=False, assume_scheme="https"
-    )
-    invite_agencies = AgenciesChoiceField(
-        label=_("Invite agencies"), queryset=Agency.objects.none(), required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    invite_people = PeopleChoiceField(
-        label=_("Invite people by name"), queryset=User.objects.none(), required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, actor: User, body: Body, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["host_agency"].queryset = body_agencies(actor, body)
-        self.fields["invite_agencies"].queryset = body_agencies(actor, body)
-        self.fields["invite_people"].queryset = body_people(actor, body)
 
     def clean(self) -> dict:
         cleaned = super().clean()
