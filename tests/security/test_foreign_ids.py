@@ -234,6 +234,7 @@ def test_the_meeting_forms_offer_the_secretariat_only_the_bodys_agencies_people_
     body = demo.bodies["CBFTF"]
     items = meeting_selectors.agenda_items(actor=secretariat, meeting=december()).filter(withdrawn=False)
     built = [
+        meeting_forms.MeetingDetailsForm(actor=secretariat, body=body),
         meeting_forms.MeetingForm(actor=secretariat, body=body, editing=True),
         meeting_forms.SeriesForm(actor=secretariat, body=body),
         meeting_forms.AgendaItemForm(actor=secretariat, body=body),
@@ -516,7 +517,8 @@ def foreign_choices(demo, foreign: Foreign) -> dict[str, list[tuple[str, int]]]:
     }
 
 
-@covers("MeetingForm.host_agency", "MeetingForm.invite_agencies", "MeetingForm.invite_people",
+@covers("MeetingDetailsForm.host_agency", "MeetingDetailsForm.invite_agencies", "MeetingDetailsForm.invite_people",
+        "MeetingForm.host_agency", "MeetingForm.invite_agencies", "MeetingForm.invite_people",
         "SeriesForm.host_agency", "SeriesForm.invite_agencies", "SeriesForm.invite_people")
 @pytest.mark.parametrize("field", ["host_agency", "invite_agencies", "invite_people"])
 def test_scheduling_pages_refuse_foreign_agencies_and_people(client_for, demo, foreign, secretariat, field):
