@@ -1,4 +1,5 @@
-"""The agreement pages in Chromium: quoting a passage by selecting it, and answering a workflow step."""
+"""The agreement pages in Chromium: quoting a passage by selecting it, answering a workflow step, and being taken to
+what is wrong in a refused question."""
 
 import pytest
 
@@ -93,3 +94,18 @@ def test_a_party_drafts_a_new_version_and_compares_it_with_the_last_one(page, li
     assert "three" in redline.locator("ins").all_inner_texts()[0]
     assert "two" in redline.locator("del").all_inner_texts()[0]
     assert "1 word inserted" in page.inner_text("main") and "1 word deleted" in page.inner_text("main")
+
+
+def test_a_refused_sharing_question_takes_the_reader_to_its_error_and_from_there_to_the_field(page, live_server):
+    sign_in(page, live_server.url, "cbsa")
+    page.goto(f"{live_server.url}/en/agreements/sharing/?source=CBSA&target=CBSA&category=customs")
+    wait_for_components(page)
+
+    # The summary has the focus once the page is loaded: a screen reader reads the problem first.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
+    summary = page.locator("#error-summary")
+    assert "Choose an agency other than the one sharing." in summary.inner_text()
+
+    # Its link moves the focus into the field, inside the design system's control.
+    page.click("#error-summary a[data-focus]")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'sharing-target'")
