@@ -1,4 +1,5 @@
-"""Reads about accounts: who must use a second factor, who has one, and the sign-in lockouts an actor may lift."""
+"""Reads about accounts: who must use a second factor, who has one, the sign-in lockouts an actor may lift, and a
+member's own API tokens and calendar feed."""
 
 import datetime
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Max, QuerySet, Sum
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,6 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from members.models import User
 from taskforce.models import Membership
 from taskforce.permissions import Actor, is_secretariat_anywhere, secretariat_body_ids
+
+from .models import ApiToken, CalendarFeed
 
 
 def second_factor_required(*, user: User) -> bool:
@@ -86,3 +90,18 @@ def lockout_list(*, actor: Actor) -> Lockouts:
         accounts = recent.filter(username__in=people)
         addresses = recent.filter(ip_address__in=accounts.values("ip_address"))
     return Lockouts(accounts=_locked(accounts, "username"), addresses=_locked(addresses, "ip_address"))
+
+
+# The member's own API tokens and calendar feed: nobody else's exist for them.
+
+
+def api_token_list(*, actor: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user_id=actor.pk).order_by("-created_at", "-pk")
+
+
+def api_token_get(*, actor: User, pk: int) -> ApiToken:
+    return get_object_or_404(api_token_list(actor=actor), pk=pk)
+
+
+def calendar_feed_get(*, actor: User) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(user_id=actor.pk).first()

@@ -1,6 +1,7 @@
-"""Writes about accounts: second factors, signing out everywhere, the password, lifting sign-in lockouts. Each is a
-security event in the audit trail."""
+"""Writes about accounts: second factors, signing out everywhere, the password, lifting sign-in lockouts, API tokens
+and calendar feed addresses. Each is a security event in the audit trail."""
 
+import datetime
 import re
 import time
 from binascii import unhexlify
@@ -9,6 +10,7 @@ from axes.utils import reset as axes_reset
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import verify_token
 from django_otp.models import Device
@@ -17,13 +19,12 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from audit import events as audit
 from members.models import User
 from members.services import member_sessions_end
-from taskforce import audit
-from taskforce.models import ApiToken
-from taskforce.services import api_token_revoke
 
-from . import selectors
+from . import authentication, selectors
+from .models import ApiToken, CalendarFeed
 
 RECOVERY_CODE_COUNT = 10
 # Codes from authenticator apps are six digits; recovery codes are eight letters and digits.
@@ -137,3 +138,67 @@ def lockout_lift(*, actor: User, username: str = "", address: str = "") -> int:
         audit.lockout_lifted(actor, address=address)
         return cleared
     raise Http404()
+
+
+# API tokens and calendar feeds: a member manages their own.
+
+API_TOKEN_LIFETIMES = (30, 90, 365)
+
+
+@transaction.atomic
+def api_token_create(
+    *, actor: User, name: str, access: str = ApiToken.Access.READ, expires_in_days: int | None = 90
+) -> tuple[ApiToken, str]:
+    """A new token for the actor; returns it with the token text, which is never stored and shown only now."""
+    if not actor.is_active:
+        raise PermissionDenied(_("Only active members can create API tokens."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name, so you can recognise it later.")})
+    if access not in ApiToken.Access.values:
+        raise ValidationError({"access": _("Choose read only or read and write.")})
+    if expires_in_days is not None and not 1 <= expires_in_days <= 366:
+        raise ValidationError({"expires_in_days": _("A token lasts between 1 and 366 days, or does not expire.")})
+    text = authentication.new_token()
+    token = ApiToken(
+        user=actor,
+        name=name,
+        prefix=text[: len(authentication.TOKEN_PREFIX) + 6],
+        digest=authentication.token_digest(text),
+        access=access,
+        expires_at=timezone.now() + datetime.timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    token.full_clean()
+    token.save()
+    audit.token_created(token)
+    return token, text
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke one of the actor's own tokens; a token of someone else's does not exist for them."""
+    if token.user_id != actor.pk:
+        raise Http404()
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.token_revoked(token, actor=actor)
+    return token
+
+
+@transaction.atomic
+def calendar_feed_regenerate(*, actor: User) -> CalendarFeed:
+    """Give the actor a (new) private feed address; the previous one stops working at once."""
+    feed, _created = CalendarFeed.objects.select_for_update().get_or_create(
+        user=actor, defaults={"key": authentication.new_feed_key()}
+    )
+    if not _created:
+        feed.key = authentication.new_feed_key()
+        feed.last_fetched_at = None
+        feed.save(update_fields=["key", "last_fetched_at"])
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, actor: User) -> None:
+    CalendarFeed.objects.filter(user=actor).delete()

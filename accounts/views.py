@@ -1,5 +1,5 @@
-"""Pages of the member's sign-in security: the second factor, signing out, the password; and, for the secretariat,
-the sign-in lockouts of the people of their bodies."""
+"""Pages of the member's sign-in security: the second factor, signing out, the password, API tokens and calendar
+feed addresses; and, for the secretariat, the sign-in lockouts of the people of their bodies."""
 
 import base64
 from base64 import b32encode
@@ -21,15 +21,17 @@ from django.urls import reverse, translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from taskforce import selectors as taskforce_selectors
 
-from . import forms, selectors, services, sessions
+from . import feeds, forms, selectors, services, sessions
 
-# Pages that show a secret (an authenticator key, recovery codes) must not be kept by any cache.
+# Pages that show a secret (an authenticator key, recovery codes, a new API token, a calendar feed address) must not
+# be kept by any cache.
 NO_STORE = "no-store, private"
 PENDING_KEY = "accounts.pending_authenticator_key"
 
@@ -166,7 +168,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("You are signed out on every device."))
         _say_revoked(request, revoked)
         return redirect(settings.LOGOUT_REDIRECT_URL)
-    active_tokens = taskforce_selectors.api_token_list(actor=request.user).filter(revoked_at__isnull=True).count()
+    active_tokens = selectors.api_token_list(actor=request.user).filter(revoked_at__isnull=True).count()
     context = {"form": form, "active_tokens": active_tokens, "password_only": password_only}
     return render(request, "accounts/sign_out.html", context)
 
@@ -218,3 +220,76 @@ class SignInView(auth_views.LoginView):
 
     def get_success_url(self) -> str:
         return translate_url(super().get_success_url(), self.request.user.language)
+
+
+# The member's own account: API tokens and calendar feeds.
+
+
+@login_required
+def api_token_list(request: HttpRequest) -> HttpResponse:
+    """The member's tokens, and a form for a new one whose text is shown in this response only."""
+    actor = request.user
+    form = forms.ApiTokenForm(request.POST or None)
+    created, created_text = None, ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, created_text = services.api_token_create(actor=actor, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            form = forms.ApiTokenForm()
+    tokens = selectors.api_token_list(actor=actor)
+    response = render(
+        request,
+        "accounts/api_token_list.html",
+        {"form": form, "tokens": tokens, "created": created, "created_text": created_text},
+    )
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = selectors.api_token_get(actor=request.user, pk=pk)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name})
+    return redirect("api-token-list")
+
+
+@login_required
+def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    if request.method == "POST":
+        _calendar_feed_change(request, request.POST.get("action", ""))
+        return redirect("calendar-feed-settings")
+    feed = selectors.calendar_feed_get(actor=actor)
+    # The bodies the member belongs to: each has a feed of what it shares with all its members.
+    bodies = taskforce_selectors.body_list(actor=actor).filter(memberships__user_id=actor.pk) if feed else []
+    response = render(
+        request,
+        "accounts/calendar_feed_settings.html",
+        {
+            "feed": feed,
+            "feed_url": feeds.feed_url(feed) if feed else "",
+            # The same address for calendar apps that subscribe in one click (webcal: opens the default app).
+            "subscribe_url": feeds.subscribe_url(feeds.feed_url(feed)) if feed else "",
+            "body_feeds": [(body, feeds.body_feed_url(feed, body)) for body in bodies],
+            "days_back": feeds.DAYS_BACK,
+        },
+    )
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+def _calendar_feed_change(request: HttpRequest, action: str) -> None:
+    if action == "revoke":
+        services.calendar_feed_revoke(actor=request.user)
+        messages.success(request, _("Your calendar feed is turned off; its address no longer works."))
+    elif action == "regenerate":
+        renewal = selectors.calendar_feed_get(actor=request.user) is not None
+        services.calendar_feed_regenerate(actor=request.user)
+        if renewal:
+            messages.success(request, _("Your calendar feed has a new address; the previous one no longer works."))
+        else:
+            messages.success(request, _("Your calendar feed is ready: subscribe to it in your calendar app."))

@@ -237,22 +237,24 @@ def fixture(options: Options) -> Fixture:
     from django.test import Client
     from django.utils import timezone
 
+    from accounts import authentication
+    from accounts import services as account_services
     from bench import generate
     from meetings.models import Meeting
     from members.models import User
-    from taskforce import authentication, permissions, services
+    from taskforce import permissions
     from taskforce.models import Membership
 
     names = (generate.SECRETARIAT, generate.MEMBER, generate.INVITEE)
     users = {name: User.objects.get(username=name) for name in names}
     tokens = {
-        name: services.api_token_create(actor=user, name="benchmark", expires_in_days=30)[1]
+        name: account_services.api_token_create(actor=user, name="benchmark", expires_in_days=30)[1]
         for name, user in users.items()
     }
     member = users[generate.MEMBER]
     client = Client()
     client.force_login(member)
-    feed = services.calendar_feed_regenerate(actor=member)
+    feed = account_services.calendar_feed_regenerate(actor=member)
 
     def bodies(user: User) -> str:
         ids = Membership.objects.filter(user=user).order_by("body_id").values_list("body_id", flat=True)
@@ -532,8 +534,8 @@ def sweep(run: Run, options: Options) -> None:
 
     from meetings.models import Meeting
     from meetings.notifications import BEFORE, MeetingReminder, topic
-    from taskforce import notifications
-    from taskforce.models import Delivery, Notification, Reminder
+    from notifications import engine as notifications
+    from notifications.models import Delivery, Notification, Reminder
 
     now = timezone.now()
     # A label of this run's own: a run on reused data adds reminders beside those a previous run sent.

@@ -18,8 +18,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit import events as audit
 from members.models import User
-from taskforce import audit, permissions
+from taskforce import permissions
 from taskforce.api import (
     ConditionalListMixin,
     ConditionalRetrieveMixin,

@@ -48,8 +48,8 @@ class MeetingsConfig(AppConfig):
         permissions.register(m.ActionItem, Policy(body="meeting__body", parents=("meeting",), restricted_by=("item",)))
         demo.register(load_meetings, order=10)
 
+        from notifications.engine import register_reminder
         from taskforce import api_routes
-        from taskforce.notifications import register_reminder
 
         from . import api, notifications
 

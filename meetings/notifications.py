@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import User
-from taskforce import deadlines, ical, notifications, permissions
-from taskforce.models import Notification, NotificationKind, Reminder
+from notifications import deadlines, engine
+from notifications.models import Notification, NotificationKind, Reminder
+from taskforce import ical, permissions
+from taskforce.addresses import absolute_url
 
 from .models import ActionItem, AgendaChange, AgendaItem, Meeting, Rsvp
 
@@ -53,7 +55,7 @@ def _answers(meeting: Meeting) -> dict[int, Rsvp]:
 
 
 def meeting_url(meeting: Meeting) -> str:
-    return notifications.absolute_url(reverse("meeting-detail", args=[meeting.pk]))
+    return absolute_url(reverse("meeting-detail", args=[meeting.pk]))
 
 
 PARTSTAT = {
@@ -123,7 +125,7 @@ def _render(
         "meeting_zone": meeting.zone, "reader_zone": local_zone, **context,
     })
     ics = ical.calendar([meeting_event(meeting, recipient)], method=method) if method else ""
-    return notifications.Message(subject=subject, text=text, url=meeting_url(meeting), ics=ics, ics_method=method)
+    return engine.Message(subject=subject, text=text, url=meeting_url(meeting), ics=ics, ics_method=method)
 
 
 # Rendering once for many readers: those who read the same language in the same time zone and may see the same
@@ -138,7 +140,7 @@ def _reader_class(recipient: User) -> tuple[str, str]:
 
 def _render_shared(
     template: str, subject: str, meeting: Meeting, reader: User, items: list, *, method: str = ""
-) -> notifications.Message:
+) -> engine.Message:
     """`_render()` for everyone reading as `reader` does and seeing `items`, with marks where the name and the
     attendee line go."""
     stand_in = User(first_name=NAME_MARK, username=NAME_MARK, time_zone=reader.time_zone, language=reader.language)
@@ -149,18 +151,18 @@ def _render_shared(
         "meeting_zone": meeting.zone, "reader_zone": local_zone,
     })
     ics = ical.calendar([_event(meeting, ATTENDEE_MARK)], method=method) if method else ""
-    return notifications.Message(subject=subject, text=text, url=meeting_url(meeting), ics=ics, ics_method=method)
+    return engine.Message(subject=subject, text=text, url=meeting_url(meeting), ics=ics, ics_method=method)
 
 
 _ATTENDEE_MARK_LINE = ical.attendee_line(ATTENDEE_MARK)
 
 
-def _personal(shared: notifications.Message, recipient: User, answer: Rsvp | None) -> notifications.Message:
+def _personal(shared: engine.Message, recipient: User, answer: Rsvp | None) -> engine.Message:
     text = shared.text.replace(NAME_MARK, recipient.first_name or recipient.username)
     ics = shared.ics
     if ics:
         ics = ics.replace(_ATTENDEE_MARK_LINE, ical.attendee_line(_attendee(recipient, answer)))
-    return notifications.Message(
+    return engine.Message(
         subject=shared.subject, text=text, url=shared.url, html=shared.html, ics=ics, ics_method=shared.ics_method
     )
 
@@ -190,7 +192,7 @@ def invitation(meeting: Meeting, people: list[User] | None = None) -> None:
         subject = _("Invitation: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
         return _render("emails/meeting_invitation.txt", subject, meeting, user, method="REQUEST")
 
-    notifications.notify(
+    engine.notify(
         kind=NotificationKind.MEETING, event_key=f"meeting:{meeting.pk}:invited:{meeting.sequence}",
         recipients=audience(meeting) if people is None else people, render=render,
         mandatory=meeting.body.meeting_changes_mandatory,
@@ -202,7 +204,7 @@ def rescheduled(meeting: Meeting) -> None:
         subject = _("Moved: %(title)s, now %(when)s") % {"title": meeting.title, "when": _when(meeting)}
         return _render("emails/meeting_changed.txt", subject, meeting, user, method="REQUEST")
 
-    notifications.notify(
+    engine.notify(
         kind=NotificationKind.MEETING, event_key=f"meeting:{meeting.pk}:moved:{meeting.sequence}",
         recipients=audience(meeting), render=render, mandatory=meeting.body.meeting_changes_mandatory,
     )
@@ -213,7 +215,7 @@ def cancelled(meeting: Meeting) -> None:
         subject = _("Cancelled: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
         return _render("emails/meeting_cancelled.txt", subject, meeting, user, method="CANCEL")
 
-    notifications.notify(
+    engine.notify(
         kind=NotificationKind.MEETING, event_key=f"meeting:{meeting.pk}:cancelled",
         recipients=audience(meeting), render=render, mandatory=meeting.body.meeting_changes_mandatory,
     )
@@ -224,7 +226,7 @@ def agenda_circulated(meeting: Meeting) -> None:
         subject = _("Agenda circulated: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
         return _render("emails/agenda_circulated.txt", subject, meeting, user)
 
-    notifications.notify(
+    engine.notify(
         kind=NotificationKind.AGENDA, event_key=f"meeting:{meeting.pk}:circulated",
         recipients=audience(meeting), render=render,
     )
@@ -248,7 +250,7 @@ def agenda_changed(change: AgendaChange) -> None:
     def reached(person: User) -> bool:
         return selectors.agenda_changes(actor=person, meeting=meeting).filter(pk=change.pk).exists()
 
-    notifications.notify(
+    engine.notify(
         kind=NotificationKind.AGENDA, event_key=f"agenda-change:{change.pk}",
         recipients=[person for person in audience(meeting) if reached(person)], render=render,
     )
@@ -302,7 +304,7 @@ class AgendaReordered:
     def recipients(self, reminder: Reminder) -> list[User]:
         return [person for person in audience(self.meeting(reminder)) if self._seen(reminder, person)]
 
-    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
+    def render(self, reminder: Reminder, recipient: User) -> engine.Message:
         from . import selectors
 
         meeting = self.meeting(reminder)
@@ -320,7 +322,7 @@ def minutes_approved(meeting: Meeting) -> None:
         subject = _("Minutes approved: %(title)s") % {"title": meeting.title}
         return _render("emails/minutes_approved.txt", subject, meeting, user)
 
-    notifications.notify(
+    engine.notify(
         kind=NotificationKind.AGENDA, event_key=f"meeting:{meeting.pk}:minutes", recipients=audience(meeting),
         render=render,
     )
@@ -347,22 +349,22 @@ def _before(meeting: Meeting, days: int) -> datetime.datetime:
 def reminders_replace(meeting: Meeting) -> None:
     """Recompute a meeting's reminders for its current time; reminders for an old time are dropped."""
     if meeting.is_cancelled:
-        notifications.reminders_drop(topic=topic(meeting))
+        engine.reminders_drop(topic=topic(meeting))
         return
     occurrence = meeting.start.astimezone(datetime.UTC).isoformat()
-    notifications.reminders_replace(
+    engine.reminders_replace(
         kind=BEFORE, topic=topic(meeting), occurrence=occurrence,
-        due=[notifications.Due(f"{n}d", _before(meeting, n)) for n in _days_before(meeting)],
+        due=[engine.Due(f"{n}d", _before(meeting, n)) for n in _days_before(meeting)],
     )
-    notifications.reminders_replace(
+    engine.reminders_replace(
         kind=RSVP, topic=topic(meeting), occurrence=occurrence,
-        due=[notifications.Due("rsvp", _before(meeting, RSVP_REMINDER_DAYS))],
+        due=[engine.Due("rsvp", _before(meeting, RSVP_REMINDER_DAYS))],
     )
 
 
 def reminders_forget(meeting: Meeting) -> None:
     """Drop the reminders of a meeting that is being deleted."""
-    notifications.reminders_drop(topic=topic(meeting))
+    engine.reminders_drop(topic=topic(meeting))
 
 
 class _MeetingReminder(abc.ABC):
@@ -436,11 +438,11 @@ class _MeetingReminder(abc.ABC):
     template = ""  # the email's template
     method = ""  # the calendar attachment's method ("" for none)
 
-    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
+    def render(self, reminder: Reminder, recipient: User) -> engine.Message:
         meeting = self.meeting(reminder)
         return _render(self.template, self.subject(meeting), meeting, recipient, method=self.method)
 
-    def render_all(self, reminder: Reminder, recipients: list[User]) -> dict[int, notifications.Message]:
+    def render_all(self, reminder: Reminder, recipients: list[User]) -> dict[int, engine.Message]:
         """Every recipient's message, rendered once per reader class (language, time zone, the agenda items they
         may see) with each one's name and calendar answer filled in: the same text as `render()` gives."""
         from . import selectors
@@ -455,7 +457,7 @@ class _MeetingReminder(abc.ABC):
         messages = {}
         for (_language, _zone, seen), members in classes.items():
             shown = [i for i in selectors.numbered(items, set(seen)) if not i.withdrawn]
-            shared = notifications.as_reader(members[0], lambda reader=members[0], shown=shown: _render_shared(
+            shared = engine.as_reader(members[0], lambda reader=members[0], shown=shown: _render_shared(
                 self.template, self.subject(meeting), meeting, reader, shown, method=self.method
             ))
             for user in members:
@@ -500,9 +502,9 @@ def action_topic(action: ActionItem) -> str:
 def action_reminders_replace(action: ActionItem) -> None:
     open_ = action.status in (ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS)
     if not open_ or action.due_date is None:
-        notifications.reminders_drop(topic=action_topic(action))
+        engine.reminders_drop(topic=action_topic(action))
         return
-    notifications.reminders_replace(
+    engine.reminders_replace(
         kind=ACTION_DUE, topic=action_topic(action), occurrence=action.due_date.isoformat(),
         due=deadlines.schedule(action.due_date, days_before=(3,)),
     )
@@ -529,13 +531,13 @@ class ActionItemReminder(deadlines.DeadlineReminder):
         ))
         return people
 
-    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
+    def render(self, reminder: Reminder, recipient: User) -> engine.Message:
         action = self.record(reminder)
-        url = notifications.absolute_url(reverse("register"))
+        url = absolute_url(reverse("register"))
         subject = _("Action item %(when)s: %(text)s") % {
             "when": deadlines.when_phrase(reminder, action.due_date), "text": action.text[:80],
         }
         text = render_to_string("emails/action_item_due.txt", {
             "recipient": recipient, "subject": subject, "action": action, "url": url,
         })
-        return notifications.Message(subject=subject, text=text, url=url)
+        return engine.Message(subject=subject, text=text, url=url)

@@ -7,9 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import User
-from taskforce import ical, notifications, permissions
+from notifications.models import NotificationKind
+from taskforce import ical, permissions
 from taskforce import schedule as core
-from taskforce.models import AgencyRole, NotificationKind
+from taskforce.addresses import absolute_url
+from taskforce.models import AgencyRole
 
 from . import selectors
 from .models import ActionItem, AgendaItem, Invitation, Meeting, Rsvp
@@ -125,7 +127,7 @@ def action_item_entries(actor: User, query: core.Query, rows: QuerySet | None = 
             body=a.meeting.body.acronym, start=a.due_date, end=a.due_date + datetime.timedelta(days=1),
             all_day=True, status=status.get(a.status, core.SCHEDULED), updated_at=a.updated_at,
             agencies=[a.owner_agency.acronym],
-            url=notifications.absolute_url(reverse("register")),
+            url=absolute_url(reverse("register")),
             alarm_kind=NotificationKind.ACTION_ITEM, alarm_minutes=[3 * 24 * 60], alarm_related_end=True,
         )
         for a in rows

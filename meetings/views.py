@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from audit import events as audit
 from members.models import User
-from taskforce import audit, permissions
+from taskforce import permissions
 from taskforce import selectors as core_selectors
 from taskforce.errors import ConflictError
 from taskforce.forms import add_service_error

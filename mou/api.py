@@ -21,8 +21,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit import events as audit
 from members.models import Agency, User
-from taskforce import audit, conditional, permissions
+from taskforce import conditional, permissions
 from taskforce.api import (
     FilterSet,
     ScopedReadOnlyViewSet,

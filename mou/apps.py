@@ -27,7 +27,7 @@ class MouConfig(AppConfig):
         permissions.register(m.Signature, Policy(body="agreement__body", restricted=None, parents=("agreement",)))
         demo.register(load_agreements, order=20)
 
-        from taskforce.notifications import register_reminder
+        from notifications.engine import register_reminder
 
         from .notifications import STEP_DUE, ApprovalStepReminder
 

@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from members.models import User
-from taskforce import deadlines, notifications
+from notifications import deadlines, engine
+from notifications.models import Reminder
+from taskforce.addresses import absolute_url
 from taskforce.dates import date_format
-from taskforce.models import Reminder
 
 from .models import WorkflowStep
 
@@ -23,9 +24,9 @@ def step_topic(step: WorkflowStep) -> str:
 
 def step_reminders_replace(step: WorkflowStep) -> None:
     if step.is_complete or step.target_date is None:
-        notifications.reminders_drop(topic=step_topic(step))
+        engine.reminders_drop(topic=step_topic(step))
         return
-    notifications.reminders_replace(
+    engine.reminders_replace(
         kind=STEP_DUE, topic=step_topic(step), occurrence=step.target_date.isoformat(),
         due=deadlines.schedule(step.target_date),
     )
@@ -44,9 +45,9 @@ class ApprovalStepReminder(deadlines.DeadlineReminder):
     def audiences(self, steps: list[WorkflowStep]) -> dict[int, list[User]]:
         return deadlines.owner_audiences(steps, lambda s: (s.agreement.body_id, s.owner_agency_id))
 
-    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
+    def render(self, reminder: Reminder, recipient: User) -> engine.Message:
         step = self.record(reminder)
-        url = notifications.absolute_url(reverse("agreement-detail", args=[step.agreement_id]))
+        url = absolute_url(reverse("agreement-detail", args=[step.agreement_id]))
         subject = _("Approval step %(when)s: %(step)s (%(agreement)s)") % {
             "when": deadlines.when_phrase(reminder, step.target_date), "step": step.title,
             "agreement": step.agreement.local_short_name,
@@ -56,4 +57,4 @@ class ApprovalStepReminder(deadlines.DeadlineReminder):
             "body": step.agreement.body, "owner": step.owner_agency,
             "due": step.target_words or date_format(step.target_date, "DATE_FORMAT"), "url": url,
         })
-        return notifications.Message(subject=subject, text=text, url=url)
+        return engine.Message(subject=subject, text=text, url=url)

@@ -8,10 +8,11 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 
 from members.models import User
-from taskforce import ical, notifications, permissions
+from notifications.models import NotificationKind
+from taskforce import ical, permissions
 from taskforce import schedule as core
-from taskforce.deadlines import DEFAULT_DAYS_BEFORE
-from taskforce.models import NotificationKind
+from taskforce.addresses import absolute_url
+from taskforce.schedule import DEADLINE_DAYS_BEFORE
 
 from .models import WorkflowStep
 
@@ -55,8 +56,8 @@ def approval_step_entries(actor: User, query: core.Query, rows: QuerySet | None 
             status=core.DONE if step.is_complete else core.SCHEDULED,
             updated_at=max(step.updated_at, step.agreement.updated_at),
             agencies=[step.owner_agency.acronym, *(agency.acronym for agency in step.concurring_agencies.all())],
-            url=notifications.absolute_url(reverse("agreement-detail", args=[step.agreement_id])),
-            alarm_kind=NotificationKind.DEADLINE, alarm_minutes=[n * 24 * 60 for n in DEFAULT_DAYS_BEFORE],
+            url=absolute_url(reverse("agreement-detail", args=[step.agreement_id])),
+            alarm_kind=NotificationKind.DEADLINE, alarm_minutes=[n * 24 * 60 for n in DEADLINE_DAYS_BEFORE],
             alarm_related_end=True,
         )
         for step in rows

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from audit import events as audit
 from members.models import Agency, User
-from taskforce import audit, permissions
+from taskforce import permissions
 from taskforce import selectors as core_selectors
 from taskforce.dates import date_format
 from taskforce.errors import ConflictError

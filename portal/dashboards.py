@@ -21,8 +21,10 @@ from meetings.models import ActionItem, Meeting
 from members.models import Agency, User
 from mou import selectors as agreements
 from mou.models import Agreement, WorkflowStep
+from notifications import selectors as notification_selectors
+from notifications.models import Notification
 from taskforce import permissions, selectors
-from taskforce.models import Milestone, Notification
+from taskforce.models import Milestone
 
 from .timeline import Timeline, milestone_timeline
 
@@ -49,7 +51,7 @@ class MemberHome:
 def member_home(*, actor: User) -> MemberHome:
     today = timezone.localdate()
     due_until = today + datetime.timedelta(days=settings.DASHBOARD_DUE_SOON_DAYS)
-    unread = selectors.notification_list(actor=actor).filter(read_at__isnull=True)
+    unread = notification_selectors.notification_list(actor=actor).filter(read_at__isnull=True)
     agency_id = actor.agency_id
     return MemberHome(
         next_meetings=list(meetings.meeting_list(actor=actor, upcoming=True, include_cancelled=False)[:PANEL_SIZE]),

@@ -26,7 +26,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from members.models import Agency, User
 
-from . import audit, conditional, parsing, permissions, schedule
+from . import conditional, parsing, permissions, schedule, signals
 from .errors import ERROR_CODES, ConflictError
 from .models import Body, Milestone
 
@@ -266,7 +266,7 @@ def plain_nullable_objects(result, generator, request, public):
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "taskforce.authentication.TokenAuthentication"
+    target_class = "accounts.authentication.TokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):
@@ -374,7 +374,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
                 rows = self.unscoped_queryset.filter(**{self.lookup_field: value})
                 if self.parent_model is not None:
                     rows = rows.filter(**{self.parent_field: self.parent})
-                audit.refused(self.request.user, rows, visible=permissions.scope(self.request.user, rows))
+                signals.access_refused.send(
+                    rows.model, actor=self.request.user, rows=rows, visible=permissions.scope(self.request.user, rows))
             raise
 
     def retrieved(self, instance: Model) -> None:

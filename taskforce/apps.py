@@ -15,10 +15,6 @@ class TaskforceConfig(AppConfig):
         permissions.register(Membership, permissions.Policy(body="body", restricted=None))
         permissions.register(Milestone, permissions.Policy(body="body"))
 
-        from . import deadlines, notifications
-
-        notifications.register_reminder(deadlines.MILESTONE_KIND, deadlines.MilestoneReminder())
-
         from . import api, api_routes
 
         api_routes.register_viewset("bodies", api.BodyViewSet, basename="body")
@@ -37,39 +33,24 @@ class TaskforceConfig(AppConfig):
 
         user_logged_in.connect(remember_secretariat, dispatch_uid="taskforce.remember_secretariat")
 
-        self._connect_audit_trail()
+        self._tell_the_database_who_acts()
 
         from .validators import keep_text_fields_on_one_line
 
         keep_text_fields_on_one_line()
 
-    def _connect_audit_trail(self) -> None:
-        from django.contrib.auth import signals as auth
+    def _tell_the_database_who_acts(self) -> None:
         from django.db import connections
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from . import audit
+        from . import context
 
-        connection_created.connect(audit.watch_writes, dispatch_uid="taskforce.audit.watch_writes")
+        # Every connection copies the acting context into its session before a write (taskforce/context.py).
+        connection_created.connect(context.watch_writes, dispatch_uid="taskforce.context.watch_writes")
         for connection in connections.all(initialized_only=True):
-            audit.watch_writes(sender=None, connection=connection)
-        post_migrate.connect(_install_audit_trail, sender=self, dispatch_uid="taskforce.audit_trail.install")
+            context.watch_writes(sender=None, connection=connection)
         post_migrate.connect(_fill_visibility_index, sender=self, dispatch_uid="taskforce.visibility.fill")
-        auth.user_logged_in.connect(audit.signed_in, dispatch_uid="taskforce.audit.signed_in")
-        auth.user_login_failed.connect(audit.sign_in_failed, dispatch_uid="taskforce.audit.sign_in_failed")
-        auth.user_logged_out.connect(audit.signed_out, dispatch_uid="taskforce.audit.signed_out")
-        try:
-            from axes.signals import user_locked_out
-        except ImportError:  # sign-in lockouts are not in use
-            return
-        user_locked_out.connect(audit.locked_out, dispatch_uid="taskforce.audit.locked_out")
-
-
-def _install_audit_trail(sender, using: str, **kwargs) -> None:
-    from . import audit_trail
-
-    audit_trail.install(using=using)
 
 
 def _fill_visibility_index(sender, using: str, **kwargs) -> None:

@@ -61,17 +61,17 @@ def _queued_by(task, task_id: str) -> str:
     return getattr(task.request, REQUEST_ID_HEADER, None) or current_request_id() or task_id
 
 
-# The audit trail records a task's changes with the channel 'task', the task's name and the id of the request that
-# queued it (its own id when nothing did).
+# A task acts in a context of its own (taskforce/context.py): the audit trail records its changes with the channel
+# 'task', the task's name and the id of the request that queued it (its own id when nothing did).
 _audit_contexts: dict[str, ExitStack] = {}
 
 
 @task_prerun.connect
 def _audit_task_started(task_id: str, task, **kwargs) -> None:
-    from taskforce import audit
+    from taskforce import context
 
     stack = ExitStack()
-    stack.enter_context(audit.context(audit.Channel.TASK, source=task.name, request_id=_queued_by(task, task_id)))
+    stack.enter_context(context.context(context.Channel.TASK, source=task.name, request_id=_queued_by(task, task_id)))
     _audit_contexts[task_id] = stack
 
 
@@ -82,7 +82,7 @@ def _audit_task_ended(task_id: str, **kwargs) -> None:
         stack.close()
 
 
-failure_logger = logging.getLogger("taskforce.tasks.failure")
+failure_logger = logging.getLogger("notifications.tasks.failure")
 
 
 @task_failure.connect
@@ -102,9 +102,9 @@ def _log_failure(sender=None, task_id: str = "", exception: BaseException | None
 # Every periodic task and its schedule. Run exactly one beat; two at once are safe (each reminder and
 # delivery is claimed by one conditional update) but pointless.
 app.conf.beat_schedule = {
-    "sweep-due-reminders": {"task": "taskforce.tasks.sweep_reminders", "schedule": 60.0},
+    "sweep-due-reminders": {"task": "notifications.tasks.sweep_reminders", "schedule": 60.0},
     # The rest of a batch a killed worker left is queued again within seconds of its hold running out.
-    "requeue-stranded-deliveries": {"task": "taskforce.tasks.requeue_deliveries", "schedule": 10.0},
+    "requeue-stranded-deliveries": {"task": "notifications.tasks.requeue_deliveries", "schedule": 10.0},
     # Hourly: each member's digest goes out at 07:00 in their own time zone.
-    "send-daily-digests": {"task": "taskforce.tasks.send_digests", "schedule": crontab(minute=0)},
+    "send-daily-digests": {"task": "notifications.tasks.send_digests", "schedule": crontab(minute=0)},
 }

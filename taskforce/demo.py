@@ -18,8 +18,8 @@ from members import services as member_services
 from members.models import Agency, Classification, Country, User
 from taskforce.dates import date_format
 
-from . import audit, permissions, services
-from .models import SEASONS, Body, Delivery, Milestone, due_window, fiscal_year_window, season_window
+from . import context, permissions, services
+from .models import SEASONS, Body, Milestone, due_window, fiscal_year_window, season_window
 
 DEMO_PASSWORD = "taskforce-demo-2021"
 
@@ -129,7 +129,7 @@ def working_day(day: datetime.date) -> datetime.date:
 
 # When things happen, as opposed to when they are planned for: a meeting's start, a reminder's due time.
 SCHEDULED_FIELDS = {"start", "end", "due_at", "expires_at", "leased_until"}
-STAMPED_APPS = {"members", "taskforce", "meetings", "mou"}
+STAMPED_APPS = {"members", "taskforce", "notifications", "accounts", "meetings", "mou"}
 # Rows that can never change (the database refuses): the demo gives their time when it writes them.
 IMMUTABLE = {"mou.agreementversion"}
 
@@ -145,14 +145,20 @@ def _stamp_fields() -> Iterator[tuple[type[models.Model], str]]:
 def _restamp(began: datetime.datetime, ended: datetime.datetime, moment: datetime.datetime) -> None:
     """Every time written between `began` and `ended` becomes `moment`; the notices of those moments went out
     then (nobody is emailed today about a meeting circulated weeks ago in the story)."""
-    Delivery.objects.filter(created_at__range=(began, ended), status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.SENT, sent_at=moment)
-    Delivery.objects.filter(created_at__range=(began, ended), status=Delivery.Status.HELD).update(
-        status=Delivery.Status.DIGESTED, sent_at=moment)
+    for hook in _restamp_hooks:
+        hook(began, ended, moment)
     for model, name in _stamp_fields():
         model._default_manager.filter(**{f"{name}__range": (began, ended)}).update(**{name: moment})
 
 _steps: list[tuple[int, Callable[["Demo"], None]]] = []
+# Told of each stretch of story time written at once (began, ended, the moment it becomes): the notifications app
+# marks the emails of those moments as gone out then.
+_restamp_hooks: list[Callable[[datetime.datetime, datetime.datetime, datetime.datetime], None]] = []
+
+
+def on_restamp(hook: Callable[[datetime.datetime, datetime.datetime, datetime.datetime], None]) -> None:
+    if hook not in _restamp_hooks:
+        _restamp_hooks.append(hook)
 
 
 def register(step: Callable[["Demo"], None], *, order: int) -> None:
@@ -330,7 +336,7 @@ def load(*, timeline: Timeline = RECORDED) -> Demo:
     """Load the story with the note's own dates (the test suite's scenario), or placed on another timeline."""
     # In the audit trail: the command that loads it (load_demo), or the demo loader itself (the test suite).
     # The visibility index is worked out once, when everything is in place.
-    with audit.default_context(audit.Channel.DEMO, source="taskforce.demo.load"), permissions.deferred():
+    with context.default_context(context.Channel.DEMO, source="taskforce.demo.load"), permissions.deferred():
         with timeline.stamped(datetime.date(2021, 8, 2), 9):
             agencies = _agencies()
             bodies = _bodies(agencies)

@@ -103,7 +103,7 @@ def check_email() -> list[Finding]:
 
 
 def check_audit_trail() -> list[Finding]:
-    from taskforce import audit_trail
+    from audit import trail as audit_trail
 
     try:
         verdict = audit_trail.verify()

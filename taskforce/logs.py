@@ -1,7 +1,7 @@
 """Log lines of web processes and Celery workers: human-readable for `make run`, JSON in production
 (LOG_FORMAT=json), each carrying the id of the request that caused it.
 
-The id is the audit context's (taskforce/audit.py): the one the audit trail records with the request's changes. A
+The id is the acting context's (taskforce/context.py): the one the audit trail records with the request's changes. A
 request answers with it in `X-Request-ID`; the tasks it queues carry it in a message header (taskforce/celery.py),
 so a task's log lines and audit entries name the request that queued it. A task queued by nothing (beat) has its
 own task id.
@@ -18,10 +18,10 @@ JSON_FIELDS = "%(levelname)s %(name)s %(message)s %(request_id)s %(task_name)s %
 
 
 def current_request_id() -> str:
-    from taskforce import audit
+    from taskforce import context
 
-    context = audit.current()
-    return context.request_id if context is not None else ""
+    acting = context.current()
+    return acting.request_id if acting is not None else ""
 
 
 class RequestIdFilter(logging.Filter):

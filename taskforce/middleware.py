@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import context, signals
 from .errors import api_error
 
 
@@ -88,10 +88,10 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with audit.request_context(request):
+        with context.request_context(request):
             response = self.get_response(request)
             if response.status_code == 403:
-                audit.denied(request)
+                signals.access_denied.send(None, request=request)
             return response
 
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 from members.models import Agency, User
 
 from . import conditional, ical, permissions
-from .models import Body, Milestone, NotificationKind, Removal
+from .addresses import absolute_url
+from .models import Body, Milestone, Removal
 from .templatetags.portal import bilingual_plain
 
 KINDS = ("meeting", "milestone", "approval_step", "action_item")
@@ -31,6 +32,12 @@ SCHEDULED, DONE, CANCELLED, REMOVED = "scheduled", "done", "cancelled", "removed
 
 # `synced_at` lies this far before the answer, so a change committed while it was computed is never missed.
 SYNC_OVERLAP = datetime.timedelta(minutes=1)
+# Deadlines (milestones, approval steps) are reminded this many days before: by email (notifications/deadlines.py)
+# and by the alarms of calendar entries.
+DEADLINE_DAYS_BEFORE = (14, 3)
+# The kind of notice (notifications.models.NotificationKind) a milestone's calendar alarms belong to: a member who
+# turned deadline notices off gets no alarms either.
+DEADLINE_ALARMS = "deadline"
 
 
 @dataclass(frozen=True)
@@ -255,9 +262,6 @@ def milestone_rows(actor: User, query: Query) -> tuple[QuerySet, None]:
 def milestone_entries(actor: User, query: Query, rows: QuerySet | None = None) -> list[Entry]:
     from django.urls import reverse
 
-    from .deadlines import DEFAULT_DAYS_BEFORE
-    from .notifications import absolute_url
-
     rows = (milestone_rows(actor, query)[0] if rows is None else rows).select_related("body", "owner_agency")
     status = {Milestone.Status.DONE: DONE, Milestone.Status.CANCELLED: CANCELLED}
     return [
@@ -269,7 +273,7 @@ def milestone_entries(actor: User, query: Query, rows: QuerySet | None = None) -
             url=absolute_url(reverse("milestone-detail", args=[m.pk])),
             # In the reader's language, or the English marked "translation pending", as the milestone's page says it.
             description=bilingual_plain(m, "description"),
-            alarm_kind=NotificationKind.DEADLINE, alarm_minutes=[n * 24 * 60 for n in DEFAULT_DAYS_BEFORE],
+            alarm_kind=DEADLINE_ALARMS, alarm_minutes=[n * 24 * 60 for n in DEADLINE_DAYS_BEFORE],
             alarm_related_end=True,
         )
         for m in rows

@@ -2,30 +2,15 @@
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Agency, User
 
-from . import audit, authentication, deadlines, notifications, permissions
+from . import permissions
 from .errors import ConflictError
-from .models import (
-    AgencyRole,
-    ApiToken,
-    Body,
-    CalendarFeed,
-    Delivery,
-    DeliveryMode,
-    Membership,
-    Milestone,
-    Notification,
-    NotificationKind,
-    NotificationPreference,
-    due_window,
-)
+from .models import AgencyRole, Body, Membership, Milestone, due_window
 
 
 @transaction.atomic
@@ -91,7 +76,6 @@ def milestone_create(
     milestone.save()
     if restricted_to:
         permissions.grant(milestone, restricted_to)
-    deadlines.milestone_reminders_replace(milestone)
     return milestone
 
 
@@ -117,7 +101,6 @@ def milestone_update(
     milestone.save()
     if restricted_to is not None:
         milestone_share(actor=actor, milestone=milestone, agencies=restricted_to)
-    deadlines.milestone_reminders_replace(milestone)
     return milestone
 
 
@@ -136,7 +119,6 @@ def milestone_follow(*, milestone: Milestone, target: datetime.date | None, done
             milestone.status = Milestone.Status.IN_PROGRESS
     milestone.full_clean()
     milestone.save()
-    deadlines.milestone_reminders_replace(milestone)
     return milestone
 
 
@@ -151,101 +133,3 @@ def milestone_share(*, actor: User, milestone: Milestone, agencies: list[Agency]
     milestone.restricted = bool(agencies)
     milestone.save(update_fields=["restricted", "updated_at"])
     return milestone
-
-
-# Notifications --------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def notification_preferences_set(*, actor: User, modes: dict[str, str]) -> None:
-    """Each kind of notice: immediately, in the daily digest, or off."""
-    for kind, mode in modes.items():
-        if kind not in NotificationKind.values or mode not in DeliveryMode.values:
-            raise ValidationError(_("Unknown kind of notice or way of receiving it."))
-        NotificationPreference.objects.update_or_create(user=actor, kind=kind, defaults={"mode": mode})
-
-
-def notifications_mark_read(*, actor: User, ids: list[int] | None = None) -> int:
-    """Mark the actor's own notifications read (all of them when no ids are given)."""
-    unread = Notification.objects.filter(user=actor, read_at__isnull=True)
-    if ids is not None:
-        unread = unread.filter(pk__in=ids)
-    return unread.update(read_at=timezone.now())
-
-
-@transaction.atomic
-def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
-    """Send a failed email again (the secretariat of one of the recipient's bodies)."""
-    bodies = permissions.secretariat_body_ids(actor)
-    if not actor.is_superuser and not Membership.objects.filter(user=delivery.recipient, body__in=bodies).exists():
-        raise PermissionDenied(_("Only the secretariat of the recipient's body can retry this message."))
-    if delivery.status != Delivery.Status.FAILED:
-        raise ValidationError(_("Only a failed message can be sent again."))
-    Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.PENDING, last_error="", attempts=0)
-    transaction.on_commit(lambda: notifications.queue_pending(ids=[delivery.pk]))
-    delivery.refresh_from_db()
-    return delivery
-
-
-# API tokens and calendar feeds: a member manages their own.
-
-API_TOKEN_LIFETIMES = (30, 90, 365)
-
-
-@transaction.atomic
-def api_token_create(
-    *, actor: User, name: str, access: str = ApiToken.Access.READ, expires_in_days: int | None = 90
-) -> tuple[ApiToken, str]:
-    """A new token for the actor; returns it with the token text, which is never stored and shown only now."""
-    if not actor.is_active:
-        raise PermissionDenied(_("Only active members can create API tokens."))
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": _("Give the token a name, so you can recognise it later.")})
-    if access not in ApiToken.Access.values:
-        raise ValidationError({"access": _("Choose read only or read and write.")})
-    if expires_in_days is not None and not 1 <= expires_in_days <= 366:
-        raise ValidationError({"expires_in_days": _("A token lasts between 1 and 366 days, or does not expire.")})
-    text = authentication.new_token()
-    token = ApiToken(
-        user=actor,
-        name=name,
-        prefix=text[: len(authentication.TOKEN_PREFIX) + 6],
-        digest=authentication.token_digest(text),
-        access=access,
-        expires_at=timezone.now() + datetime.timedelta(days=expires_in_days) if expires_in_days else None,
-    )
-    token.full_clean()
-    token.save()
-    audit.token_created(token)
-    return token, text
-
-
-@transaction.atomic
-def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
-    """Revoke one of the actor's own tokens; a token of someone else's does not exist for them."""
-    if token.user_id != actor.pk:
-        raise Http404()
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        audit.token_revoked(token, actor=actor)
-    return token
-
-
-@transaction.atomic
-def calendar_feed_regenerate(*, actor: User) -> CalendarFeed:
-    """Give the actor a (new) private feed address; the previous one stops working at once."""
-    feed, _created = CalendarFeed.objects.select_for_update().get_or_create(
-        user=actor, defaults={"key": authentication.new_feed_key()}
-    )
-    if not _created:
-        feed.key = authentication.new_feed_key()
-        feed.last_fetched_at = None
-        feed.save(update_fields=["key", "last_fetched_at"])
-    return feed
-
-
-@transaction.atomic
-def calendar_feed_revoke(*, actor: User) -> None:
-    CalendarFeed.objects.filter(user=actor).delete()

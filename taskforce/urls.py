@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import api, api_routes, feeds, health, views
+from . import api, api_routes, health, views
 
 # A request Django cannot read (a body too large, too many fields) answers the API's error shape on the API.
 handler400 = "taskforce.errors.bad_request"
@@ -20,8 +20,7 @@ urlpatterns = [
     # Its script is served from the same address (?script) rather than inline, for the Content Security Policy.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Calendar feeds: no sign-in and no language prefix; the secret in the address is the credential.
-    path("feeds/<str:secret>.ics", feeds.calendar_feed, name="calendar-feed"),
-    path("feeds/<str:secret>/bodies/<str:acronym>.ics", feeds.body_calendar_feed, name="body-calendar-feed"),
+    path("feeds/", include("accounts.feed_urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -37,15 +36,9 @@ urlpatterns += i18n_patterns(
     path("translations/", views.translation_list, name="translation-list"),
     path("members/", views.member_list, name="member-list"),
     path("members/<str:username>/", views.member_detail, name="member-detail"),
-    path("notifications/", views.notification_list, name="notification-list"),
-    path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
-    path("notifications/preferences/", views.notification_preferences, name="notification-preferences"),
-    path("notifications/deliveries/", views.delivery_list, name="delivery-list"),
-    path("account/tokens/", views.api_token_list, name="api-token-list"),
-    path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
-    path("account/calendar/", views.calendar_feed_settings, name="calendar-feed-settings"),
-    path("audit/", views.audit_log, name="audit-log"),
-    path("audit/export/", views.audit_log_export, name="audit-log-export"),
+    path("notifications/", include("notifications.urls")),
+    path("account/", include("accounts.credential_urls")),
+    path("audit/", include("audit.urls")),
     path("agreements/", include("mou.urls")),
     path("meetings/", include("meetings.urls")),
 )

@@ -716,7 +716,7 @@ LANGUAGES = "tests/taskforce/test_languages.py"
 
 
 def cbsa_notification_page(demo: Demo) -> str:
-    from taskforce.models import Notification, NotificationKind
+    from notifications.models import Notification, NotificationKind
 
     probe, _created = Notification.objects.get_or_create(
         user=demo.users["cbsa"], event_key="visibility-matrix-probe",
@@ -779,19 +779,19 @@ FEEDS = "tests/taskforce/test_feeds.py"
 
 
 def administrator_token_page(demo: Demo) -> str:
+    from accounts import services as account_services
     from members.models import User
-    from taskforce import services
 
-    token, _text = services.api_token_create(actor=User.objects.get(username="admin"), name="Probe")
+    token, _text = account_services.api_token_create(actor=User.objects.get(username="admin"), name="Probe")
     return page("api-token-revoke", token.pk)
 
 
 def rcmp_feed_page(name: str, *args) -> Callable[[Demo], str]:
     def url(demo: Demo) -> str:
-        from taskforce import services
-        from taskforce.authentication import feed_secret
+        from accounts import services as account_services
+        from accounts.authentication import feed_secret
 
-        return page(name, feed_secret(services.calendar_feed_regenerate(actor=demo.users["rcmp"])), *args)
+        return page(name, feed_secret(account_services.calendar_feed_regenerate(actor=demo.users["rcmp"])), *args)
 
     return url
 

@@ -44,9 +44,11 @@ INSTALLED_APPS = [
     "axes",
     "members",
     "taskforce",
+    "audit",
+    "notifications",
+    "accounts",
     "meetings",
     "mou",
-    "accounts",
     "portal",
 ]
 
@@ -256,14 +258,14 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "taskforce.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "taskforce.authentication.TokenAccess",
+        "accounts.authentication.TokenAccess",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["taskforce.authentication.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.authentication.TokenRateThrottle"],
     # DRF's parsers, JSON bounded in depth: a body nested 100,000 levels deep is a 400, not a RecursionError.
     "DEFAULT_PARSER_CLASSES": [
         "taskforce.parsers.JSONParser",

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
 
+from accounts import services as account_services
 from meetings import services as meeting_services
 from taskforce import services
 
@@ -62,7 +63,7 @@ def test_a_client_with_a_token_from_the_command_pulls_syncs_and_gets_304s(demo, 
 
 
 def test_a_calendar_client_subscribed_to_the_feed_reads_the_members_meetings_and_deadlines(demo, secretariat, cbsa):
-    from taskforce.feeds import feed_url
+    from accounts.feeds import feed_url
 
     meeting = meeting_services.meeting_schedule(
         actor=secretariat,
@@ -82,7 +83,7 @@ def test_a_calendar_client_subscribed_to_the_feed_reads_the_members_meetings_and
         due_end=datetime.date(2027, 6, 20),
         due_precision="season",
     )
-    feed = services.calendar_feed_regenerate(actor=cbsa)
+    feed = account_services.calendar_feed_regenerate(actor=cbsa)
     path = "/" + feed_url(feed).split("://", 1)[1].split("/", 1)[1]
 
     response = Client().get(path)

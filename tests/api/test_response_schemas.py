@@ -18,10 +18,10 @@ import pytest
 from django.test import Client
 from django.urls import resolve
 
+from accounts import services as account_services
+from accounts.models import ApiToken
 from mou import services as mou_services
 from mou.models import Agreement
-from taskforce import services
-from taskforce.models import ApiToken
 from tests.scenario import api_schema
 from tests.visibility_matrix import MATRIX
 
@@ -238,7 +238,7 @@ def uncommented_version(demo):
 @pytest.mark.parametrize("persona", ["rcmp", "secretariat"])
 @pytest.mark.parametrize(("path", "operation"), GETS, ids=[path for path, _ in GETS])
 def test_every_get_answers_as_its_schema_says(demo, uncommented_version, persona, path, operation):
-    _token, text = services.api_token_create(actor=demo.users[persona], name="Schema", access=ApiToken.Access.READ)
+    _token, text = account_services.api_token_create(actor=demo.users[persona], name="Schema", access=ApiToken.Access.READ)
     client = Client(HTTP_AUTHORIZATION=f"Token {text}")
     route = MATRIX[route_name(path)]
     url = route.url(demo)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from taskforce import services
+from accounts import services as account_services
 from tests.scenario import api_schema
 
 # Every check schemathesis has (the command line's `--checks all`).
@@ -37,7 +37,7 @@ def keep_the_test_connection():
 
 @pytest.fixture(params=["rcmp", "secretariat"])
 def token(request, demo) -> str:
-    _token, text = services.api_token_create(actor=demo.users[request.param], name="schemathesis", access="write")
+    _token, text = account_services.api_token_create(actor=demo.users[request.param], name="schemathesis", access="write")
     return text
 
 

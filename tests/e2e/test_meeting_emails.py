@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from meetings import notifications as meeting_notices
 from meetings.models import Meeting
+from notifications.models import Delivery, Reminder
 from taskforce.celery import app as celery_app
-from taskforce.models import Delivery, Reminder
 from tests.notifications.helpers import EMAILS, assert_in_their_language, event_of, ics_of, language_of, user_of
 from tests.notifications.live import (
     REDIS_URL,

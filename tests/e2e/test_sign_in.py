@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from taskforce import services
+from accounts import services as account_services
 
 from .helpers import sign_in, sign_out, wait_for_components
 
@@ -29,7 +29,7 @@ def test_the_language_switch_shows_the_page_in_french(page, live_server, demo):
 def test_signing_out_on_the_sign_out_page_revokes_the_api_tokens_only_when_the_box_is_ticked(
     page, live_server, demo, tick, answer
 ):
-    _token, text = services.api_token_create(actor=demo.users["rcmp"], name="Schedule sync")
+    _token, text = account_services.api_token_create(actor=demo.users["rcmp"], name="Schedule sync")
     sign_in(page, live_server.url, "rcmp")
     page.goto(f"{live_server.url}/en/accounts/logout/")
     wait_for_components(page)

@@ -15,10 +15,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.services import api_token_create
 from meetings import services
 from meetings.models import ActionItem, AgendaItem, Comment, Decision, Meeting, Paper, Rsvp
 from members.models import Classification
-from taskforce.services import api_token_create
 from tests.scenario import text_of
 
 from .conftest import local_time

@@ -10,9 +10,9 @@ from django.http import HttpResponse
 from django.test import Client
 from django.utils.html import strip_tags
 
+from audit.models import AuditEntry
 from meetings import services
 from meetings.models import AgendaItem, Meeting
-from taskforce.models import AuditEntry
 from tests.scenario import page, text_of
 
 from .conftest import CBFTF_AGENCIES

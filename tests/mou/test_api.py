@@ -8,11 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.services import api_token_create
 from members.models import Classification
 from mou import services
 from mou.demo import MOU_SUMMARY_FR, MOU_V2, MOU_V2_FR
 from mou.models import Agreement, StepAction, VersionComment
-from taskforce.services import api_token_create
 from tests.factories import MembershipFactory, UserFactory
 from tests.mou.conftest import MOU, Workflow, agreement_named, category, stored
 from tests.scenario import GRANTED, NOT_GRANTED, text_of

@@ -17,8 +17,9 @@ import time_machine
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
 from members.models import User
+from notifications.models import Delivery, Notification, Reminder
 from taskforce.celery import app as celery_app
-from taskforce.models import Body, Delivery, Notification, Reminder
+from taskforce.models import Body
 from tests.factories import MembershipFactory, UserFactory
 
 from .helpers import RefusingBackend

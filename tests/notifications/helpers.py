@@ -12,8 +12,8 @@ from django.test import TestCase
 from icalendar import Calendar
 
 from members.models import User
-from taskforce import notifications
-from taskforce.models import Delivery, Notification, NotificationKind, Reminder
+from notifications import engine as notifications
+from notifications.models import Delivery, Notification, NotificationKind, Reminder
 
 CBFTF_PEOPLE = ("secretariat", "cbsa", "rcmp", "atf", "hsi", "cbp")
 # The demo's French readers; everyone else in it (the secretariat, atf, hsi, cbp, dea) reads English.

@@ -31,7 +31,7 @@ def main() -> None:
     from django.db import close_old_connections
     from django.utils import timezone
 
-    from taskforce import notifications
+    from notifications import engine as notifications
     from taskforce.celery import app
 
     if os.environ.get("NOTIFY_TEST_QUEUE"):

@@ -8,7 +8,7 @@ from collections import Counter
 from django.core.management import call_command
 
 from meetings import notifications as meeting_notices
-from taskforce.models import Delivery, Reminder
+from notifications.models import Delivery, Reminder
 
 from .conftest import MEETING_START, SEVEN_DAYS_BEFORE
 from .helpers import CBFTF_PEOPLE, assert_in_their_language, deliveries, emails_of, outbox, recipients, reminders_of

@@ -17,9 +17,10 @@ from meetings.models import ActionItem
 from mou import notifications as mou_notices
 from mou import services as mou_services
 from mou.models import Agreement
-from taskforce import deadlines
+from notifications import deadlines
+from notifications.models import Notification, NotificationKind, Reminder
 from taskforce import services as taskforce_services
-from taskforce.models import Milestone, Notification, NotificationKind, Reminder, season_window
+from taskforce.models import Milestone, season_window
 from tests.scenario import RESTRICTED_TITLES, restricted_milestones
 
 from .conftest import TORONTO, UTC

@@ -11,9 +11,10 @@ from collections import Counter
 import pytest
 import time_machine
 
-from taskforce import deadlines, notifications
+from notifications import deadlines
+from notifications import engine as notifications
+from notifications.models import DeliveryMode, NotificationKind, NotificationPreference, Reminder
 from taskforce import services as taskforce_services
-from taskforce.models import DeliveryMode, NotificationKind, NotificationPreference, Reminder
 
 from .conftest import NEW_YORK, TORONTO, UTC
 from .helpers import CBFTF_PEOPLE, emails_of, outbox, recipients, reminders_of, sent_after_commit, sweep

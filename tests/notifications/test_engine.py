@@ -16,8 +16,16 @@ from django.db import IntegrityError, transaction
 from meetings import notifications as meeting_notices
 from meetings import services as meeting_services
 from meetings.models import Meeting
-from taskforce import notifications, selectors
-from taskforce.models import Delivery, DeliveryMode, Notification, NotificationKind, NotificationPreference, Reminder
+from notifications import engine as notifications
+from notifications import selectors as notification_selectors
+from notifications.models import (
+    Delivery,
+    DeliveryMode,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    Reminder,
+)
 
 from .conftest import MEETING_START, MONDAY, ONE_DAY_BEFORE, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
 from .helpers import (
@@ -278,7 +286,7 @@ def test_a_change_rolled_back_sends_nothing_and_leaves_no_reminder(clock, schedu
 
 
 def test_the_send_task_run_twice_for_one_email_sends_it_once(clock, meeting, atf):
-    from taskforce.tasks import send_delivery
+    from notifications.tasks import send_delivery
 
     delivery = Delivery.objects.get(recipient=atf)
     send_delivery.delay(delivery.pk)
@@ -288,8 +296,8 @@ def test_the_send_task_run_twice_for_one_email_sends_it_once(clock, meeting, atf
 
 
 def test_the_send_task_is_acknowledged_only_once_it_has_run():
+    from notifications.tasks import send_delivery
     from taskforce.celery import app
-    from taskforce.tasks import send_delivery
 
     # A worker killed mid-send leaves its message with the broker, to be delivered again (and then ignored by
     # the claim, or taken up by the sweep once the claim is stale).
@@ -303,9 +311,9 @@ def test_beat_sweeps_every_minute_requeues_stranded_emails_every_10_seconds_and_
     from taskforce.celery import app
 
     schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
-    assert schedule["taskforce.tasks.sweep_reminders"] == 60.0
-    assert schedule["taskforce.tasks.requeue_deliveries"] == 10.0
-    assert schedule["taskforce.tasks.send_digests"] == crontab(minute=0)
+    assert schedule["notifications.tasks.sweep_reminders"] == 60.0
+    assert schedule["notifications.tasks.requeue_deliveries"] == 10.0
+    assert schedule["notifications.tasks.send_digests"] == crontab(minute=0)
 
 
 def test_every_task_beat_starts_is_a_registered_task():
@@ -353,7 +361,7 @@ def test_an_email_stuck_sending_after_its_worker_died_is_sent_again_once_its_cla
 
 
 def test_the_rest_of_a_batch_whose_worker_died_is_queued_again_as_soon_as_its_hold_runs_out(clock, meeting, atf):
-    from taskforce.tasks import requeue_deliveries
+    from notifications.tasks import requeue_deliveries
 
     batch = [d.pk for d in deliveries()]
     first = Delivery.objects.get(pk=batch[0])
@@ -377,7 +385,7 @@ def test_the_rest_of_a_batch_whose_worker_died_is_queued_again_as_soon_as_its_ho
 
 
 def test_a_duplicate_batch_task_sends_nothing_twice(clock, meeting):
-    from taskforce.tasks import send_deliveries
+    from notifications.tasks import send_deliveries
 
     batch = [d.pk for d in deliveries()]
     send_deliveries.delay(batch)
@@ -410,7 +418,7 @@ def test_an_email_the_server_keeps_refusing_is_kept_as_failed_for_the_secretaria
     assert delivery.attempts == settings.EMAIL_MAX_RETRIES + 1
     assert "try later" in delivery.last_error
     assert outbox() == []
-    assert delivery in selectors.delivery_list(actor=secretariat)
+    assert delivery in notification_selectors.delivery_list(actor=secretariat)
 
 
 def test_an_email_queued_again_does_not_start_its_count_of_tries_again(

@@ -25,10 +25,11 @@ from kombu import Connection
 
 from meetings import notifications as meeting_notices
 from meetings.models import ActionItem
-from taskforce import permissions, selectors
+from notifications import selectors as notification_selectors
+from notifications.models import Delivery, Notification, NotificationKind, Reminder
+from notifications.tasks import send_deliveries
+from taskforce import permissions
 from taskforce.celery import app as celery_app
-from taskforce.models import Delivery, Notification, NotificationKind, Reminder
-from taskforce.tasks import send_deliveries
 
 from .conftest import TORONTO
 from .live import Processes, SmtpSink, free_port, process_env, wait_until
@@ -164,7 +165,7 @@ def test_no_reminder_is_lost_and_none_is_sent_twice_through_refusals_kills_and_a
     # each refused delivery was then sent: "Messages not delivered" lists none of them.
     tries = Delivery.objects.filter(status=Delivery.Status.SENT).aggregate(total=Sum(F("attempts") - 1))["total"]
     assert smtp.refused - kills <= tries <= smtp.refused, (tries, smtp.refused)
-    assert list(selectors.delivery_list(actor=secretariat)) == []
+    assert list(notification_selectors.delivery_list(actor=secretariat)) == []
     assert Reminder.objects.filter(kind=meeting_notices.ACTION_DUE, status=Reminder.Status.SENT).count() == REMINDERS
     assert Notification.objects.filter(event_key__startswith="reminder:").count() == REMINDERS
     # The faults did happen, mid-batch.

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from meetings import notifications as meeting_notices
-from taskforce.models import Delivery, Reminder
+from notifications.models import Delivery, Reminder
 
 from .conftest import TORONTO
 from .helpers import EMAILS, language_of

@@ -20,7 +20,7 @@ from django.utils import translation
 from meetings import notifications as meeting_notices
 from meetings import services as meeting_services
 from meetings.models import Meeting, Rsvp
-from taskforce.models import Delivery, Notification, NotificationKind
+from notifications.models import Delivery, Notification, NotificationKind
 
 from .conftest import MEETING_START, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
 from .helpers import (
@@ -284,7 +284,7 @@ def test_a_title_stored_with_a_line_break_still_sends_on_one_subject_line(clock,
 
 
 def test_an_email_queued_with_a_line_break_in_its_subject_still_sends(atf):
-    from taskforce import notifications
+    from notifications import engine as notifications
 
     delivery = Delivery.objects.create(
         recipient=atf, key="event:queued-before:1", kind=NotificationKind.MEETING, subject="Invitation: Old\ntitle",

@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from taskforce import notifications
-from taskforce.models import Delivery, DeliveryMode, Notification, NotificationKind, NotificationPreference
+from notifications import engine as notifications
+from notifications.models import Delivery, DeliveryMode, Notification, NotificationKind, NotificationPreference
 from tests.factories import BodyFactory, MembershipFactory, UserFactory
 from tests.scenario import page, text_of
 

@@ -14,8 +14,8 @@ from meetings import services as meeting_services
 from meetings.models import Rsvp
 from meetings.notifications import BEFORE, RSVP, MeetingReminder, RsvpReminder, topic
 from members.models import User
-from taskforce import notifications
-from taskforce.models import Delivery, Reminder
+from notifications import engine as notifications
+from notifications.models import Delivery, Reminder
 from tests.factories import MembershipFactory, UserFactory
 
 from .conftest import CBFTF_AGENCIES, MEETING_START, RSVP_REMINDER, SEVEN_DAYS_BEFORE
@@ -196,7 +196,7 @@ def test_a_refused_email_in_a_batch_is_retried_alone_and_the_others_go_out(clock
 
 
 def test_a_batch_task_run_twice_sends_each_email_once(clock, mixed, atf):
-    from taskforce.tasks import send_deliveries
+    from notifications.tasks import send_deliveries
 
     ids = list(Delivery.objects.filter(status=Delivery.Status.PENDING).values_list("pk", flat=True))
     mail.outbox.clear()

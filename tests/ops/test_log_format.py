@@ -5,8 +5,8 @@ import json
 import logging
 import logging.config
 
-from taskforce import audit
-from taskforce import tasks as core_tasks
+from notifications import tasks as core_tasks
+from taskforce import context
 from taskforce.logs import RequestIdFilter, logging_config
 from tests.scenario import page
 
@@ -29,13 +29,13 @@ def test_two_requests_have_different_ids(client_for, cbsa):
 
 
 def test_a_failed_task_is_logged_with_its_name_arguments_and_the_id_of_what_queued_it(db, caplog):
-    caplog.set_level(logging.ERROR, logger="taskforce.tasks.failure")
+    caplog.set_level(logging.ERROR, logger="notifications.tasks.failure")
 
-    with audit.context(audit.Channel.COMMAND, source="test", request_id="0123456789abcdef0123456789abcdef"):
+    with context.context(context.Channel.COMMAND, source="test", request_id="0123456789abcdef0123456789abcdef"):
         core_tasks.send_delivery.apply(args=["not-a-delivery"])
 
-    [record] = [r for r in caplog.records if r.name == "taskforce.tasks.failure"]
-    assert "taskforce.tasks.send_delivery" in record.getMessage()
+    [record] = [r for r in caplog.records if r.name == "notifications.tasks.failure"]
+    assert "notifications.tasks.send_delivery" in record.getMessage()
     assert record.task_args == ["not-a-delivery"]
     assert record.request_id == "0123456789abcdef0123456789abcdef"
     assert record.exc_info is not None
@@ -47,7 +47,7 @@ def test_json_format_writes_one_object_per_line_with_the_request_id(monkeypatch)
     formatter = logging.config.dictConfigClass(config).configure_custom(dict(config["formatters"]["portal"]))
     record = logging.LogRecord("taskforce.request", logging.INFO, __file__, 1, "GET %s", ("home",), None)
 
-    with audit.context(audit.Channel.PAGE, request_id="feedfacefeedfacefeedfacefeedface"):
+    with context.context(context.Channel.PAGE, request_id="feedfacefeedfacefeedfacefeedface"):
         RequestIdFilter().filter(record)
     line = json.loads(formatter.format(record))
 

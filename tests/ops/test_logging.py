@@ -7,9 +7,10 @@ import uuid
 
 import pytest
 
-from taskforce import tasks as core_tasks
+from audit.models import AuditEntry
+from notifications import tasks as core_tasks
+from notifications.models import Delivery, NotificationKind
 from taskforce.celery import app as celery_app
-from taskforce.models import AuditEntry, Delivery, NotificationKind
 from tests.notifications.live import (
     REDIS_URL,
     Processes,
@@ -50,7 +51,7 @@ def test_a_task_queued_by_a_request_logs_and_audits_with_that_requests_id(
             response = client_for(superuser).post(page("delivery-list"), {"delivery": failed.pk})
             wait_until(
                 lambda: any(
-                    line.get("task_name") == "taskforce.tasks.send_deliveries" and "succeeded" in line["message"]
+                    line.get("task_name") == "notifications.tasks.send_deliveries" and "succeeded" in line["message"]
                     for line in json_lines(processes.log("worker"))
                 ),
                 seconds=60, what=f"the worker to send the message\n{processes.tails()}",
@@ -66,5 +67,5 @@ def test_a_task_queued_by_a_request_logs_and_audits_with_that_requests_id(
     assert all(line["time"].endswith("+00:00") and line["level"] for line in task_lines)
     assert smtp.count() == 1
     # The task's change is recorded in the audit trail under the same request.
-    updates = AuditEntry.objects.filter(object_type="taskforce.delivery", object_id=failed.pk, channel="task")
+    updates = AuditEntry.objects.filter(object_type="notifications.delivery", object_id=failed.pk, channel="task")
     assert updates.exists() and set(updates.values_list("request_id", flat=True)) == {request_id}

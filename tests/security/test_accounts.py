@@ -26,12 +26,13 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services as account_services
+from accounts.feeds import feed_url
 from accounts.middleware import OPEN_BEFORE_SECOND_FACTOR
+from accounts.models import ApiToken
+from audit.models import AuditEntry
 from members import services as member_services
-from taskforce import services
 from taskforce.demo import DEMO_PASSWORD
-from taskforce.feeds import feed_url
-from taskforce.models import ApiToken, AuditEntry, Membership
+from taskforce.models import Membership
 from tests import qr
 from tests.factories import MembershipFactory
 from tests.scenario import page, text_of
@@ -224,7 +225,7 @@ def empty_throttle():
 
 @override_settings(API_TOKEN_FAILURE_RATE="3/hour")
 def test_repeated_bad_tokens_from_an_address_get_429_with_retry_after(cbsa, empty_throttle):
-    _token, text = services.api_token_create(actor=cbsa, name="Script")
+    _token, text = account_services.api_token_create(actor=cbsa, name="Script")
     guesser = Client(REMOTE_ADDR="198.51.100.20")
 
     refused = [guesser.get(MILESTONES_API, HTTP_AUTHORIZATION=f"Token tfp_guess{n}").status_code for n in range(3)]
@@ -242,7 +243,7 @@ def test_repeated_bad_tokens_from_an_address_get_429_with_retry_after(cbsa, empt
 
 @override_settings(API_TOKEN_FAILURE_RATE="3/hour")
 def test_good_tokens_are_not_counted_as_failures(cbsa, empty_throttle):
-    _token, text = services.api_token_create(actor=cbsa, name="Script")
+    _token, text = account_services.api_token_create(actor=cbsa, name="Script")
     client = Client(REMOTE_ADDR="198.51.100.21", HTTP_AUTHORIZATION=f"Token {text}")
 
     assert [client.get(MILESTONES_API).status_code for _ in range(5)] == [200] * 5
@@ -440,7 +441,7 @@ def test_signing_out_a_session_without_its_second_factor_ends_it_and_leaves_the_
     demo, secretariat, client_for
 ):
     verified = client_for(secretariat)
-    _token, script = services.api_token_create(actor=secretariat, name="Schedule sync")
+    _token, script = account_services.api_token_create(actor=secretariat, name="Schedule sync")
     password_only = Client()
     sign_in(password_only, "secretariat")
     assert redirect_path(password_only.get(HOME)) == VERIFY  # signed in, short of the second factor
@@ -527,8 +528,8 @@ def since_audit(db) -> int:
 def test_signing_out_keeps_the_api_tokens_when_the_box_is_not_ticked(
     client_for, cbsa, since_audit, django_capture_on_commit_callbacks
 ):
-    _token, script = services.api_token_create(actor=cbsa, name="Calendar sync")
-    _token, other = services.api_token_create(actor=cbsa, name="Report script", access=ApiToken.Access.WRITE)
+    _token, script = account_services.api_token_create(actor=cbsa, name="Calendar sync")
+    _token, other = account_services.api_token_create(actor=cbsa, name="Report script", access=ApiToken.Access.WRITE)
     laptop, phone = client_for(cbsa), client_for(cbsa)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -543,9 +544,9 @@ def test_signing_out_keeps_the_api_tokens_when_the_box_is_not_ticked(
 def test_signing_out_with_the_box_ticked_revokes_every_api_token_of_the_member_and_records_each(
     client_for, cbsa, rcmp, django_capture_on_commit_callbacks
 ):
-    _token, script = services.api_token_create(actor=cbsa, name="Calendar sync")
-    _token, other = services.api_token_create(actor=cbsa, name="Report script", access=ApiToken.Access.WRITE)
-    _token, colleague = services.api_token_create(actor=rcmp, name="RCMP sync")
+    _token, script = account_services.api_token_create(actor=cbsa, name="Calendar sync")
+    _token, other = account_services.api_token_create(actor=cbsa, name="Report script", access=ApiToken.Access.WRITE)
+    _token, colleague = account_services.api_token_create(actor=rcmp, name="RCMP sync")
     assert api_answers(script) == [200]
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -566,8 +567,8 @@ def checkbox_on(response, name: str) -> dict:
 
 
 def test_the_sign_out_page_says_the_tokens_keep_working_and_offers_an_unticked_box(client_for, cbsa):
-    services.api_token_create(actor=cbsa, name="Calendar sync")
-    services.api_token_create(actor=cbsa, name="Report script")
+    account_services.api_token_create(actor=cbsa, name="Calendar sync")
+    account_services.api_token_create(actor=cbsa, name="Report script")
 
     response = client_for(cbsa).get(page("logout"))
 
@@ -582,7 +583,7 @@ def test_the_sign_out_page_offers_no_box_to_a_member_without_tokens(client_for, 
 
 
 def test_signing_out_keeps_the_calendar_subscription_address(client_for, cbsa):
-    feed = feed_url(services.calendar_feed_regenerate(actor=cbsa)).removeprefix("http://127.0.0.1:8000")
+    feed = feed_url(account_services.calendar_feed_regenerate(actor=cbsa)).removeprefix("http://127.0.0.1:8000")
 
     client_for(cbsa).post(page("logout"))
 
@@ -591,8 +592,8 @@ def test_signing_out_keeps_the_calendar_subscription_address(client_for, cbsa):
 
 def test_deactivation_ends_sessions_and_refuses_tokens_and_calendar_feeds(client_for, cbsa, superuser):
     session = client_for(cbsa)
-    _token, text = services.api_token_create(actor=cbsa, name="Script")
-    feed = feed_url(services.calendar_feed_regenerate(actor=cbsa)).removeprefix("http://127.0.0.1:8000")
+    _token, text = account_services.api_token_create(actor=cbsa, name="Script")
+    feed = feed_url(account_services.calendar_feed_regenerate(actor=cbsa)).removeprefix("http://127.0.0.1:8000")
     assert Client().get(feed).status_code == 200
 
     admin = client_for(superuser)
@@ -642,9 +643,9 @@ def test_changing_the_password_ends_the_other_sessions_and_revokes_every_token(
     client_for, cbsa, rcmp, django_capture_on_commit_callbacks
 ):
     here, elsewhere, colleague = client_for(cbsa), client_for(cbsa), client_for(rcmp)
-    _token, script = services.api_token_create(actor=cbsa, name="Schedule sync")
-    _token, other = services.api_token_create(actor=cbsa, name="Report script", access=ApiToken.Access.WRITE)
-    _token, colleagues = services.api_token_create(actor=rcmp, name="RCMP sync")
+    _token, script = account_services.api_token_create(actor=cbsa, name="Schedule sync")
+    _token, other = account_services.api_token_create(actor=cbsa, name="Report script", access=ApiToken.Access.WRITE)
+    _token, colleagues = account_services.api_token_create(actor=rcmp, name="RCMP sync")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = change_password(here)

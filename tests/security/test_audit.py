@@ -12,22 +12,28 @@ import io
 import pytest
 import time_machine
 from django.apps import apps
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
+from accounts import services as account_services
+from accounts.feeds import body_feed_url, feed_url
+from accounts.models import CalendarFeed
+from audit import trail as audit_trail
+from audit.models import AuditEntry
 from meetings import services as meeting_services
 from meetings.demo import tiny_pdf
 from meetings.models import Paper
 from members.models import Agency, Classification
 from mou.models import Agreement
-from taskforce import audit_trail, permissions, services
-from taskforce import tasks as core_tasks
+from notifications import tasks as core_tasks
+from notifications.models import Delivery, NotificationKind
+from taskforce import permissions, services
 from taskforce.demo import DEMO_PASSWORD
-from taskforce.feeds import body_feed_url, feed_url
-from taskforce.models import AuditEntry, Body, CalendarFeed, Delivery, Milestone, NotificationKind
+from taskforce.models import Body, Milestone
 from tests.factories import AgencyFactory, AgencyRoleFactory, BodyFactory, MembershipFactory, UserFactory
 from tests.scenario import mou_review, page, text_of
 from tests.security.test_accounts import NOW, app_code, change_password, enrol, fail_to_sign_in, sign_in, wrong_code
@@ -88,7 +94,7 @@ def test_a_delete_keeps_the_values_the_row_had(demo, since, cbsa):
 
     Delivery.objects.filter(key="audit-delete").delete()
 
-    created, deleted = new_entries(since, object_type="taskforce.delivery")
+    created, deleted = new_entries(since, object_type="notifications.delivery")
     assert (created.action, deleted.action) == ("create", "delete")
     assert deleted.old_values["subject"] == "Gone" and deleted.new_values is None
 
@@ -118,10 +124,10 @@ def test_a_version_belongs_to_its_agreement_and_carries_its_body_and_marking(dem
 def test_passwords_and_token_digests_never_reach_the_trail(demo, since, cbsa):
     cbsa.set_password("another-long-password-2022")
     cbsa.save()
-    _token, text = services.api_token_create(actor=cbsa, name="Script")
+    _token, text = account_services.api_token_create(actor=cbsa, name="Script")
 
     [user] = new_entries(since, object_type="members.user")
-    [token] = new_entries(since, object_type="taskforce.apitoken")
+    [token] = new_entries(since, object_type="accounts.apitoken")
     assert user.old_values["password"] == user.new_values["password"] == "[redacted]"
     assert token.new_values["digest"] == "[redacted]"
     assert "another-long-password-2022" not in str(user.new_values) and text not in str(token.new_values)
@@ -191,7 +197,14 @@ def test_every_table_of_the_projects_models_has_the_audit_triggers(db):
     assert {m._meta.db_table for m in audit_trail.UNAUDITED} == {
         "taskforce_auditentry", "taskforce_visibility", "taskforce_reader"
     }
-    own_apps = {"members", "taskforce", "meetings", "mou"}
+    own_apps = {"members", "taskforce", "audit", "notifications", "accounts", "meetings", "mou"}
+    # Named here, not worked out like the trail does: an app of the project with models must be added knowingly.
+    with_models = {
+        config.label for config in apps.get_app_configs()
+        if config.path.startswith(str(settings.BASE_DIR)) and "site-packages" not in config.path
+        and list(config.get_models())
+    }
+    assert with_models == own_apps
     models = audit_trail.audited_models()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -199,7 +212,7 @@ def test_every_table_of_the_projects_models_has_the_audit_triggers(db):
         )
         triggers = set(cursor.fetchall())
 
-    assert own_apps <= {model._meta.app_label for model in models}
+    assert own_apps - {"audit"} <= {model._meta.app_label for model in models}  # audit: only the trail itself
     for app in own_apps:
         expected = {
             model._meta.db_table for model in apps.get_app_config(app).get_models(include_auto_created=True)
@@ -225,18 +238,18 @@ def test_a_change_made_on_a_page_records_the_person_the_page_and_the_address(cli
     })
 
     assert response.status_code == 302
-    entry = new_entries(since, object_type="taskforce.notificationpreference")[0]
+    entry = new_entries(since, object_type="notifications.notificationpreference")[0]
     assert (entry.channel, entry.actor_id, entry.ip) == ("page", cbsa.pk, "127.0.0.1")
     assert entry.source == "POST notification-preferences" and len(entry.request_id) == 32
 
 
 def test_a_change_made_through_the_api_with_a_token_records_the_tokens_owner(cbsa, since):
-    _token, text = services.api_token_create(actor=cbsa, name="Script")
+    _token, text = account_services.api_token_create(actor=cbsa, name="Script")
 
     response = token_client(text).get("/api/v1/milestones/")
 
     assert response.status_code == 200
-    updates = new_entries(since, object_type="taskforce.apitoken", action="update")
+    updates = new_entries(since, object_type="accounts.apitoken", action="update")
     assert {(entry.channel, entry.actor_id, entry.ip) for entry in updates} == {("api", cbsa.pk, "198.51.100.7")}
     assert {"last_used_at", "seen_addresses"} == {column for entry in updates for column in entry.new_values}
 
@@ -256,7 +269,7 @@ def test_a_change_made_in_the_admin_site_records_the_admin_channel(client_for, s
 
 
 def test_a_calendar_feed_fetch_is_recorded_as_its_owners_through_the_feed_channel(cbsa, since):
-    feed = services.calendar_feed_regenerate(actor=cbsa)
+    feed = account_services.calendar_feed_regenerate(actor=cbsa)
     own = feed_url(feed).removeprefix("http://127.0.0.1:8000")
     body = body_feed_url(feed, Body.objects.get(acronym="CBFTF")).removeprefix("http://127.0.0.1:8000")
 
@@ -264,7 +277,7 @@ def test_a_calendar_feed_fetch_is_recorded_as_its_owners_through_the_feed_channe
     CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=None)
     assert Client(REMOTE_ADDR="198.51.100.31").get(body).status_code == 200
 
-    fetches = new_entries(since, object_type="taskforce.calendarfeed", action="update")
+    fetches = new_entries(since, object_type="accounts.calendarfeed", action="update")
     assert [(entry.actor_id, entry.channel, entry.ip) for entry in fetches] == [
         (cbsa.pk, "feed", "198.51.100.30"), (None, "database", ""), (cbsa.pk, "feed", "198.51.100.31")
     ]
@@ -275,7 +288,7 @@ def test_a_calendar_feed_fetch_is_recorded_as_its_owners_through_the_feed_channe
 def test_a_change_made_by_a_command_records_the_command(cbsa, since):
     call_command("create_api_token", "cbsa", "--name", "Nightly export", stdout=io.StringIO())
 
-    [entry] = new_entries(since, object_type="taskforce.apitoken")
+    [entry] = new_entries(since, object_type="accounts.apitoken")
     assert entry.channel == "command" and entry.source.startswith("create_api_token")
     assert entry.new_values["name"] == "Nightly export"
 
@@ -286,9 +299,9 @@ def test_a_change_made_by_a_background_task_records_the_task(cbsa, since, mailou
 
     core_tasks.send_delivery.apply(args=[delivery.pk])
 
-    updates = new_entries(since, object_type="taskforce.delivery", action="update")
+    updates = new_entries(since, object_type="notifications.delivery", action="update")
     assert updates and {entry.channel for entry in updates} == {"task"}
-    assert {entry.source for entry in updates} == {"taskforce.tasks.send_delivery"}
+    assert {entry.source for entry in updates} == {"notifications.tasks.send_delivery"}
     assert updates[-1].new_values["status"] == "sent"
 
 
@@ -397,7 +410,7 @@ def test_a_wrong_code_confirms_nothing_in_the_trail(demo, cbsa, since):
 
 def test_changing_the_password_is_recorded_with_each_token_it_revoked(client_for, cbsa, since,
                                                                       django_capture_on_commit_callbacks):
-    services.api_token_create(actor=cbsa, name="Schedule sync")
+    account_services.api_token_create(actor=cbsa, name="Schedule sync")
     client = client_for(cbsa)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -428,7 +441,7 @@ def test_creating_and_revoking_a_token_on_the_page_is_recorded(client_for, cbsa,
 
 
 def test_a_token_used_from_a_new_address_is_recorded_once_per_address(cbsa, since):
-    token, text = services.api_token_create(actor=cbsa, name="Script")
+    token, text = account_services.api_token_create(actor=cbsa, name="Script")
 
     for address in ("198.51.100.7", "198.51.100.7", "203.0.113.9", "198.51.100.7"):
         assert token_client(text, address).get("/api/v1/bodies/").status_code == 200
@@ -454,7 +467,7 @@ def test_asking_for_a_restricted_object_one_may_not_see_is_recorded(client_for, 
 
 
 def test_asking_the_api_for_a_restricted_agreement_is_recorded(rcmp, since):
-    _token, text = services.api_token_create(actor=rcmp, name="Script")
+    _token, text = account_services.api_token_create(actor=rcmp, name="Script")
     mou = the_mou()
 
     assert token_client(text).get(f"/api/v1/agreements/{mou.pk}/").status_code == 404
@@ -469,7 +482,7 @@ def test_asking_the_api_for_a_restricted_agreement_is_recorded(rcmp, since):
 def test_asking_the_api_for_a_version_above_ones_clearance_is_recorded(cbp, since):
     from mou import services as mou_services
 
-    _token, text = services.api_token_create(actor=cbp, name="Script")
+    _token, text = account_services.api_token_create(actor=cbp, name="Script")
     tor = the_tor()
     latest = tor.versions.order_by("-number").first()
     marked = mou_services.version_create(
@@ -561,7 +574,7 @@ def test_downloading_a_restricted_paper_is_recorded(client_for, cbsa, since, cir
 
 
 def test_reading_restricted_material_through_the_api_is_recorded(atf, since, circulated):
-    _token, text = services.api_token_create(actor=atf, name="Script")
+    _token, text = account_services.api_token_create(actor=atf, name="Script")
     mou, note = the_mou(), attach(circulated.mou, "MOU annex", Classification.UNCLASSIFIED)
     client = token_client(text)
 

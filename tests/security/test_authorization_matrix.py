@@ -68,14 +68,16 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
+from accounts import services as account_services
 from accounts.middleware import OPEN_BEFORE_SECOND_FACTOR
+from accounts.models import ApiToken
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
 from members.models import User
 from mou.models import Agreement
-from taskforce import permissions, services
+from taskforce import permissions
 from taskforce.demo import Demo
-from taskforce.models import ApiToken, Milestone
+from taskforce.models import Milestone
 from tests.factories import MilestoneFactory
 from tests.scenario import RESTRICTED_TITLES, api_schema, mou_review, page
 from tests.visibility_matrix import MATRIX, REDIRECT_TO_SIGN_IN, REFUSED, Route, url_patterns
@@ -144,7 +146,7 @@ class Persona:
 
 
 def token_client(user: User, access: str) -> Client:
-    _token, text = services.api_token_create(actor=user, name="Authorization matrix", access=access)
+    _token, text = account_services.api_token_create(actor=user, name="Authorization matrix", access=access)
     return Client(HTTP_AUTHORIZATION=f"Token {text}")
 
 

@@ -42,15 +42,17 @@ from django.test import Client
 from django.urls import resolve
 from icalendar import Calendar
 
+from accounts import services as account_services
+from accounts.authentication import feed_secret
 from meetings import services as meeting_services
 from meetings.demo import tiny_pdf
 from meetings.models import ActionItem, AgendaChange, AgendaItem, Decision, Meeting, Paper
 from members.models import Agency, Classification, User
 from mou import services as mou_services
 from mou.models import Agreement
+from notifications.models import Delivery, Notification
 from taskforce import services
-from taskforce.authentication import feed_secret
-from taskforce.models import Body, Delivery, Milestone, Notification
+from taskforce.models import Body, Milestone
 from tests.scenario import api_schema, page
 from tests.visibility_matrix import url_patterns
 
@@ -259,7 +261,7 @@ def run_the_cycle(canary: Canary, demo, traveller) -> Planted:
     traveller.move_to(READING)  # the action items' reminders are due; every email queued is sent
     call_command("send_due_reminders", stdout=io.StringIO())
     for persona in PERSONAS:
-        planted.feeds[persona] = feed_secret(services.calendar_feed_regenerate(actor=demo.users[persona]))
+        planted.feeds[persona] = feed_secret(account_services.calendar_feed_regenerate(actor=demo.users[persona]))
     return planted
 
 

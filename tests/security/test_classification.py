@@ -10,15 +10,15 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 
+from accounts import services as account_services
+from accounts.authentication import feed_secret
 from meetings import services as meeting_services
 from meetings.demo import tiny_pdf
 from members.models import Classification
 from mou import services as mou_services
 from mou.models import Agreement, Signature
-from taskforce import services as core_services
-from taskforce.authentication import feed_secret
+from notifications.models import Notification, NotificationKind
 from taskforce.celery import app as celery_app
-from taskforce.models import Notification, NotificationKind
 from tests.scenario import page, text_of
 
 # Papers go to a media folder of each test's own.
@@ -108,7 +108,7 @@ def test_a_paper_above_the_readers_clearance_appears_on_no_page_or_api_list(
 def test_a_paper_above_the_readers_clearance_is_in_no_calendar_feed_email_or_notice(
     client_for, hsi, circulated, protected_b_paper
 ):
-    feed = client_for(None).get(page("calendar-feed", feed_secret(core_services.calendar_feed_regenerate(actor=hsi))))
+    feed = client_for(None).get(page("calendar-feed", feed_secret(account_services.calendar_feed_regenerate(actor=hsi))))
 
     assert feed.status_code == 200 and "Security review meeting" in feed.content.decode()
     assert PAPER not in feed.content.decode()
@@ -152,7 +152,7 @@ def test_a_version_above_the_readers_clearance_is_in_no_list_page_or_feed(client
         assert VERSION_TEXT not in text_of(response) and VERSION_NOTE not in text_of(response), address
     assert client.get(f"/api/v1/agreements/{pk}/").json()["current_version"] == 1
     assert [row["number"] for row in client.get(f"/api/v1/agreements/{pk}/versions/").json()["results"]] == [1]
-    feed = client_for(None).get(page("calendar-feed", feed_secret(core_services.calendar_feed_regenerate(actor=hsi))))
+    feed = client_for(None).get(page("calendar-feed", feed_secret(account_services.calendar_feed_regenerate(actor=hsi))))
     assert VERSION_TEXT not in feed.content.decode()
     assert VERSION_TEXT in text_of(client_for(rcmp).get(page("version-detail", pk, 2)))
 

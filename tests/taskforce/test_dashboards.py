@@ -13,7 +13,7 @@ from meetings import services as meeting_services
 from meetings.models import ActionItem, AgendaItem, Meeting, Rsvp
 from mou import services as mou_services
 from mou.models import Agreement
-from taskforce.models import Notification
+from notifications.models import Notification
 from tests.factories import MilestoneFactory
 from tests.scenario import MOU_REVIEW, PIA_SUBMITTED, leaked_titles, page, text_of
 

@@ -19,10 +19,11 @@ from django.utils import timezone
 from meetings.models import ActionItem, Decision, Meeting
 from members.models import User
 from mou.models import Agreement, WorkflowStep
+from notifications.models import Delivery
 from taskforce import demo as demo_module
 from taskforce import permissions, services
 from taskforce.demo import DEMO_PASSWORD, USERS
-from taskforce.models import Delivery, Milestone
+from taskforce.models import Milestone
 from tests.scenario import mou_review
 
 # Every app whose rows the demo writes, including the features that add their own steps to it.

@@ -17,11 +17,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
+from accounts import feeds
+from accounts import services as account_services
+from accounts.models import CalendarFeed
 from meetings import services as meeting_services
 from meetings.models import Meeting, Rsvp
-from taskforce import feeds, services
-from taskforce.models import CalendarFeed
-from taskforce.notifications import absolute_url
+from notifications import services as notification_services
+from taskforce.addresses import absolute_url
 from tests.factories import BodyFactory, MembershipFactory, MilestoneFactory
 from tests.scenario import (
     GRANTED,
@@ -59,11 +61,11 @@ def december_2021():
 
 def feed_url(user) -> str:
     """The member's feed address (a new one), as the settings page shows it."""
-    return feeds.feed_url(services.calendar_feed_regenerate(actor=user))
+    return feeds.feed_url(account_services.calendar_feed_regenerate(actor=user))
 
 
 def body_feed_url(user, acronym: str) -> str:
-    feed = CalendarFeed.objects.filter(user=user).first() or services.calendar_feed_regenerate(actor=user)
+    feed = CalendarFeed.objects.filter(user=user).first() or account_services.calendar_feed_regenerate(actor=user)
     return absolute_url(page("body-calendar-feed", feeds.feed_secret(feed), acronym))
 
 
@@ -184,9 +186,9 @@ def test_alarms_ring_unless_the_member_turned_that_kind_of_notice_off(december_2
         return [c for c in event(calendar, summary).subcomponents if c.name == "VALARM"]
 
     everything = calendar_of(fetch(feed_url(rcmp)))
-    services.notification_preferences_set(actor=rcmp, modes={"meeting_reminder": "off", "deadline": "digest"})
+    notification_services.notification_preferences_set(actor=rcmp, modes={"meeting_reminder": "off", "deadline": "digest"})
     no_meeting_alarms = calendar_of(fetch(feed_url(rcmp)))
-    services.notification_preferences_set(actor=rcmp, modes={"meeting_reminder": "immediately", "deadline": "off"})
+    notification_services.notification_preferences_set(actor=rcmp, modes={"meeting_reminder": "immediately", "deadline": "off"})
     no_deadline_alarms = calendar_of(fetch(feed_url(rcmp)))
 
     meeting, milestone = "Réunion du GTTAF", THREAT_ASSESSMENT_FR
@@ -284,7 +286,7 @@ def test_a_feed_turned_off_is_not_found(rcmp):
     url = feed_url(rcmp)
     body_url = body_feed_url(rcmp, "CBFTF")
 
-    services.calendar_feed_revoke(actor=rcmp)
+    account_services.calendar_feed_revoke(actor=rcmp)
 
     for response in (fetch(url), fetch(body_url)):
         assert response.status_code == 404
@@ -328,7 +330,7 @@ def test_an_unchanged_feed_answers_304_and_a_change_gives_a_new_etag(december_20
     unchanged = fetch(url, HTTP_IF_NONE_MATCH=etag)
     meeting_services.rsvp_set(actor=rcmp, meeting=december_meeting(), response=Rsvp.Response.IN_PERSON)
     answered = fetch(url, HTTP_IF_NONE_MATCH=etag)
-    services.notification_preferences_set(actor=rcmp, modes={"meeting_reminder": "off"})
+    notification_services.notification_preferences_set(actor=rcmp, modes={"meeting_reminder": "off"})
     without_alarms = fetch(url, HTTP_IF_NONE_MATCH=answered["ETag"])
 
     assert unchanged.status_code == 304
@@ -445,7 +447,7 @@ def test_the_first_address_is_announced_as_new_and_only_a_renewal_says_the_old_o
 
 
 def test_the_page_offers_a_one_click_subscription_and_a_copy_button(client_for, rcmp):
-    services.calendar_feed_regenerate(actor=rcmp)
+    account_services.calendar_feed_regenerate(actor=rcmp)
     address = feeds.feed_url(CalendarFeed.objects.get(user=rcmp))
 
     shown = client_for(rcmp).get(page("calendar-feed-settings")).content.decode()
@@ -478,7 +480,7 @@ def test_the_feed_settings_page_runs_a_fixed_number_of_queries(client_for, cbp, 
     # CBP's member prefers English: an English page changes nothing (for a French-speaking member, the first
     # English page would save English as their preferred language).
     client = client_for(cbp)
-    services.calendar_feed_regenerate(actor=cbp)
+    account_services.calendar_feed_regenerate(actor=cbp)
     with django_assert_num_queries(5):
         # The session, the member, their agency (in the header), their feed, the bodies they belong to.
         client.get(page("calendar-feed-settings"))

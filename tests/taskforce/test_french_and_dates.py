@@ -50,8 +50,8 @@ def test_the_decision_register_dates_its_meetings_in_words_in_both_languages(cli
 
 
 def test_a_step_reminder_dates_its_deadline_in_the_reader_s_words(demo):
-    from taskforce import deadlines
-    from taskforce.models import Reminder
+    from notifications import deadlines
+    from notifications.models import Reminder
 
     reminder = Reminder(label="overdue:1")
     with translation.override("fr"):

@@ -10,9 +10,10 @@ import pytest
 from django.utils import translation
 
 from meetings import services as meeting_services
-from taskforce import dates, deadlines
+from notifications import deadlines
+from notifications.models import Reminder
+from taskforce import dates
 from taskforce.demo import Timeline
-from taskforce.models import Reminder
 from tests.factories import MilestoneFactory
 from tests.scenario import page, page_fr, text_of
 

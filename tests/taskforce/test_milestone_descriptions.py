@@ -11,8 +11,9 @@ from django.conf import settings
 from django.test import Client
 from icalendar import Calendar
 
+from accounts import feeds
+from accounts import services as account_services
 from members.models import Agency
-from taskforce import feeds, services
 from taskforce.models import Milestone
 from tests.factories import MilestoneFactory
 from tests.scenario import NOT_GRANTED, mou_review, page, page_fr, text_of
@@ -159,7 +160,7 @@ def test_search_finds_a_milestone_by_its_french_description_and_shows_it_in_fren
 
 
 def feed_text(user) -> str:
-    url = feeds.feed_url(services.calendar_feed_regenerate(actor=user)).removeprefix(settings.PORTAL_URL)
+    url = feeds.feed_url(account_services.calendar_feed_regenerate(actor=user)).removeprefix(settings.PORTAL_URL)
     response = Client().get(url)
     assert response.status_code == 200
     return "\n".join(str(vevent.get("DESCRIPTION", "")) for vevent in Calendar.from_ical(response.content).walk("VEVENT"))

@@ -6,9 +6,10 @@ import datetime
 import pytest
 from django.db import connection
 
+from audit.models import AuditEntry
 from members.models import Agency
 from taskforce import permissions
-from taskforce.models import AuditEntry, Milestone
+from taskforce.models import Milestone
 from tests.scenario import MOU_REVIEW, leaked_titles, mou_review, page, text_of
 
 

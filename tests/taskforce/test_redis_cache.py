@@ -16,9 +16,9 @@ import time_machine
 from django.core.cache import cache
 from django.test import override_settings
 
+from accounts import feeds
 from meetings import services as meeting_services
 from meetings.models import Rsvp
-from taskforce import feeds
 from tests.notifications.live import require_redis
 from tests.taskforce.test_feeds import (
     DECEMBER_1_2021,

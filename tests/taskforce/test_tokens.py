@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from taskforce import services
-from taskforce.models import ApiToken
+from accounts import services as account_services
+from accounts.models import ApiToken
 from tests.scenario import GRANTED, NOT_GRANTED, leaked_titles, page, text_of
 
 MILESTONES = "/api/v1/milestones/"
@@ -23,7 +23,7 @@ def sha256_hex(text: str) -> str:
 
 
 def token_for(user, *, access=ApiToken.Access.READ, days: int | None = 90, name="Script") -> tuple[ApiToken, str]:
-    return services.api_token_create(actor=user, name=name, access=access, expires_in_days=days)
+    return account_services.api_token_create(actor=user, name=name, access=access, expires_in_days=days)
 
 
 def api(text: str, *, keyword="Token") -> Client:
@@ -63,7 +63,7 @@ def test_a_new_token_is_shown_once_then_never_again(client_for, cbsa):
 def test_the_list_shows_each_tokens_state_and_only_the_members_own(client_for, cbsa, rcmp):
     token_for(cbsa, name="Active one")
     revoked, _text = token_for(cbsa, name="Revoked one")
-    services.api_token_revoke(actor=cbsa, token=revoked)
+    account_services.api_token_revoke(actor=cbsa, token=revoked)
     expired, _text = token_for(cbsa, name="Expired one")
     ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - datetime.timedelta(days=1))
     token_for(cbsa, name="Never expires", days=None)
@@ -266,7 +266,7 @@ def test_an_expired_token_is_refused(cbsa):
 
 def test_a_revoked_token_is_refused(cbsa):
     token, text = token_for(cbsa)
-    services.api_token_revoke(actor=cbsa, token=token)
+    account_services.api_token_revoke(actor=cbsa, token=token)
 
     assert api(text).get(MILESTONES).status_code == 401
 

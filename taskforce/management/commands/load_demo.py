@@ -3,7 +3,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from taskforce import demo
-from taskforce.audit import AuditedCommand
+from taskforce.context import AuditedCommand
 
 
 class Command(AuditedCommand):

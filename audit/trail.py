@@ -3,7 +3,7 @@
 One generic trigger function records each row inserted, updated or deleted in every table of the project's own
 models (bulk updates, the admin and raw SQL included) as an `AuditEntry`, with the values before and after, the
 body the row belongs to and the highest marking it is read under (for scoping the trail), and who did it through
-which channel (session settings set by taskforce/audit.py). The trigger is a deferred constraint trigger: it runs
+which channel (session settings set by taskforce/context.py). The trigger is a deferred constraint trigger: it runs
 when the transaction commits, so the chain's lock is held only while committing. Each table's trigger is told, in
 its arguments, how to find the row's body and marking: they are worked out here from the visibility policies.
 
@@ -31,8 +31,10 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Greatest
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from . import permissions
-from .models import AuditEntry, Reader, Visibility
+from taskforce import permissions
+from taskforce.models import Reader, Visibility
+
+from .models import AuditEntry
 
 TABLE = AuditEntry._meta.db_table
 UNAUDITED = (AuditEntry, Visibility, Reader)
@@ -46,8 +48,26 @@ CHAIN_LOCK = 0x7466_6175
 # The fields that name a row for a reader, in order of preference.
 LABEL_FIELDS = ("short_name", "acronym", "username", "title_en", "title", "name_en", "subject", "original_name",
                 "code", "number")
+# Models that moved to another app over the same table: the entries written before the move name them by their
+# former label. Pages and filters read both as one.
+FORMER_LABELS = {
+    "taskforce.notification": "notifications.notification",
+    "taskforce.notificationpreference": "notifications.notificationpreference",
+    "taskforce.reminder": "notifications.reminder",
+    "taskforce.delivery": "notifications.delivery",
+    "taskforce.apitoken": "accounts.apitoken",
+    "taskforce.calendarfeed": "accounts.calendarfeed",
+}
+
+
+def labels_of(label: str) -> set[str]:
+    """A model's label as entries may write it: today's and any former one."""
+    current = FORMER_LABELS.get(label, label)
+    return {current, *(former for former, now in FORMER_LABELS.items() if now == current)}
+
+
 # Values never copied into the trail: credentials, or what opens them.
-REDACTED = {"members.user": ("password",), "taskforce.apitoken": ("digest",), "taskforce.calendarfeed": ("key",)}
+REDACTED = {"members.user": ("password",), "accounts.apitoken": ("digest",), "accounts.calendarfeed": ("key",)}
 
 # What the hash covers: every column but the hashes, in a form that does not depend on the session's settings
 # (time zone, date style). `{r}` is the row: NEW in the trigger, the table's alias when verifying.

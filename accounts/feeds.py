@@ -21,12 +21,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from members.models import User
+from notifications import selectors as notification_selectors
+from notifications.models import DeliveryMode
+from taskforce import conditional, ical, schedule
+from taskforce.addresses import absolute_url
+from taskforce.context_processors import portal_name
+from taskforce.models import Body
 
-from . import conditional, ical, schedule, selectors
 from .authentication import feed_from_secret, feed_secret
-from .context_processors import portal_name
-from .models import Body, CalendarFeed, DeliveryMode
-from .notifications import absolute_url
+from .models import CalendarFeed
 
 # How far back a feed reaches: recent meetings stay in the calendar, years of history do not.
 DAYS_BACK = 90
@@ -135,7 +138,8 @@ def _fingerprint(entry: schedule.Entry) -> str:
 
 def _alarm_modes(user: User) -> dict[str, bool]:
     """Whether each kind of entry rings an alarm: not when the member turned that kind of notice off."""
-    return {kind: mode != DeliveryMode.OFF for kind, mode in selectors.notification_modes(actor=user).items()}
+    modes = notification_selectors.notification_modes(actor=user)
+    return {kind: mode != DeliveryMode.OFF for kind, mode in modes.items()}
 
 
 # Deadlines say what they are; a meeting's title is enough.

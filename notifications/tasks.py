@@ -1,4 +1,5 @@
-"""Celery tasks: thin, idempotent wrappers that take ids and call the notification engine."""
+"""Celery tasks: thin, idempotent wrappers that take ids and call the notification engine (which queues
+`send_deliveries` by its name, SEND_TASK, rather than importing this module)."""
 
 import logging
 import time
@@ -6,14 +7,14 @@ import time
 from celery import shared_task
 from django.conf import settings
 
-from . import notifications
+from . import engine
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
 def sweep_reminders() -> dict:
-    result = notifications.sweep()
+    result = engine.sweep()
     return result.__dict__
 
 
@@ -25,20 +26,20 @@ def sweep_reminders() -> dict:
 )
 def send_delivery(self, delivery_id: int) -> None:
     """Send one email. Claimed first, so a duplicate task (a second queueing, a redelivery) does nothing."""
-    delivery = notifications.claim_delivery(delivery_id)
+    delivery = engine.claim_delivery(delivery_id)
     if delivery is None:
         return
     try:
-        notifications.send_claimed(delivery)
+        engine.send_claimed(delivery)
     except Exception as exc:
         # Counted on the delivery, not this task's retries: a re-queued task (the sweep, a redelivery)
         # does not start the count again.
         attempts = delivery.attempts + 1
         if attempts > self.max_retries:
             logger.error("delivery %s failed for good: %s", delivery_id, exc, extra={"delivery": delivery_id})
-            notifications.mark_failed(delivery_id, str(exc))
+            engine.mark_failed(delivery_id, str(exc))
             return
-        countdown = notifications.retry_delay(attempts).total_seconds()
+        countdown = engine.retry_delay(attempts).total_seconds()
         logger.warning("delivery %s failed (%s); retrying in %ss", delivery_id, exc, countdown)
         raise self.retry(exc=exc, countdown=countdown) from exc
 
@@ -52,21 +53,21 @@ def send_deliveries(delivery_ids: list[int]) -> None:
     `send_delivery`; the others go out."""
     from django.core.mail import get_connection
 
-    waiting = notifications.hold_deliveries(delivery_ids)
+    waiting = engine.hold_deliveries(delivery_ids)
     if not waiting:
         return
     held_at = time.monotonic()
     connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
     try:
         for position, delivery_id in enumerate(waiting):
-            if time.monotonic() - held_at > notifications.LEASE.total_seconds() / 3:
-                notifications.hold_deliveries(waiting[position:])
+            if time.monotonic() - held_at > engine.LEASE.total_seconds() / 3:
+                engine.hold_deliveries(waiting[position:])
                 held_at = time.monotonic()
-            delivery = notifications.claim_delivery(delivery_id)
+            delivery = engine.claim_delivery(delivery_id)
             if delivery is None:  # sent, or being sent, by another task
                 continue
             try:
-                notifications.send_claimed(delivery, connection)
+                engine.send_claimed(delivery, connection)
             except Exception as exc:
                 _retry_alone(delivery, exc)
                 # The connection may be what failed: the next email opens it again.
@@ -86,9 +87,9 @@ def _retry_alone(delivery, exc: Exception) -> None:
     attempts = delivery.attempts + 1
     if attempts > send_delivery.max_retries:
         logger.error("delivery %s failed for good: %s", delivery.pk, exc, extra={"delivery": delivery.pk})
-        notifications.mark_failed(delivery.pk, str(exc))
+        engine.mark_failed(delivery.pk, str(exc))
         return
-    countdown = notifications.retry_delay(attempts).total_seconds()
+    countdown = engine.retry_delay(attempts).total_seconds()
     logger.warning("delivery %s failed (%s); retrying in %ss", delivery.pk, exc, countdown)
     try:
         send_delivery.apply_async((delivery.pk,), countdown=countdown)
@@ -102,9 +103,9 @@ def requeue_deliveries() -> int:
     out), what a broker outage or a lost retry left pending, what a dead worker left claimed for too long."""
     from django.utils import timezone
 
-    return notifications.requeue_stranded(timezone.now())
+    return engine.requeue_stranded(timezone.now())
 
 
 @shared_task(ignore_result=True)
 def send_digests() -> int:
-    return notifications.send_digests()
+    return engine.send_digests()

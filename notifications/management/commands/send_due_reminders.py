@@ -1,6 +1,6 @@
-from taskforce import notifications
-from taskforce.audit import AuditedCommand
-from taskforce.models import Delivery
+from notifications import engine
+from notifications.models import Delivery
+from taskforce.context import AuditedCommand
 
 
 class Command(AuditedCommand):
@@ -12,15 +12,15 @@ class Command(AuditedCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        result = notifications.sweep()
+        result = engine.sweep()
         sent = failed = 0
         if not options["no_send"]:
             for delivery_id in Delivery.objects.filter(status=Delivery.Status.PENDING).values_list("pk", flat=True):
-                delivery = notifications.claim_delivery(delivery_id)
+                delivery = engine.claim_delivery(delivery_id)
                 if delivery is None:
                     continue
                 try:
-                    notifications.send_claimed(delivery)
+                    engine.send_claimed(delivery)
                     sent += 1
                 except Exception as exc:
                     failed += 1

@@ -17,7 +17,9 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, permissions, throttling
 
-from . import audit
+from audit import events as audit
+from taskforce import context
+
 from .models import ApiToken, CalendarFeed
 
 TOKEN_PREFIX = "tfp_"
@@ -49,7 +51,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         except exceptions.AuthenticationFailed:
             failures.record()
             raise
-        note_address(token, audit.client_address(request))
+        note_address(token, context.client_address(request))
         return user, token
 
     def authenticate_credentials(self, header: list[bytes]):
@@ -69,7 +71,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         )
         if found is None or found.is_expired:
             raise exceptions.AuthenticationFailed(_("This token is not valid, has expired or was revoked."))
-        audit.identify(found.user)
+        context.identify(found.user)
         now = timezone.now()
         if found.last_used_at is None or (now - found.last_used_at).total_seconds() > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
@@ -164,7 +166,7 @@ def feed_from_secret(secret: str) -> CalendarFeed | None:
         return None
     feed = CalendarFeed.objects.select_related("user", "user__agency").filter(key=key, user__is_active=True).first()
     if feed is not None:
-        audit.identify(feed.user)  # what the fetch writes is the owner's doing, as with an API token
+        context.identify(feed.user)  # what the fetch writes is the owner's doing, as with an API token
     return feed
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from taskforce import audit_trail
+from audit import trail as audit_trail
 
 
 class Command(BaseCommand):

@@ -1,10 +1,10 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
+from accounts import services
+from accounts.models import ApiToken
 from members.models import User
-from taskforce import services
-from taskforce.audit import AuditedCommand
-from taskforce.models import ApiToken
+from taskforce.context import AuditedCommand
 
 
 class Command(AuditedCommand):

@@ -13,12 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import User
+from taskforce import permissions
+from taskforce.addresses import absolute_url
 from taskforce.dates import date_format
+from taskforce.models import Milestone
+from taskforce.schedule import DEADLINE_DAYS_BEFORE
 
-from . import notifications, permissions
-from .models import Milestone, NotificationKind, Reminder
+from . import engine
+from .models import NotificationKind, Reminder
 
-DEFAULT_DAYS_BEFORE = (14, 3)
 OVERDUE_EVERY = datetime.timedelta(days=7)
 # Deadline reminders go out at this hour on their day, in the portal's home time zone.
 SEND_HOUR = 9
@@ -29,22 +32,22 @@ def send_at(day: datetime.date) -> datetime.datetime:
 
 
 def schedule(
-    due: datetime.date, days_before: Iterable[int] = DEFAULT_DAYS_BEFORE, *, now: datetime.datetime | None = None
-) -> list[notifications.Due]:
+    due: datetime.date, days_before: Iterable[int] = DEADLINE_DAYS_BEFORE, *, now: datetime.datetime | None = None
+) -> list[engine.Due]:
     """The reminders of one deadline: N days before, on the day, and the first overdue notice; for a
     deadline already overdue, the next weekly overdue notice from now."""
-    reminders = [notifications.Due(f"{n}d", send_at(due - datetime.timedelta(days=n))) for n in days_before]
-    reminders.append(notifications.Due("0d", send_at(due)))
+    reminders = [engine.Due(f"{n}d", send_at(due - datetime.timedelta(days=n))) for n in days_before]
+    reminders.append(engine.Due("0d", send_at(due)))
     first_overdue = send_at(due + datetime.timedelta(days=1))
-    reminders.append(notifications.Due("overdue:1", first_overdue))
+    reminders.append(engine.Due("overdue:1", first_overdue))
     now = now or timezone.now()
     if first_overdue <= now:
         weeks_late = (now - first_overdue) // OVERDUE_EVERY + 1
-        reminders.append(notifications.Due(f"overdue:{weeks_late + 1}", first_overdue + weeks_late * OVERDUE_EVERY))
+        reminders.append(engine.Due(f"overdue:{weeks_late + 1}", first_overdue + weeks_late * OVERDUE_EVERY))
     return reminders
 
 
-def next_overdue(reminder: Reminder, now: datetime.datetime) -> notifications.Due | None:
+def next_overdue(reminder: Reminder, now: datetime.datetime) -> engine.Due | None:
     """After an overdue notice, the next one a week later, at the same local hour (the handler checks it
     is still not done). After a pause (beat or workers down) it is the next week still ahead, not one
     notice for each week missed."""
@@ -55,7 +58,7 @@ def next_overdue(reminder: Reminder, now: datetime.datetime) -> notifications.Du
     while send_at(day) <= now:
         day += OVERDUE_EVERY
         count += 1
-    return notifications.Due(f"overdue:{count}", send_at(day))
+    return engine.Due(f"overdue:{count}", send_at(day))
 
 
 def when_phrase(reminder: Reminder, due: datetime.date) -> str:
@@ -101,9 +104,9 @@ def milestone_reminders_replace(milestone: Milestone) -> None:
     """Recompute a milestone's reminders; a window ("Spring 2022") is reminded against its end."""
     topic = milestone_topic(milestone)
     if milestone.status in (Milestone.Status.DONE, Milestone.Status.CANCELLED):
-        notifications.reminders_drop(topic=topic)
+        engine.reminders_drop(topic=topic)
         return
-    notifications.reminders_replace(
+    engine.reminders_replace(
         kind=MILESTONE_KIND, topic=topic, occurrence=milestone.due_end.isoformat(), due=schedule(milestone.due_end)
     )
 
@@ -130,7 +133,7 @@ class DeadlineReminder(abc.ABC):
         """Who is told of each record, by pk, for many records at once in a constant number of queries."""
 
     @abc.abstractmethod
-    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
+    def render(self, reminder: Reminder, recipient: User) -> engine.Message:
         """The message for one recipient, in their language (active while this runs)."""
 
     @staticmethod
@@ -162,7 +165,7 @@ class DeadlineReminder(abc.ABC):
     def is_too_late(self, reminder: Reminder, now: datetime.datetime) -> bool:
         return False  # an overdue deadline is still worth telling, every week
 
-    def follow_up(self, reminder: Reminder, now: datetime.datetime) -> notifications.Due | None:
+    def follow_up(self, reminder: Reminder, now: datetime.datetime) -> engine.Due | None:
         return next_overdue(reminder, now)
 
     def recipients(self, reminder: Reminder) -> list[User]:
@@ -185,11 +188,11 @@ class MilestoneReminder(DeadlineReminder):
     def audiences(self, milestones: list[Milestone]) -> dict[int, list[User]]:
         return owner_audiences(milestones, lambda m: (m.body_id, m.owner_agency_id))
 
-    def render(self, reminder: Reminder, recipient: User) -> notifications.Message:
+    def render(self, reminder: Reminder, recipient: User) -> engine.Message:
         from django.urls import reverse
 
         milestone = self.record(reminder)
-        url = notifications.absolute_url(reverse("milestone-detail", args=[milestone.pk]))
+        url = absolute_url(reverse("milestone-detail", args=[milestone.pk]))
         subject = _("Milestone %(when)s: %(title)s") % {
             "when": when_phrase(reminder, milestone.due_end), "title": milestone.title,
         }
@@ -198,4 +201,4 @@ class MilestoneReminder(DeadlineReminder):
             "owner": milestone.owner_agency, "due": milestone.due_label, "url": url,
             "now": timezone.now(),
         })
-        return notifications.Message(subject=subject, text=text, url=url)
+        return engine.Message(subject=subject, text=text, url=url)

@@ -1,0 +1,45 @@
+"""Reads of notices and emails: a member's own notices and choices; the secretariat's list of emails not delivered."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from members.models import User
+from taskforce import permissions
+
+from .models import Delivery, DeliveryMode, Notification, NotificationKind, NotificationPreference
+
+
+def notification_list(*, actor: User) -> QuerySet[Notification]:
+    """The actor's own notifications, newest first."""
+    return Notification.objects.filter(user_id=actor.pk).order_by("-created_at", "-pk")
+
+
+def notification_get(*, actor: User, pk: int) -> Notification:
+    return get_object_or_404(Notification, pk=pk, user_id=actor.pk)
+
+
+def notification_modes(*, actor: User) -> dict[str, str]:
+    chosen = dict(NotificationPreference.objects.filter(user_id=actor.pk).values_list("kind", "mode"))
+    return {kind: chosen.get(kind, DeliveryMode.IMMEDIATELY) for kind in NotificationKind.values}
+
+
+def _deliveries(actor: User) -> QuerySet[Delivery]:
+    """Emails to the people of the bodies the actor is secretariat of; nobody else has this page (404)."""
+    deliveries = Delivery.objects.select_related("recipient__agency")
+    if actor.is_superuser:
+        return deliveries
+    bodies = permissions.secretariat_body_ids(actor)
+    if not bodies:
+        raise Http404()
+    return deliveries.filter(recipient__memberships__body__in=bodies).distinct()
+
+
+def delivery_list(*, actor: User) -> QuerySet[Delivery]:
+    """Messages not (yet) delivered."""
+    undelivered = _deliveries(actor).exclude(status__in=[Delivery.Status.SENT, Delivery.Status.DIGESTED])
+    return undelivered.order_by("-created_at", "-pk")[:500]
+
+
+def delivery_get(*, actor: User, pk: int) -> Delivery:
+    return get_object_or_404(_deliveries(actor), pk=pk)

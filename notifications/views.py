@@ -1,0 +1,66 @@
+"""A member's notices and their choice of how to receive each kind; the secretariat's list of emails not delivered."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from taskforce import parsing
+
+from . import forms, selectors, services
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        ids = [pk for pk in map(parsing.object_id, request.POST.getlist("notification")) if pk is not None]
+        services.notifications_mark_read(actor=request.user, ids=ids or None)
+        return redirect("notification-list")
+    notifications_ = selectors.notification_list(actor=request.user)[:200]
+    return render(request, "notifications/notification_list.html", {"notifications": notifications_})
+
+
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read and go to what it is about."""
+    notification = selectors.notification_get(actor=request.user, pk=pk)
+    if request.method == "POST":
+        services.notifications_mark_read(actor=request.user, ids=[notification.pk])
+    # Links are stored absolute (the same as in the email): on the portal's own address, or nowhere.
+    portal_host = urlsplit(settings.PORTAL_URL).netloc
+    safe = url_has_allowed_host_and_scheme(notification.url, allowed_hosts={portal_host})
+    return redirect(notification.url if safe else "notification-list")
+
+
+@login_required
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    form = forms.NotificationPreferencesForm(request.POST or None, initial=selectors.notification_modes(actor=actor))
+    if request.method == "POST" and form.is_valid():
+        services.notification_preferences_set(actor=actor, modes=form.cleaned_data)
+        messages.success(request, _("Your notification choices are saved."))
+        return redirect("notification-preferences")
+    return render(request, "notifications/notification_preferences.html", {"form": form})
+
+
+@login_required
+def delivery_list(request: HttpRequest) -> HttpResponse:
+    """For the secretariat: messages that failed or wait, for the people of their bodies."""
+    if request.method == "POST":
+        chosen = request.POST.get("delivery", "")
+        delivery = selectors.delivery_get(actor=request.user, pk=parsing.object_id(chosen) or 0)
+        try:
+            services.delivery_retry(actor=request.user, delivery=delivery)
+        except ValidationError as error:  # sent again already (a second click), or sent meanwhile
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The message will be sent again."))
+        return redirect("delivery-list")
+    deliveries = selectors.delivery_list(actor=request.user)
+    return render(request, "notifications/delivery_list.html", {"deliveries": deliveries})
