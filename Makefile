@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-12)
 .PHONY: run test install vendor browser messages pdf makemessages check lint clean compose-check backup restore check-deployment lock bench bench-smoke
 
 run: install vendor messages pdf
-	$(PY) -m taskforce.devserver
+	$(PY) -m ops.devserver
 
 test: install vendor messages pdf browser compose-check
 	DJANGO_SETTINGS_MODULE=taskforce.settings.test $(PY) manage.py check_database

@@ -3,14 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import api, api_routes, health, views
+from . import api, api_routes, views
 
 # A request Django cannot read (a body too large, too many fields) answers the API's error shape on the API.
 handler400 = "taskforce.errors.bad_request"
 
 urlpatterns = [
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
+    # The probes, /healthz and /readyz (ops/urls.py): by string, as the core imports nothing of ops.
+    path("", include("ops.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/schedule/", api.ScheduleView.as_view(), name="api-schedule"),
     *api_routes.paths(),  # the features' own API views (registered in their AppConfig.ready)

@@ -72,7 +72,7 @@ CBCF_ONLY = ("dea", "secretariat", "superuser")
 PAGES = "tests/taskforce/test_pages.py"
 MILESTONE_PAGES = "tests/taskforce/test_milestone_pages.py"
 API = "tests/taskforce/test_api.py"
-DEMO = "tests/taskforce/test_demo.py"
+HEALTH = "tests/ops/test_health.py"
 SCHEDULE = "tests/taskforce/test_schedule.py"
 DASHBOARDS = "tests/taskforce/test_dashboards.py"
 CALENDAR = "tests/taskforce/test_calendar.py"
@@ -83,15 +83,15 @@ MATRIX: dict[str, Route] = {
     "healthz": Route(
         url=lambda demo: "/healthz",
         statuses=statuses(200, 200),
-        covered_by=(f"{DEMO}::test_healthz_answers_without_signing_in",),
+        covered_by=(f"{HEALTH}::test_healthz_answers_without_signing_in",),
     ),
     "readyz": Route(
         url=lambda demo: "/readyz",
         # 503 when the broker is down on this machine; the body says which check failed.
         statuses=statuses(frozenset({200, 503}), frozenset({200, 503})),
         covered_by=(
-            f"{DEMO}::test_readyz_answers_ready_with_the_database_and_broker_up",
-            f"{DEMO}::test_readyz_is_unavailable_when_the_broker_is_unreachable",
+            f"{HEALTH}::test_readyz_answers_ready_with_the_database_and_broker_up",
+            f"{HEALTH}::test_readyz_is_unavailable_when_the_broker_is_unreachable",
         ),
     ),
     # Sign in and out.

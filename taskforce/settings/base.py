@@ -6,6 +6,7 @@ from urllib.parse import unquote
 
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from taskforce.logs import logging_config
@@ -50,6 +51,9 @@ INSTALLED_APPS = [
     "meetings",
     "mou",
     "portal",
+    # Operations: health probes, backups and restore, the deployment check, the embedded database, `migrate` under a
+    # lock (its command replaces Django's).
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -57,7 +61,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Before anything that reads the Host header or the session: /healthz and /readyz answer an orchestrator
     # calling the container's own address (with the security headers above, which need no host).
-    "taskforce.health.ProbeMiddleware",
+    "ops.health.ProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages take GET, HEAD and POST only; 405 for any other method, before sessions or views.
     "taskforce.middleware.PageMethodsMiddleware",
@@ -139,10 +143,9 @@ def _database() -> dict:
         # A Unix-socket directory is percent-encoded in the URL's host, as libpq's URIs do it.
         config["HOST"] = unquote(str(config.get("HOST", "")))
     else:
-        # No DATABASE_URL: a PostgreSQL server kept under var/ (the embedded default).
-        from taskforce.embedded_db import embedded_database_config
-
-        config = embedded_database_config(VAR_DIR)
+        # No DATABASE_URL: a PostgreSQL server kept under var/ (the embedded default). Named by string, as
+        # MIDDLEWARE names ops' probes: ops sits above every layer, and nothing in the core imports it.
+        config = import_string("ops.embedded_db.embedded_database_config")(VAR_DIR)
     config.setdefault("OPTIONS", {})
     # PostgreSQL's JIT compiles any plan it estimates expensive (scoped queries over the large grant tables), and
     # compiling takes longer than the query runs: off, as for any short-query workload (bench/README.md).

@@ -1,4 +1,5 @@
-"""The probes answer an orchestrator that calls them by the container's address, over plain HTTP."""
+"""The health probes: unauthenticated, uncached, revealing nothing but their own state; and they answer an orchestrator
+that calls them by the container's address, over plain HTTP."""
 
 from django.db import connection
 
@@ -49,3 +50,35 @@ def test_readyz_costs_one_query_for_the_migrations(db, client, django_assert_num
         response = client.get("/readyz")
 
     assert response.json()["database"] is True
+
+
+def test_healthz_answers_without_signing_in(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_readyz_answers_ready_with_the_database_and_broker_up(db, client):
+    # The suite runs with PostgreSQL migrated and the broker reachable: the probe must say so.
+    response = client.get("/readyz")
+
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"status": "ok", "database": True, "broker": True}
+
+
+def test_readyz_is_unavailable_when_the_broker_is_unreachable(db, client, monkeypatch):
+    from taskforce.celery import app
+
+    monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": True, "broker": False}
+
+
+def test_health_probes_answer_get_only(client):
+    assert client.post("/healthz").status_code == 405
+    assert client.post("/readyz").status_code == 405

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from taskforce.management.commands.migrate import MIGRATION_LOCK
+from ops.management.commands.migrate import MIGRATION_LOCK
 from tests.notifications.live import database_url_of_this_test
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""`manage.py load_demo`, the demo accounts, and the health probes."""
+"""`manage.py load_demo` and the demo accounts."""
 
 import datetime
 import re
@@ -96,41 +96,6 @@ def test_a_demo_user_signs_in_through_the_sign_in_page(demo, client):
     assert response.status_code == 302
     assert response.url == "/en/"
     assert "Welcome, Dana" in client.get("/en/").content.decode()
-
-
-# Health probes: unauthenticated, uncached, revealing nothing but their own state.
-
-
-def test_healthz_answers_without_signing_in(client):
-    response = client.get("/healthz")
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-    assert "no-store" in response["Cache-Control"]
-
-
-def test_readyz_answers_ready_with_the_database_and_broker_up(db, client):
-    # The suite runs with PostgreSQL migrated and the broker reachable: the probe must say so.
-    response = client.get("/readyz")
-
-    assert response.status_code == 200, response.json()
-    assert response.json() == {"status": "ok", "database": True, "broker": True}
-
-
-def test_readyz_is_unavailable_when_the_broker_is_unreachable(db, client, monkeypatch):
-    from taskforce.celery import app
-
-    monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:1/0")
-
-    response = client.get("/readyz")
-
-    assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": True, "broker": False}
-
-
-def test_health_probes_answer_get_only(client):
-    assert client.post("/healthz").status_code == 405
-    assert client.post("/readyz").status_code == 405
 
 
 # Where `load_demo` places the story: the briefing note's date (Friday, December 10, 2021) in the current week.
@@ -279,7 +244,7 @@ def test_the_startup_line_counts_the_users_the_readme_lists(demo, settings):
 
 
 def test_make_run_loads_the_story_in_the_current_week(monkeypatch):
-    from taskforce import devserver
+    from ops import devserver
 
     steps = []
     monkeypatch.setattr(devserver, "_prepare_environment", lambda: {})

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from taskforce import deployment
+from ops import deployment
 
 
 class Command(BaseCommand):

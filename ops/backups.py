@@ -1,7 +1,7 @@
 """Backups of a deployment: the database (pg_dump's custom format) and the uploaded files (a tar of the storage
 folder), one folder per backup with a manifest of checksums.
 
-A restore never empties tables in place: the audit trail's table refuses DELETE and TRUNCATE (taskforce/audit_trail.py),
+A restore never empties tables in place: the audit trail's table refuses DELETE and TRUNCATE (audit/trail.py),
 and a half-restored database must never be left behind. The dump is restored into a new database beside the live
 one; only when that succeeded is the live one dropped and the new one renamed in its place. The triggers are created
 after the rows are loaded (pg_restore's post-data section), so the audit entries come back exactly as they were and

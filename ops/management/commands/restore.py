@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from taskforce import backups
+from ops import backups
 
 
 class Command(BaseCommand):

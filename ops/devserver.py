@@ -26,7 +26,7 @@ def _prepare_environment() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "taskforce.settings.dev")
     if not env.get("DATABASE_URL") and not env.get("DATABASE_URL_FILE"):
-        from taskforce.embedded_db import embedded_database_url
+        from ops.embedded_db import embedded_database_url
 
         env["DATABASE_URL"] = embedded_database_url(_var_dir(env))
         print(f"Embedded PostgreSQL running in {_var_dir(env) / 'postgres'}", flush=True)
