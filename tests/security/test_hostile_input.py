@@ -91,6 +91,51 @@ def test_a_meeting_in_year_1_or_9999_is_refused_with_a_reason(client_for, secret
     assert Meeting.objects.count() == before
 
 
+def _instants_written_in_request_bodies(node: object, components: dict, seen: set[str]):
+    """Every date-time a request body of the API takes (not those it only answers with), by where it is."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _instants_written_in_request_bodies(item, components, seen)
+    if not isinstance(node, dict):
+        return
+    if node.get("format") == "date-time" and not node.get("readOnly"):
+        yield node
+    if "$ref" in node and (name := node["$ref"].rsplit("/", 1)[-1]) not in seen:
+        seen.add(name)
+        yield from _instants_written_in_request_bodies(components[name], components, seen)
+    for key, value in node.items():
+        if key != "$ref":
+            yield from _instants_written_in_request_bodies(value, components, seen)
+
+
+def test_the_schema_states_the_years_a_meeting_may_be_held_in():
+    """The service refuses a meeting outside 1900 to 2199 (above); the schema says so, so that a client (and
+    schemathesis) knows the bound before it is refused."""
+    import re
+
+    from tests.scenario import api_schema
+
+    schema = api_schema()
+    bodies = [
+        operation["requestBody"] for operations in schema["paths"].values()
+        for operation in operations.values() if isinstance(operation, dict) and "requestBody" in operation
+    ]
+    instants = [
+        instant for body in bodies
+        for instant in _instants_written_in_request_bodies(body, schema["components"]["schemas"], set())
+    ]
+
+    assert len(instants) >= 2  # a meeting's start and end
+    for instant in instants:
+        pattern = instant.get("pattern")
+        assert pattern, instant
+        for inside in ("1900-01-01T00:00:00Z", "2030-03-04T18:00:00Z", "2199-12-31T12:00:00-05:00"):
+            assert re.search(pattern, inside), (pattern, inside)
+        for outside in ("0001-06-01T14:00:00Z", "1899-12-31T12:00:00Z", "2200-01-01T12:00:00Z",
+                        "9999-06-01T14:00:00Z", "2030-13-01T14:00:00Z"):
+            assert not re.search(pattern, outside), (pattern, outside)
+
+
 def _comments_address(agenda) -> str:
     return f"{API}/meetings/{agenda.meeting.pk}/items/{agenda.roundtable.pk}/comments/"
 
