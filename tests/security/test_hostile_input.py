@@ -62,8 +62,25 @@ def test_a_bad_audit_filter_says_why_and_shows_nothing(client_for, secretariat):
     assert "Give a day from January 1, 1900 to December 31, 2199." in answer.content.decode()
 
 
-def test_posted_ids_that_are_not_ids_change_nothing(client_for, secretariat, rcmp):
-    assert client_for(rcmp).post("/en/notifications/", {"notification": "²"}).status_code == 302
+@pytest.mark.parametrize("posted", [["²"], ["١٢"], ["99999999999999999999999"], ["-1"], ["{unread}", "²"]])
+def test_posted_notification_ids_that_are_not_ids_are_refused_and_mark_nothing_read(client_for, rcmp, posted):
+    from taskforce.models import Notification, NotificationKind
+
+    unread = Notification.objects.create(
+        user=rcmp, kind=NotificationKind.MEETING, event_key="test:unread", title="Still unread"
+    )
+
+    answer = client_for(rcmp).post(
+        "/en/notifications/", {"notification": [value.format(unread=unread.pk) for value in posted]}
+    )
+
+    assert answer.status_code == 400
+    assert "could not be read" in answer.content.decode()
+    unread.refresh_from_db()
+    assert unread.read_at is None  # not taken for "Mark all as read", which names none
+
+
+def test_a_posted_delivery_id_that_is_not_an_id_is_not_found(client_for, secretariat):
     assert client_for(secretariat).post("/en/notifications/deliveries/", {"delivery": "²"}).status_code == 404
 
 
