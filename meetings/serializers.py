@@ -38,6 +38,12 @@ def people_field(**kwargs) -> VisibleSlugField:
     return VisibleSlugField(slug_field="username", queryset=User.objects.all(), **kwargs)
 
 
+# The days a meeting may be held on (the service refuses others), as the schema states them: the date an instant is
+# written with, from 1900 to 2199, as the API's days (parsing.DAY_PATTERN).
+MOMENT_PATTERN = parsing.DAY_PATTERN.removesuffix("$") + "T"
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN})
 class MomentField(serializers.DateTimeField):
     """An instant in ISO 8601 with its offset (`Z` for UTC): a bare wall time names no instant."""
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +19,10 @@ from . import forms, selectors, services
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        ids = [pk for pk in map(parsing.object_id, request.POST.getlist("notification")) if pk is not None]
+        ids = [parsing.object_id(value) for value in request.POST.getlist("notification")]
+        if None in ids:
+            # Naming no notification is "Mark all as read"; naming one by something that is no id is a mistake.
+            raise BadRequest("A notification is named by its id.")
         services.notifications_mark_read(actor=request.user, ids=ids or None)
         return redirect("notification-list")
     notifications_ = selectors.notification_list(actor=request.user)[:200]

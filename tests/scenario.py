@@ -3,7 +3,9 @@
 import html
 import io
 import json
+from pathlib import Path
 
+from django.apps import AppConfig, apps
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import translation
@@ -83,3 +85,17 @@ def api_schema() -> dict:
 
     django.setup()
     return SchemaGenerator().get_schema(request=None, public=True)
+
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def project_apps() -> list[AppConfig]:
+    """The installed apps whose code is this project's own (not a library's), wherever modules move: a check that
+    walks the project's code or models finds an app added or split off without being told its name."""
+    own = [
+        config for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(PROJECT_DIR) and not {".venv", "site-packages"} & set(Path(config.path).parts)
+    ]
+    assert {config.label for config in own} >= {"members", "taskforce", "meetings", "mou", "accounts", "portal"}, own
+    return own

@@ -25,9 +25,8 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 from tests.conftest import pass_second_factor
+from tests.scenario import project_apps
 from tests.visibility_matrix import MATRIX, Route
-
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 JUNK_CURSOR = base64.urlsafe_b64encode(b"\xff\xfejunk\x00").decode()
 # Query parameters: numbers, days and cursors that only look right, NUL, line breaks.
@@ -72,9 +71,9 @@ EXTRA_QUERY = {
     "version-compare": ("from", "to"),
     "sharing-matrix": ("category",),
 }
-# Names the project's views read from request.GET, found in the source: each must be fuzzed somewhere.
+# Names the project's views read from request.GET, found in the source of every app of the project (tests/scenario.py,
+# project_apps): each must be fuzzed somewhere.
 READS = re.compile(r"""request\.GET(?:\.get|\.getlist)?[(\[]\s*["'](\w+)["']|["'](\w+)["']\s+in\s+request\.GET""")
-SOURCE_DIRS = ("accounts", "meetings", "members", "mou", "taskforce")
 
 
 @dataclass(frozen=True)
@@ -338,7 +337,7 @@ def test_no_api_operation_answers_a_hostile_parameter_or_body_with_a_server_erro
 
 def test_every_query_parameter_a_view_reads_is_probed(demo):
     read = {
-        name for directory in SOURCE_DIRS for source in (BASE_DIR / directory).rglob("*.py")
+        name for app in project_apps() for source in Path(app.path).rglob("*.py")
         for match in READS.finditer(source.read_text()) for name in match.groups() if name
     }
     served = _served_parameters(_client(demo.users["secretariat"]), demo)

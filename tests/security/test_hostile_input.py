@@ -62,8 +62,25 @@ def test_a_bad_audit_filter_says_why_and_shows_nothing(client_for, secretariat):
     assert "Give a day from January 1, 1900 to December 31, 2199." in answer.content.decode()
 
 
-def test_posted_ids_that_are_not_ids_change_nothing(client_for, secretariat, rcmp):
-    assert client_for(rcmp).post("/en/notifications/", {"notification": "²"}).status_code == 302
+@pytest.mark.parametrize("posted", [["²"], ["١٢"], ["99999999999999999999999"], ["-1"], ["{unread}", "²"]])
+def test_posted_notification_ids_that_are_not_ids_are_refused_and_mark_nothing_read(client_for, rcmp, posted):
+    from taskforce.models import Notification, NotificationKind
+
+    unread = Notification.objects.create(
+        user=rcmp, kind=NotificationKind.MEETING, event_key="test:unread", title="Still unread"
+    )
+
+    answer = client_for(rcmp).post(
+        "/en/notifications/", {"notification": [value.format(unread=unread.pk) for value in posted]}
+    )
+
+    assert answer.status_code == 400
+    assert "could not be read" in answer.content.decode()
+    unread.refresh_from_db()
+    assert unread.read_at is None  # not taken for "Mark all as read", which names none
+
+
+def test_a_posted_delivery_id_that_is_not_an_id_is_not_found(client_for, secretariat):
     assert client_for(secretariat).post("/en/notifications/deliveries/", {"delivery": "²"}).status_code == 404
 
 
@@ -89,6 +106,51 @@ def test_a_meeting_in_year_1_or_9999_is_refused_with_a_reason(client_for, secret
     }, content_type="application/json")
     assert answer.status_code == 400, answer.content
     assert Meeting.objects.count() == before
+
+
+def _instants_written_in_request_bodies(node: object, components: dict, seen: set[str]):
+    """Every date-time a request body of the API takes (not those it only answers with), by where it is."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _instants_written_in_request_bodies(item, components, seen)
+    if not isinstance(node, dict):
+        return
+    if node.get("format") == "date-time" and not node.get("readOnly"):
+        yield node
+    if "$ref" in node and (name := node["$ref"].rsplit("/", 1)[-1]) not in seen:
+        seen.add(name)
+        yield from _instants_written_in_request_bodies(components[name], components, seen)
+    for key, value in node.items():
+        if key != "$ref":
+            yield from _instants_written_in_request_bodies(value, components, seen)
+
+
+def test_the_schema_states_the_years_a_meeting_may_be_held_in():
+    """The service refuses a meeting outside 1900 to 2199 (above); the schema says so, so that a client (and
+    schemathesis) knows the bound before it is refused."""
+    import re
+
+    from tests.scenario import api_schema
+
+    schema = api_schema()
+    bodies = [
+        operation["requestBody"] for operations in schema["paths"].values()
+        for operation in operations.values() if isinstance(operation, dict) and "requestBody" in operation
+    ]
+    instants = [
+        instant for body in bodies
+        for instant in _instants_written_in_request_bodies(body, schema["components"]["schemas"], set())
+    ]
+
+    assert len(instants) >= 2  # a meeting's start and end
+    for instant in instants:
+        pattern = instant.get("pattern")
+        assert pattern, instant
+        for inside in ("1900-01-01T00:00:00Z", "2030-03-04T18:00:00Z", "2199-12-31T12:00:00-05:00"):
+            assert re.search(pattern, inside), (pattern, inside)
+        for outside in ("0001-06-01T14:00:00Z", "1899-12-31T12:00:00Z", "2200-01-01T12:00:00Z",
+                        "9999-06-01T14:00:00Z", "2030-13-01T14:00:00Z"):
+            assert not re.search(pattern, outside), (pattern, outside)
 
 
 def _comments_address(agenda) -> str:
