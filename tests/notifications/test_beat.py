@@ -73,7 +73,7 @@ def test_beat_starts_the_reminder_sweep_and_the_digests_and_a_worker_sends_what_
     # Beat sent both tasks; the worker ran them.
     for entry, task in (("sweep-due-reminders", "sweep_reminders"), ("send-daily-digests", "send_digests")):
         assert f"Sending due task {entry} (notifications.tasks.{task})" in beat_log, beat_log[-3000:]
-        assert re.search(rf"Task taskforce\.tasks\.{task}\[[-0-9a-f]+\] succeeded", worker_log), worker_log[-3000:]
+        assert re.search(rf"Task notifications\.tasks\.{task}\[[-0-9a-f]+\] succeeded", worker_log), worker_log[-3000:]
     # The sweep: the due reminder is sent, once to each invitee.
     assert Reminder.objects.get(topic=topic, label="7d").status == Reminder.Status.SENT
     reminders = [

@@ -64,7 +64,7 @@ def test_a_bad_audit_filter_says_why_and_shows_nothing(client_for, secretariat):
 
 @pytest.mark.parametrize("posted", [["²"], ["١٢"], ["99999999999999999999999"], ["-1"], ["{unread}", "²"]])
 def test_posted_notification_ids_that_are_not_ids_are_refused_and_mark_nothing_read(client_for, rcmp, posted):
-    from taskforce.models import Notification, NotificationKind
+    from notifications.models import Notification, NotificationKind
 
     unread = Notification.objects.create(
         user=rcmp, kind=NotificationKind.MEETING, event_key="test:unread", title="Still unread"
