@@ -3,10 +3,16 @@
 Each service checks that the actor may see what it is handed (404 otherwise) and may act on it,
 validates, then writes in one transaction. Status moves go through the agreement's state machine and
 are recorded with who made them.
+
+Answering a step and recording a signature are asked to confirm first. Their checks (`step_answer_check`,
+`signature_check`) only read: they refuse what the service would refuse and say what it would do (whose answer,
+the status the agreement then takes), for the confirmation page; the service runs the same check, then writes
+what it says.
 """
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -261,35 +267,41 @@ def required_agencies(step: WorkflowStep) -> set[int]:
     return {step.owner_agency_id, *step.concurring_agencies.values_list("pk", flat=True)}
 
 
-def _acting_agency(actor: User, step: WorkflowStep, on_behalf_of: Agency | None) -> Agency:
-    required = required_agencies(step)
-    secretariat = permissions.is_secretariat(actor, step.agreement.body_id)
-    if on_behalf_of is not None:
-        if not secretariat and on_behalf_of.pk != actor.agency_id:
-            raise PermissionDenied(_("Only the secretariat can record another agency's answer."))
-        agency = on_behalf_of
-    elif not rules.may_act_on_step(actor, secretariat=secretariat, step_agencies=required):
-        raise PermissionDenied(_("Only the step's owner agency, its concurring agencies or the secretariat can act."))
-    else:
-        agency = actor.agency if actor.agency_id in required else step.owner_agency
-    if agency.pk not in required:
-        raise ValidationError(_("%(agency)s has no part in this step.") % {"agency": agency.local_acronym})
-    return agency
+def status_after(agreement: Agreement, move: str | None) -> str:
+    """The status a move of the agreement's state machine leads to (its own status when there is no move)."""
+    if move is None:
+        return agreement.status
+    return next(t.target for t in agreement.get_all_status_transitions() if t.name == move)
 
 
-@transaction.atomic
-def step_act(
-    *,
-    actor: User,
-    step: WorkflowStep,
-    outcome: str,
-    comment: str = "",
-    on_behalf_of: Agency | None = None,
-) -> WorkflowStep:
-    """Record an agency's approval (or return with comments) of a step. The step completes when every
-    agency it needs has approved; a return sends the draft back to drafting."""
-    step = WorkflowStep.objects.select_for_update().select_related("agreement", "owner_agency").get(pk=step.pk)
-    agreement = Agreement.objects.select_for_update().get(pk=step.agreement_id)
+@dataclass(frozen=True)
+class StepAnswer:
+    """What an answer on a step does once recorded: whose answer it is, whether it completes the step, and the move
+    of the agreement it makes (a transition of its state machine) with the status it leads to."""
+
+    agency: Agency
+    completes_step: bool
+    move: str | None
+    status_after: str
+
+
+def answer_move(*, outcome: str, moves_to: str, completes_step: bool) -> str | None:
+    """A return sends the text back to drafting; the approval that completes a step meant to make the agreement
+    ready for signature makes it so; any other answer leaves the agreement where it is."""
+    if outcome == WorkflowStep.Outcome.RETURNED:
+        return "return_to_drafting"
+    if completes_step and moves_to == Status.READY_FOR_SIGNATURE:
+        return "make_ready_for_signature"
+    return None
+
+
+def step_answer_check(
+    *, actor: User, step: WorkflowStep, outcome: str, comment: str = "", on_behalf_of: Agency | None = None
+) -> StepAnswer:
+    """What `step_act` would do with this answer, or the refusal it would give (ValidationError, PermissionDenied),
+    from reads alone: the confirmation page asks here before anything is written, and `step_act` records what this
+    says. The agreement is `step.agreement` as the caller holds it."""
+    agreement = step.agreement
     permissions.require_visible(actor, step)
     if outcome not in WorkflowStep.Outcome.values:
         raise ValidationError({"outcome": _("Choose approved or returned with comments.")})
@@ -304,31 +316,113 @@ def step_act(
         raise ValidationError(_("Complete “%(step)s” first: the workflow moves in order.") % {"step": earlier_open[0]})
     if outcome == WorkflowStep.Outcome.RETURNED and not comment.strip():
         raise ValidationError({"comment": _("Say what must change when returning a step.")})
-    agency = _acting_agency(actor, step, on_behalf_of)
-    StepAction.objects.create(step=step, agency=agency, actor=actor, outcome=outcome, comment=comment.strip())
+    agencies = [step.owner_agency, *step.concurring_agencies.all()]
+    agency = rules.answering_agency(
+        actor, secretariat=permissions.is_secretariat(actor, agreement.body_id), step_agencies=agencies,
+        on_behalf_of=on_behalf_of,
+    )
+    completes = outcome == WorkflowStep.Outcome.APPROVED and _approved_by_all(step, agencies, but=agency)
+    move = answer_move(outcome=outcome, moves_to=step.moves_to, completes_step=completes)
+    return StepAnswer(agency=agency, completes_step=completes, move=move, status_after=status_after(agreement, move))
+
+
+def _approved_by_all(step: WorkflowStep, agencies: list[Agency], *, but: Agency) -> bool:
+    """Whether every agency the step needs has approved it, counting `but`'s approval now given: each agency's
+    latest answer is the one that counts."""
+    latest: dict[int, str] = {}
+    for action in step.actions.order_by("acted_at", "pk"):
+        latest[action.agency_id] = action.outcome
+    latest[but.pk] = WorkflowStep.Outcome.APPROVED
+    return all(latest.get(agency.pk) == WorkflowStep.Outcome.APPROVED for agency in agencies)
+
+
+@transaction.atomic
+def step_act(
+    *,
+    actor: User,
+    step: WorkflowStep,
+    outcome: str,
+    comment: str = "",
+    on_behalf_of: Agency | None = None,
+) -> WorkflowStep:
+    """Record an agency's approval (or return with comments) of a step. The step completes when every
+    agency it needs has approved; a return sends the draft back to drafting."""
+    step = WorkflowStep.objects.select_for_update().select_related("agreement", "owner_agency").get(pk=step.pk)
+    step.agreement = agreement = Agreement.objects.select_for_update().get(pk=step.agreement_id)
+    answer = step_answer_check(actor=actor, step=step, outcome=outcome, comment=comment, on_behalf_of=on_behalf_of)
+    StepAction.objects.create(step=step, agency=answer.agency, actor=actor, outcome=outcome, comment=comment.strip())
     if outcome == WorkflowStep.Outcome.RETURNED:
         step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.RETURNED, None, None
         step.save(update_fields=["outcome", "completed_at", "completed_by", "updated_at"])
-        _move(actor, agreement, "return_to_drafting", comment)
-        return step
-    if _all_approved(step):
+    elif answer.completes_step:
         step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.APPROVED, timezone.now(), actor
         step.save(update_fields=["outcome", "completed_at", "completed_by", "updated_at"])
         notifications.step_reminders_replace(step)
         _milestone_follows(step)
-        if step.moves_to == Status.READY_FOR_SIGNATURE:
-            _move(actor, agreement, "make_ready_for_signature", str(step))
+    if answer.move is not None:
+        _move(actor, agreement, answer.move, comment if outcome == WorkflowStep.Outcome.RETURNED else str(step))
     return step
 
 
-def _all_approved(step: WorkflowStep) -> bool:
-    latest: dict[int, str] = {}
-    for action in step.actions.order_by("acted_at", "pk"):
-        latest[action.agency_id] = action.outcome
-    return all(latest.get(agency) == WorkflowStep.Outcome.APPROVED for agency in required_agencies(step))
-
-
 # Signatures and status -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signing:
+    """What a signature does once recorded: the signature itself (checked, not saved), whether it is the last the
+    signed version needs, and the move of the agreement it makes with the status it leads to."""
+
+    signature: Signature
+    completes_signing: bool
+    move: str | None
+    status_after: str
+
+
+def signature_check(
+    *,
+    actor: User,
+    agreement: Agreement,
+    party: Agency,
+    signatory_name: str,
+    signed_on: datetime.date,
+    signatory_title: str = "",
+    version_number: int | None = None,
+) -> Signing:
+    """What `signature_record` would do with this signature, or the refusal it would give (ValidationError,
+    PermissionDenied), from reads alone: the confirmation page asks here before anything is written, and
+    `signature_record` records what this says."""
+    permissions.require_visible(actor, agreement)
+    secretariat = permissions.is_secretariat(actor, agreement.body_id)
+    if party not in rules.signing_parties(actor, secretariat=secretariat, parties=[party]):
+        raise PermissionDenied(_("A signature is recorded by the secretariat or the signing party."))
+    if agreement.status != Status.READY_FOR_SIGNATURE:
+        raise ValidationError(_("The agreement is not ready for signature."))
+    parties = set(agreement.parties.values_list("pk", flat=True))
+    if party.pk not in parties:
+        raise ValidationError({"party": _("%(agency)s is not a party.") % {"agency": party.local_acronym}})
+    version = latest_version(agreement)
+    # A text marked above the signer's clearance does not exist for them: they cannot sign it either.
+    if (
+        version is None
+        or not permissions.can_see(actor, version)
+        or (version_number is not None and version_number != version.number)
+    ):
+        raise ValidationError({"version_number": _("Only the current version can be signed.")})
+    if signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": _("A signature cannot be dated in the future.")})
+    signed = set(agreement.signatures.filter(version=version).values_list("party_id", flat=True))
+    if party.pk in signed:
+        message = _("%(agency)s has already signed this version.") % {"agency": party.local_acronym}
+        raise ValidationError({"party": message})
+    signature = Signature(
+        agreement=agreement, version=version, party=party, signatory_name=signatory_name.strip(),
+        signatory_title=signatory_title.strip(), signed_on=signed_on, recorded_by=actor,
+    )
+    signature.full_clean()
+    completes = signed | {party.pk} >= parties
+    move = "mark_signed" if completes else None
+    return Signing(signature=signature, completes_signing=completes, move=move,
+                   status_after=status_after(agreement, move))
 
 
 @transaction.atomic
@@ -345,37 +439,16 @@ def signature_record(
     """A party's signature on an exact version. When every party has signed that version, the agreement
     is signed."""
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
-    permissions.require_visible(actor, agreement)
-    secretariat = permissions.is_secretariat(actor, agreement.body_id)
-    if party not in rules.signing_parties(actor, secretariat=secretariat, parties=[party]):
-        raise PermissionDenied(_("A signature is recorded by the secretariat or the signing party."))
-    if agreement.status != Status.READY_FOR_SIGNATURE:
-        raise ValidationError(_("The agreement is not ready for signature."))
-    if not agreement.parties.filter(pk=party.pk).exists():
-        raise ValidationError({"party": _("%(agency)s is not a party.") % {"agency": party.local_acronym}})
-    version = latest_version(agreement)
-    # A text marked above the signer's clearance does not exist for them: they cannot sign it either.
-    if (
-        version is None
-        or not permissions.can_see(actor, version)
-        or (version_number is not None and version_number != version.number)
-    ):
-        raise ValidationError({"version_number": _("Only the current version can be signed.")})
-    if signed_on > timezone.localdate():
-        raise ValidationError({"signed_on": _("A signature cannot be dated in the future.")})
-    if Signature.objects.filter(agreement=agreement, version=version, party=party).exists():
-        message = _("%(agency)s has already signed this version.") % {"agency": party.local_acronym}
-        raise ValidationError({"party": message})
-    signature = Signature(
-        agreement=agreement, version=version, party=party, signatory_name=signatory_name.strip(),
-        signatory_title=signatory_title.strip(), signed_on=signed_on, recorded_by=actor,
+    signing = signature_check(
+        actor=actor, agreement=agreement, party=party, signatory_name=signatory_name, signed_on=signed_on,
+        signatory_title=signatory_title, version_number=version_number,
     )
-    signature.full_clean()
+    signature = signing.signature
     signature.save()
-    signed = set(agreement.signatures.filter(version=version).values_list("party_id", flat=True))
-    if signed >= set(agreement.parties.values_list("pk", flat=True)):
-        agreement.signed_on = max(agreement.signatures.filter(version=version).values_list("signed_on", flat=True))
-        _move(actor, agreement, "mark_signed", _("Signed by every party"))
+    if signing.completes_signing:
+        version_signatures = agreement.signatures.filter(version=signature.version)
+        agreement.signed_on = max(version_signatures.values_list("signed_on", flat=True))
+        _move(actor, agreement, signing.move, _("Signed by every party"))
         for step in agreement.steps.filter(moves_to=Status.SIGNED, completed_at__isnull=True):
             step.outcome, step.completed_at, step.completed_by = WorkflowStep.Outcome.APPROVED, timezone.now(), actor
             step.save(update_fields=["outcome", "completed_at", "completed_by", "updated_at"])

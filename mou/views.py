@@ -11,7 +11,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -212,37 +211,18 @@ def _saved(request: HttpRequest, message: str, url: str) -> HttpResponse:
 # The workflow ------------------------------------------------------------------------------------------
 
 
-class _Rehearsed(Exception):
-    """Carries what a rehearsed service call left, out of the transaction that undoes it."""
-
-
-def _rehearse(service: Callable[[], object], outcome: Callable[[object], dict]) -> dict:
-    """Run the service and undo it: it refuses here what it would refuse for real (ValidationError,
-    PermissionDenied), and `outcome` reads what it would leave, for the confirmation page to say."""
-    try:
-        with transaction.atomic():
-            raise _Rehearsed(outcome(service()))
-    except _Rehearsed as rehearsed:
-        return rehearsed.args[0]
-
-
 def _confirm_page(
     request: HttpRequest, agreement: Agreement, form: forms.PageForm, *, heading: str, button: str, facts: list,
-    outcome: dict, action_url: str, cancel_url: str,
+    status_after: str, action_url: str, cancel_url: str,
 ) -> HttpResponse:
     """Ask before an answer or a signature is recorded: what it says, what it changes, and who sees it."""
     return render(request, "mou/confirm.html", {
         "agreement": agreement, "form": form, "heading": heading, "button": button, "facts": facts,
-        "moves_to": outcome.get("status") if outcome.get("status") != agreement.status else None,
-        "moves_to_display": outcome.get("status_display"),
+        "moves_to": status_after if status_after != agreement.status else None,
+        "moves_to_display": Status(status_after).label,
         "seen_by": list(selectors.people_who_see(actor=request.user, agreement=agreement)),
         "action_url": action_url, "cancel_url": cancel_url,
     })
-
-
-def _status_after(agreement: Agreement) -> dict:
-    moved = Agreement.objects.get(pk=agreement.pk)
-    return {"status": moved.status, "status_display": moved.get_status_display()}
 
 
 def _confirmed(request: HttpRequest) -> bool:
@@ -264,37 +244,31 @@ def step_act(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.StepActForm(data, key=f"act-{step.pk}", on_behalf_of=agencies if secretariat else None)
     here = _url("agreement-detail", agreement.pk, fragment=f"step-{step.pk}")
     if form.is_valid():
-        def record():
-            return services.step_act(
-                actor=actor, step=step, outcome=form.cleaned_data["outcome"], comment=form.cleaned_data["comment"],
-                on_behalf_of=form.cleaned_data.get("on_behalf_of"),
-            )
-
-        def outcome(acted: WorkflowStep) -> dict:
-            answer = acted.actions.order_by("-acted_at", "-pk").select_related("agency").first()
-            return _status_after(agreement) | {"agency": answer.agency.local_acronym}
-
+        answer = {
+            "outcome": form.cleaned_data["outcome"], "comment": form.cleaned_data["comment"],
+            "on_behalf_of": form.cleaned_data.get("on_behalf_of"),
+        }
         try:
             if _confirmed(request):
-                record()
+                services.step_act(actor=actor, step=step, **answer)
             else:
-                rehearsed = _rehearse(record, outcome)
+                checked = services.step_answer_check(actor=actor, step=step, **answer)
         except ValidationError as error:
             add_service_error(form, error)
         else:
             if _confirmed(request):
                 message = _("The answer on “%(step)s” is recorded.") % {"step": step.title}
                 return _saved(request, message, here)
-            returning = form.cleaned_data["outcome"] == WorkflowStep.Outcome.RETURNED
+            returning = answer["outcome"] == WorkflowStep.Outcome.RETURNED
             facts = [
                 (_("Step"), step.title),
-                (_("Answer of"), rehearsed["agency"]),
-                (_("Answer"), WorkflowStep.Outcome(form.cleaned_data["outcome"]).label),
-                (_("Comments"), form.cleaned_data["comment"].strip() or "—"),
+                (_("Answer of"), checked.agency.local_acronym),
+                (_("Answer"), WorkflowStep.Outcome(answer["outcome"]).label),
+                (_("Comments"), answer["comment"].strip() or "—"),
             ]
             return _confirm_page(
-                request, agreement, form, facts=facts, outcome=rehearsed, action_url=_url("step-act", step.pk),
-                cancel_url=here,
+                request, agreement, form, facts=facts, status_after=checked.status_after,
+                action_url=_url("step-act", step.pk), cancel_url=here,
                 heading=_("Return this step with comments?") if returning else _("Approve this step?"),
                 button=_("Return with comments") if returning else _("Approve the step"),
             )
@@ -374,14 +348,11 @@ def signature_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.SignatureForm(data, key="signature", parties=parties)
     here = _url("agreement-detail", agreement.pk, fragment="signatures")
     if form.is_valid():
-        def record():
-            return services.signature_record(actor=actor, agreement=agreement, **form.cleaned_data)
-
         try:
             if _confirmed(request):
-                signature = record()
+                signature = services.signature_record(actor=actor, agreement=agreement, **form.cleaned_data)
             else:
-                rehearsed = _rehearse(record, lambda signature: _status_after(agreement))
+                checked = services.signature_check(actor=actor, agreement=agreement, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -397,7 +368,7 @@ def signature_create(request: HttpRequest, pk: int) -> HttpResponse:
                 (_("Text signed"), _("Version %(number)s") % {"number": fields["version_number"]}),
             ]
             return _confirm_page(
-                request, agreement, form, facts=facts, outcome=rehearsed,
+                request, agreement, form, facts=facts, status_after=checked.status_after,
                 action_url=_url("signature-create", agreement.pk), cancel_url=here,
                 heading=_("Record this signature?"), button=_("Record the signature"),
             )
