@@ -160,27 +160,7 @@ def _summary(entry: schedule.Entry) -> str:
 
 
 def _event(entry: schedule.Entry, alarms: dict[str, bool]) -> ical.CalendarEvent:
-    description = entry.description
-    if entry.url and entry.url not in description:
-        description = "\n\n".join(part for part in (description, entry.url) if part)
-    rings = alarms.get(entry.alarm_kind, False) and entry.status == schedule.SCHEDULED
-    return ical.CalendarEvent(
-        uid=entry.uid,
-        summary=_summary(entry),
-        sequence=entry.sequence,
-        start=entry.start,
-        end=entry.end,
-        description=description,
-        location=", ".join(part for part in (entry.location, entry.virtual_link) if part),
-        url=entry.url,
-        status="CANCELLED" if entry.status == schedule.CANCELLED else "CONFIRMED",
-        organizer_email=entry.organizer.email if entry.organizer else "",
-        organizer_name=entry.organizer.name if entry.organizer else "",
-        attendees=entry.attendees,
-        last_modified=entry.updated_at,
-        alarms_minutes_before=entry.alarm_minutes if rings else [],
-        alarms_related_end=entry.alarm_related_end,
-    )
+    return entry.event(summary=_summary(entry), alarms=alarms.get(entry.alarm_kind, False))
 
 
 def _since(user: User) -> datetime.date:

@@ -22,9 +22,9 @@ from notifications.models import Notification, NotificationKind, Reminder
 from taskforce import ical, permissions
 from taskforce.addresses import absolute_url
 
+from . import calendar
 from .models import ActionItem, AgendaChange, AgendaItem, Meeting, Rsvp
 
-DEFAULT_REMINDER_DAYS = (7, 1)
 RSVP_REMINDER_DAYS = 3
 BEFORE = "meeting.before"
 RSVP = "meeting.rsvp"
@@ -54,57 +54,13 @@ def _answers(meeting: Meeting) -> dict[int, Rsvp]:
 # What ------------------------------------------------------------------------------------------------
 
 
-def meeting_url(meeting: Meeting) -> str:
-    return absolute_url(reverse("meeting-detail", args=[meeting.pk]))
-
-
-PARTSTAT = {
-    Rsvp.Response.IN_PERSON: "ACCEPTED",
-    Rsvp.Response.REMOTE: "ACCEPTED",
-    Rsvp.Response.DECLINED: "DECLINED",
-    Rsvp.Response.DELEGATE: "DELEGATED",
-}
-
-
-def _attendee(recipient: User, answer: Rsvp | None) -> ical.Attendee:
-    return ical.Attendee(
-        recipient.email, str(recipient), PARTSTAT.get(answer.response if answer else "", "NEEDS-ACTION")
-    )
-
-
 def meeting_event(meeting: Meeting, recipient: User, *, answers: dict[int, Rsvp] | None = None) -> ical.CalendarEvent:
     answer = (answers if answers is not None else _answers(meeting)).get(recipient.pk)
-    return _event(meeting, _attendee(recipient, answer))
+    return _event(meeting, calendar.attendee(recipient, answer))
 
 
 def _event(meeting: Meeting, attendee: ical.Attendee) -> ical.CalendarEvent:
-    location = ", ".join(part for part in [meeting.place, meeting.virtual_link] if part)
-    return ical.CalendarEvent(
-        uid=ical.uid("meeting", meeting.pk),
-        summary=meeting.title,
-        sequence=meeting.sequence,
-        start=meeting.start,
-        end=meeting.end,
-        location=location,
-        url=meeting_url(meeting),
-        description=meeting_url(meeting),
-        status="CANCELLED" if meeting.is_cancelled else "CONFIRMED",
-        organizer_email=_organizer_email(),
-        organizer_name=organizer_name(meeting),
-        attendees=[attendee],
-        last_modified=meeting.updated_at,
-    )
-
-
-def organizer_name(meeting: Meeting) -> str:
-    # Translators: who sends a meeting's calendar invitations ("CBFTF secretariat").
-    return _("%(body)s secretariat") % {"body": meeting.body.local_acronym}
-
-
-def _organizer_email() -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "portal@localhost"
+    return calendar.meeting_entry(meeting, attendees=[attendee]).event()
 
 
 def _render(
@@ -121,11 +77,11 @@ def _render(
     local_zone = zoneinfo.ZoneInfo(recipient.time_zone)
     text = render_to_string(template, {
         "recipient": recipient, "meeting": meeting, "subject": subject, "items": items,
-        "url": meeting_url(meeting), "own_zone": meeting.time_zone != recipient.time_zone,
+        "url": calendar.meeting_url(meeting), "own_zone": meeting.time_zone != recipient.time_zone,
         "meeting_zone": meeting.zone, "reader_zone": local_zone, **context,
     })
     ics = ical.calendar([meeting_event(meeting, recipient)], method=method) if method else ""
-    return engine.Message(subject=subject, text=text, url=meeting_url(meeting), ics=ics, ics_method=method)
+    return engine.Message(subject=subject, text=text, url=calendar.meeting_url(meeting), ics=ics, ics_method=method)
 
 
 # Rendering once for many readers: those who read the same language in the same time zone and may see the same
@@ -147,11 +103,11 @@ def _render_shared(
     local_zone = zoneinfo.ZoneInfo(reader.time_zone)
     text = render_to_string(template, {
         "recipient": stand_in, "meeting": meeting, "subject": subject, "items": items,
-        "url": meeting_url(meeting), "own_zone": meeting.time_zone != reader.time_zone,
+        "url": calendar.meeting_url(meeting), "own_zone": meeting.time_zone != reader.time_zone,
         "meeting_zone": meeting.zone, "reader_zone": local_zone,
     })
     ics = ical.calendar([_event(meeting, ATTENDEE_MARK)], method=method) if method else ""
-    return engine.Message(subject=subject, text=text, url=meeting_url(meeting), ics=ics, ics_method=method)
+    return engine.Message(subject=subject, text=text, url=calendar.meeting_url(meeting), ics=ics, ics_method=method)
 
 
 _ATTENDEE_MARK_LINE = ical.attendee_line(ATTENDEE_MARK)
@@ -161,7 +117,7 @@ def _personal(shared: engine.Message, recipient: User, answer: Rsvp | None) -> e
     text = shared.text.replace(NAME_MARK, recipient.first_name or recipient.username)
     ics = shared.ics
     if ics:
-        ics = ics.replace(_ATTENDEE_MARK_LINE, ical.attendee_line(_attendee(recipient, answer)))
+        ics = ics.replace(_ATTENDEE_MARK_LINE, ical.attendee_line(calendar.attendee(recipient, answer)))
     return engine.Message(
         subject=shared.subject, text=text, url=shared.url, html=shared.html, ics=ics, ics_method=shared.ics_method
     )
@@ -336,7 +292,7 @@ def topic(meeting: Meeting) -> str:
 
 
 def _days_before(meeting: Meeting) -> list[int]:
-    return list(meeting.reminder_days or meeting.body.meeting_reminder_days or DEFAULT_REMINDER_DAYS)
+    return calendar.reminder_days(meeting)
 
 
 def _before(meeting: Meeting, days: int) -> datetime.datetime:

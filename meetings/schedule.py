@@ -13,9 +13,8 @@ from taskforce import schedule as core
 from taskforce.addresses import absolute_url
 from taskforce.models import AgencyRole
 
-from . import selectors
+from . import calendar, selectors
 from .models import ActionItem, AgendaItem, Invitation, Meeting, Rsvp
-from .notifications import DEFAULT_REMINDER_DAYS, PARTSTAT, _organizer_email, meeting_url, organizer_name
 
 
 def _midnight(day: datetime.date) -> datetime.datetime:
@@ -56,7 +55,6 @@ def meeting_entries(actor: User, query: core.Query, rows: QuerySet | None = None
         # The feed lists each visible item's number (in the member's numbering) and title: nothing of the agenda
         # page's papers, presenters or comment counts, which cost more than the rest of a feed of a few hundred
         # meetings.
-        # Withdrawn items are numbered (they stay on the agenda, struck through) but not listed.
         items = permissions.scope(actor, AgendaItem.objects.all()).only(
             "meeting_id", "position", "title_en", "title_fr", "withdrawn"
         )
@@ -68,30 +66,16 @@ def meeting_entries(actor: User, query: core.Query, rows: QuerySet | None = None
         answers = {r.meeting_id: r for r in Rsvp.objects.filter(user_id=actor.pk, meeting__in=rows)}
     entries = []
     for meeting in rows:
-        entry = core.Entry(
-            kind="meeting", id=meeting.pk, uid=ical.uid("meeting", meeting.pk), title=meeting.title,
-            body=meeting.body.acronym, start=meeting.start, end=meeting.end, all_day=False,
-            status=core.CANCELLED if meeting.is_cancelled else core.SCHEDULED, updated_at=meeting.updated_at,
-            sequence=meeting.sequence, agencies=[meeting.host_agency.acronym] if meeting.host_agency else [],
-            url=meeting_url(meeting), location=meeting.place, virtual_link=meeting.virtual_link,
-            alarm_kind=NotificationKind.MEETING_REMINDER,
-            alarm_minutes=[
-                days * 24 * 60
-                for days in (meeting.reminder_days or meeting.body.meeting_reminder_days or DEFAULT_REMINDER_DAYS)
-            ],
-        )
-        if query.detail:
-            agenda = [
-                f"{item.number}. {item.title}" for item in meeting.visible_items
-                if not item.withdrawn
-            ]
-            entry.description = "\n".join([*agenda, "", meeting_url(meeting)]) if agenda else meeting_url(meeting)
-            entry.organizer = ical.Attendee(_organizer_email(), organizer_name(meeting))
-            if not query.public_only:
-                answer = answers.get(meeting.pk)
-                partstat = PARTSTAT.get(answer.response if answer else "", "NEEDS-ACTION")
-                entry.attendees = [ical.Attendee(actor.email, str(actor), partstat)]
-        entries.append(entry)
+        if not query.detail:
+            entries.append(calendar.meeting_entry(meeting, with_organizer=False))
+            continue
+        # Withdrawn items are numbered (they stay on the agenda, struck through) but not listed.
+        agenda = [f"{item.number}. {item.title}" for item in meeting.visible_items if not item.withdrawn]
+        entries.append(calendar.meeting_entry(
+            meeting,
+            description="\n".join([*agenda, "", calendar.meeting_url(meeting)]) if agenda else "",
+            attendees=[] if query.public_only else [calendar.attendee(actor, answers.get(meeting.pk))],
+        ))
     return entries
 
 

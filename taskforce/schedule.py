@@ -92,6 +92,30 @@ class Entry:
             moment = datetime.datetime.combine(start, datetime.time.min, tzinfo=datetime.UTC)
         return (moment.astimezone(datetime.UTC).isoformat(), self.uid)
 
+    def event(self, *, summary: str | None = None, alarms: bool = False) -> ical.CalendarEvent:
+        """The entry as a calendar event: the one mapping used by the feeds and the invitations' .ics. `summary`
+        replaces the title (a feed marks cancelled entries in it); `alarms`: with the entry's alarms."""
+        description = self.description
+        if self.url and self.url not in description:
+            description = "\n\n".join(part for part in (description, self.url) if part)
+        return ical.CalendarEvent(
+            uid=self.uid,
+            summary=self.title if summary is None else summary,
+            sequence=self.sequence,
+            start=self.start,
+            end=self.end,
+            description=description,
+            location=", ".join(part for part in (self.location, self.virtual_link) if part),
+            url=self.url,
+            status="CANCELLED" if self.status == CANCELLED else "CONFIRMED",
+            organizer_email=self.organizer.email if self.organizer else "",
+            organizer_name=self.organizer.name if self.organizer else "",
+            attendees=self.attendees,
+            last_modified=self.updated_at,
+            alarms_minutes_before=self.alarm_minutes if alarms and self.status == SCHEDULED else [],
+            alarms_related_end=self.alarm_related_end,
+        )
+
 
 # A source lists its entries for one reader; given `rows` (its own rows, already built for this answer), from those.
 Source = Callable[..., Iterable[Entry]]

@@ -497,3 +497,30 @@ def test_it_numbers_the_agenda_in_the_feed_over_what_the_member_sees(december_20
 
     assert "3. Roundtable" in for_rcmp and "4. Roundtable" not in for_rcmp
     assert "4. Roundtable" in for_atf
+
+
+def test_the_feed_and_the_invitation_show_a_meeting_alike(december_2021, demo, atf):
+    """One mapping of a meeting to a calendar event (meetings/calendar.py): what the member's feed lists and what
+    their invitation's .ics carries agree on every property a calendar app keys on."""
+    from django.utils import translation
+
+    from meetings import notifications as meeting_notices
+    from taskforce import ical
+
+    meeting = december_meeting()
+    meeting_services.rsvp_set(actor=atf, meeting=meeting, response=Rsvp.Response.REMOTE)
+    meeting.refresh_from_db()
+    from_feed = event(calendar_of(fetch(feed_url(atf))), "CBFTF meeting")
+    with translation.override(atf.language):
+        invitation = Calendar.from_ical(ical.calendar([meeting_notices.meeting_event(meeting, atf)], method="REQUEST"))
+    (from_invitation,) = invitation.walk("VEVENT")
+
+    for name in ("UID", "SUMMARY", "SEQUENCE", "STATUS", "LOCATION", "URL", "ORGANIZER", "ATTENDEE", "LAST-MODIFIED"):
+        assert str(from_feed[name]) == str(from_invitation[name]), name
+    for name in ("DTSTART", "DTEND"):
+        assert from_feed[name].dt == from_invitation[name].dt, name
+    assert from_feed["ATTENDEE"].params["PARTSTAT"] == from_invitation["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert from_feed["ORGANIZER"].params["CN"] == from_invitation["ORGANIZER"].params["CN"] == "CBFTF secretariat"
+    # The invitation has no agenda (it is in the email's text); the feed lists the agenda atf may see, then the link.
+    assert str(from_invitation["DESCRIPTION"]) == str(from_invitation["URL"])
+    assert str(from_feed["DESCRIPTION"]).endswith(str(from_feed["URL"]))
