@@ -8,8 +8,8 @@ only the secretariat may take answer 403 to a member who can see the object, bef
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Collate, Concat
+from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Collate, Concat
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -36,7 +36,7 @@ from taskforce.api import (
 
 from . import permissions as action_rules
 from . import selectors, services
-from .models import ActionItem, AgendaItem, Comment, Decision, Invitation, Meeting, Paper, Rsvp
+from .models import ActionItem, AgendaItem, Decision, Invitation, Meeting, Paper, Rsvp
 from .serializers import (
     ActionItemSerializer,
     AgendaItemInput,
@@ -208,13 +208,6 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
 # Agenda items, nested under their meeting ------------------------------------------------------------
 
 
-def _comment_count(actor: User) -> Coalesce:
-    comments = permissions.scope(actor, Comment.objects.filter(item=OuterRef("pk")))
-    counted = comments.order_by().values("item").annotate(n=Count("pk")).values("n")[:1]
-    # An item nobody commented on counts 0, not None.
-    return Coalesce(Subquery(counted), 0)
-
-
 def _paper_ids(actor: User) -> Subquery:
     """The ids of the papers the caller may see, as one text: for the ETag (a paper never changes once
     uploaded; what changes is which ones there are and which ones the caller is cleared for)."""
@@ -240,7 +233,7 @@ class AgendaItemViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveM
         actor = self.request.user
         return {
             **{f"etag_{name}": fact for name, fact in self.reader_facts().items()},
-            "etag_comments": _comment_count(actor),
+            "etag_comments": selectors.comment_count(actor),
             "etag_papers": _paper_ids(actor),
             # The minutes are shown to members once approved.
             "etag_minutes_status": F("meeting__minutes_status"),
@@ -253,9 +246,8 @@ class AgendaItemViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveM
 
     def for_the_caller(self, rows: QuerySet) -> QuerySet:
         actor = self.request.user
-        papers = permissions.scope(actor, Paper.objects.all())
-        return rows.annotate(comment_count=_comment_count(actor), **self.reader_facts()).prefetch_related(
-            Prefetch("papers", queryset=papers, to_attr="visible_papers")
+        return rows.annotate(comment_count=selectors.comment_count(actor), **self.reader_facts()).prefetch_related(
+            selectors.visible_papers(actor)
         )
 
     def get_serializer_context(self) -> dict:

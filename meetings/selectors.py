@@ -178,22 +178,24 @@ def changed_for_reader(actor: User) -> Exists:
 def _visible_items(actor: User, items: QuerySet[AgendaItem]) -> QuerySet[AgendaItem]:
     """Agenda items the actor may see, with their number in the actor's numbering, whether a change reached them,
     their visible papers and the count of visible comments."""
-    papers = permissions.scope(actor, Paper.objects.all())
-    visible_comments = permissions.scope(actor, Comment.objects.all())
     return permissions.scope(
         actor, items.select_related("presenter__agency", "presenter_agency")
     ).annotate(
         number=whole_meetings_numbering(),
         changed_for_reader=changed_for_reader(actor),
-        # Coalesce: an item nobody commented on counts 0, not None.
-        comment_count=Coalesce(
-            Subquery(
-                visible_comments.filter(item=OuterRef("pk")).order_by().values("item").annotate(n=Count("pk"))
-                .values("n")[:1]
-            ),
-            0,
-        )
-    ).prefetch_related(Prefetch("papers", queryset=papers, to_attr="visible_papers"))
+        comment_count=comment_count(actor),
+    ).prefetch_related(visible_papers(actor))
+
+
+def comment_count(actor: User) -> Coalesce:
+    """How many comments on the outer item the actor may read: 0, not None, for an item nobody commented on."""
+    comments = permissions.scope(actor, Comment.objects.filter(item=OuterRef("pk")))
+    return Coalesce(Subquery(comments.order_by().values("item").annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
+def visible_papers(actor: User) -> Prefetch:
+    """Each item's papers the actor may read, as `visible_papers`."""
+    return Prefetch("papers", queryset=permissions.scope(actor, Paper.objects.all()), to_attr="visible_papers")
 
 
 def minutes_readable(*, meeting: Meeting, secretariat: bool) -> bool:

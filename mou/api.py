@@ -22,7 +22,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit import events as audit
-from members.models import Agency, User
 from taskforce import conditional, permissions
 from taskforce.api import (
     FilterSet,
@@ -58,20 +57,6 @@ VERSION_NUMBER = OpenApiParameter("number", int, OpenApiParameter.PATH, descript
 
 
 # Related rows, scoped to the caller -------------------------------------------------------------------
-
-
-def _step_details(actor: User) -> list[Prefetch]:
-    """What a step shows besides its own row: its concurring agencies and the answers the caller may see."""
-    answers = permissions.scope(actor, StepAction.objects.select_related("agency", "actor__agency"))
-    return [
-        Prefetch("actions", queryset=answers, to_attr="action_list"),
-        Prefetch("concurring_agencies", queryset=Agency.objects.order_by("acronym"), to_attr="concurring_list"),
-    ]
-
-
-def _readable_versions(actor: User) -> QuerySet[AgreementVersion]:
-    # A version marked above the caller's clearance is neither shown nor counted as the current one.
-    return permissions.scope(actor, AgreementVersion.objects.filter(agreement=OuterRef("pk")))
 
 
 def _per_parent(model, parent: str, value) -> Subquery:
@@ -126,17 +111,14 @@ class AgreementViewSet(ScopedReadOnlyViewSet):
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         actor = self.request.user
         rows = super().filter_queryset(queryset).annotate(
-            latest_version=Subquery(_readable_versions(actor).order_by("-number").values("number")[:1])
-        ).prefetch_related(
-            Prefetch("parties", queryset=Agency.objects.order_by("acronym"), to_attr="party_list"),
-            Prefetch("categories", queryset=selectors.categories(), to_attr="category_list"),
-        )
+            latest_version=selectors.latest_readable_version(actor)
+        ).prefetch_related(selectors.party_list(actor), selectors.category_list())
         if self.action != "retrieve":
             return rows
         steps = permissions.scope(actor, WorkflowStep.objects.select_related("owner_agency"))
         signatures = permissions.scope(actor, Signature.objects.select_related("party", "version"))
         return rows.prefetch_related(
-            Prefetch("steps", steps.prefetch_related(*_step_details(actor)).order_by("position"), "step_list"),
+            Prefetch("steps", steps.prefetch_related(*selectors.step_details(actor)).order_by("position"), "step_list"),
             Prefetch("signatures", signatures.order_by("signed_on", "party__acronym"), "signature_list"),
         )
 
@@ -207,7 +189,7 @@ class WorkflowStepViewSet(ScopedReadOnlyViewSet):
     }
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        return super().filter_queryset(queryset).prefetch_related(*_step_details(self.request.user))
+        return super().filter_queryset(queryset).prefetch_related(*selectors.step_details(self.request.user))
 
     @extend_schema(
         parameters=[AGREEMENT_PK], request=StepActInputSerializer, responses=WorkflowStepSerializer,

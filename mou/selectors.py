@@ -41,24 +41,43 @@ def agreement_list(
     overdue_steps = permissions.scope(actor, WorkflowStep.objects.filter(
         agreement=OuterRef("pk"), completed_at__isnull=True, target_date__lt=timezone.localdate()
     )).order_by().values("agreement").annotate(n=Count("pk")).values("n")
-    # Only the versions the actor may read: one marked above their clearance is not counted either.
-    readable_versions = permissions.scope(actor, AgreementVersion.objects.filter(agreement=OuterRef("pk")))
     return (
         permissions.scope(actor, agreements)
-        .annotate(
-            latest_version=Subquery(readable_versions.order_by("-number").values("number")[:1]),
-            overdue_steps=Subquery(overdue_steps[:1]),
-        )
-        .prefetch_related(
-            # A party is shown to every reader of the agreement; its page is linked only for those who may open it.
-            Prefetch(
-                "parties", queryset=permissions.with_may_open(actor, Agency.objects.order_by("acronym")),
-                to_attr="party_list",
-            ),
-            Prefetch("categories", queryset=InformationCategory.objects.all(), to_attr="category_list"),
-        )
+        .annotate(latest_version=latest_readable_version(actor), overdue_steps=Subquery(overdue_steps[:1]))
+        # A party is shown to every reader of the agreement; its page is linked only for those who may open it.
+        .prefetch_related(party_list(actor, with_links=True), category_list())
         .order_by("body__acronym", "kind", "short_name")
     )
+
+
+# What an agreement shows besides its own row, for the pages and the API alike.
+
+
+def latest_readable_version(actor: User) -> Subquery:
+    """The number of the outer agreement's latest version the actor may read: one marked above their clearance is
+    neither shown nor counted as the current one."""
+    readable = permissions.scope(actor, AgreementVersion.objects.filter(agreement=OuterRef("pk")))
+    return Subquery(readable.order_by("-number").values("number")[:1])
+
+
+def party_list(actor: User, *, with_links: bool = False) -> Prefetch:
+    """An agreement's parties as `party_list`; `with_links`: each marked with whether the actor may open its page."""
+    parties = Agency.objects.order_by("acronym")
+    return Prefetch("parties", queryset=permissions.with_may_open(actor, parties) if with_links else parties,
+                    to_attr="party_list")
+
+
+def category_list() -> Prefetch:
+    return Prefetch("categories", queryset=categories(), to_attr="category_list")
+
+
+def step_details(actor: User) -> list[Prefetch]:
+    """What a step shows besides its own row: its concurring agencies and the answers the actor may see."""
+    answers = permissions.scope(actor, StepAction.objects.select_related("agency", "actor__agency"))
+    return [
+        Prefetch("actions", queryset=answers, to_attr="action_list"),
+        Prefetch("concurring_agencies", queryset=Agency.objects.order_by("acronym"), to_attr="concurring_list"),
+    ]
 
 
 def agreement_get(*, actor: User, pk: int) -> Agreement:
@@ -89,13 +108,9 @@ def version_comments(*, actor: User, version: AgreementVersion) -> QuerySet[Vers
 
 
 def steps(*, actor: User, agreement: Agreement) -> QuerySet[WorkflowStep]:
-    actions = permissions.scope(actor, StepAction.objects.select_related("agency", "actor"))
     return permissions.scope(
         actor, WorkflowStep.objects.filter(agreement=agreement).select_related("owner_agency", "completed_by")
-    ).prefetch_related(
-        Prefetch("actions", queryset=actions, to_attr="action_list"),
-        Prefetch("concurring_agencies", queryset=Agency.objects.order_by("acronym"), to_attr="concurring_list"),
-    )
+    ).prefetch_related(*step_details(actor))
 
 
 def step_get(*, actor: User, pk: int) -> WorkflowStep:
