@@ -248,7 +248,7 @@ def _require_trackable(actor: User, agreement: Agreement, milestone: Milestone) 
 
 def _milestone_follows(step: WorkflowStep) -> None:
     if step.milestone_id is not None:
-        core_services.milestone_follow(milestone=step.milestone, target=step.target_date, done=step.is_complete)
+        core_services.milestone_follow_step(milestone=step.milestone, target=step.target_date, done=step.is_complete)
 
 
 @transaction.atomic

@@ -105,10 +105,11 @@ def milestone_update(
 
 
 @transaction.atomic
-def milestone_follow(*, milestone: Milestone, target: datetime.date | None, done: bool) -> Milestone:
-    """Keep a milestone in step with the approval step that tracks the same deadline (whose own service checked
-    the actor): due in the window of its precision that holds the step's target date, done when the step is, in
-    progress again when the step is reopened. A cancelled milestone stays cancelled."""
+def milestone_follow_step(*, milestone: Milestone, target: datetime.date | None, done: bool) -> Milestone:
+    """Keep a milestone in step with the approval step that tracks the same deadline. No actor: this is never a
+    page's or a client's write, only the consequence of an approval step's service, which checked its own actor
+    (whose agency may not even see the milestone). Due in the window of its precision that holds the step's target
+    date, done when the step is, in progress again when the step is reopened. A cancelled milestone stays cancelled."""
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if target is not None:
         milestone.due_start, milestone.due_end = due_window(milestone.due_precision, target)
