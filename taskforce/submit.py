@@ -49,6 +49,7 @@ def submitted(
     return redirect(then(result) if callable(then) else then)
 
 
-def conflicted(form: forms.Form) -> bool:
-    """Whether the save was refused because someone else saved first (a ConflictError, shown above the form)."""
-    return any(isinstance(error, ConflictError) for error in form.errors.as_data().get(NON_FIELD_ERRORS, ()))
+def conflicted(form: forms.Form) -> ConflictError | None:
+    """The refusal of a save because someone else saved first (a ConflictError, shown above the form), if it was."""
+    above = form.errors.as_data().get(NON_FIELD_ERRORS, ())
+    return next((error for error in above if isinstance(error, ConflictError)), None)

@@ -138,21 +138,23 @@ def test_the_same_form_posts_again_after_a_refusal_and_after_a_save(page, secret
 
 
 def test_a_conflict_is_told_apart_from_other_refusals(secretariat):
-    def refusing(error: ValidationError):
+    """A page that shows what is saved now, beside what was typed, finds the conflict on the form, with its facts."""
+
+    def refused_with(error: ValidationError) -> MilestoneForm:
         def write(data: dict) -> None:
             raise error
 
-        return write
+        form = MilestoneForm(milestone(), agencies=Agency.objects.all())
+        submitted(request_from(secretariat, milestone()), form, write, message="Saved.", then="/")
+        return form
 
-    conflict_form = MilestoneForm(milestone(), agencies=Agency.objects.all())
-    other_form = MilestoneForm(milestone(), agencies=Agency.objects.all())
+    conflict = refused_with(ConflictError("Saved meanwhile.", code="conflict", params={"latest": 3}))
+    other = refused_with(ValidationError("Not now."))
 
-    submitted(request_from(secretariat, milestone()), conflict_form, refusing(ConflictError("Saved meanwhile.")),
-              message="", then="/")
-    submitted(request_from(secretariat, milestone()), other_form, refusing(ValidationError("Not now.")), message="", then="/")
-
-    assert conflicted(conflict_form) and conflict_form.non_field_errors() == ["Saved meanwhile."]
-    assert not conflicted(other_form) and other_form.non_field_errors() == ["Not now."]
+    assert conflicted(conflict).params == {"latest": 3}
+    assert conflict.non_field_errors() == ["Saved meanwhile."]
+    assert conflicted(other) is None
+    assert other.non_field_errors() == ["Not now."]
 
 
 def test_an_in_place_update_answers_its_partial_and_flashes_nothing(page, secretariat):
