@@ -24,13 +24,13 @@ from audit import events as audit
 from members.models import User
 from taskforce import permissions
 from taskforce import selectors as core_selectors
-from taskforce.errors import ConflictError
 from taskforce.forms import add_service_error
 from taskforce.models import Body
+from taskforce.submit import conflicted, submitted
 
 from . import forms, selectors, services, uploads
 from . import permissions as rules
-from .models import ActionItem, AgendaItem, Meeting, Rsvp
+from .models import ActionItem, AgendaItem, Comment, Meeting, MeetingSeries, Paper, Rsvp
 
 # Helpers -----------------------------------------------------------------------------------------------
 
@@ -108,18 +108,16 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         return _choose_body(request, _("Schedule a meeting"))
     actor = request.user
     form = forms.MeetingForm(request.POST or None, actor=actor, body=body, initial={"time_zone": actor.time_zone})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            meeting = services.meeting_schedule(
-                actor=actor, body=body, **form.meeting_fields(),
-                invite_agencies=data["invite_agencies"], invite_people=data["invite_people"],
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Meeting scheduled."))
-            return redirect(_meeting_url(meeting))
+
+    def schedule(data: dict) -> Meeting:
+        return services.meeting_schedule(
+            actor=actor, body=body, **form.meeting_fields(),
+            invite_agencies=data["invite_agencies"], invite_people=data["invite_people"],
+        )
+
+    done = submitted(request, form, schedule, message=_("Meeting scheduled."), then=_meeting_url)
+    if done:
+        return done
     return render(request, "meetings/meeting_form.html", {"form": form, "body": body})
 
 
@@ -130,18 +128,18 @@ def series_create(request: HttpRequest) -> HttpResponse:
         return _choose_body(request, _("Schedule a series of meetings"))
     actor = request.user
     form = forms.SeriesForm(request.POST or None, actor=actor, body=body, initial={"time_zone": actor.time_zone})
-    if request.method == "POST" and form.is_valid():
-        try:
-            series = services.meeting_series_schedule(actor=actor, body=body, **form.series_fields())
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            count = form.cleaned_data["count"]
-            done = ngettext(
-                "%(count)s meeting scheduled: %(title)s.", "%(count)s meetings scheduled: %(title)s.", count
-            )
-            messages.success(request, done % {"count": count, "title": series.title_en})
-            return redirect("meeting-list")
+
+    def scheduled(series: MeetingSeries) -> str:
+        count = form.cleaned_data["count"]
+        said = ngettext("%(count)s meeting scheduled: %(title)s.", "%(count)s meetings scheduled: %(title)s.", count)
+        return said % {"count": count, "title": series.title_en}
+
+    done = submitted(
+        request, form, lambda data: services.meeting_series_schedule(actor=actor, body=body, **form.series_fields()),
+        message=scheduled, then="meeting-list",
+    )
+    if done:
+        return done
     return render(request, "meetings/series_form.html", {"form": form, "body": body})
 
 
@@ -216,18 +214,16 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "invite_people": [i.user_id for i in invitations if i.user_id],
     }
     form = forms.MeetingForm(request.POST or None, actor=actor, body=meeting.body, editing=True, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.meeting_update(
-                actor=actor, meeting=meeting, reason=data["reason"], **form.meeting_fields(),
-                invite_agencies=data["invite_agencies"], invite_people=data["invite_people"],
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Meeting updated."))
-            return redirect(_meeting_url(meeting))
+
+    def update(data: dict) -> Meeting:
+        return services.meeting_update(
+            actor=actor, meeting=meeting, reason=data["reason"], **form.meeting_fields(),
+            invite_agencies=data["invite_agencies"], invite_people=data["invite_people"],
+        )
+
+    done = submitted(request, form, update, message=_("Meeting updated."), then=_meeting_url(meeting))
+    if done:
+        return done
     return render(request, "meetings/meeting_form.html", {"form": form, "body": meeting.body, "meeting": meeting})
 
 
@@ -235,14 +231,12 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _secretariat_meeting(request, pk)
     form = forms.CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_cancel(actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Meeting cancelled. Invitees see the reason."))
-            return redirect(_meeting_url(meeting))
+    done = submitted(
+        request, form, lambda data: services.meeting_cancel(actor=request.user, meeting=meeting, reason=data["reason"]),
+        message=_("Meeting cancelled. Invitees see the reason."), then=_meeting_url(meeting),
+    )
+    if done:
+        return done
     return render(request, "meetings/meeting_cancel.html", {
         "form": form, "meeting": meeting, "told": _told(request)(meeting),
     })
@@ -274,18 +268,18 @@ def meeting_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _secretariat_meeting(request, pk)
     form = forms.AgendaItemForm(request.POST or None, actor=request.user, body=meeting.body)
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = services.agenda_item_add(
-                actor=request.user, meeting=meeting, **form.item_fields(),
-                restricted_to=form.cleaned_data["restricted_to"],
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            done = _("Item added to the agenda: %(title)s.") % {"title": item.title}
-            messages.success(request, done, extra_tags="agenda")
-            return redirect(_meeting_url(meeting, "agenda"))
+
+    def add(data: dict) -> AgendaItem:
+        return services.agenda_item_add(
+            actor=request.user, meeting=meeting, **form.item_fields(), restricted_to=data["restricted_to"]
+        )
+
+    done = submitted(
+        request, form, add, message=lambda item: _("Item added to the agenda: %(title)s.") % {"title": item.title},
+        at="agenda", then=_meeting_url(meeting, "agenda"),
+    )
+    if done:
+        return done
     return render(request, "meetings/agenda_item_form.html", {"form": form, "meeting": meeting})
 
 
@@ -326,22 +320,18 @@ def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "restricted_to": [a.pk for a in permissions.granted_agencies(item)] if item.restricted else [],
     }
     form = forms.AgendaItemForm(request.POST or None, actor=request.user, body=item.meeting.body, initial=initial)
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agenda_item_update(
-                actor=request.user, item=item, version=form.cleaned_data["version"] or 0, **form.item_fields(),
-                restricted_to=form.cleaned_data["restricted_to"],
-            )
-        except ConflictError as error:
-            # The input stays on the form; the stored item is shown beside it, untouched.
-            form.add_error(None, error)
-            conflict = selectors.agenda_item_get(actor=request.user, pk=pk)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Item saved."))
-            return redirect(_item_url(item))
+
+    def update(data: dict) -> AgendaItem:
+        return services.agenda_item_update(
+            actor=request.user, item=item, version=data["version"] or 0, **form.item_fields(),
+            restricted_to=data["restricted_to"],
+        )
+
+    done = submitted(request, form, update, message=_("Item saved."), then=_item_url(item))
+    if done:
+        return done
+    # The input stays on the form; the stored item is shown beside it, untouched.
+    conflict = selectors.agenda_item_get(actor=request.user, pk=pk) if conflicted(form) else None
     status = 409 if conflict else 200
     return render(
         request, "meetings/agenda_item_form.html",
@@ -447,23 +437,28 @@ def agenda_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _upload_refused(form: forms.PaperForm, error: ValidationError) -> None:
+    about_the_file = getattr(error, "code", None) in UPLOAD_CODES
+    add_service_error(form, error, plain_field="file" if about_the_file else None)
+
+
 @login_required
 def paper_upload(request: HttpRequest, pk: int) -> HttpResponse:
     item = _secretariat_item(request, pk)
     form = forms.PaperForm(request.POST or None, request.FILES or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.paper_upload(
-                actor=request.user, item=item, title=data["title"], upload=data["file"],
-                classification=data["classification"],
-            )
-        except ValidationError as error:
-            about_the_file = getattr(error, "code", None) in UPLOAD_CODES
-            add_service_error(form, error, plain_field="file" if about_the_file else None)
-        else:
-            messages.success(request, _("Paper attached."), extra_tags="papers")
-            return redirect(_item_url(item, "papers"))
+
+    def upload(data: dict) -> Paper:
+        return services.paper_upload(
+            actor=request.user, item=item, title=data["title"], upload=data["file"],
+            classification=data["classification"],
+        )
+
+    done = submitted(
+        request, form, upload, refused=_upload_refused, message=_("Paper attached."), at="papers",
+        then=_item_url(item, "papers"),
+    )
+    if done:
+        return done
     return render(request, "meetings/paper_form.html", {"form": form, "item": item, "meeting": item.meeting})
 
 
@@ -496,21 +491,21 @@ def paper_download(request: HttpRequest, pk: int) -> FileResponse:
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.agenda_item_get(actor=request.user, pk=pk)
     form = forms.CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.comment_add(actor=request.user, item=item, text=form.cleaned_data["text"])
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            form = forms.CommentForm()
-            if not request.htmx:
-                messages.success(request, _("Comment added."), extra_tags="comments")
-                return redirect(_item_url(item, "comments"))
+    added = _("Comment added.")
+
+    def in_place(comment: Comment) -> HttpResponse:
+        # The comments with the new one, an empty form for the next, and the outcome beside it.
+        context = _item_context(request, item, comment_form=forms.CommentForm(), comment_message=added)
+        return render(request, "meetings/_comments.html", context)
+
+    done = submitted(
+        request, form, lambda data: services.comment_add(actor=request.user, item=item, text=data["text"]),
+        message=added, at="comments", then=_item_url(item, "comments"), in_place=in_place,
+    )
+    if done:
+        return done
     template = "meetings/_comments.html" if request.htmx else "meetings/agenda_item_detail.html"
-    context = _item_context(request, item, comment_form=form)
-    if request.htmx and not form.is_bound:
-        context["comment_message"] = _("Comment added.")
-    return render(request, template, context)
+    return render(request, template, _item_context(request, item, comment_form=form))
 
 
 @login_required
@@ -521,26 +516,26 @@ def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("Only invitees can answer for this meeting."))
     current = next((r for r in selectors.rsvps(actor=actor, meeting=meeting) if r.user_id == actor.pk), None)
     form = _rsvp_form(actor, current, request.POST or None)
-    saved = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = services.rsvp_set(
-                actor=actor, meeting=meeting, response=data["response"], delegate=data["delegate"], note=data["note"],
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            if not request.htmx:
-                answer = saved.get_response_display()
-                done = _("Your answer is saved: %(answer)s.") % {"answer": answer}
-                messages.success(request, done, extra_tags="rsvp")
-                return redirect(_meeting_url(meeting, "rsvp"))
-    template = "meetings/_rsvp.html" if request.htmx else "meetings/rsvp.html"
-    return render(request, template, {
-        "meeting": meeting, "rsvp_form": form, "my_rsvp": saved or current, "invited": True,
-        "answerable": not meeting.is_cancelled and not meeting.is_past, "rsvp_saved": saved is not None,
-    })
+
+    def answer(data: dict) -> Rsvp:
+        return services.rsvp_set(
+            actor=actor, meeting=meeting, response=data["response"], delegate=data["delegate"], note=data["note"],
+        )
+
+    def page(saved: Rsvp | None = None) -> HttpResponse:
+        template = "meetings/_rsvp.html" if request.htmx else "meetings/rsvp.html"
+        return render(request, template, {
+            "meeting": meeting, "rsvp_form": form, "my_rsvp": saved or current, "invited": True,
+            "answerable": not meeting.is_cancelled and not meeting.is_past, "rsvp_saved": saved is not None,
+        })
+
+    done = submitted(
+        request, form, answer, in_place=page, at="rsvp", then=_meeting_url(meeting, "rsvp"),
+        message=lambda saved: _("Your answer is saved: %(answer)s.") % {"answer": saved.get_response_display()},
+    )
+    if done:
+        return done
+    return page()
 
 
 @login_required
@@ -559,14 +554,12 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     people = list(selectors.invited_people(actor=actor, meeting=meeting))
     recorded = {row.user_id: row.mode for row in selectors.attendance(actor=actor, meeting=meeting)}
     form = forms.AttendanceForm(request.POST or None, people=people, recorded=recorded)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.attendance_record(actor=actor, meeting=meeting, present=form.present())
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Attendance recorded."), extra_tags="attendance")
-            return redirect(_meeting_url(meeting, "attendance"))
+    done = submitted(
+        request, form, lambda data: services.attendance_record(actor=actor, meeting=meeting, present=form.present()),
+        message=_("Attendance recorded."), at="attendance", then=_meeting_url(meeting, "attendance"),
+    )
+    if done:
+        return done
     return render(request, "meetings/attendance_form.html", {
         "form": form, "meeting": meeting, "quorum": selectors.quorum(actor=actor, meeting=meeting),
     })
@@ -577,14 +570,12 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _secretariat_meeting(request, pk)
     items = [i for i in selectors.agenda_items(actor=request.user, meeting=meeting) if not i.withdrawn]
     form = forms.MinutesForm(request.POST or None, items=items)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.minutes_save(actor=request.user, meeting=meeting, minutes=form.minutes())
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Minutes saved as a draft."), extra_tags="minutes")
-            return redirect(_meeting_url(meeting, "minutes"))
+    done = submitted(
+        request, form, lambda data: services.minutes_save(actor=request.user, meeting=meeting, minutes=form.minutes()),
+        message=_("Minutes saved as a draft."), at="minutes", then=_meeting_url(meeting, "minutes"),
+    )
+    if done:
+        return done
     return render(request, "meetings/minutes_form.html", {"form": form, "meeting": meeting})
 
 
@@ -618,14 +609,12 @@ def _record_items(request: HttpRequest, meeting: Meeting):
 def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _secretariat_meeting(request, pk)
     form = forms.DecisionForm(request.POST or None, items=_record_items(request, meeting))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.decision_record(actor=request.user, meeting=meeting, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Decision recorded."), extra_tags="decisions")
-            return redirect(_meeting_url(meeting, "decisions"))
+    done = submitted(
+        request, form, lambda data: services.decision_record(actor=request.user, meeting=meeting, **data),
+        message=_("Decision recorded."), at="decisions", then=_meeting_url(meeting, "decisions"),
+    )
+    if done:
+        return done
     return render(request, "meetings/record_form.html", {
         "form": form, "meeting": meeting, "heading": _("Record a decision"), "button": _("Record the decision"),
     })
@@ -637,14 +626,12 @@ def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ActionItemForm(
         request.POST or None, actor=request.user, body=meeting.body, items=_record_items(request, meeting)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_item_record(actor=request.user, meeting=meeting, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Action item recorded."), extra_tags="actions")
-            return redirect(_meeting_url(meeting, "actions"))
+    done = submitted(
+        request, form, lambda data: services.action_item_record(actor=request.user, meeting=meeting, **data),
+        message=_("Action item recorded."), at="actions", then=_meeting_url(meeting, "actions"),
+    )
+    if done:
+        return done
     return render(request, "meetings/record_form.html", {
         "form": form, "meeting": meeting, "heading": _("Record an action item"), "button": _("Record the action item"),
     })
@@ -667,23 +654,15 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
     at = request.POST.get("at") or ""
     if not next_url or not ACTION_TABLE.fullmatch(at):
         at = "actions"
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_item_set_status(actor=actor, action=action, status=form.cleaned_data["status"])
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("Status of “%(action)s”: %(status)s.") % {
-                    "action": Truncator(action.text).words(8),
-                    "status": ActionItem.Status(form.cleaned_data["status"]).label,
-                },
-                extra_tags=at,
-            )
-            if next_url:
-                return redirect(f"{next_url.split('#')[0]}#outcome-{at}")
-            return redirect(_meeting_url(action.meeting, "actions"))
+    done = submitted(
+        request, form, lambda data: services.action_item_set_status(actor=actor, action=action, status=data["status"]),
+        message=lambda updated: _("Status of “%(action)s”: %(status)s.") % {
+            "action": Truncator(updated.text).words(8), "status": ActionItem.Status(updated.status).label,
+        },
+        at=at, then=f"{next_url.split('#')[0]}#outcome-{at}" if next_url else _meeting_url(action.meeting, "actions"),
+    )
+    if done:
+        return done
     return render(request, "meetings/action_item_status.html", {
         "form": form, "action": action, "next": next_url,
         "may_update": rules.may_update_action(actor, action, secretariat=secretariat),

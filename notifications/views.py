@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from taskforce import parsing
+from taskforce.submit import submitted
 
 from . import forms, selectors, services
 
@@ -45,10 +46,12 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 def notification_preferences(request: HttpRequest) -> HttpResponse:
     actor = request.user
     form = forms.NotificationPreferencesForm(request.POST or None, initial=selectors.notification_modes(actor=actor))
-    if request.method == "POST" and form.is_valid():
-        services.notification_preferences_set(actor=actor, modes=form.cleaned_data)
-        messages.success(request, _("Your notification choices are saved."))
-        return redirect("notification-preferences")
+    done = submitted(
+        request, form, lambda modes: services.notification_preferences_set(actor=actor, modes=modes),
+        message=_("Your notification choices are saved."), then="notification-preferences",
+    )
+    if done:
+        return done
     return render(request, "notifications/notification_preferences.html", {"form": form})
 
 

@@ -2,15 +2,15 @@
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import forms, permissions, selectors, services, translations
-from .errors import ConflictError
+from .models import Milestone
+from .submit import conflicted, submitted
 
 # Pages that show a secret (a new API token, a calendar feed address) must not be kept by any cache.
 NO_STORE = "no-store, private"
@@ -47,23 +47,25 @@ def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _milestone_url(milestone: Milestone) -> str:
+    return reverse("milestone-detail", args=[milestone.pk])
+
+
 @login_required
 def milestone_create(request: HttpRequest, acronym: str) -> HttpResponse:
     actor = request.user
     body = selectors.body_get(actor=actor, acronym=acronym)
     permissions.require_secretariat(actor, body.pk)
     form = forms.MilestoneForm(request.POST or None, agencies=selectors.body_agencies(actor=actor, body=body))
-    if request.method == "POST" and form.is_valid():
-        try:
-            milestone = services.milestone_create(
-                actor=actor, body=body, restricted_to=list(form.cleaned_data["restricted_to"]),
-                **form.milestone_fields(),
-            )
-        except ValidationError as error:
-            forms.add_service_error(form, error)
-        else:
-            messages.success(request, _("Milestone added."))
-            return redirect("milestone-detail", milestone.pk)
+
+    def add(data: dict) -> Milestone:
+        return services.milestone_create(
+            actor=actor, body=body, restricted_to=list(data["restricted_to"]), **form.milestone_fields()
+        )
+
+    done = submitted(request, form, add, message=_("Milestone added."), then=_milestone_url)
+    if done:
+        return done
     return render(request, "taskforce/milestone_form.html", {"form": form, "body": body})
 
 
@@ -81,24 +83,22 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     agencies = selectors.body_agencies(actor=actor, body=milestone.body)
     form = forms.MilestoneForm(request.POST or None, agencies=agencies, editing=True, initial=initial)
+
+    def update(data: dict) -> Milestone:
+        return services.milestone_update(
+            actor=actor, milestone=milestone, seen=_seen(data["seen"]), restricted_to=list(data["restricted_to"]),
+            **form.milestone_fields(),
+        )
+
+    done = submitted(request, form, update, message=_("Milestone saved."), then=_milestone_url(milestone))
+    if done:
+        return done
     conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.milestone_update(
-                actor=actor, milestone=milestone, seen=_seen(form.cleaned_data["seen"]),
-                restricted_to=list(form.cleaned_data["restricted_to"]), **form.milestone_fields(),
-            )
-        except ConflictError as error:
-            # Keep what they typed, show what is saved now, and let the next save replace it knowingly.
-            conflict = selectors.milestone_get(actor=actor, pk=pk)
-            form.add_error(None, error)
-            form.data = form.data.copy()
-            form.data["seen"] = conflict.updated_at.isoformat()
-        except ValidationError as error:
-            forms.add_service_error(form, error)
-        else:
-            messages.success(request, _("Milestone saved."))
-            return redirect("milestone-detail", milestone.pk)
+    if conflicted(form):
+        # Keep what they typed, show what is saved now, and let the next save replace it knowingly.
+        conflict = selectors.milestone_get(actor=actor, pk=pk)
+        form.data = form.data.copy()
+        form.data["seen"] = conflict.updated_at.isoformat()
     return render(
         request,
         "taskforce/milestone_form.html",
