@@ -24,8 +24,8 @@ from members.models import Agency, User
 from taskforce import permissions
 from taskforce import selectors as core_selectors
 from taskforce.dates import date_format
-from taskforce.errors import ConflictError
 from taskforce.forms import add_service_error
+from taskforce.submit import conflicted, submitted
 
 from . import forms, selectors, services, sharing
 from .models import Agreement, AgreementVersion, WorkflowStep
@@ -285,15 +285,12 @@ def step_create(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST, key="step", agencies=_body_agencies(actor, agreement),
         milestones=_agreement_milestones(actor, agreement),
     )
-    if form.is_valid():
-        try:
-            step = services.step_add(actor=actor, agreement=agreement, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            message = _("The step “%(step)s” is added.") % {"step": step.title}
-            return _saved(request, message, _url("agreement-detail", agreement.pk, fragment=f"step-{step.pk}"))
-    return _agreement_page(request, agreement, form)
+    done = submitted(
+        request, form, lambda data: services.step_add(actor=actor, agreement=agreement, **data),
+        message=lambda step: _("The step “%(step)s” is added.") % {"step": step.title},
+        then=lambda step: _url("agreement-detail", agreement.pk, fragment=f"step-{step.pk}"),
+    )
+    return done or _agreement_page(request, agreement, form)
 
 
 @login_required
@@ -303,14 +300,11 @@ def agreement_submit(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = selectors.agreement_get(actor=actor, pk=pk)
     _require_secretariat(actor, agreement)
     form = forms.SubmitForm(request.POST, key="submit")
-    if form.is_valid():
-        try:
-            services.agreement_submit(actor=actor, agreement=agreement, note=form.cleaned_data["note"])
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            return _saved(request, _("The draft is sent for approval."), _url("agreement-detail", agreement.pk))
-    return _agreement_page(request, agreement, form)
+    done = submitted(
+        request, form, lambda data: services.agreement_submit(actor=actor, agreement=agreement, note=data["note"]),
+        message=_("The draft is sent for approval."), then=_url("agreement-detail", agreement.pk),
+    )
+    return done or _agreement_page(request, agreement, form)
 
 
 @login_required
@@ -324,15 +318,12 @@ def agreement_transition(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.TransitionForm(
         request.POST, key=key, transitions=services.TRANSITIONS, date_label=TRANSITION_DATE_LABELS.get(name)
     )
-    if form.is_valid():
-        try:
-            moved = services.agreement_transition(actor=actor, agreement=agreement, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            message = _("The agreement is now “%(status)s”.") % {"status": moved.get_status_display()}
-            return _saved(request, message, _url("agreement-detail", agreement.pk))
-    return _agreement_page(request, agreement, form)
+    done = submitted(
+        request, form, lambda data: services.agreement_transition(actor=actor, agreement=agreement, **data),
+        message=lambda moved: _("The agreement is now “%(status)s”.") % {"status": moved.get_status_display()},
+        then=_url("agreement-detail", agreement.pk),
+    )
+    return done or _agreement_page(request, agreement, form)
 
 
 @login_required
@@ -420,30 +411,21 @@ def version_create(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = selectors.agreement_get(actor=actor, pk=pk)
     _require_drafter(actor, agreement)
     latest = selectors.versions(actor=actor, agreement=agreement).first()
-    conflict = None
-    if request.method == "POST":
-        form = forms.VersionForm(request.POST, actor=actor)
-        if form.is_valid():
-            try:
-                version = services.version_create(actor=actor, agreement=agreement, **form.cleaned_data)
-            except ConflictError as error:
-                # The author's text stays in the form, to compare and carry over to the latest version.
-                form.add_error(None, error)
-                conflict = error.params
-            except ValidationError as error:
-                add_service_error(form, error)
-            else:
-                message = _("Version %(number)s is saved.") % {"number": version.number}
-                return _saved(request, message, _url("version-detail", agreement.pk, version.number))
-    else:
-        form = forms.VersionForm(actor=actor, initial={
-            "text": latest.text if latest else "",
-            "text_fr": latest.text_fr if latest else "",
-            "base_number": latest.number if latest else 0,
-            "classification": agreement.classification,
-        })
-    return render(request, "mou/version_form.html", {
-        "agreement": agreement, "form": form, "latest": latest, "conflict": conflict,
+    form = forms.VersionForm(request.POST if request.method == "POST" else None, actor=actor, initial={
+        "text": latest.text if latest else "",
+        "text_fr": latest.text_fr if latest else "",
+        "base_number": latest.number if latest else 0,
+        "classification": agreement.classification,
+    })
+    done = submitted(
+        request, form, lambda data: services.version_create(actor=actor, agreement=agreement, **data),
+        message=lambda version: _("Version %(number)s is saved.") % {"number": version.number},
+        then=lambda version: _url("version-detail", agreement.pk, version.number),
+    )
+    # Someone else saved a version meanwhile: the author's text stays in the form, to compare and carry over.
+    conflict = conflicted(form)
+    return done or render(request, "mou/version_form.html", {
+        "agreement": agreement, "form": form, "latest": latest, "conflict": conflict.params if conflict else None,
     })
 
 
@@ -455,23 +437,18 @@ def version_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     version = selectors.version_get(actor=actor, agreement=agreement, number=number)
     _require_drafter(actor, agreement)
     form = forms.RestoreForm(request.POST, key="restore")
-    conflict = None
-    if form.is_valid():
-        try:
-            restored = services.version_restore(
-                actor=actor, agreement=agreement, number=version.number, base_number=form.cleaned_data["base_number"]
-            )
-        except ConflictError as error:
-            form.add_error(None, error)
-            conflict = error.params
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            message = _("Version %(old)s is restored as version %(new)s.") % {
-                "old": version.number, "new": restored.number,
-            }
-            return _saved(request, message, _url("version-detail", agreement.pk, restored.number))
-    return _version_page(request, agreement, version, form, conflict)
+    done = submitted(
+        request, form,
+        lambda data: services.version_restore(
+            actor=actor, agreement=agreement, number=version.number, base_number=data["base_number"]
+        ),
+        message=lambda restored: _("Version %(old)s is restored as version %(new)s.") % {
+            "old": version.number, "new": restored.number,
+        },
+        then=lambda restored: _url("version-detail", agreement.pk, restored.number),
+    )
+    conflict = conflicted(form)
+    return done or _version_page(request, agreement, version, form, conflict.params if conflict else None)
 
 
 @login_required
@@ -481,17 +458,12 @@ def version_comment(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     agreement = selectors.agreement_get(actor=actor, pk=pk)
     version = selectors.version_get(actor=actor, agreement=agreement, number=number)
     form = forms.CommentForm(request.POST, key="comment")
-    if form.is_valid():
-        try:
-            comment = services.comment_add(actor=actor, version=version, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            return _saved(
-                request, _("Your comment is added."),
-                _url("version-detail", agreement.pk, version.number, fragment=f"comment-{comment.pk}"),
-            )
-    return _version_page(request, agreement, version, form)
+    done = submitted(
+        request, form, lambda data: services.comment_add(actor=actor, version=version, **data),
+        message=_("Your comment is added."),
+        then=lambda comment: _url("version-detail", agreement.pk, version.number, fragment=f"comment-{comment.pk}"),
+    )
+    return done or _version_page(request, agreement, version, form)
 
 
 @login_required
