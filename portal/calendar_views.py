@@ -42,7 +42,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     def link(**changes) -> str:
         return "?" + urlencode({key: value for key, value in (filters | changes).items() if value})
 
-    return render(request, "taskforce/calendar.html", {
+    return render(request, "portal/calendar.html", {
         "month": month,
         "bodies": bodies,
         "body": body,
@@ -63,7 +63,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
     bodies = list(selectors.body_list(actor=actor))
     body = _chosen_body(request, bodies)
     milestones = list(selectors.milestone_list(actor=actor, body=body).order_by("due_start", "due_end", "pk"))
-    return render(request, "taskforce/milestone_timeline.html", {
+    return render(request, "portal/milestone_timeline.html", {
         "timeline": milestone_timeline(milestones, today=timezone.localdate()),
         "bodies": bodies,
         "body": body,

@@ -29,7 +29,7 @@ def report_builder(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.GET or None, actor=request.user)
     if form.is_bound and form.is_valid():
         return redirect(_report_url("report-detail", form.cleaned_data["body"].acronym, form.period))
-    return render(request, "reports/builder.html", {"form": form}, status=400 if form.is_bound else 200)
+    return render(request, "portal/reports/builder.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
 def _report_url(name: str, acronym: str, period: reports.Period) -> str:
@@ -46,7 +46,7 @@ def _report(request: HttpRequest, acronym: str) -> tuple[reports.Report | None, 
         data["body"] = body.acronym
         form = ReportForm(data, actor=request.user)
         form.is_valid()
-        return None, render(request, "reports/builder.html", {"form": form}, status=400)
+        return None, render(request, "portal/reports/builder.html", {"form": form}, status=400)
     return reports.build(actor=request.user, body=body, period=period_form.period), None
 
 
@@ -64,7 +64,7 @@ def report_detail(request: HttpRequest, acronym: str) -> HttpResponse:
     if refusal:
         return refusal
     context = _context(report) | {"pdf_url": _report_url("report-pdf", report.body.acronym, report.period)}
-    response = render(request, "reports/report.html", context)
+    response = render(request, "portal/reports/report.html", context)
     response["Cache-Control"] = NO_STORE
     return response
 
@@ -82,7 +82,7 @@ def report_pdf(request: HttpRequest, acronym: str) -> HttpResponse:
     # Imported here: WeasyPrint loads Pango, which only the PDF needs.
     from weasyprint import CSS, HTML
 
-    html = render_to_string("reports/report_pdf.html", _context(report), request=request)
+    html = render_to_string("portal/reports/report_pdf.html", _context(report), request=request)
     stylesheet = CSS(filename=finders.find("css/report-print.css"), url_fetcher=_no_fetching)
     pdf = HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=[stylesheet])
     response = HttpResponse(pdf, content_type="application/pdf")

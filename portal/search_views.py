@@ -28,7 +28,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         shown = (page - 1) * search.PAGE_SIZE + len(group.hits) if kind else len(group.hits)
         group.has_more = group.total > shown
         group.next_url = "?" + urlencode({"q": text, "kind": group.kind, "page": page + 1})
-    return render(request, "reports/search.html", {
+    return render(request, "portal/search.html", {
         "q": text, "kind": kind, "page": page, "results": results, "asked": bool(text.strip()),
         "all_url": "?" + urlencode({"q": text}),
     })

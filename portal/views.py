@@ -15,7 +15,7 @@ def home(request: HttpRequest) -> HttpResponse:
     actor = request.user
     return render(
         request,
-        "taskforce/home.html",
+        "portal/home.html",
         {
             "bodies": selectors.body_list(actor=actor),
             "milestones": selectors.milestone_list(actor=actor),

@@ -1,4 +1,4 @@
-"""The demo scenario and its personas, shared by the whole suite.
+"""The demo scenario, its personas and a circulated meeting, shared by the whole suite.
 
 The scenario is loaded once per test database (each xdist worker has its own), before the first test
 that uses the database; every test then runs inside a transaction that is rolled back, so it starts from
@@ -8,7 +8,10 @@ from a copy taken after the load (a fraction of a second, where emptying every t
 through the services took ten).
 """
 
+import datetime
+import zoneinfo
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
@@ -18,16 +21,18 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.test import Client, TransactionTestCase
-from django.utils import translation
+from django.utils import timezone, translation
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.selectors import second_factor_required
+from meetings import services
+from meetings.models import AgendaItem, Meeting
 from members.models import Agency, User
 from taskforce import demo as scenario
 from taskforce.models import Body
 
-from .factories import AgencyFactory, UserFactory
+from .support.factories import AgencyFactory, UserFactory
 
 
 def pytest_configure(config) -> None:
@@ -188,6 +193,36 @@ def superuser(db) -> User:
 def personas(demo, outsider, superuser) -> dict[str, User | AnonymousUser]:
     """Every persona by name, for tests parametrised over them."""
     return {"anonymous": AnonymousUser(), "outsider": outsider, "superuser": superuser, **demo.users}
+
+
+OTTAWA = zoneinfo.ZoneInfo("America/Toronto")
+CBFTF_AGENCIES = ("CBSA", "RCMP", "ATF", "HSI", "CBP")
+
+
+@dataclass
+class Agenda:
+    meeting: Meeting
+    roundtable: AgendaItem
+    mou: AgendaItem
+
+
+@pytest.fixture
+def circulated(demo, secretariat) -> Agenda:
+    """A CBFTF meeting next week, every CBFTF agency invited, its agenda circulated: a body-wide roundtable,
+    then an item restricted to CBSA and ATF."""
+    start = datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=7), datetime.time(10), OTTAWA)
+    meeting = services.meeting_schedule(
+        actor=secretariat, body=demo.bodies["CBFTF"], title_en="Security review meeting", start=start,
+        end=start + datetime.timedelta(hours=2), time_zone="America/Toronto",
+        invite_agencies=[demo.agencies[acronym] for acronym in CBFTF_AGENCIES],
+    )
+    roundtable = services.agenda_item_add(actor=secretariat, meeting=meeting, title_en="Roundtable")
+    mou = services.agenda_item_add(
+        actor=secretariat, meeting=meeting, title_en="CBSA–ATF MOU: status",
+        restricted_to=[demo.agencies["CBSA"], demo.agencies["ATF"]],
+    )
+    meeting = services.agenda_circulate(actor=secretariat, meeting=meeting)
+    return Agenda(meeting=meeting, roundtable=roundtable, mou=mou)
 
 
 def pass_second_factor(client: Client, user: User) -> TOTPDevice:

@@ -1,6 +1,6 @@
 """Every named URL is in the visibility matrix, and answers every persona as the matrix says.
 
-A new page or endpoint fails here until tests/visibility_matrix.py says who may see it.
+A new page or endpoint fails here until tests/support/visibility_matrix.py says who may see it.
 """
 
 import re
@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.scenario import leaked_titles, restricted_milestones, text_of
-from tests.visibility_matrix import MATRIX, NEVER_SEE_MOU, PERSONAS, url_patterns
+from tests.support.scenario import leaked_titles, restricted_milestones, text_of
+from tests.support.visibility_matrix import MATRIX, NEVER_SEE_MOU, PERSONAS, url_patterns
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,14 +18,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 def test_every_url_outside_the_admin_has_a_name():
     unnamed = sorted(route for name, route in url_patterns() if not name)
 
-    assert unnamed == [], f"Name these routes and add them to tests/visibility_matrix.py: {unnamed}"
+    assert unnamed == [], f"Name these routes and add them to tests/support/visibility_matrix.py: {unnamed}"
 
 
 def test_every_named_url_is_in_the_visibility_matrix():
     missing = sorted({name for name, _route in url_patterns() if name} - set(MATRIX))
 
     assert missing == [], (
-        f"Not in the visibility matrix: {missing}. Add each to tests/visibility_matrix.py with the status every "
+        f"Not in the visibility matrix: {missing}. Add each to tests/support/visibility_matrix.py with the status every "
         "persona gets and the tests that check another agency's member gets a 404."
     )
 

@@ -3,7 +3,7 @@ without one fails here."""
 
 import importlib
 
-from tests.scenario import api_schema
+from tests.support.scenario import api_schema
 
 SCHEMA = api_schema()
 

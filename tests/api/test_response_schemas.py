@@ -22,8 +22,8 @@ from accounts import services as account_services
 from accounts.models import ApiToken
 from mou import services as mou_services
 from mou.models import Agreement
-from tests.scenario import api_schema
-from tests.visibility_matrix import MATRIX
+from tests.support.scenario import api_schema
+from tests.support.visibility_matrix import MATRIX
 
 SCHEMA = api_schema()
 

@@ -14,7 +14,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts import services as account_services
-from tests.scenario import api_schema
+from tests.support.scenario import api_schema
 
 # Every check schemathesis has (the command line's `--checks all`).
 load_all_checks()

@@ -2,14 +2,14 @@
 member, in English and in French, no WCAG 2.1 A or AA violation; and every page reflows on a 360 px wide screen
 (no sideways scrolling of the page itself; a wide table scrolls inside its own region).
 
-The pages are those of the visibility matrix (tests/visibility_matrix.py), so a new page is checked as soon as
+The pages are those of the visibility matrix (tests/support/visibility_matrix.py), so a new page is checked as soon as
 it is listed there."""
 
 import pytest
 from django.conf import settings
 from playwright.sync_api import Browser
 
-from tests.visibility_matrix import MATRIX
+from tests.support.visibility_matrix import MATRIX
 
 from .helpers import sign_in
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Page
 
 from meetings.models import AgendaItem, Meeting
 from mou.models import Agreement
-from tests.scenario import mou_review
+from tests.support.scenario import mou_review
 
 from .helpers import sign_in, wait_for_components
 

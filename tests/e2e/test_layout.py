@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page
 
-from tests.visibility_matrix import MATRIX
+from tests.support.visibility_matrix import MATRIX
 
 from .helpers import sign_in
 

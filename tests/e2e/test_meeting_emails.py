@@ -4,7 +4,7 @@ with a valid `.ics`.
 
 The meeting is scheduled through the real form on the live server. Its invitations go request → task on Redis →
 a real Celery worker → a real SMTP server on loopback; its reminder is made by the sweep Celery beat runs, run in a
-process of its own, and sent the same way (tests/notifications/live.py starts the parts).
+process of its own, and sent the same way (tests/support/live.py starts the parts).
 """
 
 import datetime
@@ -21,8 +21,8 @@ from meetings import notifications as meeting_notices
 from meetings.models import Meeting
 from notifications.models import Delivery, Reminder
 from taskforce.celery import app as celery_app
-from tests.notifications.helpers import EMAILS, assert_in_their_language, event_of, ics_of, language_of, user_of
-from tests.notifications.live import (
+from tests.support.emails import EMAILS, assert_in_their_language, event_of, ics_of, language_of, user_of
+from tests.support.live import (
     REDIS_URL,
     Processes,
     SmtpSink,

@@ -13,7 +13,7 @@ from meetings import services
 from meetings.models import AgendaItem, Meeting
 from members.models import User
 from taskforce.models import Body
-from tests.factories import MembershipFactory, UserFactory
+from tests.support.factories import MembershipFactory, UserFactory
 
 OTTAWA = "America/Toronto"
 TORONTO = zoneinfo.ZoneInfo(OTTAWA)

@@ -19,7 +19,7 @@ from accounts.services import api_token_create
 from meetings import services
 from meetings.models import ActionItem, AgendaItem, Comment, Decision, Meeting, Paper, Rsvp
 from members.models import Classification
-from tests.scenario import text_of
+from tests.support.scenario import text_of
 
 from .conftest import local_time
 from .test_pages import MOU_ITEM, MOU_PAPER, december, mou_item, pdf_upload, upcoming_demo_meeting

@@ -11,7 +11,7 @@ from meetings import selectors, services
 from meetings.demo import tiny_pdf
 from meetings.models import AgendaItem, Meeting
 from members.models import Classification
-from tests.scenario import page, text_of
+from tests.support.scenario import page, text_of
 
 API = "/api/v1"
 ROUNDTABLE = "Roundtable"

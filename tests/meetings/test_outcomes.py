@@ -13,7 +13,7 @@ from django.utils.html import strip_tags
 from audit.models import AuditEntry
 from meetings import services
 from meetings.models import AgendaItem, Meeting
-from tests.scenario import page, text_of
+from tests.support.scenario import page, text_of
 
 from .conftest import CBFTF_AGENCIES
 

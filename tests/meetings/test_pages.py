@@ -30,8 +30,8 @@ from meetings.models import (
     Rsvp,
 )
 from members.models import Classification
-from tests.factories import MembershipFactory, UserFactory
-from tests.scenario import page, text_of
+from tests.support.factories import MembershipFactory, UserFactory
+from tests.support.scenario import page, text_of
 
 from .conftest import CBFTF_AGENCIES, TORONTO, local_time
 

@@ -28,7 +28,7 @@ from meetings.models import (
 )
 from members.models import Classification, User
 from taskforce.errors import ConflictError
-from tests.factories import AgencyFactory, AgencyRoleFactory, MembershipFactory, UserFactory
+from tests.support.factories import AgencyFactory, AgencyRoleFactory, MembershipFactory, UserFactory
 
 from .conftest import OTTAWA, TORONTO, local_time
 

@@ -10,7 +10,7 @@ from members.models import Agency, User
 from mou import services
 from mou.models import Agreement, InformationCategory, WorkflowStep
 from taskforce.models import Body
-from tests.factories import AgencyFactory, AgencyRoleFactory, BodyFactory, MembershipFactory, UserFactory
+from tests.support.factories import AgencyFactory, AgencyRoleFactory, BodyFactory, MembershipFactory, UserFactory
 
 MOU = "CBSA–ATF MOU"
 

@@ -13,9 +13,9 @@ from members.models import Classification
 from mou import services
 from mou.demo import MOU_SUMMARY_FR, MOU_V2, MOU_V2_FR
 from mou.models import Agreement, StepAction, VersionComment
-from tests.factories import MembershipFactory, UserFactory
 from tests.mou.conftest import MOU, Workflow, agreement_named, category, stored
-from tests.scenario import GRANTED, NOT_GRANTED, text_of
+from tests.support.factories import MembershipFactory, UserFactory
+from tests.support.scenario import GRANTED, NOT_GRANTED, text_of
 
 Status = Agreement.Status
 AGREEMENTS = "/api/v1/agreements/"

@@ -20,7 +20,7 @@ from mou.models import Agreement, Signature, StatusChange, StepAction, WorkflowS
 from notifications.models import Delivery, Notification, Reminder
 from taskforce import permissions
 from tests.mou.conftest import Workflow, stored
-from tests.scenario import NOT_GRANTED, page, text_of
+from tests.support.scenario import NOT_GRANTED, page, text_of
 
 
 def mou_step(mou: Agreement, title: str) -> WorkflowStep:

@@ -15,7 +15,7 @@ from mou.models import (
 )
 from taskforce import demo as scenario
 from taskforce import permissions
-from tests.scenario import MOU_REVIEW, PIA_SUBMITTED
+from tests.support.scenario import MOU_REVIEW, PIA_SUBMITTED
 
 from .conftest import MOU, agreement_named
 

@@ -16,7 +16,7 @@ from mou import services
 from mou.demo import MOU_V1, MOU_V2
 from mou.models import Agreement, AgreementVersion, WorkflowStep
 from tests.mou.conftest import MOU, Workflow, category, stored
-from tests.scenario import GRANTED, MOU_REVIEW, NOT_GRANTED, page, text_of
+from tests.support.scenario import GRANTED, MOU_REVIEW, NOT_GRANTED, page, text_of
 
 Status = Agreement.Status
 

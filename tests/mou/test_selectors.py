@@ -7,7 +7,7 @@ from django.http import Http404
 from members.models import Classification
 from mou import selectors, services
 from mou.models import Agreement
-from tests.scenario import GRANTED, NOT_GRANTED
+from tests.support.scenario import GRANTED, NOT_GRANTED
 
 from .conftest import MOU
 

@@ -11,7 +11,7 @@ from mou import services
 from mou.demo import SHORT_NAMES_FR
 from mou.models import Agreement
 from taskforce import translations
-from tests.scenario import page, page_fr, text_of
+from tests.support.scenario import page, page_fr, text_of
 
 from .conftest import MOU, agreement_named
 

@@ -11,7 +11,7 @@ from mou.models import Agreement, WorkflowStep
 from notifications.models import Notification
 from taskforce import services as core_services
 from taskforce.models import Milestone
-from tests.scenario import MOU_REVIEW, PIA_SUBMITTED, page, text_of
+from tests.support.scenario import MOU_REVIEW, PIA_SUBMITTED, page, text_of
 
 from .conftest import Workflow, days_ago, mou_step_by
 

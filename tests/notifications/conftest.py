@@ -20,9 +20,8 @@ from members.models import User
 from notifications.models import Delivery, Notification, Reminder
 from taskforce.celery import app as celery_app
 from taskforce.models import Body
-from tests.factories import MembershipFactory, UserFactory
-
-from .helpers import RefusingBackend
+from tests.support.emails import RefusingBackend
+from tests.support.factories import MembershipFactory, UserFactory
 
 TORONTO = zoneinfo.ZoneInfo("America/Toronto")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
@@ -119,7 +118,7 @@ def other_cbsa_member(demo, cbftf) -> User:
 @pytest.fixture
 def refusing_server(settings):
     """`refusing_server(n)`: the mail server refuses the next n messages ("451 try later")."""
-    settings.EMAIL_BACKEND = "tests.notifications.helpers.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.support.emails.RefusingBackend"
 
     def refuse(times: int) -> None:
         RefusingBackend.refusals = times

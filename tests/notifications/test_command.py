@@ -9,9 +9,17 @@ from django.core.management import call_command
 
 from meetings import notifications as meeting_notices
 from notifications.models import Delivery, Reminder
+from tests.support.emails import (
+    CBFTF_PEOPLE,
+    assert_in_their_language,
+    deliveries,
+    emails_of,
+    outbox,
+    recipients,
+    reminders_of,
+)
 
 from .conftest import MEETING_START, SEVEN_DAYS_BEFORE
-from .helpers import CBFTF_PEOPLE, assert_in_their_language, deliveries, emails_of, outbox, recipients, reminders_of
 
 
 def send_due_reminders(*args: str) -> tuple[str, str]:

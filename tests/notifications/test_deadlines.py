@@ -21,10 +21,7 @@ from notifications import deadlines
 from notifications.models import Notification, NotificationKind, Reminder
 from taskforce import services as taskforce_services
 from taskforce.models import Milestone, season_window
-from tests.scenario import RESTRICTED_TITLES, restricted_milestones
-
-from .conftest import TORONTO, UTC
-from .helpers import (
+from tests.support.emails import (
     assert_in_their_language,
     emails_to,
     notices_of,
@@ -34,6 +31,9 @@ from .helpers import (
     sent_after_commit,
     sweep,
 )
+from tests.support.scenario import RESTRICTED_TITLES, restricted_milestones
+
+from .conftest import TORONTO, UTC
 
 DUE = datetime.date(2027, 2, 15)
 AT_NINE = {  # 09:00 in Ottawa (EST), in UTC

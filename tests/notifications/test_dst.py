@@ -15,9 +15,9 @@ from notifications import deadlines
 from notifications import engine as notifications
 from notifications.models import DeliveryMode, NotificationKind, NotificationPreference, Reminder
 from taskforce import services as taskforce_services
+from tests.support.emails import CBFTF_PEOPLE, emails_of, outbox, recipients, reminders_of, sent_after_commit, sweep
 
 from .conftest import NEW_YORK, TORONTO, UTC
-from .helpers import CBFTF_PEOPLE, emails_of, outbox, recipients, reminders_of, sent_after_commit, sweep
 
 MINUTE = datetime.timedelta(minutes=1)
 HOUR = datetime.timedelta(hours=1)

@@ -26,9 +26,7 @@ from notifications.models import (
     NotificationPreference,
     Reminder,
 )
-
-from .conftest import MEETING_START, MONDAY, ONE_DAY_BEFORE, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
-from .helpers import (
+from tests.support.emails import (
     CBFTF_PEOPLE,
     BrokenReminder,
     assert_in_their_language,
@@ -44,6 +42,8 @@ from .helpers import (
     subjects_to,
     sweep,
 )
+
+from .conftest import MEETING_START, MONDAY, ONE_DAY_BEFORE, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
 
 MINUTE = datetime.timedelta(minutes=1)
 EVERYONE_ONCE = Counter(dict.fromkeys(CBFTF_PEOPLE, 1))

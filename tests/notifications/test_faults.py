@@ -30,9 +30,9 @@ from notifications.models import Delivery, Notification, NotificationKind, Remin
 from notifications.tasks import send_deliveries
 from taskforce import permissions
 from taskforce.celery import app as celery_app
+from tests.support.live import Processes, SmtpSink, free_port, process_env, wait_until
 
 from .conftest import TORONTO
-from .live import Processes, SmtpSink, free_port, process_env, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from meetings import notifications as meeting_notices
 from notifications.models import Delivery, Reminder
+from tests.support.emails import EMAILS, language_of
+from tests.support.live import REDIS_URL, Processes, SmtpSink, forget_queue, process_env, require_redis, wait_until
 
 from .conftest import TORONTO
-from .helpers import EMAILS, language_of
-from .live import REDIS_URL, Processes, SmtpSink, forget_queue, process_env, require_redis, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -21,9 +21,7 @@ from meetings import notifications as meeting_notices
 from meetings import services as meeting_services
 from meetings.models import Meeting, Rsvp
 from notifications.models import Delivery, Notification, NotificationKind
-
-from .conftest import MEETING_START, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
-from .helpers import (
+from tests.support.emails import (
     CBFTF_PEOPLE,
     FRENCH_READERS,
     assert_in_their_language,
@@ -39,6 +37,8 @@ from .helpers import (
     subjects_to,
     sweep,
 )
+
+from .conftest import MEETING_START, RSVP_REMINDER, SEVEN_DAYS_BEFORE, TORONTO, UTC
 
 MOU_ITEM = "CBSA–ATF MOU: status"
 FRENCH_TITLE = "Réunion de travail du GTTAF"

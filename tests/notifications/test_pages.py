@@ -13,11 +13,11 @@ from django.urls import reverse
 
 from notifications import engine as notifications
 from notifications.models import Delivery, DeliveryMode, Notification, NotificationKind, NotificationPreference
-from tests.factories import BodyFactory, MembershipFactory, UserFactory
-from tests.scenario import page, text_of
+from tests.support.emails import emails_to, notices_of, sent_after_commit
+from tests.support.factories import BodyFactory, MembershipFactory, UserFactory
+from tests.support.scenario import page, text_of
 
 from .conftest import CBFTF_AGENCIES, MEETING_START
-from .helpers import emails_to, notices_of, sent_after_commit
 
 PORTAL = "http://127.0.0.1:8000"
 

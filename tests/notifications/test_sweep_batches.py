@@ -16,10 +16,10 @@ from meetings.notifications import BEFORE, RSVP, MeetingReminder, RsvpReminder, 
 from members.models import User
 from notifications import engine as notifications
 from notifications.models import Delivery, Reminder
-from tests.factories import MembershipFactory, UserFactory
+from tests.support.emails import BrokenReminder, emails_to, outbox, recipients, sent_after_commit
+from tests.support.factories import MembershipFactory, UserFactory
 
 from .conftest import CBFTF_AGENCIES, MEETING_START, RSVP_REMINDER, SEVEN_DAYS_BEFORE
-from .helpers import BrokenReminder, emails_to, outbox, recipients, sent_after_commit
 
 MOU_ITEM = "CBSA–ATF MOU: status"
 WEEK = datetime.timedelta(days=7)

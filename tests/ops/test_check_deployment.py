@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from taskforce.celery import app as celery_app
-from tests.notifications.live import REDIS_URL, SmtpSink, free_port, require_redis
+from tests.support.live import REDIS_URL, SmtpSink, free_port, require_redis
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.notifications.live import database_url_of_this_test, free_port, wait_until
+from tests.support.live import database_url_of_this_test, free_port, wait_until
 
 from .test_static_build import _listening, fetch
 

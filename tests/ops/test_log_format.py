@@ -8,7 +8,7 @@ import logging.config
 from notifications import tasks as core_tasks
 from taskforce import context
 from taskforce.logs import RequestIdFilter, logging_config
-from tests.scenario import page
+from tests.support.scenario import page
 
 
 def test_each_request_is_logged_with_the_id_it_answers_with_and_without_its_address(client_for, cbsa, caplog):

@@ -11,7 +11,7 @@ from audit.models import AuditEntry
 from notifications import tasks as core_tasks
 from notifications.models import Delivery, NotificationKind
 from taskforce.celery import app as celery_app
-from tests.notifications.live import (
+from tests.support.live import (
     REDIS_URL,
     Processes,
     SmtpSink,
@@ -20,7 +20,7 @@ from tests.notifications.live import (
     require_redis,
     wait_until,
 )
-from tests.scenario import page
+from tests.support.scenario import page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

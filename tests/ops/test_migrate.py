@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from ops.management.commands.migrate import MIGRATION_LOCK
-from tests.notifications.live import database_url_of_this_test
+from tests.support.live import database_url_of_this_test
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from tests.notifications.live import database_url_of_this_test, free_port, wait_until
+from tests.support.live import database_url_of_this_test, free_port, wait_until
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent

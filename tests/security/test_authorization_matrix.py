@@ -5,7 +5,7 @@ API operation or URL pattern is covered the day it is added, and a case without 
 
 1. API operations, from the OpenAPI schema (drf-spectacular's generator, in process): every path x method.
    Each path's parameters are filled with the most restricted object its route can show, taken from the
-   visibility matrix (tests/visibility_matrix.py): the CBSA–ATF MOU and its versions and steps, its milestone,
+   visibility matrix (tests/support/visibility_matrix.py): the CBSA–ATF MOU and its versions and steps, its milestone,
    the restricted agenda item on it with its paper, the decision and action item recorded from that item, the
    forum-only DEA. Every persona calls every operation:
 
@@ -78,9 +78,9 @@ from mou.models import Agreement
 from taskforce import permissions
 from taskforce.demo import Demo
 from taskforce.models import Milestone
-from tests.factories import MilestoneFactory
-from tests.scenario import RESTRICTED_TITLES, api_schema, mou_review, page
-from tests.visibility_matrix import MATRIX, REDIRECT_TO_SIGN_IN, REFUSED, Route, url_patterns
+from tests.support.factories import MilestoneFactory
+from tests.support.scenario import RESTRICTED_TITLES, api_schema, mou_review, page
+from tests.support.visibility_matrix import MATRIX, REDIRECT_TO_SIGN_IN, REFUSED, Route, url_patterns
 
 SIGN_IN = "/en/accounts/login/"
 SECOND_FACTOR_PAGES = ("/en/accounts/two-factor/enrol/", "/en/accounts/two-factor/verify/")
@@ -250,7 +250,7 @@ OTHER_ROUTES = sorted({name for name, _route in url_patterns() if name} - SCHEMA
 
 
 def route_for(name: str) -> Route:
-    assert name in MATRIX, f"{name} has no rule: add it to tests/visibility_matrix.py"
+    assert name in MATRIX, f"{name} has no rule: add it to tests/support/visibility_matrix.py"
     return MATRIX[name]
 
 

@@ -53,8 +53,8 @@ from mou.models import Agreement
 from notifications.models import Delivery, Notification
 from taskforce import services
 from taskforce.models import Body, Milestone
-from tests.scenario import api_schema, page
-from tests.visibility_matrix import url_patterns
+from tests.support.scenario import api_schema, page
+from tests.support.visibility_matrix import url_patterns
 
 from .canary import PROTECTED_B, Canary, content_of, email_text, json_of, text_of
 

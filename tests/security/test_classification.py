@@ -19,7 +19,7 @@ from mou import services as mou_services
 from mou.models import Agreement, Signature
 from notifications.models import Notification, NotificationKind
 from taskforce.celery import app as celery_app
-from tests.scenario import page, text_of
+from tests.support.scenario import page, text_of
 
 # Papers go to a media folder of each test's own.
 pytestmark = pytest.mark.usefixtures("media_root")

@@ -41,8 +41,8 @@ from taskforce import api as core_api
 from taskforce import forms as core_forms
 from taskforce.api import VisibleFilter
 from taskforce.models import Body, Membership, Milestone
-from tests.factories import AgencyRoleFactory, BodyFactory, MembershipFactory, UserFactory
-from tests.scenario import mou_review, page, text_of
+from tests.support.factories import AgencyRoleFactory, BodyFactory, MembershipFactory, UserFactory
+from tests.support.scenario import mou_review, page, text_of
 
 COVERED: set[str] = set()
 

@@ -1,6 +1,6 @@
 """Hostile values in every parameter: no page or API operation answers a 5xx.
 
-Generated, not listed: the pages are those of the visibility matrix (tests/visibility_matrix.py, which
+Generated, not listed: the pages are those of the visibility matrix (tests/support/visibility_matrix.py, which
 tests/test_url_coverage.py keeps complete), their query parameters those their own forms and links use (found in
 the pages as served) plus those read without a form (EXTRA_QUERY); the API's operations, parameters and body fields
 are those of the OpenAPI schema it serves. Each parameter gets each hostile value in turn, the others as the matrix
@@ -25,8 +25,8 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 from tests.conftest import pass_second_factor
-from tests.scenario import project_apps
-from tests.visibility_matrix import MATRIX, Route
+from tests.support.scenario import project_apps
+from tests.support.visibility_matrix import MATRIX, Route
 
 JUNK_CURSOR = base64.urlsafe_b64encode(b"\xff\xfejunk\x00").decode()
 # Query parameters: numbers, days and cursors that only look right, NUL, line breaks.
@@ -71,7 +71,7 @@ EXTRA_QUERY = {
     "version-compare": ("from", "to"),
     "sharing-matrix": ("category",),
 }
-# Names the project's views read from request.GET, found in the source of every app of the project (tests/scenario.py,
+# Names the project's views read from request.GET, found in the source of every app of the project (tests/support/scenario.py,
 # project_apps): each must be fuzzed somewhere.
 READS = re.compile(r"""request\.GET(?:\.get|\.getlist)?[(\[]\s*["'](\w+)["']|["'](\w+)["']\s+in\s+request\.GET""")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.visibility_matrix import MATRIX, PERSONAS
+from tests.support.visibility_matrix import MATRIX, PERSONAS
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 GET_ROUTES = sorted(name for name, route in MATRIX.items() if route.method == "get")

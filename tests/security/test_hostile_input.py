@@ -130,7 +130,7 @@ def test_the_schema_states_the_years_a_meeting_may_be_held_in():
     schemathesis) knows the bound before it is refused."""
     import re
 
-    from tests.scenario import api_schema
+    from tests.support.scenario import api_schema
 
     schema = api_schema()
     bodies = [

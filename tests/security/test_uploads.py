@@ -18,7 +18,7 @@ from meetings.models import Paper
 from members.models import Classification
 from taskforce.settings import base as base_settings
 from tests.meetings.test_uploads import minimal_docx, minimal_png, zipped
-from tests.scenario import page, text_of
+from tests.support.scenario import page, text_of
 
 # Papers go to a media folder of each test's own.
 pytestmark = pytest.mark.usefixtures("media_root")

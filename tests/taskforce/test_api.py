@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from members.models import Agency
 from taskforce import api
 from taskforce.models import Milestone
-from tests.factories import AgencyFactory, MembershipFactory, MilestoneFactory, UserFactory
-from tests.scenario import (
+from tests.support.factories import AgencyFactory, MembershipFactory, MilestoneFactory, UserFactory
+from tests.support.scenario import (
     GRANTED,
     MOU_REVIEW,
     NOT_GRANTED,

@@ -15,7 +15,7 @@ from meetings.models import Meeting
 from members.models import Agency
 from taskforce import translations
 from taskforce.models import Body
-from tests.scenario import page, page_fr, text_of
+from tests.support.scenario import page, page_fr, text_of
 
 # What a reader does not read: addresses and form values, where the English acronym stays the key.
 ADDRESSES = re.compile(r'\b(href|value|action|src|hx-[\w-]+|data-[\w-]+)="[^"]*"')

@@ -24,7 +24,7 @@ from taskforce import demo as demo_module
 from taskforce import permissions, services
 from taskforce.demo import DEMO_PASSWORD, USERS
 from taskforce.models import Milestone
-from tests.scenario import mou_review
+from tests.support.scenario import mou_review
 
 # Every app whose rows the demo writes, including the features that add their own steps to it.
 DEMO_APPS = {"members", "taskforce", "meetings", "mou", "guardian"}

@@ -14,8 +14,8 @@ from members.models import User
 from mou.models import Agreement
 from taskforce import services, translations
 from taskforce.templatetags.portal import zone_abbreviation
-from tests.factories import UserFactory
-from tests.scenario import page, page_fr, text_of
+from tests.support.factories import UserFactory
+from tests.support.scenario import page, page_fr, text_of
 
 MOU = "CBSA–ATF MOU"
 
@@ -78,7 +78,7 @@ def test_every_date_is_entered_with_the_design_system_s_date_control(client_for,
 
 
 def test_a_french_form_gives_the_date_control_its_day_in_iso_form(client_for, secretariat, demo):
-    from tests.factories import MilestoneFactory
+    from tests.support.factories import MilestoneFactory
 
     milestone = MilestoneFactory(body=demo.bodies["CBFTF"], owner_agency=demo.agencies["CBSA"],
                                  due_start=datetime.date(2022, 2, 15), due_end=datetime.date(2022, 2, 15))

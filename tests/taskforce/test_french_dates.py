@@ -14,8 +14,8 @@ from notifications import deadlines
 from notifications.models import Reminder
 from taskforce import dates
 from taskforce.demo import Timeline
-from tests.factories import MilestoneFactory
-from tests.scenario import page, page_fr, text_of
+from tests.support.factories import MilestoneFactory
+from tests.support.scenario import page, page_fr, text_of
 
 FIRST = datetime.datetime(2027, 6, 1, 10, 0)
 

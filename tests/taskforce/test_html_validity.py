@@ -2,7 +2,7 @@
 by scripts/vendor-vnu.sh): signed in as the secretariat and as a member, in English and in French, plus the pages
 seen before signing in. htmx's attributes are spelt `data-hx-*`; headings do not skip a level.
 
-The pages are those of the visibility matrix (tests/visibility_matrix.py), so a new page is checked as soon as it is
+The pages are those of the visibility matrix (tests/support/visibility_matrix.py), so a new page is checked as soon as it is
 listed there. The checker is a JVM, slow to start: every page is saved in one folder and checked in one run."""
 
 import json

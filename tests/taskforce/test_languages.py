@@ -17,8 +17,8 @@ from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
 from members.models import User
 from taskforce.demo import DEMO_PASSWORD
-from tests.factories import MilestoneFactory
-from tests.scenario import page, page_fr, text_of
+from tests.support.factories import MilestoneFactory
+from tests.support.scenario import page, page_fr, text_of
 
 ROUNDTABLE = "Roundtable"  # the demo's agenda item left in English only
 

@@ -15,8 +15,8 @@ from accounts import feeds
 from accounts import services as account_services
 from members.models import Agency
 from taskforce.models import Milestone
-from tests.factories import MilestoneFactory
-from tests.scenario import NOT_GRANTED, mou_review, page, page_fr, text_of
+from tests.support.factories import MilestoneFactory
+from tests.support.scenario import NOT_GRANTED, mou_review, page, page_fr, text_of
 
 ENGLISH = "Traces shared under the MOU, by port of entry."
 FRENCH = "Traçages échangés en vertu du PE, par point d'entrée."

@@ -10,7 +10,7 @@ from audit.models import AuditEntry
 from members.models import Agency
 from taskforce import permissions
 from taskforce.models import Milestone
-from tests.scenario import MOU_REVIEW, leaked_titles, mou_review, page, text_of
+from tests.support.scenario import MOU_REVIEW, leaked_titles, mou_review, page, text_of
 
 
 def created(**changes) -> dict:

@@ -11,7 +11,7 @@ from members import services as member_services
 from members.models import Agency, Country, User
 from taskforce import services
 from taskforce.models import Body, Membership, Milestone, due_label, fiscal_year_window, season_window
-from tests.factories import AgencyFactory, BodyFactory, MilestoneFactory, UserFactory
+from tests.support.factories import AgencyFactory, BodyFactory, MilestoneFactory, UserFactory
 
 
 def messages(error: ValidationError) -> list[str]:

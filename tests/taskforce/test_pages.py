@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from taskforce.demo import DEMO_PASSWORD
 from taskforce.models import Milestone
-from tests.factories import AgencyFactory, MembershipFactory, MilestoneFactory, UserFactory
-from tests.scenario import (
+from tests.support.factories import AgencyFactory, MembershipFactory, MilestoneFactory, UserFactory
+from tests.support.scenario import (
     GRANTED,
     MOU_REVIEW,
     NOT_GRANTED,
@@ -264,7 +264,7 @@ def test_home_page_runs_a_fixed_number_of_queries(client_for, cbsa, django_asser
     client.get("/en/")
     # 1. the session; 2. the signed-in user; 3. the user's next meetings (body and host joined, their answer as a
     # subquery); 4. the agendas they have to review (none here: their items and papers are read only when there are
-    # some, see tests/taskforce/test_dashboards.py); 5. their and their agency's open action items; 6. their
+    # some, see tests/portal/test_dashboards.py); 5. their and their agency's open action items; 6. their
     # agency's milestones and 7. approval steps coming due; 8. their unread notifications and 9. how many;
     # 10. whether they are of any secretariat; 11. the user's agency, for the header; 12. the bodies the user takes
     # part in (parent joined); 13. the milestones the user may see (body and owner agency joined); 14. the bodies

@@ -15,7 +15,7 @@ from mou.models import WorkflowStep
 from taskforce import permissions, schedule, services
 from taskforce.models import Membership, Milestone, Removal
 from taskforce.schedule import Query
-from tests.scenario import GRANTED, MOU_REVIEW, NOT_GRANTED, PIA_SUBMITTED, leaked_titles, mou_review
+from tests.support.scenario import GRANTED, MOU_REVIEW, NOT_GRANTED, PIA_SUBMITTED, leaked_titles, mou_review
 
 URL = "/api/v1/schedule/"
 TORONTO = zoneinfo.ZoneInfo("America/Toronto")

@@ -8,8 +8,8 @@ from django.http import Http404
 from members.models import Agency, User
 from taskforce import permissions, services
 from taskforce.models import Body, Milestone, MilestoneGroupObjectPermission
-from tests.factories import AgencyFactory, BodyFactory, MembershipFactory, MilestoneFactory
-from tests.scenario import (
+from tests.support.factories import AgencyFactory, BodyFactory, MembershipFactory, MilestoneFactory
+from tests.support.scenario import (
     GRANTED,
     MOU_REVIEW,
     NOT_GRANTED,

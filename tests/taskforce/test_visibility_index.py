@@ -11,8 +11,8 @@ from members.models import User
 from taskforce import permissions
 from taskforce.models import Membership, Reader, Visibility
 
-from ..factories import MembershipFactory
 from ..meetings.test_pages import december, mou_item
+from ..support.factories import MembershipFactory
 
 
 def test_the_demo_index_agrees_with_the_rules(demo):

@@ -33,10 +33,10 @@ from audit.models import AuditEntry
 from members import services as member_services
 from taskforce.demo import DEMO_PASSWORD
 from taskforce.models import Membership
-from tests import qr
-from tests.factories import MembershipFactory
-from tests.scenario import page, text_of
-from tests.visibility_matrix import MATRIX
+from tests.support import qr
+from tests.support.factories import MembershipFactory
+from tests.support.scenario import page, text_of
+from tests.support.visibility_matrix import MATRIX
 
 LOGIN = "/en/accounts/login/"
 HOME = "/en/"

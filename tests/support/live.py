@@ -179,7 +179,7 @@ class Processes:
         return self.start(name, args, env)
 
     def sweeper(self, name: str, env: dict[str, str], *args: str) -> subprocess.Popen:
-        return self.start(name, [sys.executable, "-m", "tests.notifications.sweeper", *args], env)
+        return self.start(name, [sys.executable, "-m", "tests.support.sweeper", *args], env)
 
     def sweep_once(self, env: dict[str, str], *args: str) -> str:
         """One sweep in a process of its own, waited for."""

@@ -87,7 +87,7 @@ def api_schema() -> dict:
     return SchemaGenerator().get_schema(request=None, public=True)
 
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def project_apps() -> list[AppConfig]:

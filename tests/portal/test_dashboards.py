@@ -14,8 +14,8 @@ from meetings.models import ActionItem, AgendaItem, Meeting, Rsvp
 from mou import services as mou_services
 from mou.models import Agreement
 from notifications.models import Notification
-from tests.factories import MilestoneFactory
-from tests.scenario import MOU_REVIEW, PIA_SUBMITTED, leaked_titles, page, text_of
+from tests.support.factories import MilestoneFactory
+from tests.support.scenario import MOU_REVIEW, PIA_SUBMITTED, leaked_titles, page, text_of
 
 HOME = "/en/"
 # The inaugural meeting's action items: CBSA's is done; ATF's and HSI's are open, and overdue.

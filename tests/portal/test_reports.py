@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from meetings.models import ActionItem, Decision, Meeting
 from taskforce import permissions
-from tests.factories import MilestoneFactory
-from tests.scenario import (
+from tests.support.factories import MilestoneFactory
+from tests.support.scenario import (
     MOU_REVIEW,
     MOU_REVIEW_FR,
     RESTRICTED_TITLES,

@@ -8,8 +8,8 @@ from django.db import connection
 from meetings.models import Decision, Meeting
 from portal.search import SOURCES, marked, parse_query
 from taskforce import permissions
-from tests.factories import MilestoneFactory
-from tests.scenario import MOU_REVIEW, MOU_REVIEW_FR, RESTRICTED_TITLES, THREAT_ASSESSMENT, page, text_of
+from tests.support.factories import MilestoneFactory
+from tests.support.scenario import MOU_REVIEW, MOU_REVIEW_FR, RESTRICTED_TITLES, THREAT_ASSESSMENT, page, text_of
 
 MOU_NAME = "CBSA–ATF MOU"
 MOU_ITEM = "CBSA–ATF MOU on direct information sharing: status"

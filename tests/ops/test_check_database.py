@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from django.db import connection
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def check_database(database_url: str) -> subprocess.CompletedProcess:

@@ -34,9 +34,17 @@ from notifications.models import Delivery, NotificationKind
 from taskforce import permissions, services
 from taskforce.demo import DEMO_PASSWORD
 from taskforce.models import Body, Milestone
-from tests.factories import AgencyFactory, AgencyRoleFactory, BodyFactory, MembershipFactory, UserFactory
-from tests.scenario import mou_review, page, text_of
-from tests.security.test_accounts import NOW, app_code, change_password, enrol, fail_to_sign_in, sign_in, wrong_code
+from tests.accounts.test_sign_in_security import (
+    NOW,
+    app_code,
+    change_password,
+    enrol,
+    fail_to_sign_in,
+    sign_in,
+    wrong_code,
+)
+from tests.support.factories import AgencyFactory, AgencyRoleFactory, BodyFactory, MembershipFactory, UserFactory
+from tests.support.scenario import mou_review, page, text_of
 
 NOT_SECRETARIAT = ("cbsa", "atf", "rcmp", "hsi", "cbp", "dea")
 

@@ -24,8 +24,8 @@ from meetings import services as meeting_services
 from meetings.models import Meeting, Rsvp
 from notifications import services as notification_services
 from taskforce.addresses import absolute_url
-from tests.factories import BodyFactory, MembershipFactory, MilestoneFactory
-from tests.scenario import (
+from tests.support.factories import BodyFactory, MembershipFactory, MilestoneFactory
+from tests.support.scenario import (
     GRANTED,
     MOU_REVIEW,
     MOU_REVIEW_FR,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import ApiToken
-from tests.scenario import GRANTED, NOT_GRANTED, leaked_titles, page, text_of
+from tests.support.scenario import GRANTED, NOT_GRANTED, leaked_titles, page, text_of
 
 MILESTONES = "/api/v1/milestones/"
 

@@ -1,8 +1,8 @@
 """Reminder sweeps as Celery beat has them run, from a process of their own, for the delivery tests:
 
-    python -m tests.notifications.sweeper --once
-    python -m tests.notifications.sweeper --for 120 --every 1
-    python -m tests.notifications.sweeper --once --ahead 660
+    python -m tests.support.sweeper --once
+    python -m tests.support.sweeper --for 120 --every 1
+    python -m tests.support.sweeper --once --ahead 660
 
 Each sweep is `taskforce.notifications.sweep()`, the code beat's task and `send_due_reminders` run; what it queues
 goes to the queue named by NOTIFY_TEST_QUEUE. `--ahead` sweeps as if that many seconds later: a claim left by a

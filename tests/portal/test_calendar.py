@@ -16,8 +16,8 @@ from mou import services as mou_services
 from mou.models import Agreement
 from portal.timeline import milestone_timeline
 from taskforce.models import Milestone
-from tests.factories import MilestoneFactory
-from tests.scenario import MOU_REVIEW, PIA_SUBMITTED, THREAT_ASSESSMENT, leaked_titles, page, text_of
+from tests.support.factories import MilestoneFactory
+from tests.support.scenario import MOU_REVIEW, PIA_SUBMITTED, THREAT_ASSESSMENT, leaked_titles, page, text_of
 
 CALENDAR = "/en/calendar/"
 TIMELINE = "/en/milestones/timeline/"

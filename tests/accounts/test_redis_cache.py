@@ -19,8 +19,7 @@ from django.test import override_settings
 from accounts import feeds
 from meetings import services as meeting_services
 from meetings.models import Rsvp
-from tests.notifications.live import require_redis
-from tests.taskforce.test_feeds import (
+from tests.accounts.test_feeds import (
     DECEMBER_1_2021,
     RESTRICTED,
     body_feed_url,
@@ -31,14 +30,15 @@ from tests.taskforce.test_feeds import (
     fetch,
     readable,
 )
-from tests.taskforce.test_tokens import MILESTONES, api, token_for
+from tests.accounts.test_tokens import MILESTONES, api, token_for
+from tests.support.live import require_redis
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
 def december_2021():
-    """The feeds read as of December 1, 2021, as tests/taskforce/test_feeds.py reads them."""
+    """The feeds read as of December 1, 2021, as tests/accounts/test_feeds.py reads them."""
     with time_machine.travel(DECEMBER_1_2021, tick=False) as clock:
         yield clock
 

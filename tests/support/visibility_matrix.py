@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.urls import URLResolver, get_resolver
 
 from taskforce.demo import Demo
-from tests.scenario import mou_review, page
+from tests.support.scenario import mou_review, page
 
 # anonymous: not signed in; outsider: an agency that takes part in no body; dea: the forum (CBCF) only;
 # rcmp, hsi, cbp: the task force (CBFTF), not party to the MOU; atf, cbsa: parties to the MOU;
@@ -74,8 +74,8 @@ MILESTONE_PAGES = "tests/taskforce/test_milestone_pages.py"
 API = "tests/taskforce/test_api.py"
 HEALTH = "tests/ops/test_health.py"
 SCHEDULE = "tests/taskforce/test_schedule.py"
-DASHBOARDS = "tests/taskforce/test_dashboards.py"
-CALENDAR = "tests/taskforce/test_calendar.py"
+DASHBOARDS = "tests/portal/test_dashboards.py"
+CALENDAR = "tests/portal/test_calendar.py"
 
 
 MATRIX: dict[str, Route] = {
@@ -109,8 +109,8 @@ MATRIX: dict[str, Route] = {
         statuses=statuses(302, 302),
         covered_by=(
             f"{PAGES}::test_signing_out_ends_the_session",
-            "tests/security/test_accounts.py::test_signing_out_keeps_the_api_tokens_when_the_box_is_not_ticked",
-            "tests/security/test_accounts.py::test_signing_out_with_the_box_ticked_revokes_every_api_token_of_the_member_and_records_each",
+            "tests/accounts/test_sign_in_security.py::test_signing_out_keeps_the_api_tokens_when_the_box_is_not_ticked",
+            "tests/accounts/test_sign_in_security.py::test_signing_out_with_the_box_ticked_revokes_every_api_token_of_the_member_and_records_each",
         ),
     ),
     # Pages.
@@ -774,8 +774,8 @@ MATRIX |= {
 # feed's address is its only credential: whoever is signed in (or nobody) gets the same answer, so the probe is the
 # address of a member the MOU is not shared with, whose feed must never hold it.
 
-TOKENS = "tests/taskforce/test_tokens.py"
-FEEDS = "tests/taskforce/test_feeds.py"
+TOKENS = "tests/accounts/test_tokens.py"
+FEEDS = "tests/accounts/test_feeds.py"
 
 
 def administrator_token_page(demo: Demo) -> str:
@@ -1067,7 +1067,7 @@ MATRIX |= {
 }
 
 # Accounts and sign-in: the member's own sign-in security; the secretariat's lockouts (tests/security/).
-SECURITY = "tests/security/test_accounts.py"
+SECURITY = "tests/accounts/test_sign_in_security.py"
 MATRIX |= {
     "password-change": Route(
         url=lambda demo: page("password-change"),
@@ -1111,7 +1111,7 @@ MATRIX |= {
 }
 
 # The audit trail (taskforce/urls.py): the secretariat's, about the objects and people of their bodies.
-AUDIT = "tests/security/test_audit.py"
+AUDIT = "tests/audit/test_trail.py"
 MATRIX |= {
     "audit-log": Route(
         url=lambda demo: page("audit-log"),
@@ -1137,8 +1137,8 @@ MATRIX |= {
 # Reports and search (portal/report_views.py, portal/search_views.py). A report shows the MOU's milestones
 # due in its period to the MOU's parties; the exports hold them too; the search finds them only for the parties.
 
-REPORTS = "tests/taskforce/test_reports.py"
-SEARCH = "tests/taskforce/test_search.py"
+REPORTS = "tests/portal/test_reports.py"
+SEARCH = "tests/portal/test_search.py"
 REPORT_PERIOD = "?start=2021-11-01&end=2022-03-31"
 
 MATRIX |= {
