@@ -16,7 +16,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from members.models import Agency, Classification, validate_time_zone
 from taskforce.models import BilingualTitle, Body
 
-# Full-text search (taskforce/search.py) matches this expression; the GIN index serves it.
+# Full-text search (portal/search.py) matches this expression; the GIN index serves it.
 MEETING_SEARCH = (
     SearchVector("title_en", config="english", weight="A")
     + SearchVector("title_fr", config="french", weight="A")

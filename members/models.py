@@ -103,7 +103,7 @@ class Agency(models.Model):
         return chain
 
 
-# Full-text search (taskforce/search.py) matches this expression; the GIN index serves it.
+# Full-text search (portal/search.py) matches this expression; the GIN index serves it.
 MEMBER_SEARCH = (
     SearchVector("first_name", config="simple", weight="A")
     + SearchVector("last_name", config="simple", weight="A")

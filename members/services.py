@@ -64,7 +64,7 @@ def member_sessions_end(*, member: User) -> None:
 @transaction.atomic
 def member_deactivate(*, member: User) -> User:
     """The member can no longer sign in; their sessions end now and stay ended if they are reactivated.
-    Their API tokens and calendar feeds are refused while they are inactive (taskforce/authentication.py)."""
+    Their API tokens and calendar feeds are refused while they are inactive (accounts/authentication.py)."""
     member.is_active = False
     member.save(update_fields=["is_active"])
     member_sessions_end(member=member)

@@ -23,7 +23,7 @@ STANDARD_CATEGORIES = [
 ]
 
 
-# Full-text search (taskforce/search.py) matches this expression; the GIN index serves it.
+# Full-text search (portal/search.py) matches this expression; the GIN index serves it.
 AGREEMENT_SEARCH = (
     SearchVector("short_name", config="simple", weight="A") + SearchVector("short_name_fr", config="simple", weight="A")
     + SearchVector("title_en", config="english", weight="A") + SearchVector("title_fr", config="french", weight="A")

@@ -178,7 +178,7 @@ def _agreements(*, actor: User, body: Body, period: Period) -> list[AgreementPro
     return [AgreementProgress(agreement=a, steps=by_agreement[a.pk]) for a in agreements]
 
 
-# Charts: server-side SVG geometry, drawn by the templates in templates/reports/.
+# Charts: server-side SVG geometry, drawn by the templates in templates/portal/reports/.
 
 CHART_WIDTH = 720
 LABEL_WIDTH = 110

@@ -197,7 +197,7 @@ SEASONS = {
 }
 
 
-# Full-text search (taskforce/search.py) matches this expression; the GIN index serves it.
+# Full-text search (portal/search.py) matches this expression; the GIN index serves it.
 MILESTONE_SEARCH = (
     SearchVector("title_en", config="english", weight="A")
     + SearchVector("title_fr", config="french", weight="A")

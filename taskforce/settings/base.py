@@ -324,7 +324,7 @@ PORTAL_NAME_FR = env("PORTAL_NAME_FR", default="Portail du groupe de travail")
 # The address members reach the portal at, for links in emails and calendar feeds.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 
-# Dashboards (taskforce/dashboards.py): how many days ahead the secretariat's home looks for meetings whose agenda
+# Dashboards (portal/dashboards.py): how many days ahead the secretariat's home looks for meetings whose agenda
 # is not circulated or whose invitees have not answered (the page's `days` parameter overrides it), and how far
 # ahead a member's home lists their agency's milestones and approval steps coming due.
 DASHBOARD_AGENDA_DAYS = 28

@@ -11,7 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # SMTP server on loopback (pytest itself always gets Django's in-memory outbox).
 if not env("EMAIL_URL", default=""):  # noqa: F405
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# The delivery tests run their workers, sweeps and beat on a queue of their own (tests/notifications/live.py).
+# The delivery tests run their workers, sweeps and beat on a queue of their own (tests/support/live.py).
 CELERY_TASK_DEFAULT_QUEUE = env("NOTIFY_TEST_QUEUE", default="celery")  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 # Each test process keeps its own throttle counters; the throttling tests set their own rate.

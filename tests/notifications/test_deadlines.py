@@ -1,4 +1,4 @@
-"""Reminders of dated deadlines: milestones (taskforce/deadlines.py), approval steps (mou/notifications.py) and
+"""Reminders of dated deadlines: milestones (notifications/deadlines.py), approval steps (mou/notifications.py) and
 action items (meetings/notifications.py). Before the due date, on the day, then an overdue notice every week
 until done, to the owner agency's members and the secretariat, and only to those who may see the deadline.
 

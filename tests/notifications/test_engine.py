@@ -1,4 +1,4 @@
-"""The notification engine (taskforce/notifications.py) on PostgreSQL: reminders as rows recomputed by the services
+"""The notification engine (notifications/engine.py) on PostgreSQL: reminders as rows recomputed by the services
 that move what they remind of, the sweep that claims each due row once, deliveries that no path can send twice,
 recovery of what a dead broker or worker left behind, retries, preferences and daily digests.
 

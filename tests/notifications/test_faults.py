@@ -4,7 +4,7 @@ SIGKILL mid-batch and started again, and Redis is killed and started again (losi
 
 At the end every (reminder, recipient) got its message, no delivery is left waiting, and duplicates are at most
 one per kill: the one message a killed worker may have handed to the SMTP server before it could record it as
-sent (the duplicate the design accepts, see taskforce/notifications.py). Each worker runs one process, so a kill
+sent (the duplicate the design accepts, see notifications/engine.py). Each worker runs one process, so a kill
 interrupts at most one send.
 
 The Redis is a redis-server of this test's own, on a free port, so restarting it touches nobody else's. The

@@ -79,7 +79,7 @@ def _meeting_email(en: tuple[str, ...], fr: tuple[str, ...]) -> dict[str, Wordin
 
 
 # Each template of templates/emails/, by name: the start of its subject (meetings/notifications.py,
-# taskforce/deadlines.py, taskforce/notifications.py) and one or two sentences of its body, in English and in the
+# notifications/deadlines.py, notifications/engine.py) and one or two sentences of its body, in English and in the
 # French of locale/fr/LC_MESSAGES/django.po (which puts a space before a subject's colon).
 EMAILS: dict[str, dict[str, Wording]] = {
     "meeting_invitation": _meeting_email(

@@ -4,7 +4,7 @@
     python -m tests.support.sweeper --for 120 --every 1
     python -m tests.support.sweeper --once --ahead 660
 
-Each sweep is `taskforce.notifications.sweep()`, the code beat's task and `send_due_reminders` run; what it queues
+Each sweep is `notifications.engine.sweep()`, the code beat's task and `send_due_reminders` run; what it queues
 goes to the queue named by NOTIFY_TEST_QUEUE. `--ahead` sweeps as if that many seconds later: a claim left by a
 killed worker is taken again only once it is ten minutes old.
 """
