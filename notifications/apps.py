@@ -20,7 +20,9 @@ class NotificationsConfig(AppConfig):
         demo.on_restamp(engine.mark_sent_between)
 
 
-def _milestone_saved(sender, instance, **kwargs) -> None:
+def _milestone_saved(sender, instance, raw: bool = False, **kwargs) -> None:
+    if raw:  # a fixture being loaded: the rows as they are, nothing derived
+        return
     from . import deadlines
 
     deadlines.milestone_reminders_replace(instance)

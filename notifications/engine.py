@@ -16,7 +16,7 @@
   one duplicate the design accepts, documented in docs/features.md.
 
 Features register reminder handlers (what a "meeting.before" reminder says, to whom) in their
-AppConfig.ready(); the core never imports them.
+AppConfig.ready(); the engine never imports them.
 """
 
 from __future__ import annotations

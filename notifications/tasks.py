@@ -109,3 +109,30 @@ def requeue_deliveries() -> int:
 @shared_task(ignore_result=True)
 def send_digests() -> int:
     return engine.send_digests()
+
+
+# The names these tasks had before notifications left the core: a message queued under one of them before an upgrade
+# still runs after it (kept for one release; beat and the engine queue only the names above).
+@shared_task(name="taskforce.tasks.send_deliveries", acks_late=True, ignore_result=True)
+def send_deliveries_formerly(delivery_ids: list[int]) -> None:
+    send_deliveries(delivery_ids)
+
+
+@shared_task(name="taskforce.tasks.send_delivery", ignore_result=True)
+def send_delivery_formerly(delivery_id: int) -> None:
+    send_delivery.delay(delivery_id)  # with its retries, under today's name
+
+
+@shared_task(name="taskforce.tasks.sweep_reminders", ignore_result=True)
+def sweep_reminders_formerly() -> dict:
+    return sweep_reminders()
+
+
+@shared_task(name="taskforce.tasks.requeue_deliveries", ignore_result=True)
+def requeue_deliveries_formerly() -> int:
+    return requeue_deliveries()
+
+
+@shared_task(name="taskforce.tasks.send_digests", ignore_result=True)
+def send_digests_formerly() -> int:
+    return send_digests()

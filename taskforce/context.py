@@ -2,7 +2,7 @@
 
 Log lines carry its request id (taskforce/logs.py), and the database is told it: changes are recorded by the audit
 trail's triggers (audit/trail.py), which cannot see the request. Every request (middleware), management command
-(`AuditedCommand`, manage.py) and Celery task (audit/apps.py) runs in a `context`, and before the first write of
+(`AuditedCommand`, manage.py) and Celery task (taskforce/celery.py) runs in a `context`, and before the first write of
 its database session the context is copied into session settings (`taskforce.actor_id`, `.channel`, `.source`,
 `.request_id`, `.ip`) that the triggers read. Only writes pay for this: a request that only reads costs no extra
 query. The settings are session-level (a transaction-local one would vanish with each autocommit statement) and

@@ -12,9 +12,6 @@ from . import forms, permissions, selectors, services, translations
 from .models import Milestone
 from .submit import conflicted, submitted
 
-# Pages that show a secret (a new API token, a calendar feed address) must not be kept by any cache.
-NO_STORE = "no-store, private"
-
 
 @login_required
 def body_detail(request: HttpRequest, acronym: str) -> HttpResponse:

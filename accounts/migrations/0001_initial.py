@@ -5,7 +5,11 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from taskforce.migrations._moves import move_content_types
+from taskforce.migrations._moves import move_content_types, move_content_types_back
+
+
+# The models that move here, by their content types' model names.
+MOVED = ('apitoken', 'calendarfeed')
 
 
 class Migration(migrations.Migration):
@@ -63,5 +67,7 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(move_content_types('accounts', ('apitoken', 'calendarfeed')), migrations.RunPython.noop),
+        migrations.RunPython(
+            move_content_types('accounts', MOVED), move_content_types_back('accounts', MOVED)
+        ),
     ]

@@ -2,7 +2,11 @@
 
 from django.db import migrations, models
 
-from taskforce.migrations._moves import move_content_types
+from taskforce.migrations._moves import move_content_types, move_content_types_back
+
+
+# The models that move here, by their content types' model names.
+MOVED = ('auditentry',)
 
 
 class Migration(migrations.Migration):
@@ -56,5 +60,7 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(move_content_types('audit', ('auditentry',)), migrations.RunPython.noop),
+        migrations.RunPython(
+            move_content_types('audit', MOVED), move_content_types_back('audit', MOVED)
+        ),
     ]

@@ -4,7 +4,11 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from taskforce.migrations._moves import move_content_types
+from taskforce.migrations._moves import move_content_types, move_content_types_back
+
+
+# The models that move here, by their content types' model names.
+MOVED = ('notification', 'notificationpreference', 'reminder', 'delivery')
 
 
 class Migration(migrations.Migration):
@@ -105,5 +109,7 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(move_content_types('notifications', ('notification', 'notificationpreference', 'reminder', 'delivery')), migrations.RunPython.noop),
+        migrations.RunPython(
+            move_content_types('notifications', MOVED), move_content_types_back('notifications', MOVED)
+        ),
     ]

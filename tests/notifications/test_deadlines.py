@@ -384,3 +384,12 @@ def test_an_action_item_from_a_restricted_agenda_item_is_not_reminded_to_agencie
 
     assert recipients() == Counter(secretariat=2, atf=1)
     assert notices_of(demo.users["hsi"], NotificationKind.ACTION_ITEM) == []
+
+
+def test_the_calendar_alarms_of_deadlines_follow_the_deadline_notices_choice():
+    """The core names the kind of notice a milestone's calendar alarms belong to as plain text (it knows no
+    notification model): it must be the deadline notices' kind, which members turn on and off."""
+    from notifications.models import NotificationKind
+    from taskforce.schedule import DEADLINE_ALARMS
+
+    assert DEADLINE_ALARMS == NotificationKind.DEADLINE

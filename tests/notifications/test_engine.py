@@ -394,6 +394,18 @@ def test_a_duplicate_batch_task_sends_nothing_twice(clock, meeting):
     assert recipients(outbox()) == EVERYONE_ONCE
 
 
+def test_a_batch_queued_under_the_tasks_former_name_before_an_upgrade_is_still_sent(clock, meeting):
+    from taskforce.celery import app
+
+    app.loader.import_default_modules()
+    batch = [d.pk for d in deliveries()]
+    app.tasks["taskforce.tasks.send_deliveries"].delay(batch)  # as a message left in the queue by the release before
+
+    assert recipients(outbox()) == EVERYONE_ONCE
+    assert {"taskforce.tasks.send_delivery", "taskforce.tasks.sweep_reminders", "taskforce.tasks.requeue_deliveries",
+            "taskforce.tasks.send_digests"} <= set(app.tasks)
+
+
 def test_a_refused_email_is_retried_and_sent_once(clock, schedule_at, refusing_server, atf):
     refusing_server(2)
 

@@ -158,3 +158,18 @@ def test_a_database_of_the_release_before_upgrades_in_place(old_database):
 
     visibility = _manage(url, "check_visibility")
     assert visibility.returncode == 0, visibility.stdout + visibility.stderr
+
+
+def test_the_move_can_be_reversed_and_the_content_types_go_back_under_their_ids(old_database):
+    name, url = old_database
+    before = _rows(name)
+    assert _manage(url, "migrate", "--noinput").returncode == 0
+
+    for step in (("taskforce", "0011_milestone_description_fr"), ("accounts", "zero"), ("audit", "zero"),
+                 ("notifications", "zero")):
+        back = _manage(url, "migrate", *step, "--noinput")
+        assert back.returncode == 0, back.stdout + back.stderr
+
+    after = _rows(name)
+    assert after["types"] == before["types"]  # taskforce.* again, the same ids
+    assert after["counts"] == before["counts"]
