@@ -518,9 +518,11 @@ def agenda_start(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if done:
         return done
-    if not form.is_valid():
-        _refused(request, ValidationError(_("Choose the template or the last meeting's agenda.")), at="agenda")
-    return redirect(_meeting_url(meeting, "agenda"))
+    if form.is_valid():  # refused by the service, which said why
+        return redirect(_meeting_url(meeting, "agenda"))
+    # Nothing chosen, or not one of the choices: the meeting page again, saying so, and nothing changed.
+    _refused(request, ValidationError(_("Choose the template or the last meeting's agenda.")), at="agenda")
+    return render(request, "meetings/meeting_detail.html", _meeting_context(request, meeting), status=400)
 
 
 @login_required

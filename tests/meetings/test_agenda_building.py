@@ -385,9 +385,12 @@ def test_starting_an_agenda_with_nothing_to_start_from_says_so(demo, schedule, s
     AgendaTemplate.objects.filter(body=demo.bodies["CBFTF"]).delete()
     meeting = schedule(days=400, title_en="Far")
     client = client_for(secretariat)
-    for source, said in (("template", "no standing items"), ("bogus", "Choose the template")):
-        client.post(page("agenda-start", meeting.pk), {"source": source})
-        assert said in text_of(client.get(page("meeting-detail", meeting.pk)))
+    client.post(page("agenda-start", meeting.pk), {"source": "template"})
+    assert "no standing items" in text_of(client.get(page("meeting-detail", meeting.pk)))
+    for bad in ({"source": "bogus"}, {}, {"source": ""}):
+        response = client.post(page("agenda-start", meeting.pk), bad)
+        assert response.status_code == 400
+        assert "Choose the template" in text_of(response)
     assert not meeting.items.exists()
 
 
