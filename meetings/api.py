@@ -41,11 +41,11 @@ from . import selectors, services
 from .models import ActionItem, AgendaItem, Decision, Invitation, Meeting, Paper, Rsvp
 from .serializers import (
     ActionItemSerializer,
-    AgendaStartInput,
-    AgendaTemplateSerializer,
     AgendaItemInput,
     AgendaItemSerializer,
     AgendaItemUpdateInput,
+    AgendaStartInput,
+    AgendaTemplateSerializer,
     CommentInput,
     CommentSerializer,
     DecisionSerializer,

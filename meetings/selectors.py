@@ -366,7 +366,8 @@ def agenda_template_get(*, actor: User, body: Body) -> AgendaTemplate:
     permissions.require_visible(actor, body)
     if not permissions.is_secretariat(actor, body.pk):
         raise Http404()
-    template = permissions.scope(actor, AgendaTemplate.objects.filter(body=body).select_related("body", "updated_by")).first()
+    templates = AgendaTemplate.objects.filter(body=body).select_related("body", "updated_by")
+    template = permissions.scope(actor, templates).first()
     if template is None:
         template = AgendaTemplate(body=body)
     standing = StandingItem.objects.filter(template_id=template.pk).select_related("presenter_agency")
