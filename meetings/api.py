@@ -52,6 +52,9 @@ from .serializers import (
     MeetingScheduleInput,
     MeetingSerializer,
     MeetingUpdateInput,
+    MinutesCirculateInput,
+    MinutesCommentInput,
+    MinutesCommentSerializer,
     MinutesInput,
     MoveInput,
     PaperSerializer,
@@ -209,6 +212,37 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
         services.minutes_save(actor=request.user, meeting=meeting, minutes=data["minutes"])
         return self.shown(meeting.pk)
 
+    @extend_schema(request=MinutesCirculateInput, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"], url_path="minutes/circulate", url_name="minutes-circulate")
+    def minutes_circulate(self, request: Request, pk: str) -> Response:
+        """Circulate the draft minutes to the attendees for comment until a day."""
+        meeting = self.secretariat_meeting()
+        data = self.valid(MinutesCirculateInput).validated_data
+        services.minutes_circulate(actor=request.user, meeting=meeting, comments_until=data["comments_until"])
+        return self.shown(meeting.pk)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses=MinutesCommentSerializer(many=True),
+        description=_("The comments on the draft minutes the caller reads: the secretariat, all; an attendee, "
+                      "their own."),
+    )
+    @extend_schema(methods=["POST"], request=MinutesCommentInput, responses={201: MinutesCommentSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="minutes/comments", url_name="minutes-comments",
+            pagination_class=None, filter_backends=[])
+    def minutes_comments(self, request: Request, pk: str) -> Response:
+        """Comment on the draft minutes of an item (an attendee, while they are open for comment)."""
+        meeting = self.get_object()
+        actor = request.user
+        if request.method == "GET":
+            comments = selectors.minutes_comments(actor=actor, meeting=meeting).order_by("item__position", "pk")
+            return Response(MinutesCommentSerializer(comments, many=True).data)
+        data = self.valid(MinutesCommentInput).validated_data
+        item = selectors.agenda_items(actor=actor, meeting=meeting).filter(pk=data["item"]).first()
+        if item is None:
+            raise serializers.ValidationError({"item": [_("No such item on this meeting's agenda.")]})
+        comment = services.minutes_comment_add(actor=actor, item=item, text=data["text"])
+        return Response(MinutesCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=None, responses=MeetingSerializer)
     @action(detail=True, methods=["post"], url_path="minutes/approve", url_name="minutes-approve")
     def minutes_approve(self, request: Request, pk: str) -> Response:
@@ -270,7 +304,9 @@ class AgendaItemViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveM
         context = super().get_serializer_context()
         if not getattr(self, "swagger_fake_view", False):
             secretariat = permissions.is_secretariat(self.request.user, self.parent.body_id)
-            context["minutes_readable"] = selectors.minutes_readable(meeting=self.parent, secretariat=secretariat)
+            context["minutes_readable"] = selectors.minutes_readable(
+                meeting=self.parent, secretariat=secretariat, actor=self.request.user
+            )
         return context
 
     def secretariat_item(self) -> AgendaItem:

@@ -32,6 +32,11 @@ class MeetingsConfig(AppConfig):
             Policy(body="item__meeting__body", restricted=None, parents=("item",), classification="classification"),
         )
         permissions.register(m.Comment, Policy(body="item__meeting__body", restricted=None, parents=("item",)))
+        # A comment on the draft minutes is read by the secretariat and its author (granted to them by name).
+        permissions.register(
+            m.MinutesComment,
+            Policy(body="item__meeting__body", restricted=None, by_invitation=True, parents=("item",)),
+        )
         permissions.register(m.Rsvp, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
         permissions.register(m.Attendance, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
         # Decisions reach members with the approved minutes; action items as soon as they are recorded. Both are
@@ -71,6 +76,7 @@ class MeetingsConfig(AppConfig):
         register_reminder(notifications.RSVP, notifications.RsvpReminder())
         register_reminder(notifications.ACTION_DUE, notifications.ActionItemReminder())
         register_reminder(notifications.REORDERED, notifications.AgendaReordered())
+        register_reminder(notifications.MINUTES_COMMENTS, notifications.MinutesCommentReminder())
 
         from taskforce import schedule as core
 

@@ -451,6 +451,26 @@ class MinutesForm(forms.Form):
         return {item.pk: self.cleaned_data[f"item_{item.pk}"] for item in self.items}
 
 
+class MinutesCirculateForm(forms.Form):
+    comments_until = forms.DateField(
+        label=_("Comments until"), widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Attendees comment until the end of this day, in the meeting's time zone."),
+    )
+
+
+class MinutesCommentForm(forms.Form):
+    item = forms.TypedChoiceField(coerce=int, widget=forms.HiddenInput)
+    text = forms.CharField(label=_("Your comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, items: list[AgendaItem], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = {item.pk: item for item in items}
+        self.fields["item"].choices = [(item.pk, item.pk) for item in items]
+
+    def commented_item(self) -> AgendaItem:
+        return self.items[self.cleaned_data["item"]]
+
+
 class DecisionForm(forms.Form):
     text = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 3}))
     item = ItemChoiceField(label=_("Source item"), queryset=AgendaItem.objects.none(), required=False)

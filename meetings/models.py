@@ -74,6 +74,7 @@ class Meeting(BilingualTitle, models.Model):
 
     class MinutesStatus(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        CIRCULATED = "circulated", _("Draft, circulated for comment")
         APPROVED = "approved", _("Approved")
 
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="meetings")
@@ -110,6 +111,9 @@ class Meeting(BilingualTitle, models.Model):
     minutes_status = models.CharField(
         _("minutes"), max_length=20, choices=MinutesStatus.choices, default=MinutesStatus.DRAFT
     )
+    # Draft minutes circulated to the attendees, who comment per item until the end of this day (the meeting's zone).
+    minutes_circulated_at = models.DateTimeField(null=True, blank=True)
+    minutes_comments_until = models.DateField(_("comments until"), null=True, blank=True)
     minutes_approved_at = models.DateTimeField(null=True, blank=True)
     minutes_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -401,6 +405,23 @@ class Comment(models.Model):
         return f"{self.author}: {self.text[:40]}"
 
 
+class MinutesComment(models.Model):
+    """An attendee's comment on the draft minutes of one item: read by its author and the secretariat."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="minutes_comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("comment"), max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment on the draft minutes")
+        verbose_name_plural = _("comments on the draft minutes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.text[:40]}"
+
+
 class Rsvp(models.Model):
     class Response(models.TextChoices):
         IN_PERSON = "in_person", _("Attending in person")
@@ -551,3 +572,11 @@ class ActionItemUserObjectPermission(UserObjectPermissionBase):
 
 class ActionItemGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(ActionItem, on_delete=models.CASCADE)
+
+
+class MinutesCommentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(MinutesComment, on_delete=models.CASCADE)
+
+
+class MinutesCommentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(MinutesComment, on_delete=models.CASCADE)

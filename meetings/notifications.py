@@ -30,6 +30,7 @@ BEFORE = "meeting.before"
 RSVP = "meeting.rsvp"
 ACTION_DUE = "action_item.due"
 REORDERED = "agenda.reordered"
+MINUTES_COMMENTS = "minutes.comments"
 # Moves made together reach members as one notice: it goes once the agenda has been left alone this long.
 REORDER_QUIET = datetime.timedelta(minutes=3)
 
@@ -282,6 +283,74 @@ def minutes_approved(meeting: Meeting) -> None:
         kind=NotificationKind.AGENDA, event_key=f"meeting:{meeting.pk}:minutes", recipients=audience(meeting),
         render=render,
     )
+
+
+def minutes_audience(meeting: Meeting) -> list[User]:
+    """The attendees who may still see the meeting: those the draft minutes go to."""
+    attended = meeting.attendance.values("user_id")
+    return list(permissions.readers(meeting).filter(pk__in=attended).select_related("agency"))
+
+
+def minutes_circulated(meeting: Meeting) -> None:
+    """To the attendees, each with the draft minutes of the items they may see; reminders before the deadline."""
+    def render(user: User):
+        subject = _("Draft minutes for your comments: %(title)s") % {"title": meeting.title}
+        return _render("emails/minutes_circulated.txt", subject, meeting, user, minutes_url=absolute_url(
+            reverse("minutes-review", args=[meeting.pk])
+        ))
+
+    engine.notify(
+        kind=NotificationKind.AGENDA,
+        event_key=f"meeting:{meeting.pk}:minutes-circulated:{meeting.minutes_circulated_at.isoformat()}",
+        recipients=minutes_audience(meeting), render=render,
+    )
+    engine.reminders_replace(
+        kind=MINUTES_COMMENTS, topic=minutes_topic(meeting), occurrence=meeting.minutes_comments_until.isoformat(),
+        due=[
+            due for due in (
+                engine.Due("2d", deadlines.send_at(meeting.minutes_comments_until - datetime.timedelta(days=2))),
+                engine.Due("0d", deadlines.send_at(meeting.minutes_comments_until)),
+            ) if due.at > timezone.now()
+        ],
+    )
+
+
+def minutes_topic(meeting: Meeting) -> str:
+    return f"meetings.minutes:{meeting.pk}"
+
+
+class MinutesCommentReminder(deadlines.DeadlineReminder):
+    """Before the deadline for comments on circulated draft minutes, to the attendees who may see the meeting; none
+    once the minutes are approved, the deadline moved or passed."""
+
+    notification_kind = NotificationKind.DEADLINE
+    model = Meeting
+    related = ("body",)
+
+    def is_open(self, meeting: Meeting) -> bool:
+        return meeting.minutes_status == Meeting.MinutesStatus.CIRCULATED and not meeting.is_cancelled
+
+    def due_date(self, meeting: Meeting) -> datetime.date | None:
+        return meeting.minutes_comments_until
+
+    def is_too_late(self, reminder: Reminder, now: datetime.datetime) -> bool:
+        meeting = self.record(reminder)
+        return meeting is None or meeting.minutes_comments_until < timezone.localdate(now, timezone=meeting.zone)
+
+    def follow_up(self, reminder: Reminder, now: datetime.datetime) -> engine.Due | None:
+        return None  # past the deadline, nobody is told to comment
+
+    def audiences(self, meetings: list[Meeting]) -> dict[int, list[User]]:
+        return {meeting.pk: minutes_audience(meeting) for meeting in meetings}
+
+    def render(self, reminder: Reminder, recipient: User) -> engine.Message:
+        meeting = self.record(reminder)
+        subject = _("Draft minutes of %(title)s: the deadline for comments %(when)s") % {
+            "when": deadlines.when_phrase(reminder, meeting.minutes_comments_until), "title": meeting.title,
+        }
+        return _render("emails/minutes_comment_reminder.txt", subject, meeting, recipient, minutes_url=absolute_url(
+            reverse("minutes-review", args=[meeting.pk])
+        ))
 
 
 # Reminders -------------------------------------------------------------------------------------------

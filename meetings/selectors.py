@@ -42,6 +42,7 @@ from .models import (
     Decision,
     Invitation,
     Meeting,
+    MinutesComment,
     Paper,
     Rsvp,
     StandingItem,
@@ -252,10 +253,26 @@ def visible_papers(actor: User) -> Prefetch:
     return Prefetch("papers", queryset=permissions.scope(actor, Paper.objects.all()), to_attr="visible_papers")
 
 
-def minutes_readable(*, meeting: Meeting, secretariat: bool) -> bool:
+def minutes_readable(*, meeting: Meeting, secretariat: bool, actor: User | None = None) -> bool:
     """The secretariat (`secretariat`: the reader is of the meeting's body's) reads the minutes as they are
-    written; members once they are approved."""
-    return secretariat or meeting.minutes_status == Meeting.MinutesStatus.APPROVED
+    written; the attendees once the draft is circulated for comment; members once they are approved."""
+    if secretariat or meeting.minutes_status == Meeting.MinutesStatus.APPROVED:
+        return True
+    return (
+        meeting.minutes_status == Meeting.MinutesStatus.CIRCULATED and actor is not None
+        and is_attendee(actor, meeting)
+    )
+
+
+def is_attendee(actor: User, meeting: Meeting) -> bool:
+    return Attendance.objects.filter(meeting_id=meeting.pk, user_id=actor.pk).exists()
+
+
+def minutes_comments(*, actor: User, meeting: Meeting) -> QuerySet[MinutesComment]:
+    """The comments on the meeting's draft minutes the actor may read: the secretariat, all of them on the items
+    they see; an attendee, their own."""
+    comments = MinutesComment.objects.filter(item__meeting=meeting).select_related("author__agency", "item")
+    return permissions.scope(actor, comments)
 
 
 def agenda_item_get(*, actor: User, pk: int) -> AgendaItem:
@@ -482,7 +499,9 @@ def meetings_awaiting_answers(*, actor: User, body_ids: Iterable[int], until: da
 def minutes_to_approve(*, actor: User, body_ids: Iterable[int]) -> QuerySet[Meeting]:
     """Meetings of these bodies that took place and whose minutes are not approved yet, the oldest first."""
     meetings = meeting_list(actor=actor, upcoming=False, include_cancelled=False)
-    return meetings.filter(body_id__in=body_ids, minutes_status=Meeting.MinutesStatus.DRAFT).order_by("start", "pk")
+    return meetings.filter(body_id__in=body_ids).exclude(minutes_status=Meeting.MinutesStatus.APPROVED).order_by(
+        "start", "pk"
+    )
 
 
 def people_told(*, actor: User, meeting: Meeting) -> QuerySet[User]:

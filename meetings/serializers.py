@@ -18,7 +18,18 @@ from taskforce import parsing, permissions
 from taskforce.api import TextField
 from taskforce.models import Body
 
-from .models import ActionItem, AgendaItem, Comment, Decision, ItemKind, Meeting, Paper, Rsvp, StandingItem
+from .models import (
+    ActionItem,
+    AgendaItem,
+    Comment,
+    Decision,
+    ItemKind,
+    Meeting,
+    MinutesComment,
+    Paper,
+    Rsvp,
+    StandingItem,
+)
 
 # Input -----------------------------------------------------------------------------------------------
 
@@ -374,3 +385,26 @@ class AgendaTemplateSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
     items = StandingItemSerializer(many=True, source="standing_items", max_length=50)
     updated_at = UtcField(allow_null=True)
+
+
+class MinutesCirculateInput(serializers.Serializer):
+    comments_until = serializers.DateField(
+        help_text=_("Attendees comment until the end of this day, in the meeting's time zone.")
+    )
+
+
+class MinutesCommentSerializer(serializers.ModelSerializer):
+    """A comment on the draft minutes of an item: the secretariat reads them all, an attendee their own."""
+
+    author = username()
+    created_at = UtcField()
+
+    class Meta:
+        model = MinutesComment
+        fields = ["id", "item", "author", "text", "created_at"]
+        read_only_fields = fields
+
+
+class MinutesCommentInput(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text=_("The agenda item's id."))
+    text = TextField(max_length=5000)

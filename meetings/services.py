@@ -36,6 +36,7 @@ from .models import (
     ItemKind,
     Meeting,
     MeetingSeries,
+    MinutesComment,
     Paper,
     Rsvp,
     StandingItem,
@@ -720,6 +721,63 @@ def minutes_save(*, actor: User, meeting: Meeting, minutes: dict[int, str]) -> N
     for pk, text in minutes.items():
         if items[pk].minutes != text:
             AgendaItem.objects.filter(pk=pk).update(minutes=text, version=F("version") + 1)
+
+
+MAX_COMMENT_DAYS = 60
+
+
+@transaction.atomic
+def minutes_circulate(*, actor: User, meeting: Meeting, comments_until: datetime.date) -> Meeting:
+    """Send the draft minutes to the attendees for comment until the end of `comments_until` (the meeting's own
+    day); each attendee reads the minutes of the items they may see and comments per item. Circulating again (a
+    revised draft, or a new deadline) tells them again."""
+    meeting = _require_recordable(actor, meeting)
+    if meeting.start > timezone.now():
+        raise ValidationError(_("Minutes can be circulated only after the meeting has started."))
+    today = timezone.localdate(timezone=meeting.zone)
+    if not isinstance(comments_until, datetime.date) or comments_until < today:
+        raise ValidationError({"comments_until": _("The deadline for comments cannot be in the past.")})
+    if comments_until > today + datetime.timedelta(days=MAX_COMMENT_DAYS):
+        raise ValidationError({"comments_until": _("Give the attendees at most %(days)d days to comment.")
+                               % {"days": MAX_COMMENT_DAYS}})
+    if not meeting.attendance.exists():
+        raise ValidationError(_("Record the attendance first: the draft minutes go to the attendees."))
+    meeting.minutes_status = Meeting.MinutesStatus.CIRCULATED
+    meeting.minutes_circulated_at = timezone.now()
+    meeting.minutes_comments_until = comments_until
+    meeting.save(update_fields=["minutes_status", "minutes_circulated_at", "minutes_comments_until", "updated_at"])
+    notifications.minutes_circulated(meeting)
+    return meeting
+
+
+def minutes_open_for_comment(meeting: Meeting) -> bool:
+    return (
+        meeting.minutes_status == Meeting.MinutesStatus.CIRCULATED
+        and meeting.minutes_comments_until is not None
+        and timezone.localdate(timezone=meeting.zone) <= meeting.minutes_comments_until
+    )
+
+
+@transaction.atomic
+def minutes_comment_add(*, actor: User, item: AgendaItem, text: str) -> MinutesComment:
+    """An attendee's comment on the draft minutes of an item they may see, before the deadline."""
+    permissions.require_visible(actor, item)
+    item = AgendaItem.objects.select_related("meeting").get(pk=item.pk)
+    meeting = item.meeting
+    if not selectors.is_attendee(actor, meeting):
+        raise PermissionDenied(_("Only the attendees comment on the draft minutes."))
+    if not minutes_open_for_comment(meeting):
+        raise ValidationError(_("The draft minutes are not open for comment."))
+    if item.withdrawn:
+        raise ValidationError(_("This item was withdrawn."))
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write a comment first.")})
+    comment = MinutesComment(item=item, author=actor, text=text)
+    comment.full_clean()
+    comment.save()
+    permissions.grant_person(comment, actor)
+    return comment
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ Objects are fetched through the selectors, so what the actor may not see is a 40
 secretariat may take answer 403 to a member who can see the meeting. The services check again.
 """
 
+import datetime
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator, slugify
@@ -32,6 +34,7 @@ from taskforce.submit import conflicted, submitted
 from . import forms, selectors, services, uploads
 from . import permissions as rules
 from .models import ActionItem, AgendaItem, Comment, Meeting, MeetingSeries, Paper, Rsvp
+from .notifications import minutes_audience
 
 # Helpers -----------------------------------------------------------------------------------------------
 
@@ -168,7 +171,8 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
         "answerable": answerable,
         "rsvp_form": _rsvp_form(actor, my_rsvp) if answerable else None,
         **_agenda_context(meeting, items, secretariat, actor=actor),
-        "minutes_readable": selectors.minutes_readable(meeting=meeting, secretariat=secretariat),
+        "minutes_readable": selectors.minutes_readable(meeting=meeting, secretariat=secretariat, actor=actor),
+        "minutes_open_for_comment": services.minutes_open_for_comment(meeting),
         "changes": selectors.agenda_changes(actor=actor, meeting=meeting),
         "attendance": selectors.attendance(actor=actor, meeting=meeting),
         "quorum": selectors.quorum(actor=actor, meeting=meeting),
@@ -304,7 +308,7 @@ def _item_context(request: HttpRequest, item: AgendaItem, **extra) -> dict:
         "item": item,
         "meeting": meeting,
         "secretariat": secretariat,
-        "minutes_readable": selectors.minutes_readable(meeting=meeting, secretariat=secretariat),
+        "minutes_readable": selectors.minutes_readable(meeting=meeting, secretariat=secretariat, actor=actor),
         "shared_with": permissions.granted_agencies(item) if item.restricted else [],
         "papers": selectors.item_papers(actor=actor, item=item),
         "comments": selectors.item_comments(actor=actor, item=item),
@@ -654,6 +658,62 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     if done:
         return done
     return render(request, "meetings/minutes_form.html", {"form": form, "meeting": meeting})
+
+
+@login_required
+def minutes_circulate(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    initial = {"comments_until": meeting.minutes_comments_until or timezone.localdate() + datetime.timedelta(days=7)}
+    form = forms.MinutesCirculateForm(request.POST or None, initial=initial)
+    done = submitted(
+        request, form,
+        lambda data: services.minutes_circulate(
+            actor=request.user, meeting=meeting, comments_until=data["comments_until"]
+        ),
+        message=_("Draft minutes circulated to the attendees for comment."), at="minutes",
+        then=_meeting_url(meeting, "minutes"),
+    )
+    if done:
+        return done
+    return render(request, "meetings/minutes_circulate.html", {
+        "form": form, "meeting": meeting, "told": minutes_audience(meeting),
+    })
+
+
+@login_required
+def minutes_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft minutes, item by item, for the attendees to comment on (each reads their own comments) and for the
+    secretariat to read every comment."""
+    actor = request.user
+    meeting = selectors.meeting_get(actor=actor, pk=pk)
+    secretariat = permissions.is_secretariat(actor, meeting.body_id)
+    if not selectors.minutes_readable(meeting=meeting, secretariat=secretariat, actor=actor):
+        raise PermissionDenied(_("The draft minutes are read by the secretariat and, once circulated, the attendees."))
+    items = [i for i in selectors.agenda_items(actor=actor, meeting=meeting) if not i.withdrawn]
+    open_for_comment = services.minutes_open_for_comment(meeting) and selectors.is_attendee(actor, meeting)
+    form = forms.MinutesCommentForm(request.POST or None, items=items) if open_for_comment else None
+    if request.method == "POST" and form is None:
+        raise PermissionDenied(_("The draft minutes are not open for your comments."))
+    if form is not None:
+        done = submitted(
+            request, form,
+            lambda data: services.minutes_comment_add(actor=actor, item=form.commented_item(), text=data["text"]),
+            message=_("Comment sent to the secretariat."), at="minutes-review",
+            then=lambda comment: reverse("minutes-review", args=[meeting.pk]) + f"#minutes-item-{comment.item_id}",
+        )
+        if done:
+            return done
+    comments: dict[int, list] = {}
+    for comment in selectors.minutes_comments(actor=actor, meeting=meeting):
+        comments.setdefault(comment.item_id, []).append(comment)
+    for item in items:
+        item.draft_comments = comments.get(item.pk, [])
+    posted_item = form.cleaned_data.get("item") if form is not None and form.is_bound and form.is_valid() else None
+    return render(request, "meetings/minutes_review.html", {
+        "meeting": meeting, "items": items, "secretariat": secretariat, "form": form,
+        "open_for_comment": open_for_comment, "posted_item": posted_item,
+        "posted_text": request.POST.get("text", "") if form is not None and form.is_bound else "",
+    }, status=400 if form is not None and form.is_bound else 200)
 
 
 @login_required

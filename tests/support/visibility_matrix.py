@@ -611,6 +611,20 @@ MATRIX |= {
         upcoming_meeting_page("meeting-cancel"),
         f"{MEETING_PAGES}::test_cancelling_keeps_the_meeting_with_its_reason_for_invitees",
     ),
+    "minutes-circulate": secretariat_route(
+        december_page("minutes-circulate"),
+        f"tests/meetings/test_minutes_for_comment.py::test_circulating_is_refused_without_attendance_in_the_past_or_too_far_ahead",
+    ),
+    "minutes-review": Route(
+        # December's minutes are a draft, not circulated: the secretariat reads it; the invitees are refused.
+        url=december_page("minutes-review"),
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN) | MEETING_MEMBERS_REFUSED,
+        covered_by=(
+            MEETING_NOT_INVITED,
+            f"tests/meetings/test_minutes_for_comment.py::test_members_who_did_not_attend_read_no_draft",
+            f"tests/meetings/test_minutes_for_comment.py::test_each_attendee_comments_per_item_and_only_the_secretariat_reads_every_comment",
+        ),
+    ),
     "agenda-template": Route(
         url=lambda demo: page("agenda-template", "CBFTF"),
         statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN),
@@ -983,6 +997,18 @@ MATRIX |= {
             MEETING_API_NOT_INVITED,
             f"{MEETING_API}::test_an_invitee_answers_the_invitation_and_reads_their_answer",
             f"{MEETING_API}::test_someone_not_invited_cannot_answer_for_a_meeting_they_can_see",
+        ),
+    ),
+    "api:meeting-minutes-circulate": secretariat_api_route(
+        december_api("minutes/circulate/"), MEETING_MEMBERS_REFUSED, MEETING_API_NOT_INVITED,
+        "tests/meetings/test_minutes_for_comment.py::test_the_api_circulates_and_refuses_members",
+    ),
+    "api:meeting-minutes-comments": Route(
+        url=december_api("minutes/comments/"),
+        statuses=only(CBFTF, anonymous=REFUSED),
+        covered_by=(
+            MEETING_API_NOT_INVITED,
+            "tests/meetings/test_minutes_for_comment.py::test_each_attendee_comments_per_item_and_only_the_secretariat_reads_every_comment",
         ),
     ),
     "api:meeting-agenda-start": secretariat_api_route(
