@@ -11,13 +11,17 @@ from django.utils import timezone
 from meetings import services
 from meetings.models import Meeting, MinutesComment
 from notifications.models import Reminder
-from tests.notifications.conftest import clock, eager_celery, engine_at_rest  # noqa: F401 (fixtures)
+from tests.notifications import conftest as notification_fixtures
 from tests.support.emails import emails_to, outbox, sent_after_commit, sweep
 from tests.support.scenario import page, page_fr, text_of
 
 from .test_api import token_client
 
 API = "/api/v1"
+# The notification tests' fixtures: Celery in-process, the demo's own reminders set aside, a clock to move.
+eager_celery = notification_fixtures.eager_celery
+engine_at_rest = notification_fixtures.engine_at_rest
+clock = notification_fixtures.clock
 MOU_MINUTES = "ATF will review the MOU draft by the end of January."
 ROUNDTABLE_MINUTES = "Seizures of ghost guns rose along the Pacific corridor."
 

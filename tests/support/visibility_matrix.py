@@ -613,7 +613,7 @@ MATRIX |= {
     ),
     "minutes-circulate": secretariat_route(
         december_page("minutes-circulate"),
-        f"tests/meetings/test_minutes_for_comment.py::test_circulating_is_refused_without_attendance_in_the_past_or_too_far_ahead",
+        "tests/meetings/test_minutes_for_comment.py::test_circulating_is_refused_without_attendance_in_the_past_or_too_far_ahead",
     ),
     "minutes-review": Route(
         # December's minutes are a draft, not circulated: the secretariat reads it; the invitees are refused.
@@ -621,8 +621,8 @@ MATRIX |= {
         statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN) | MEETING_MEMBERS_REFUSED,
         covered_by=(
             MEETING_NOT_INVITED,
-            f"tests/meetings/test_minutes_for_comment.py::test_members_who_did_not_attend_read_no_draft",
-            f"tests/meetings/test_minutes_for_comment.py::test_each_attendee_comments_per_item_and_only_the_secretariat_reads_every_comment",
+            "tests/meetings/test_minutes_for_comment.py::test_members_who_did_not_attend_read_no_draft",
+            "tests/meetings/test_minutes_for_comment.py::test_each_attendee_comments_per_item_and_only_the_secretariat_reads_every_comment",
         ),
     ),
     "agenda-template": Route(
