@@ -16,6 +16,7 @@ from .models import (
     Invitation,
     Meeting,
     Paper,
+    PaperVersion,
     Rsvp,
 )
 
@@ -62,9 +63,15 @@ class AgendaItemAdmin(ReadOnlyAdmin):
 
 @admin.register(Paper)
 class PaperAdmin(ReadOnlyAdmin):
-    list_display = ["title", "item", "content_type", "size", "classification", "uploaded_at"]
+    list_display = ["title", "item", "version", "content_type", "size", "classification", "uploaded_at"]
     list_filter = ["classification", "content_type"]
     list_select_related = ["item"]
+
+
+@admin.register(PaperVersion)
+class PaperVersionAdmin(ReadOnlyAdmin):
+    list_display = ["paper", "number", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_select_related = ["paper", "uploaded_by"]
 
 
 @admin.register(ActionItem)

@@ -10,11 +10,14 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Collate, Concat
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,8 +40,8 @@ from taskforce.api import (
 )
 
 from . import permissions as action_rules
-from . import selectors, services
-from .models import ActionItem, AgendaItem, Decision, Invitation, Meeting, Paper, Rsvp
+from . import selectors, services, uploads
+from .models import ActionItem, AgendaItem, Decision, Invitation, Meeting, Paper, PaperVersion, Rsvp
 from .serializers import (
     ActionItemSerializer,
     AgendaItemInput,
@@ -57,7 +60,9 @@ from .serializers import (
     MinutesCommentSerializer,
     MinutesInput,
     MoveInput,
+    PaperReplaceInput,
     PaperSerializer,
+    PaperVersionSerializer,
     ReasonInput,
     RsvpSerializer,
 )
@@ -256,10 +261,11 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
 
 
 def _paper_ids(actor: User) -> Subquery:
-    """The ids of the papers the caller may see, as one text: for the ETag (a paper never changes once
-    uploaded; what changes is which ones there are and which ones the caller is cleared for)."""
+    """The ids of the papers the caller may see, each with its version, as one text: for the ETag (a paper changes
+    only when it is replaced, which gives it a new version; what changes otherwise is which ones there are and
+    which ones the caller is cleared for)."""
     papers = permissions.scope(actor, Paper.objects.filter(item=OuterRef("pk"))).order_by().values("item")
-    ids = StringAgg(Cast("pk", CharField()), ",", order_by="pk")
+    ids = StringAgg(Concat(Cast("pk", CharField()), Value(":"), Cast("version", CharField())), ",", order_by="pk")
     return Subquery(papers.annotate(ids=ids).values("ids")[:1])
 
 
@@ -398,7 +404,7 @@ class PaperFilter(FilterSet):
         fields = ["meeting", "item"]
 
 
-class PaperViewSet(ScopedReadOnlyViewSet):
+class PaperViewSet(ForTheCaller, ScopedReadOnlyViewSet):
     """Papers' details; the file itself is at `download_url`, for those cleared to read it."""
 
     unscoped_queryset = Paper.objects.select_related("item")
@@ -407,6 +413,78 @@ class PaperViewSet(ScopedReadOnlyViewSet):
 
     def retrieved(self, paper: Paper) -> None:
         audit.read(self.request.user, paper, restricted=paper.is_restricted_material)
+
+    @extend_schema(
+        request={"multipart/form-data": PaperReplaceInput},
+        responses={
+            200: PaperSerializer,
+            409: OpenApiResponse(
+                response=ErrorSerializer,
+                description=_("Someone else replaced the paper since `version`; nothing was saved."),
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def replace(self, request: Request, pk: str) -> Response:
+        """Replace the paper's file with a new version (the secretariat): the file it had is kept as an earlier
+        version, and everyone who may read the paper is told once."""
+        paper = self.get_object()
+        permissions.require_secretariat(request.user, paper.item.meeting.body_id)
+        data = self.valid(PaperReplaceInput).validated_data
+        # A stale version: the service's ConflictError is answered 409 by the API's error handler.
+        services.paper_replace(
+            actor=request.user, paper=paper, upload=data["file"], expected_version=data["version"],
+            title=data.get("title", ""),
+        )
+        return self.shown(paper.pk)
+
+
+class AnyAccept(BaseContentNegotiation):
+    """A file is answered as it is stored, whatever the client accepts; a refusal in the API's JSON shape."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+PAPER_PK = OpenApiParameter(
+    "paper_pk", int, OpenApiParameter.PATH, description=_("The paper's id (a hidden one is not found).")
+)
+VERSION_NUMBER = OpenApiParameter(
+    "number", int, OpenApiParameter.PATH, description=_("The earlier version's number: 1, 2, ...")
+)
+
+
+@extend_schema_view(list=extend_schema(parameters=[PAPER_PK]))
+class PaperVersionViewSet(ConditionalListMixin, ScopedViewSet):
+    """A paper's earlier versions, oldest first, kept each time it was replaced: seen by exactly those who may read
+    the paper. The current version is the paper itself."""
+
+    unscoped_queryset = PaperVersion.objects.select_related("uploaded_by")
+    serializer_class = PaperVersionSerializer
+    parent_model = Paper
+    parent_field = "paper"
+    lookup_field = "number"
+
+    @extend_schema(
+        parameters=[PAPER_PK, VERSION_NUMBER],
+        responses={
+            (200, media): OpenApiResponse(OpenApiTypes.BINARY, description=_("The version's file."))
+            for media in uploads.ALLOWED_TYPES
+        },
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=AnyAccept)
+    def download(self, request: Request, paper_pk: str, number: str) -> FileResponse:
+        """This version's file, in the type read from its content when it was uploaded."""
+        version = self.get_object()
+        response = uploads.file_response(
+            version.file, content_type=version.content_type, original_name=version.original_name,
+            suffix=f"-v{version.number}",
+        )
+        audit.read(request.user, version, restricted=self.parent.is_restricted_material, downloaded=True)
+        return response
 
 
 # Decisions and action items --------------------------------------------------------------------------

@@ -31,6 +31,10 @@ class MeetingsConfig(AppConfig):
             m.Paper,
             Policy(body="item__meeting__body", restricted=None, parents=("item",), classification="classification"),
         )
+        # A paper's earlier versions are read by exactly those who read the paper (its item, its marking).
+        permissions.register(
+            m.PaperVersion, Policy(body="paper__item__meeting__body", restricted=None, parents=("paper",))
+        )
         permissions.register(m.Comment, Policy(body="item__meeting__body", restricted=None, parents=("item",)))
         # A comment on the draft minutes is read by the secretariat and its author (granted to them by name).
         permissions.register(
@@ -66,6 +70,9 @@ class MeetingsConfig(AppConfig):
             r"meetings/(?P<meeting_pk>[^/]+)/items", api.AgendaItemViewSet, basename="agenda-item"
         )
         api_routes.register_viewset("papers", api.PaperViewSet, basename="paper")
+        api_routes.register_viewset(
+            r"papers/(?P<paper_pk>[^/]+)/versions", api.PaperVersionViewSet, basename="paper-version"
+        )
         api_routes.register_viewset("decisions", api.DecisionViewSet, basename="decision")
         api_routes.register_viewset("action-items", api.ActionItemViewSet, basename="action-item")
         api_routes.register_path(

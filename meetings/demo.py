@@ -176,9 +176,9 @@ def _december(demo) -> None:
                            f"l'ATF pour examen avant la mi-{mid_fr}. Une évaluation des facteurs relatifs à la vie "
                            "privée est en préparation.",
         )
-        services.paper_upload(
+        mou_note = services.paper_upload(
             actor=sec, item=mou, title="CBSA–ATF MOU status note",
-            upload=SimpleUploadedFile("mou-status.pdf", tiny_pdf("CBSA-ATF MOU status note")),
+            upload=SimpleUploadedFile("mou-status-draft.pdf", tiny_pdf("CBSA-ATF MOU status note - draft")),
             classification=Classification.PROTECTED_A,
         )
         # Deliberately left in English only: French readers see it with the "translation pending" mark, and the
@@ -187,6 +187,12 @@ def _december(demo) -> None:
         services.agenda_item_add(
             actor=sec, meeting=meeting, title_en="Roundtable", minutes_allotted=20,
             description="Each agency reports on recent firearms seizures and trends along the border.",
+        )
+    # The status note was revised before the agenda went out: its first draft is kept as version 1.
+    with t.stamped(datetime.date(2021, 12, 1), 9):
+        services.paper_replace(
+            actor=sec, paper=mou_note, expected_version=1,
+            upload=SimpleUploadedFile("mou-status.pdf", tiny_pdf("CBSA-ATF MOU status note")),
         )
     with t.stamped(datetime.date(2021, 12, 3), 14):
         services.agenda_circulate(actor=sec, meeting=meeting)

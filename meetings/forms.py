@@ -385,6 +385,18 @@ class PaperForm(forms.Form):
         self.fields["classification"].initial = Classification.UNCLASSIFIED
 
 
+class PaperReplaceForm(forms.Form):
+    # The version the replacement is based on: one based on an older version is refused, nothing overwritten.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    file = forms.FileField(
+        label=_("New version"), help_text=_("PDF, Word, Excel, PowerPoint, PNG, JPEG, text or CSV."),
+        widget=forms.FileInput(attrs={"accept": ".pdf,.docx,.xlsx,.pptx,.png,.jpg,.jpeg,.txt,.csv"}),
+    )
+    title = forms.CharField(
+        label=_("New title"), max_length=300, required=False, help_text=_("Leave it empty to keep the title."),
+    )
+
+
 # Review ----------------------------------------------------------------------------------------------
 
 

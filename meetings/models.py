@@ -327,6 +327,7 @@ class AgendaChange(models.Model):
         MOVED = "moved", _("Moved")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         PAPER_ADDED = "paper_added", _("Paper added")
+        PAPER_REPLACED = "paper_replaced", _("Paper replaced")
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -370,7 +371,11 @@ class Paper(models.Model):
         _("classification"), choices=Classification.choices, default=Classification.UNCLASSIFIED
     )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Who uploaded the current version, and when: replacing the paper moves the file it had, with both, to a
+    # PaperVersion.
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # The current version's number, from 1; also the optimistic lock of a replacement.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("paper")
@@ -389,6 +394,32 @@ class Paper(models.Model):
     @property
     def meeting_id_for_path(self) -> int:
         return self.item.meeting_id
+
+
+class PaperVersion(models.Model):
+    """An earlier version of a paper, kept when it was replaced: seen by exactly those who may read the paper."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    # The file the paper had, moved here as it was stored (never uploaded anew, so never renamed).
+    file = models.FileField(max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("earlier version of a paper")
+        verbose_name_plural = _("earlier versions of papers")
+        ordering = ["paper", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "number"], name="paper_version_once"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="paper_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper} ({self.number})"
 
 
 class Comment(models.Model):

@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from members.models import User
 from notifications import deadlines, engine
 from notifications.models import Notification, NotificationKind, Reminder
-from taskforce import ical, permissions
+from taskforce import ical, parsing, permissions
 from taskforce.addresses import absolute_url
 
 from . import calendar
-from .models import ActionItem, AgendaChange, AgendaItem, Meeting, Rsvp
+from .models import ActionItem, AgendaChange, AgendaItem, Meeting, Paper, Rsvp
 
 RSVP_REMINDER_DAYS = 3
 BEFORE = "meeting.before"
@@ -195,13 +195,16 @@ def agenda_changed(change: AgendaChange) -> None:
     from . import selectors
 
     meeting = change.item.meeting
+    # A replaced paper is named with its new version: the change reaches only those who may read it.
+    paper = _paper_named(change) if change.kind == AgendaChange.Kind.PAPER_REPLACED else None
 
     def render(user: User):
         subject = _("Agenda changed: %(title)s") % {"title": meeting.title}
         items = list(selectors.agenda_items(actor=user, meeting=meeting))
         number = next(item.number for item in items if item.pk == change.item_id)
         return _render(
-            "emails/agenda_changed.txt", subject, meeting, user, items=items, change=change, item_number=number
+            "emails/agenda_changed.txt", subject, meeting, user, items=items, change=change, item_number=number,
+            paper=paper,
         )
 
     def reached(person: User) -> bool:
@@ -211,6 +214,13 @@ def agenda_changed(change: AgendaChange) -> None:
         kind=NotificationKind.AGENDA, event_key=f"agenda-change:{change.pk}",
         recipients=[person for person in audience(meeting) if reached(person)], render=render,
     )
+
+
+def _paper_named(change: AgendaChange) -> Paper | None:
+    from . import selectors
+
+    pk = parsing.object_id(change.summary.removeprefix(selectors.PAPER_MARK))
+    return Paper.objects.filter(pk=pk, item_id=change.item_id).first() if pk else None
 
 
 def agenda_reordered(change: AgendaChange) -> None:

@@ -44,6 +44,7 @@ from .models import (
     Meeting,
     MinutesComment,
     Paper,
+    PaperVersion,
     Rsvp,
     StandingItem,
 )
@@ -204,7 +205,8 @@ class NamedIn(Func):
 
 
 def _visible_changes(actor: User, changes: QuerySet[AgendaChange]) -> QuerySet[AgendaChange]:
-    """The changes the actor may see that touch what they see: a paper added only for those who may read it, a
+    """The changes the actor may see that touch what they see: a paper added or replaced only for those who may
+    read it, a
     move only for those who see an item it moved past (for anyone else their numbering did not change). Entries
     recorded before changes named what they touch are shown as before, without their stored position."""
     papers = permissions.scope(actor, Paper.objects.filter(item_id=OuterRef("item_id"))).filter(
@@ -213,15 +215,16 @@ def _visible_changes(actor: User, changes: QuerySet[AgendaChange]) -> QuerySet[A
     passed = permissions.scope(actor, AgendaItem.objects.filter(meeting_id=OuterRef("item__meeting_id"))).filter(
         NamedIn(OuterRef("summary"))
     )
-    paper_added = Q(kind=AgendaChange.Kind.PAPER_ADDED, summary__startswith=PAPER_MARK)
+    paper_named = Q(kind__in=PAPER_CHANGES, summary__startswith=PAPER_MARK)
     moved = Q(kind=AgendaChange.Kind.MOVED, summary__contains=":")
     return permissions.scope(actor, changes).filter(
-        (paper_added & Exists(papers)) | (moved & Exists(passed)) | ~(paper_added | moved)
+        (paper_named & Exists(papers)) | (moved & Exists(passed)) | ~(paper_named | moved)
     )
 
 
-# How a paper added after circulation is named in its change entry (by id, never by title).
+# How a paper added or replaced after circulation is named in its change entry (by id, never by title).
 PAPER_MARK = "paper:"
+PAPER_CHANGES = (AgendaChange.Kind.PAPER_ADDED, AgendaChange.Kind.PAPER_REPLACED)
 
 
 def changed_for_reader(actor: User) -> Exists:
@@ -298,7 +301,22 @@ def agenda_changes(*, actor: User, meeting: Meeting) -> QuerySet[AgendaChange]:
 
 
 def paper_get(*, actor: User, pk: int) -> Paper:
-    return permissions.get_visible_or_404(actor, Paper.objects.select_related("item__meeting"), pk=pk)
+    """A paper with its item and meeting, and who uploaded its current version."""
+    papers = Paper.objects.select_related("item__meeting__body", "uploaded_by__agency")
+    return permissions.get_visible_or_404(actor, papers, pk=pk)
+
+
+def paper_versions(*, actor: User, paper: Paper) -> QuerySet[PaperVersion]:
+    """The paper's earlier versions the actor may read (all of them, when they may read the paper), newest first,
+    each with who uploaded it."""
+    versions = PaperVersion.objects.filter(paper=paper).select_related("uploaded_by__agency")
+    return permissions.scope(actor, versions).order_by("-number")
+
+
+def paper_version_get(*, actor: User, paper_pk: int, number: int) -> PaperVersion:
+    """One earlier version, by its paper and number: not found for whoever may not read the paper."""
+    versions = PaperVersion.objects.select_related("paper__item__meeting")
+    return permissions.get_visible_or_404(actor, versions, paper_id=paper_pk, number=number)
 
 
 def rsvps(*, actor: User, meeting: Meeting) -> QuerySet[Rsvp]:

@@ -27,6 +27,7 @@ from .models import (
     Meeting,
     MinutesComment,
     Paper,
+    PaperVersion,
     Rsvp,
     StandingItem,
 )
@@ -260,19 +261,52 @@ class PaperSerializer(serializers.ModelSerializer):
     meeting = serializers.IntegerField(source="item.meeting_id", read_only=True)
     file_name = TextField(source="original_name", read_only=True)
     classification = serializers.ChoiceField(choices=Classification.choices, read_only=True)
+    version = serializers.IntegerField(
+        read_only=True, help_text=_("The current version's number, from 1; earlier ones are listed under `versions`.")
+    )
     uploaded_at = UtcField()
     download_url = serializers.SerializerMethodField(help_text=_("The file, for those who may read it."))
 
     class Meta:
         model = Paper
         fields = [
-            "id", "item", "meeting", "title", "file_name", "content_type", "size", "classification", "uploaded_at",
-            "download_url",
+            "id", "item", "meeting", "title", "file_name", "content_type", "size", "classification", "version",
+            "uploaded_at", "download_url",
         ]
         read_only_fields = fields
 
     def get_download_url(self, paper: Paper) -> str:
         return self.context["request"].build_absolute_uri(reverse("paper-download", args=[paper.pk]))
+
+
+class PaperVersionSerializer(serializers.ModelSerializer):
+    """An earlier version of a paper, kept when it was replaced."""
+
+    file_name = TextField(source="original_name", read_only=True)
+    uploaded_by = username(allow_null=True, help_text=_("Who uploaded this version."))
+    uploaded_at = UtcField()
+    download_url = serializers.SerializerMethodField(help_text=_("This version's file."))
+
+    class Meta:
+        model = PaperVersion
+        fields = ["number", "file_name", "content_type", "size", "uploaded_by", "uploaded_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, version: PaperVersion) -> str:
+        address = reverse("api:paper-version-download", kwargs={"paper_pk": version.paper_id, "number": version.number})
+        return self.context["request"].build_absolute_uri(address)
+
+
+class PaperReplaceInput(serializers.Serializer):
+    """A new version of a paper, from the `version` the caller read: a replacement based on an older one is refused
+    (409), nothing overwritten. The marking stays the paper's."""
+
+    file = serializers.FileField(help_text=_("PDF, Word, Excel, PowerPoint, PNG, JPEG, text or CSV."))
+    version = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    title = TextField(
+        max_length=300, required=False, allow_blank=True,
+        help_text=_("A new title; left out or empty, the title stays."),
+    )
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):

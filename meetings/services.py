@@ -38,6 +38,7 @@ from .models import (
     MeetingSeries,
     MinutesComment,
     Paper,
+    PaperVersion,
     Rsvp,
     StandingItem,
 )
@@ -631,6 +632,51 @@ def paper_upload(
     paper.save()
     # Named by id, never by title: the entry reaches only those who may read the paper (meetings.selectors).
     _record_change(actor, item, AgendaChange.Kind.PAPER_ADDED, f"{selectors.PAPER_MARK}{paper.pk}")
+    return paper
+
+
+@transaction.atomic
+def paper_replace(
+    *, actor: User, paper: Paper, upload: UploadedFile, expected_version: int, title: str = ""
+) -> Paper:
+    """Replace a paper's file, from the version the secretariat read (`expected_version`): a replacement based on
+    an older one is refused, nothing overwritten. The file it had is kept, with who uploaded it and when, as an
+    earlier version, and the change reaches (once) everyone who may read the paper. A blank `title` keeps the
+    paper's.
+
+    The marking stays the paper's: its earlier versions are read by exactly those who read it, so marking it lower
+    would open them to readers not cleared for them. A paper to be marked otherwise is attached as a new paper."""
+    paper = Paper.objects.select_for_update(of=("self",)).select_related("item__meeting__body").get(pk=paper.pk)
+    permissions.require_visible(actor, paper)
+    _require_agenda_editable(actor, paper.item.meeting)
+    if paper.item.withdrawn:
+        raise ValidationError(_("This item was withdrawn."))
+    if paper.version != expected_version:
+        raise ConflictError(
+            _("Someone else replaced this paper after you opened it: it is now version %(version)s. Your file was "
+              "not saved: look at the current version, then replace it again if you still need to.")
+            % {"version": paper.version},
+            code="conflict",
+        )
+    try:
+        content_type = uploads.detect_paper_type(upload)
+    except ValidationError as refused:
+        raise ValidationError({"file": refused.error_list}) from None
+    PaperVersion.objects.create(
+        paper=paper, number=paper.version, file=paper.file.name, original_name=paper.original_name,
+        content_type=paper.content_type, size=paper.size, uploaded_by_id=paper.uploaded_by_id,
+        uploaded_at=paper.uploaded_at,
+    )
+    paper.title = title.strip() or paper.title
+    paper.original_name = (upload.name or "paper")[:255]
+    paper.content_type, paper.size = content_type, upload.size
+    paper.uploaded_by, paper.uploaded_at = actor, timezone.now()
+    paper.version += 1
+    paper.full_clean(exclude=["file"])
+    paper.file.save("paper", upload, save=False)
+    paper.save()
+    # Named by id, never by title, as an added paper is.
+    _record_change(actor, paper.item, AgendaChange.Kind.PAPER_REPLACED, f"{selectors.PAPER_MARK}{paper.pk}")
     return paper
 
 

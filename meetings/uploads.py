@@ -1,11 +1,17 @@
-"""What a paper may be: types recognised from the file's content (never its name), and a size limit."""
+"""What a paper may be: types recognised from the file's content (never its name), and a size limit; and how a
+stored one is served."""
 
 import zipfile
+from pathlib import Path
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import FileField
+from django.http import FileResponse, Http404
+from django.utils.cache import patch_cache_control
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 # Content type -> extension offered on download.
@@ -87,3 +93,21 @@ def detect_paper_type(upload: UploadedFile) -> str:
             code="type_not_allowed",
         )
     return detected
+
+
+def file_response(file: FileField, *, content_type: str, original_name: str, suffix: str = "") -> FileResponse:
+    """A stored paper's file (or an earlier version's), privately. The name offered is the uploader's, cleaned, with
+    `suffix`; the extension is the one of the type read from the content. Not found when the record is there but
+    its file is not (a restore without the media folder)."""
+    extension = ALLOWED_TYPES.get(content_type) or "bin"
+    filename = f"{slugify(Path(original_name).stem) or 'paper'}{suffix}.{extension}"
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404() from None
+    response = FileResponse(
+        handle, content_type=content_type, filename=filename, as_attachment=content_type not in INLINE_TYPES
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True)
+    return response

@@ -34,5 +34,8 @@ urlpatterns = [
     path("items/<int:pk>/papers/new/", views.paper_upload, name="paper-upload"),
     path("items/<int:pk>/comments/", views.comment_create, name="comment-create"),
     path("papers/<int:pk>/", views.paper_download, name="paper-download"),
+    path("papers/<int:pk>/versions/", views.paper_versions, name="paper-versions"),
+    path("papers/<int:pk>/versions/<int:number>/", views.paper_version_download, name="paper-version-download"),
+    path("papers/<int:pk>/replace/", views.paper_replace, name="paper-replace"),
     path("actions/<int:pk>/status/", views.action_item_status, name="action-item-status"),
 ]

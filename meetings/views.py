@@ -6,18 +6,16 @@ secretariat may take answer 403 to a member who can see the meeting. The service
 
 import datetime
 import re
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import Truncator, slugify
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -33,7 +31,7 @@ from taskforce.submit import conflicted, submitted
 
 from . import forms, selectors, services, uploads
 from . import permissions as rules
-from .models import ActionItem, AgendaItem, Comment, Meeting, MeetingSeries, Paper, Rsvp
+from .models import ActionItem, AgendaItem, Comment, Meeting, MeetingSeries, Paper, PaperVersion, Rsvp
 from .notifications import minutes_audience
 
 # Helpers -----------------------------------------------------------------------------------------------
@@ -485,22 +483,69 @@ def paper_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def paper_download(request: HttpRequest, pk: int) -> FileResponse:
     paper = selectors.paper_get(actor=request.user, pk=pk)
-    # The name offered is the uploader's, cleaned; the extension is the one of the type read from the content.
-    extension = uploads.ALLOWED_TYPES.get(paper.content_type) or "bin"
-    filename = f"{slugify(Path(paper.original_name).stem) or 'paper'}.{extension}"
-    try:
-        handle = paper.file.open("rb")
-    except FileNotFoundError:
-        # The record is there but its file is not (a restore without the media folder).
-        raise Http404() from None
-    audit.read(request.user, paper, restricted=paper.is_restricted_material, downloaded=True)
-    response = FileResponse(
-        handle, content_type=paper.content_type, filename=filename,
-        as_attachment=paper.content_type not in uploads.INLINE_TYPES,
+    return _paper_file(request, paper, paper)
+
+
+def _paper_file(request: HttpRequest, paper: Paper, stored: Paper | PaperVersion, suffix: str = "") -> FileResponse:
+    """The file of `stored` (the paper, or one of its earlier versions), recorded in the audit trail when the paper
+    is restricted material."""
+    response = uploads.file_response(
+        stored.file, content_type=stored.content_type, original_name=stored.original_name, suffix=suffix
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    patch_cache_control(response, private=True)
+    audit.read(request.user, stored, restricted=paper.is_restricted_material, downloaded=True)
     return response
+
+
+@login_required
+def paper_versions(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = selectors.paper_get(actor=request.user, pk=pk)
+    meeting = paper.item.meeting
+    secretariat = permissions.is_secretariat(request.user, meeting.body_id)
+    return render(request, "meetings/paper_versions.html", {
+        "paper": paper, "item": paper.item, "meeting": meeting,
+        "versions": selectors.paper_versions(actor=request.user, paper=paper),
+        "replaceable": secretariat and _papers_replaceable(paper.item),
+    })
+
+
+def _papers_replaceable(item: AgendaItem) -> bool:
+    """Whether the secretariat may still replace the item's papers (paper_replace says why not, if asked)."""
+    meeting = item.meeting
+    return not (meeting.is_cancelled or meeting.agenda_status == Meeting.AgendaStatus.FINAL or item.withdrawn)
+
+
+@login_required
+def paper_version_download(request: HttpRequest, pk: int, number: int) -> FileResponse:
+    version = selectors.paper_version_get(actor=request.user, paper_pk=pk, number=number)
+    return _paper_file(request, version.paper, version, suffix=f"-v{version.number}")
+
+
+@login_required
+def paper_replace(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = selectors.paper_get(actor=request.user, pk=pk)
+    permissions.require_secretariat(request.user, paper.item.meeting.body_id)
+    form = forms.PaperReplaceForm(request.POST or None, request.FILES or None, initial={"version": paper.version})
+
+    def replace(data: dict) -> Paper:
+        return services.paper_replace(
+            actor=request.user, paper=paper, upload=data["file"], expected_version=data["version"],
+            title=data["title"],
+        )
+
+    done = submitted(
+        request, form, replace, refused=_upload_refused, at="papers", then=_item_url(paper.item, "papers"),
+        message=lambda replaced: _("Paper replaced: %(title)s is now version %(version)s.")
+        % {"title": replaced.title, "version": replaced.version},
+    )
+    if done:
+        return done
+    # Someone else replaced it after the form was opened: the paper as it now is, beside the form.
+    current = selectors.paper_get(actor=request.user, pk=pk) if conflicted(form) else None
+    return render(
+        request, "meetings/paper_replace.html",
+        {"form": form, "paper": paper, "item": paper.item, "meeting": paper.item.meeting, "current": current},
+        status=409 if current else 200,
+    )
 
 
 @login_required

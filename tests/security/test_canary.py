@@ -46,7 +46,7 @@ from accounts import services as account_services
 from accounts.authentication import feed_secret
 from meetings import services as meeting_services
 from meetings.demo import tiny_pdf
-from meetings.models import ActionItem, AgendaChange, AgendaItem, Decision, Meeting, Paper
+from meetings.models import ActionItem, AgendaChange, AgendaItem, Decision, Meeting, Paper, PaperVersion
 from members.models import Agency, Classification, User
 from mou import services as mou_services
 from mou.models import Agreement
@@ -163,12 +163,20 @@ def plant_the_agenda(canary: Canary, demo) -> Planted:
     Paper.objects.filter(item=mou_item).update(
         title=f"CBSA–ATF MOU status note {canary.token('paper', 'title', 'the demo paper on the MOU item')}"
     )
-    meeting_services.paper_upload(
+    added = meeting_services.paper_upload(
         actor=secretariat, item=mou_item, classification=Classification.PROTECTED_A,
         title=canary.token("paper", "title", "a paper added to the MOU item"),
         upload=pdf_upload(
             f"{canary.token('paper', 'original_name', 'the file name of a paper on the MOU item')}.pdf",
             canary.token("paper", "content", "the text of a paper on the MOU item"),
+        ),
+    )
+    # Replaced once: the first file, its name and text, stay as version 1 (the demo's status note has one too).
+    meeting_services.paper_replace(
+        actor=secretariat, paper=added, expected_version=1,
+        upload=pdf_upload(
+            f"{canary.token('paper', 'original_name', 'the file name of a replaced paper on the MOU item')}.pdf",
+            canary.token("paper", "content", "the text of a replaced paper on the MOU item"),
         ),
     )
     meeting_services.comment_add(
@@ -310,6 +318,11 @@ class Objects:
         return {agency.acronym: agency.pk for agency in self.agencies}
 
     @property
+    def paper_versions(self) -> list[tuple[int, int]]:
+        """(paper, number) of every earlier version of the papers."""
+        return list(PaperVersion.objects.filter(paper__in=self.papers).values_list("paper_id", "number"))
+
+    @property
     def mou_versions(self) -> list[int]:
         return list(self.planted.mou.versions.values_list("number", flat=True))
 
@@ -432,6 +445,11 @@ PAGES: dict[str, Urls] = {
     "paper-upload": december_items("paper-upload"),
     "comment-create": each("comment-create", lambda o: [item.pk for item in o.items]),
     "paper-download": each("paper-download", lambda o: [paper.pk for paper in o.papers]),
+    "paper-versions": each("paper-versions", lambda o: [paper.pk for paper in o.papers]),
+    "paper-version-download": lambda o, persona: [
+        page("paper-version-download", paper, number) for paper, number in o.paper_versions
+    ],
+    "paper-replace": each("paper-replace", lambda o: [paper.pk for paper in o.papers]),
     "action-item-status": each("action-item-status", lambda o: [action.pk for action in o.actions]),
     "report-builder": named("report-builder"),
     "report-detail": each("report-detail", lambda o: ["CBFTF", "CBCF"], REPORT_PERIOD),
@@ -514,6 +532,10 @@ API: dict[str, Callable[[Objects], list[str]]] = {
     "/api/v1/milestones/{id}/": lambda o: [f"/api/v1/milestones/{m.pk}/" for m in o.milestones],
     "/api/v1/papers/": lambda o: [f"/api/v1/papers/{LIST}", f"/api/v1/papers/{LIST}&meeting={o.planted.december.pk}"],
     "/api/v1/papers/{id}/": lambda o: [f"/api/v1/papers/{p.pk}/" for p in o.papers],
+    "/api/v1/papers/{paper_pk}/versions/": lambda o: [f"/api/v1/papers/{p.pk}/versions/{LIST}" for p in o.papers],
+    "/api/v1/papers/{paper_pk}/versions/{number}/download/": lambda o: [
+        f"/api/v1/papers/{paper}/versions/{number}/download/" for paper, number in o.paper_versions
+    ],
     "/api/v1/schedule/": lambda o: [f"/api/v1/schedule/{LIST}", f"/api/v1/schedule/{LIST}&{WINDOW}"],
     "/api/v1/sharing/": lambda o: [
         f"/api/v1/sharing/?from=CBSA&to=ATF&category={category}" for category in ("customs", "intelligence")
@@ -566,7 +588,7 @@ def test_every_get_operation_of_the_schema_is_read_by_the_canary_or_excluded_wit
 CHANNELS = {
     "calendar-feed": "calendar feed", "body-calendar-feed": "calendar feed", "search": "search",
     "register-export": "csv export", "audit-log-export": "csv export", "report-pdf": "pdf",
-    "paper-download": "paper download",
+    "paper-download": "paper download", "paper-version-download": "paper download",
 }
 
 

@@ -505,6 +505,10 @@ MATRIX |= {
 # Pages that only the secretariat may use answer 403 to the members who can see the meeting or item.
 
 MEETING_PAGES = "tests/meetings/test_pages.py"
+PAPER_VERSIONS = "tests/meetings/test_paper_versions.py"
+PAPER_VERSIONS_HIDDEN = (
+    f"{PAPER_VERSIONS}::test_other_agencies_get_not_found_on_every_version_route_of_a_restricted_items_paper"
+)
 MEETING_MEMBERS_REFUSED = {name: 403 for name in ("rcmp", "hsi", "cbp", "atf", "cbsa")}
 MEETING_SECRETARIAT_ONLY = f"{MEETING_PAGES}::test_members_get_forbidden_on_secretariat_actions_and_nothing_changes"
 MEETING_NOT_INVITED = f"{MEETING_PAGES}::test_a_member_not_invited_gets_not_found_on_the_meeting"
@@ -545,6 +549,17 @@ def mou_paper_page(demo: Demo) -> str:
     from meetings.models import Paper
 
     return page("paper-download", Paper.objects.get(title="CBSA–ATF MOU status note").pk)
+
+
+def mou_paper_versions_page(name: str, *rest: int) -> Callable[[Demo], str]:
+    """A page of the MOU item's status note, which the demo replaced once (version 1 is kept)."""
+
+    def url(demo: Demo) -> str:
+        from meetings.models import Paper
+
+        return page(name, Paper.objects.get(title="CBSA–ATF MOU status note").pk, *rest)
+
+    return url
 
 
 def hsi_action_page(demo: Demo) -> str:
@@ -727,6 +742,29 @@ MATRIX |= {
             *MOU_ITEM_HIDDEN,
             f"{MEETING_PAGES}::test_a_paper_marked_above_a_members_clearance_is_not_found_for_them",
             f"{MEETING_PAGES}::test_the_secretariat_attaches_a_paper_that_members_download_privately",
+        ),
+    ),
+    "paper-versions": Route(
+        url=mou_paper_versions_page("paper-versions"),
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(PAPER_VERSIONS_HIDDEN, f"{PAPER_VERSIONS}::test_the_versions_page_lists_who_uploaded_each_version_and_when"),
+    ),
+    "paper-version-download": Route(
+        url=mou_paper_versions_page("paper-version-download", 1),
+        statuses=only(MOU_PARTIES, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            PAPER_VERSIONS_HIDDEN,
+            f"{PAPER_VERSIONS}::test_an_earlier_version_above_a_members_clearance_is_not_found_for_them",
+            f"{PAPER_VERSIONS}::test_the_versions_page_lists_who_uploaded_each_version_and_when",
+        ),
+    ),
+    "paper-replace": Route(
+        url=mou_paper_versions_page("paper-replace"),
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN) | PARTIES_REFUSED,
+        covered_by=(
+            PAPER_VERSIONS_HIDDEN,
+            f"{PAPER_VERSIONS}::test_members_may_not_replace_a_paper_on_the_page_or_through_the_api",
+            f"{PAPER_VERSIONS}::test_the_secretariat_replaces_a_paper_on_its_page_and_readers_see_the_new_version",
         ),
     ),
     "action-item-status": Route(
@@ -929,6 +967,15 @@ def mou_paper_api(demo: Demo) -> str:
     return f"/api/v1/papers/{Paper.objects.get(title='CBSA–ATF MOU status note').pk}/"
 
 
+def mou_paper_api_at(suffix: str) -> Callable[[Demo], str]:
+    def url(demo: Demo) -> str:
+        from meetings.models import Paper
+
+        return f"/api/v1/papers/{Paper.objects.get(title='CBSA–ATF MOU status note').pk}/{suffix}"
+
+    return url
+
+
 def mou_record_api(kind: str) -> Callable[[Demo], str]:
     """A decision or an action item recorded from the MOU item (restricted like it), the minutes approved so
     that members could read the decision if it were shared with them."""
@@ -1087,6 +1134,25 @@ MATRIX |= {
             *MEETING_API_MOU_HIDDEN,
             f"{MEETING_API}::test_a_paper_above_the_callers_clearance_is_not_listed_or_found",
         ),
+    ),
+    "api:paper-replace": secretariat_api_route(
+        mou_paper_api_at("replace/"), PARTIES_REFUSED, PAPER_VERSIONS_HIDDEN,
+        f"{PAPER_VERSIONS}::test_members_may_not_replace_a_paper_on_the_page_or_through_the_api",
+        f"{PAPER_VERSIONS}::test_the_api_replaces_a_paper_from_the_version_the_caller_read",
+    ),
+    "api:paper-version-list": Route(
+        url=mou_paper_api_at("versions/"),
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        covered_by=(
+            PAPER_VERSIONS_HIDDEN,
+            f"{PAPER_VERSIONS}::test_the_api_lists_and_downloads_a_papers_earlier_versions",
+            f"{PAPER_VERSIONS}::test_the_api_version_list_runs_as_many_queries_for_many_versions_as_for_few",
+        ),
+    ),
+    "api:paper-version-download": Route(
+        url=mou_paper_api_at("versions/1/download/"),
+        statuses=only(MOU_PARTIES, anonymous=REFUSED),
+        covered_by=(PAPER_VERSIONS_HIDDEN, f"{PAPER_VERSIONS}::test_the_api_lists_and_downloads_a_papers_earlier_versions"),
     ),
     "api:decision-list": Route(
         url=lambda demo: "/api/v1/decisions/",

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('meetings', '0006_agenda_kinds_and_templates'),
+        ('meetings', '0007_merge_paper_versions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
