@@ -436,6 +436,9 @@ PAGES: dict[str, Urls] = {
     "attendance": december("attendance"),
     "minutes": december("minutes"),
     "minutes-approve": december("minutes-approve"),
+    "minutes-circulate": december("minutes-circulate"),
+    "minutes-review": each("minutes-review", lambda o: [m.pk for m in o.meetings]),
+    "agenda-template": lambda o, persona: [page("agenda-template", "CBFTF"), page("agenda-template", "CBCF")],
     "decision-create": december("decision-create"),
     "action-item-create": december("action-item-create"),
     "agenda-item-detail": each("agenda-item-detail", lambda o: [item.pk for item in o.items]),
@@ -476,6 +479,7 @@ NOT_READ: dict[str, str] = {
     "notification-open": "only redirects to the notification's own address, which is read here (the notification "
                          "rows themselves are read from the table)",
     "api-token-revoke": "takes POST only (the token list it acts on is read)",
+    "agenda-start": "takes POST only (the agenda it starts is read on the meeting page)",
     "api-schema": "the schema describes the API, holds no data (every GET operation in it is read)",
     "api-docs": "the browsable docs render the schema, holds no data",
 }
@@ -518,10 +522,16 @@ API: dict[str, Callable[[Objects], list[str]]] = {
     "/api/v1/agreements/{agreement_pk}/versions/{number}/": lambda o: _agreement_children(o, "versions"),
     "/api/v1/bodies/": lambda o: [f"/api/v1/bodies/{LIST}"],
     "/api/v1/bodies/{id}/": lambda o: [f"/api/v1/bodies/{b.pk}/" for b in o.bodies],
+    "/api/v1/bodies/{acronym}/agenda-template/": lambda o: [
+        f"/api/v1/bodies/{acronym}/agenda-template/" for acronym in ("CBFTF", "CBCF")
+    ],
     "/api/v1/decisions/": lambda o: [f"/api/v1/decisions/{LIST}", f"/api/v1/decisions/{LIST}&body=CBFTF"],
     "/api/v1/decisions/{id}/": lambda o: [f"/api/v1/decisions/{d.pk}/" for d in o.decisions],
     "/api/v1/meetings/": lambda o: [f"/api/v1/meetings/{LIST}", f"/api/v1/meetings/{LIST}&{WINDOW}"],
     "/api/v1/meetings/{id}/": lambda o: [f"/api/v1/meetings/{m.pk}/" for m in o.meetings],
+    "/api/v1/meetings/{id}/minutes/comments/": lambda o: [
+        f"/api/v1/meetings/{m.pk}/minutes/comments/" for m in o.meetings
+    ],
     "/api/v1/meetings/{meeting_pk}/items/": lambda o: [f"/api/v1/meetings/{m.pk}/items/{LIST}" for m in o.meetings],
     "/api/v1/meetings/{meeting_pk}/items/{id}/": lambda o: [
         f"/api/v1/meetings/{meeting}/items/{item}/" for meeting, item in _items(o)
