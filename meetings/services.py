@@ -398,6 +398,8 @@ def agenda_item_update(
     item.full_clean()
     item.save()
     _share_item(item, restricted_to)
+    if item.is_break and item.restricted:
+        raise ValidationError({"kind": _("A break is for everyone: it cannot be restricted.")})
     if changed:
         # Field names, shown to each reader in their own language (AgendaChange.summary_display).
         _record_change(actor, item, AgendaChange.Kind.EDITED, ",".join(changed))

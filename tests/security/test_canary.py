@@ -17,7 +17,8 @@
    feeds, search, the CSV exports and PDFs (their text extracted), every email to the persona (subject, bodies,
    attachments) and every notification and delivery row of theirs.
 4. Structural hints: each reader's agenda numbering runs 1..n (API `position`, the meeting page's numbers, the
-   minutes, the calendar feed, the emails), the time total is the sum of what they see, and no change entry, badge
+   minutes, the calendar feed, the emails), items' times run without a gap over what they see, the time total is the
+   sum of what they see, and no change entry, badge
    or notice is about what they may not see.
 5. Coverage: every GET route of the resolver and every GET operation of the schema is either read here or named in
    an exclusion table with its reason; a new one fails `test_every_*` until it is one or the other.
@@ -666,6 +667,19 @@ def check_the_agenda(canary: Canary, client: Client, persona: str, planted: Plan
     api_url = f"/api/v1/meetings/{meeting.pk}/items/"
     if not contiguous(positions):
         canary.hint(persona, "api", api_url, f"agenda numbering {positions}, not 1..{len(items)}")
+    # Times run from the meeting's start over the items the reader sees, each taking its time: no gap in them shows
+    # the length of an item hidden from the reader.
+    running = meeting.start
+    for item in sorted(items, key=lambda item: item["position"]):
+        if item["withdrawn"]:
+            if item["starts_at"] is not None:
+                canary.hint(persona, "api", api_url, f"withdrawn item {item['position']} has a time")
+            continue
+        starts = datetime.datetime.fromisoformat(item["starts_at"])
+        if starts != running:
+            canary.hint(persona, "api", api_url, f"item {item['position']} starts at {starts:%H:%M}, after what they "
+                                                 f"see ends at {running:%H:%M}")
+        running = starts + datetime.timedelta(minutes=item["minutes_allotted"])
     if persona in ("hsi", "cbp", "dea"):
         for item in items:
             if item["id"] == planted.roundtable.pk and item["changed_after_circulation"]:
@@ -675,6 +689,14 @@ def check_the_agenda(canary: Canary, client: Client, persona: str, planted: Plan
     url = page("meeting-detail", meeting.pk)
     html = client.get(url).content.decode()
     numbers = [int(n) for n in re.findall(r'<td data-label="#">(\d+)</td>', html)]
+    shown_starts = [datetime.datetime.fromisoformat(moment) for moment in re.findall(
+        r'<td data-label="Time"><time datetime="([^"]+)"', html
+    )]
+    api_starts = [datetime.datetime.fromisoformat(item["starts_at"]) for item in sorted(
+        items, key=lambda item: item["position"]
+    ) if not item["withdrawn"]]
+    if shown_starts != api_starts:
+        canary.hint(persona, "page", url, "the agenda's times differ from the API's over the same items")
     if numbers != list(range(1, len(items) + 1)):
         canary.hint(persona, "page", url, f"agenda numbered {numbers}; they see {len(items)} items")
     total = re.search(r"Time allotted: (\d+) of the meeting's (\d+) minutes", html)
