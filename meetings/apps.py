@@ -31,6 +31,9 @@ class MeetingsConfig(AppConfig):
             m.Paper,
             Policy(body="item__meeting__body", restricted=None, parents=("item",), classification="classification"),
         )
+        # A package is read only by its reader's own key (meetings/package.py); following its meeting places its
+        # entries in the audit trail (who downloaded which package) with the meeting's body.
+        permissions.register(m.AgendaPackage, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
         permissions.register(m.Comment, Policy(body="item__meeting__body", restricted=None, parents=("item",)))
         permissions.register(m.Rsvp, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
         permissions.register(m.Attendance, Policy(body="meeting__body", restricted=None, parents=("meeting",)))

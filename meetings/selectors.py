@@ -26,10 +26,12 @@ from members.models import Agency, User
 from taskforce import permissions
 from taskforce.models import Body
 
+from . import package
 from .models import (
     ActionItem,
     AgendaChange,
     AgendaItem,
+    AgendaPackage,
     Attendance,
     Comment,
     Decision,
@@ -228,6 +230,29 @@ def agenda_changes(*, actor: User, meeting: Meeting) -> QuerySet[AgendaChange]:
 
 def paper_get(*, actor: User, pk: int) -> Paper:
     return permissions.get_visible_or_404(actor, Paper.objects.select_related("item__meeting"), pk=pk)
+
+
+@dataclass(frozen=True)
+class ReaderPackage:
+    """The meeting package a reader gets: what it holds (`contents`, as they see the agenda), its key, and the
+    package of that key when one was asked for."""
+
+    contents: dict
+    key: str
+    package: AgendaPackage | None
+
+    @property
+    def papers_total(self) -> int:
+        return package.paper_count(self.contents)
+
+
+def reader_package(*, actor: User, meeting: Meeting) -> ReaderPackage:
+    """The actor's package of a meeting they may see, found by the key of their own view of its agenda (never by
+    listing packages: one made for other readers may hold what the actor may not see)."""
+    items = list(agenda_items(actor=actor, meeting=meeting))
+    contents = package.contents_of(meeting, items, language=actor.language, time_zone=actor.time_zone)
+    key = package.contents_key(contents)
+    return ReaderPackage(contents, key, AgendaPackage.objects.filter(meeting=meeting, key=key).first())
 
 
 def rsvps(*, actor: User, meeting: Meeting) -> QuerySet[Rsvp]:
