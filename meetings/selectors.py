@@ -246,10 +246,12 @@ class ReaderPackage:
         return package.paper_count(self.contents)
 
 
-def reader_package(*, actor: User, meeting: Meeting) -> ReaderPackage:
+def reader_package(*, actor: User, meeting: Meeting, items: list[AgendaItem] | None = None) -> ReaderPackage:
     """The actor's package of a meeting they may see, found by the key of their own view of its agenda (never by
-    listing packages: one made for other readers may hold what the actor may not see)."""
-    items = list(agenda_items(actor=actor, meeting=meeting))
+    listing packages: one made for other readers may hold what the actor may not see). `items`: the actor's
+    `agenda_items`, when the caller has read them already."""
+    if items is None:
+        items = list(agenda_items(actor=actor, meeting=meeting))
     contents = package.contents_of(meeting, items, language=actor.language, time_zone=actor.time_zone)
     key = package.contents_key(contents)
     return ReaderPackage(contents, key, AgendaPackage.objects.filter(meeting=meeting, key=key).first())
