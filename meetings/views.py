@@ -728,12 +728,15 @@ def meeting_package(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def meeting_package_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The reader's package, stamped with their footer; its download is recorded in the audit trail. Until it is
-    ready, the package page."""
+    ready (or once the agenda changed since it was made), the package page, saying so."""
     meeting = selectors.meeting_get(actor=request.user, pk=pk)
-    package = selectors.reader_package(actor=request.user, meeting=meeting).package
+    wanted = selectors.reader_package(actor=request.user, meeting=meeting)
+    package = wanted.package
     if package is None or package.status != AgendaPackage.Status.READY:
-        messages.info(request, _("Your meeting package is not ready yet."), extra_tags="package")
-        return redirect("meeting-package", pk=meeting.pk)
+        return render(request, "meetings/package.html", {
+            "meeting": meeting, "package": package, "papers_total": wanted.papers_total,
+            "package_note": _("Your meeting package is not ready yet: prepare it below."),
+        })
     try:
         data = packages.stamp(package, request.user)
     except FileNotFoundError:
