@@ -703,6 +703,7 @@ def package_request(*, actor: User, meeting: Meeting) -> AgendaPackage:
     """The actor's meeting package, queued to be built unless it is built or being built: shared by every reader
     who sees the same agenda and papers. A failed one is tried again."""
     permissions.require_visible(actor, meeting)
+    meeting = Meeting.objects.get(pk=meeting.pk)  # its key is of the meeting as stored, not as the caller holds it
     wanted = selectors.reader_package(actor=actor, meeting=meeting)
     built, created = AgendaPackage.objects.get_or_create(
         meeting=meeting, key=wanted.key, defaults={"contents": wanted.contents, "papers_total": wanted.papers_total},

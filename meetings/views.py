@@ -708,7 +708,7 @@ def meeting_package(request: HttpRequest, pk: int) -> HttpResponse:
     """The reader's meeting package: whether it is ready, how far along it is (htmx asks again while it is being
     prepared), a button to prepare it and the link to download it."""
     meeting = selectors.meeting_get(actor=request.user, pk=pk)
-    form = forms.PackageForm(request.POST or None)
+    form = forms.PackageForm(request.POST if request.method == "POST" else None)
 
     def in_place(package: AgendaPackage) -> HttpResponse:
         context = _package_context(request, meeting, package_message=_package_requested(package))
