@@ -505,6 +505,7 @@ MATRIX |= {
 # Pages that only the secretariat may use answer 403 to the members who can see the meeting or item.
 
 MEETING_PAGES = "tests/meetings/test_pages.py"
+MEETING_PACKAGE = "tests/meetings/test_package.py"
 MEETING_MEMBERS_REFUSED = {name: 403 for name in ("rcmp", "hsi", "cbp", "atf", "cbsa")}
 MEETING_SECRETARIAT_ONLY = f"{MEETING_PAGES}::test_members_get_forbidden_on_secretariat_actions_and_nothing_changes"
 MEETING_NOT_INVITED = f"{MEETING_PAGES}::test_a_member_not_invited_gets_not_found_on_the_meeting"
@@ -694,6 +695,26 @@ MATRIX |= {
             *MOU_ITEM_HIDDEN,
             f"{MEETING_PAGES}::test_a_paper_marked_above_a_members_clearance_is_not_found_for_them",
             f"{MEETING_PAGES}::test_the_secretariat_attaches_a_paper_that_members_download_privately",
+        ),
+    ),
+    # The meeting package: asked for and read by the key of the reader's own view; not ready in the probes, so the
+    # download page says so (200) to those who see the meeting.
+    "meeting-package": Route(
+        url=december_page("meeting-package"),
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            MEETING_NOT_INVITED,
+            f"{MEETING_PACKAGE}::test_the_package_is_not_found_for_someone_who_cannot_see_the_meeting",
+            f"{MEETING_PACKAGE}::test_the_package_panel_asks_again_while_it_is_prepared_and_stops_once_it_is_ready",
+        ),
+    ),
+    "meeting-package-download": Route(
+        url=december_page("meeting-package-download"),
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            f"{MEETING_PACKAGE}::test_the_package_is_not_found_for_someone_who_cannot_see_the_meeting",
+            f"{MEETING_PACKAGE}::test_a_reader_never_gets_a_package_made_for_a_wider_view",
+            f"{MEETING_PACKAGE}::test_a_real_worker_builds_one_package_per_view_and_no_reader_gets_what_they_may_not_see",
         ),
     ),
     "action-item-status": Route(
@@ -964,6 +985,25 @@ MATRIX |= {
             MEETING_API_NOT_INVITED,
             f"{MEETING_API}::test_an_invitee_answers_the_invitation_and_reads_their_answer",
             f"{MEETING_API}::test_someone_not_invited_cannot_answer_for_a_meeting_they_can_see",
+        ),
+    ),
+    "api:meeting-package": Route(
+        url=december_api("package/"),
+        statuses=only(CBFTF, anonymous=REFUSED),
+        covered_by=(
+            MEETING_API_NOT_INVITED,
+            f"{MEETING_PACKAGE}::test_the_package_is_not_found_for_someone_who_cannot_see_the_meeting",
+            f"{MEETING_PACKAGE}::test_the_api_prepares_tells_and_downloads_the_callers_package",
+            f"{MEETING_PACKAGE}::test_the_package_state_runs_as_many_queries_for_many_papers_as_for_few",
+        ),
+    ),
+    "api:meeting-package-download": Route(
+        # Not prepared in the probe: refused as not ready (409) for those who see the meeting.
+        url=december_api("package/download/"),
+        statuses=only(CBFTF, anonymous=REFUSED, status=409),
+        covered_by=(
+            f"{MEETING_PACKAGE}::test_the_package_is_not_found_for_someone_who_cannot_see_the_meeting",
+            f"{MEETING_PACKAGE}::test_the_api_prepares_tells_and_downloads_the_callers_package",
         ),
     ),
     "api:meeting-circulate": secretariat_api_route(
