@@ -228,9 +228,14 @@ def _image_page(paper: Paper, data: bytes) -> bytes:
     return _html_to_pdf(render_to_string("meetings/package/image.html", {"paper": paper, "source": source}))
 
 
+# A text paper is typeset up to this many characters (some sixty pages); the rest is left to its own download.
+TEXT_LIMIT = 200_000
+
+
 def _text_pages(paper: Paper, data: bytes) -> bytes:
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    return _html_to_pdf(render_to_string("meetings/package/text.html", {"paper": paper, "text": text}))
+    context = {"paper": paper, "text": text[:TEXT_LIMIT], "cut": len(text) > TEXT_LIMIT}
+    return _html_to_pdf(render_to_string("meetings/package/text.html", context))
 
 
 def _note(paper: Paper) -> bytes:

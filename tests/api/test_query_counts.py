@@ -37,6 +37,13 @@ COUNTED = {
                                  "test_the_version_and_step_lists_run_as_many_queries_for_many_rows_as_for_few", None),
     "sharing": ("tests.mou.test_api", "test_the_sharing_answer_runs_as_many_queries_for_many_agreements_as_for_few",
                 None),
+    # Not lists, but read from every item and paper the caller sees of the meeting.
+    "v1_meetings_package_retrieve": (
+        "tests.meetings.test_package", "test_the_package_state_runs_as_many_queries_for_many_papers_as_for_few", None
+    ),
+    "v1_meetings_package_download_retrieve": (
+        "tests.meetings.test_package", "test_the_package_state_runs_as_many_queries_for_many_papers_as_for_few", None
+    ),
 }
 
 

@@ -120,7 +120,14 @@ def _int64(value: object) -> bool:
     return not isinstance(value, int) or -(2**63) <= value < 2**63
 
 
-FORMATS = {"date": _date, "date-time": _date_time, "uri": _uri, "email": _email, "int64": _int64}
+def _binary(value: object) -> bool:
+    """A file's bytes (the meeting package's PDF): never in a JSON body, so never a value this checker reads."""
+    return not isinstance(value, str)
+
+
+FORMATS = {
+    "date": _date, "date-time": _date_time, "uri": _uri, "email": _email, "int64": _int64, "binary": _binary,
+}
 FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
 for _name, _check in FORMATS.items():
     FORMAT_CHECKER.checks(_name, raises=(ValueError, TypeError))(_check)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import formats, timezone, translation
 from pypdf import PdfReader
 
@@ -393,21 +394,30 @@ def test_the_package_state_runs_as_many_queries_for_many_papers_as_for_few(
 ):
     client = client_for(hsi)
     url = f"{API}/{december.pk}/package/"
-    client.get(url)
-    # 1. the session; 2. the signed-in user; 3. the meeting, scoped, with its invitees; 4. the caller's answer;
-    # 5. the agenda items the caller sees, numbered; 6. their visible papers; 7. the package of the caller's key.
-    with django_assert_max_num_queries(7):
-        few = client.get(url).json()
+
+    def counted() -> tuple[dict, int]:
+        client.get(url)
+        # 1. the session; 2. the signed-in user; 3. the meeting, scoped, with its invitees; 4. the caller's answer;
+        # 5. the agenda items the caller sees, numbered; 6. their visible papers; 7. the package of the caller's key.
+        with django_assert_max_num_queries(7):
+            state = client.get(url).json()
+        built(hsi, december)
+        # The same seven, then 8. the caller's agency, for the footer; 9. the audit trail's entry for the download.
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"{url}download/").status_code == 200
+        return state, len(queries)
+
+    few, few_download = counted()
     jbta = AgendaItem.objects.get(meeting=december, title_en=JBTA_ITEM)
     for n in range(5):
         services.paper_upload(actor=secretariat, item=jbta, title=f"Annex {n}", upload=SimpleUploadedFile(
             f"annex-{n}.pdf", tiny_pdf(f"Annex {n}"), content_type="application/pdf"
         ))
         services.agenda_item_add(actor=secretariat, meeting=december, title_en=f"Topic {n}")
-    with django_assert_max_num_queries(7):
-        many = client.get(url).json()
+    many, many_download = counted()
 
     assert (few["papers_total"], many["papers_total"]) == (1, 6)
+    assert few_download == many_download == 9
 
 
 def test_the_invitation_links_to_the_package_page(schedule, hsi):
