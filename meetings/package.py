@@ -148,13 +148,13 @@ def build(package: AgendaPackage, *, progress: Callable[[int], None]) -> Built:
                 placed[-1].append((paper, len(writer.pages)))
                 writer.append(PdfReader(io.BytesIO(_paper_pdf(paper))), import_outline=False)
                 progress(sum(len(papers) for papers in placed))
-        writer.add_outline_item(translation.gettext("Cover"), 0)
-        writer.add_outline_item(translation.gettext("Agenda"), agenda_page)
+        writer.add_outline_item(title=translation.gettext("Cover"), page_number=0)
+        writer.add_outline_item(title=translation.gettext("Agenda"), page_number=agenda_page)
         for entry, papers in zip(entries, placed, strict=True):
             first = papers[0][1] if papers else agenda_page
-            mark = writer.add_outline_item(f"{entry.number}. {plain_title(entry.item)}", first)
+            mark = writer.add_outline_item(title=f"{entry.number}. {plain_title(entry.item)}", page_number=first)
             for paper, start in papers:
-                writer.add_outline_item(paper.title, start, parent=mark)
+                writer.add_outline_item(title=paper.title, page_number=start, parent=mark)
         writer.add_metadata({"/Title": plain_title(meeting), "/Producer": "Task force portal"})
         writer.page_mode = "/UseOutlines"
         out = io.BytesIO()
