@@ -19,10 +19,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from audit import events as audit
 from members.models import User
 from taskforce import permissions
+from taskforce import selectors as core_selectors
 from taskforce.api import (
     ConditionalListMixin,
     ConditionalRetrieveMixin,
@@ -46,6 +48,8 @@ from .serializers import (
     AgendaItemInput,
     AgendaItemSerializer,
     AgendaItemUpdateInput,
+    AgendaStartInput,
+    AgendaTemplateSerializer,
     CommentInput,
     CommentSerializer,
     DecisionSerializer,
@@ -184,6 +188,15 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
         rsvp = services.rsvp_set(actor=request.user, meeting=meeting, **data)
         return Response(RsvpSerializer(rsvp, context=self.get_serializer_context()).data)
 
+    @extend_schema(request=AgendaStartInput, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"], url_path="agenda/start", url_name="agenda-start")
+    def agenda_start(self, request: Request, pk: str) -> Response:
+        """Start an empty agenda from the body's template or from a copy of its last meeting's agenda."""
+        meeting = self.secretariat_meeting()
+        data = self.valid(AgendaStartInput).validated_data
+        services.agenda_start(actor=request.user, meeting=meeting, source=data["source"])
+        return self.shown(meeting.pk)
+
     @extend_schema(request=None, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def circulate(self, request: Request, pk: str) -> Response:
@@ -294,7 +307,10 @@ class AgendaItemViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveM
     def reader_facts(self) -> dict:
         """The item's number in the caller's numbering, and whether a change since circulation reaches them."""
         actor = self.request.user
-        return {"number": selectors.reader_number(actor), "changed_for_reader": selectors.changed_for_reader(actor)}
+        return {
+            "number": selectors.reader_number(actor), "changed_for_reader": selectors.changed_for_reader(actor),
+            **selectors.reader_timing(actor),
+        }
 
     def for_the_caller(self, rows: QuerySet) -> QuerySet:
         actor = self.request.user
@@ -468,3 +484,46 @@ class ActionItemViewSet(RecordViewSet):
             raise PermissionDenied(_("Only the owner or the secretariat can update this action item."))
         # A PATCH without a status changes nothing.
         return self.shown(action_item.pk)
+
+
+# A body's agenda template ------------------------------------------------------------------------------
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("acronym", str, OpenApiParameter.PATH, description=_("The body's acronym."))]
+)
+class AgendaTemplateView(APIView):
+    """A body's agenda template, for its secretariat (anyone else: 404)."""
+
+    def template(self, request: Request, acronym: str):
+        body = core_selectors.body_get(actor=request.user, acronym=acronym)
+        return body, selectors.agenda_template_get(actor=request.user, body=body)
+
+    @extend_schema(responses=AgendaTemplateSerializer, operation_id="agenda_template_retrieve")
+    def get(self, request: Request, acronym: str) -> Response:
+        """The standing items a new meeting's agenda can start from."""
+        _body, template = self.template(request, acronym)
+        return Response(AgendaTemplateSerializer(template).data)
+
+    @extend_schema(
+        request=AgendaTemplateSerializer,
+        responses={
+            200: AgendaTemplateSerializer,
+            409: OpenApiResponse(
+                response=ErrorSerializer,
+                description=_("Someone else saved the template since `version`; nothing was saved."),
+            ),
+        },
+        operation_id="agenda_template_update",
+    )
+    def put(self, request: Request, acronym: str) -> Response:
+        """Replace the standing items, in the order sent, from the `version` the edit started from."""
+        body, _template = self.template(request, acronym)
+        data = AgendaTemplateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        services.agenda_template_save(
+            actor=request.user, body=body, version=data.validated_data["version"],
+            items=[dict(row) for row in data.validated_data["standing_items"]],
+        )
+        _body, template = self.template(request, acronym)
+        return Response(AgendaTemplateSerializer(template).data)

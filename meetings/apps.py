@@ -49,6 +49,9 @@ class MeetingsConfig(AppConfig):
             ),
         )
         permissions.register(m.ActionItem, Policy(body="meeting__body", parents=("meeting",), restricted_by=("item",)))
+        # A body's agenda template is its secretariat's working tool: no member sees it.
+        permissions.register(m.AgendaTemplate, Policy(body="body", restricted=None, members_see=Q(pk__isnull=True)))
+        permissions.register(m.StandingItem, Policy(body="template__body", restricted=None, parents=("template",)))
         demo.register(load_meetings, order=10)
 
         from notifications.engine import register_reminder
@@ -63,6 +66,9 @@ class MeetingsConfig(AppConfig):
         api_routes.register_viewset("papers", api.PaperViewSet, basename="paper")
         api_routes.register_viewset("decisions", api.DecisionViewSet, basename="decision")
         api_routes.register_viewset("action-items", api.ActionItemViewSet, basename="action-item")
+        api_routes.register_path(
+            "bodies/<str:acronym>/agenda-template/", api.AgendaTemplateView.as_view(), name="api-agenda-template"
+        )
 
         register_reminder(notifications.BEFORE, notifications.MeetingReminder())
         register_reminder(notifications.RSVP, notifications.RsvpReminder())

@@ -13,7 +13,7 @@ from taskforce.demo import working_day
 from taskforce.models import season_window
 
 from . import services
-from .models import Meeting
+from .models import AgendaTemplate, ItemKind, Meeting
 
 OTTAWA = "America/Toronto"
 
@@ -222,11 +222,34 @@ def _upcoming(demo) -> None:
         )
         services.agenda_item_add(
             actor=sec, meeting=meeting, title_en="Action items review", title_fr="Revue des mesures de suivi",
-            presenter=u["secretariat"], minutes_allotted=15,
+            presenter=u["secretariat"], minutes_allotted=15, kind=ItemKind.ACTIONS,
         )
+
+
+# The CBFTF's standing items: what the secretariat's next agendas start from.
+STANDING_ITEMS = (
+    (ItemKind.ITEM, "Adoption of the agenda", "Adoption de l'ordre du jour", 5),
+    (ItemKind.ACTIONS, "Review of action items", "Revue des mesures de suivi", 15),
+    (ItemKind.ITEM, "Roundtable", "Tour de table", 20),
+    (ItemKind.ITEM, "Next meeting", "Prochaine réunion", 5),
+)
+
+
+def _template(demo) -> None:
+    cbftf = demo.bodies["CBFTF"]
+    if AgendaTemplate.objects.filter(body=cbftf).exists():
+        return
+    services.agenda_template_save(
+        actor=demo.users["secretariat"], body=cbftf, version=0,
+        items=[
+            {"kind": kind, "title_en": en, "title_fr": fr, "minutes_allotted": minutes}
+            for kind, en, fr, minutes in STANDING_ITEMS
+        ],
+    )
 
 
 def load_meetings(demo) -> None:
     _inaugural(demo)
     _december(demo)
     _upcoming(demo)
+    _template(demo)

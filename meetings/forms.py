@@ -8,6 +8,7 @@ import datetime
 import zoneinfo
 
 from django import forms
+from django.core import validators as django_validators
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,7 @@ from taskforce.dates import date_format
 from taskforce.forms import AgenciesChoiceField, AgencyChoiceField
 from taskforce.models import Body
 
-from .models import ActionItem, AgendaItem, Attendance, MeetingSeries, Rsvp
+from .models import ActionItem, AgendaItem, Attendance, ItemKind, MeetingSeries, Rsvp, StandingItem
 
 # Offered first in every time zone list: where the task force's members work.
 COMMON_TIME_ZONES = [
@@ -161,11 +162,21 @@ class MeetingDetailsForm(TimedForm):
         self.fields["invite_people"].queryset = body_people(actor, body)
 
 
+AGENDA_SOURCES = [
+    ("", _("An empty agenda")),
+    ("template", _("The body's agenda template (its standing items)")),
+    ("last", _("A copy of the last meeting's agenda (items, presenters, restrictions; not papers or minutes)")),
+]
+
+
 class MeetingForm(MeetingDetailsForm):
     """Schedule a meeting, or edit and reschedule one (`editing=True` asks for the reason)."""
 
     field_order = ("title_en", "title_fr", "start", "end", "time_zone", "host_agency", "place", "virtual_link",
-                   "invite_agencies", "invite_people", "reason")
+                   "invite_agencies", "invite_people", "reason", "agenda_from")
+    agenda_from = forms.ChoiceField(
+        label=_("The agenda starts from"), choices=AGENDA_SOURCES, required=False, widget=forms.RadioSelect,
+    )
 
     start = LocalDateTimeField(label=_("Starts"), help_text=_("Local date and time in the meeting's time zone."))
     end = LocalDateTimeField(label=_("Ends"), help_text=_("Local date and time in the meeting's time zone."))
@@ -178,6 +189,8 @@ class MeetingForm(MeetingDetailsForm):
         super().__init__(*args, actor=actor, body=body, **kwargs)
         if not editing:
             del self.fields["reason"]
+        else:
+            del self.fields["agenda_from"]
 
     def meeting_fields(self) -> dict:
         data = self.cleaned_data
@@ -203,6 +216,10 @@ class SeriesForm(MeetingDetailsForm):
         help_text=_("1 for every week or month, 2 for every other one, and so on."),
     )
     count = forms.IntegerField(label=_("Number of meetings"), min_value=1, max_value=60, initial=6)
+    agenda_from = forms.ChoiceField(
+        label=_("Each meeting's agenda starts from"), choices=AGENDA_SOURCES[:2], required=False,
+        widget=forms.RadioSelect,
+    )
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -214,7 +231,7 @@ class SeriesForm(MeetingDetailsForm):
     def series_fields(self) -> dict:
         data = self.cleaned_data
         names = ("title_en", "title_fr", "time_zone", "frequency", "interval", "count", "host_agency", "place",
-                 "virtual_link", "invite_agencies", "invite_people")
+                 "virtual_link", "invite_agencies", "invite_people", "agenda_from")
         return {
             **{name: data[name] for name in names},
             "first_start": data["first_start"],
@@ -233,6 +250,11 @@ class CancelForm(forms.Form):
 
 
 class AgendaItemForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=ItemKind.choices, initial=ItemKind.ITEM, widget=forms.RadioSelect, required=False,
+        help_text=_("A break takes time but no papers or comments; a review of action items lists the body's open "
+                    "action items from earlier meetings."),
+    )
     title_en = forms.CharField(label=_("Title (English)"), max_length=300)
     title_fr = forms.CharField(label=_("Title (French)"), max_length=300, required=False)
     description = forms.CharField(
@@ -263,10 +285,75 @@ class AgendaItemForm(forms.Form):
     def item_fields(self) -> dict:
         data = self.cleaned_data
         names = (
-            "title_en", "title_fr", "description", "description_fr",
+            "kind", "title_en", "title_fr", "description", "description_fr",
             "presenter", "presenter_agency", "minutes_allotted",
         )
-        return {name: data[name] for name in names}
+        return {name: data[name] for name in names} | {"kind": data["kind"] or ItemKind.ITEM}
+
+
+class AgendaStartForm(forms.Form):
+    source = forms.ChoiceField(label=_("Start the agenda from"), choices=AGENDA_SOURCES[1:], widget=forms.RadioSelect)
+
+
+class StandingItemForm(forms.ModelForm):
+    class Meta:
+        model = StandingItem
+        fields = ("kind", "title_en", "title_fr", "description", "description_fr", "presenter_agency",
+                  "minutes_allotted")
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "description_fr": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "kind": _("Kind"), "title_en": _("Title (English)"), "title_fr": _("Title (French)"),
+            "description": _("Description (English)"), "description_fr": _("Description (French)"),
+            "presenter_agency": _("Presenting agency"), "minutes_allotted": _("Time allotted (minutes)"),
+        }
+
+    def __init__(self, *args, agencies=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["presenter_agency"] = AgencyChoiceField(
+            label=_("Presenting agency"), queryset=agencies if agencies is not None else Agency.objects.none(),
+            required=False,
+        )
+        self.fields["minutes_allotted"].min_value = 1
+        self.fields["minutes_allotted"].max_value = 600
+        self.fields["minutes_allotted"].validators += [
+            django_validators.MinValueValidator(1), django_validators.MaxValueValidator(600),
+        ]
+        self.fields["minutes_allotted"].widget.attrs.update(min=1, max=600)
+
+    def standing_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class BaseStandingItemFormSet(forms.BaseFormSet):
+    def __init__(self, *args, agencies=None, **kwargs) -> None:
+        self.agencies = agencies
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "agencies": self.agencies}
+
+    def standing_items(self) -> list[dict]:
+        """The kept rows in the order asked (ORDER), blank extra rows and rows ticked for deletion left out."""
+        rows = [
+            form for index, form in enumerate(self.forms)
+            if (index < self.initial_form_count() or form.has_changed())
+            and not self._should_delete_form(form) and form.cleaned_data
+        ]
+        rows.sort(key=lambda form: (form.cleaned_data.get("ORDER") or 10_000, self.forms.index(form)))
+        return [form.standing_fields() for form in rows]
+
+
+StandingItemFormSet = forms.formset_factory(
+    StandingItemForm, formset=BaseStandingItemFormSet, extra=2, can_delete=True, can_order=True,
+    max_num=50, validate_max=True, absolute_max=60,
+)
+
+
+class TemplateVersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 class MoveForm(forms.Form):

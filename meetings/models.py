@@ -1,6 +1,7 @@
 """Meetings of a body: schedule, invitees, agenda, papers, comments, RSVPs, attendance, minutes,
 decisions and action items."""
 
+import datetime
 import uuid
 import zoneinfo
 
@@ -190,9 +191,19 @@ class Invitation(models.Model):
         return str(self.agency or self.user)
 
 
+class ItemKind(models.TextChoices):
+    """What an agenda item (or a standing item of a body's template) is: a subject, a break (it takes time but no
+    papers, comments or restriction), or the review of the body's open action items (it lists them, live)."""
+
+    ITEM = "item", _("Item")
+    BREAK = "break", _("Break")
+    ACTIONS = "actions", _("Review of action items")
+
+
 class AgendaItem(BilingualTitle, models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices, default=ItemKind.ITEM)
     title_en = models.CharField(_("title (English)"), max_length=300)
     title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
     # `description` is the English text (the API has always called it so); `description_fr` the French.
@@ -229,6 +240,74 @@ class AgendaItem(BilingualTitle, models.Model):
         indexes = [
             models.Index(fields=["meeting", "position"], name="agenda_item_order"),
             GinIndex(AGENDA_ITEM_SEARCH, name="agenda_item_search"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    @property
+    def is_break(self) -> bool:
+        return self.kind == ItemKind.BREAK
+
+    @property
+    def reviews_actions(self) -> bool:
+        return self.kind == ItemKind.ACTIONS
+
+    # The timed agenda: an item starts when the items before it that its reader sees have taken their time (the
+    # `elapsed` annotation: minutes up to and including this item, withdrawn ones taking none; see
+    # meetings.selectors.timed). A withdrawn item has no time.
+    @property
+    def starts_at(self):
+        if self.withdrawn or getattr(self, "elapsed", None) is None:
+            return None
+        return self.meeting_start + datetime.timedelta(minutes=self.elapsed - self.minutes_allotted)
+
+    @property
+    def ends_at(self):
+        starts = self.starts_at
+        return None if starts is None else starts + datetime.timedelta(minutes=self.minutes_allotted)
+
+
+class AgendaTemplate(models.Model):
+    """A body's agenda template: the standing items a new meeting's agenda can start from."""
+
+    body = models.OneToOneField(Body, on_delete=models.CASCADE, related_name="agenda_template")
+    # Optimistic lock: a save based on an older version is refused, never silently overwritten.
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("agenda template")
+
+    def __str__(self) -> str:
+        return f"{self.body}"
+
+
+class StandingItem(BilingualTitle, models.Model):
+    template = models.ForeignKey(AgendaTemplate, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices, default=ItemKind.ITEM)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
+    description = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    presenter_agency = models.ForeignKey(
+        Agency, verbose_name=_("presenting agency"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    minutes_allotted = models.PositiveSmallIntegerField(_("time allotted (minutes)"), default=10)
+
+    class Meta:
+        verbose_name = _("standing item")
+        verbose_name_plural = _("standing items")
+        ordering = ["template", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minutes_allotted__gte=1, minutes_allotted__lte=600),
+                name="standing_item_minutes_in_range",
+            ),
         ]
 
     def __str__(self) -> str:

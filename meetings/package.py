@@ -128,6 +128,15 @@ def _entries(contents: dict) -> list[Entry]:
     return entries
 
 
+def _time(entries: list[Entry], meeting: Meeting) -> None:
+    """Each item's start and end in its readers' timed agenda: from the meeting's start over the items they see, in
+    their order, a withdrawn one taking no time (as `selectors.whole_meetings_timing` works them out)."""
+    elapsed = 0
+    for entry in entries:
+        elapsed += 0 if entry.item.withdrawn else entry.item.minutes_allotted
+        entry.item.elapsed, entry.item.meeting_start = elapsed, meeting.start
+
+
 def build(package: AgendaPackage, *, progress: Callable[[int], None]) -> Built:
     """The package's PDF, unstamped: cover and agenda, then each paper in agenda order, with a bookmark for each
     item and paper. `progress(n)` is told each time another paper is in."""
@@ -136,6 +145,7 @@ def build(package: AgendaPackage, *, progress: Callable[[int], None]) -> Built:
     contents = package.contents
     entries = _entries(contents)
     meeting = Meeting.objects.select_related("body", "host_agency").get(pk=package.meeting_id)
+    _time(entries, meeting)
     level = max((paper.classification for entry in entries for paper in entry.papers), default=0)
     with translation.override(contents["language"]), timezone.override(contents["time_zone"]):
         writer = PdfWriter()

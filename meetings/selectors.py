@@ -8,18 +8,24 @@ from dataclasses import dataclass
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
     F,
     Func,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Sum,
+    Value,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
+from django.http import Http404
 from django.utils import timezone
 
 from members.models import Agency, User
@@ -32,6 +38,7 @@ from .models import (
     AgendaChange,
     AgendaItem,
     AgendaPackage,
+    AgendaTemplate,
     Attendance,
     Comment,
     Decision,
@@ -39,6 +46,7 @@ from .models import (
     Meeting,
     Paper,
     Rsvp,
+    StandingItem,
 )
 
 
@@ -125,6 +133,51 @@ def whole_meetings_numbering() -> Window:
     return Window(RowNumber(), partition_by=[F("meeting_id")], order_by=[F("position").asc(), F("pk").asc()])
 
 
+# The timed agenda: each reader's times run from the meeting's start over the items they may see, in their
+# numbering's order, each taking its time allotted (a withdrawn item none). A reader's times are therefore worked out
+# from what they see alone, as their numbering is: a time never shows the length of an item hidden from them. When a
+# restricted item comes before items everyone sees, those who do not see it read the later items earlier than the
+# room holds them; the secretariat's agenda says so (`times_differ`), and the usual answer is to hold restricted items
+# last.
+
+
+def _minutes_taken() -> Case:
+    return Case(When(withdrawn=True, then=Value(0)), default=F("minutes_allotted"), output_field=IntegerField())
+
+
+def whole_meetings_timing() -> dict:
+    """`elapsed` (the minutes of the reader's items up to and including the row) and `meeting_start`, for a queryset
+    already scoped to the reader that holds every item of its meetings they may see (see whole_meetings_numbering);
+    AgendaItem.starts_at and ends_at read them."""
+    return {
+        "elapsed": Window(
+            Sum(_minutes_taken()), partition_by=[F("meeting_id")], order_by=[F("position").asc(), F("pk").asc()]
+        ),
+        "meeting_start": F("meeting__start"),
+    }
+
+
+def reader_timing(actor: User) -> dict:
+    """`whole_meetings_timing` as a subquery of each row, for single items and filtered lists."""
+    earlier = permissions.scope(actor, AgendaItem.objects.filter(meeting_id=OuterRef("meeting_id"))).filter(
+        Q(position__lt=OuterRef("position")) | Q(position=OuterRef("position"), pk__lte=OuterRef("pk"))
+    )
+    elapsed = earlier.order_by().values("meeting_id").annotate(n=Sum(_minutes_taken())).values("n")[:1]
+    return {"elapsed": Subquery(elapsed), "meeting_start": F("meeting__start")}
+
+
+def times_differ(items: list[AgendaItem]) -> list[AgendaItem]:
+    """The restricted items (of a whole agenda, as the secretariat sees it) that come before an item the whole body
+    sees: readers who do not see them read the later items' times earlier than the room's."""
+    early = []
+    for index, item in enumerate(items):
+        if item.restricted and not item.withdrawn and any(
+            not later.restricted and not later.withdrawn for later in items[index + 1:]
+        ):
+            early.append(item)
+    return early
+
+
 def numbered(items: list[AgendaItem], visible: set[int]) -> list[AgendaItem]:
     """`reader_number` worked out in Python, for telling many readers at once: the items of one meeting in agenda
     order, kept to those in `visible` (one reader's), each a copy carrying its number."""
@@ -184,6 +237,7 @@ def _visible_items(actor: User, items: QuerySet[AgendaItem]) -> QuerySet[AgendaI
         actor, items.select_related("presenter__agency", "presenter_agency")
     ).annotate(
         number=whole_meetings_numbering(),
+        **whole_meetings_timing(),
         changed_for_reader=changed_for_reader(actor),
         comment_count=comment_count(actor),
     ).prefetch_related(visible_papers(actor))
@@ -208,7 +262,7 @@ def minutes_readable(*, meeting: Meeting, secretariat: bool) -> bool:
 
 def agenda_item_get(*, actor: User, pk: int) -> AgendaItem:
     items = AgendaItem.objects.select_related("meeting__body", "presenter__agency", "presenter_agency").annotate(
-        number=reader_number(actor), changed_for_reader=changed_for_reader(actor)
+        number=reader_number(actor), changed_for_reader=changed_for_reader(actor), **reader_timing(actor)
     )
     return permissions.get_visible_or_404(actor, items, pk=pk)
 
@@ -305,6 +359,54 @@ def action_items(*, actor: User, meeting: Meeting) -> QuerySet[ActionItem]:
 def action_item_get(*, actor: User, pk: int) -> ActionItem:
     actions = ActionItem.objects.select_related("meeting__body", "owner", "owner_agency", "item")
     return permissions.get_visible_or_404(actor, actions.annotate(item_visible=item_visible(actor)), pk=pk)
+
+
+def carried_actions(*, actor: User, item: AgendaItem) -> QuerySet[ActionItem]:
+    """For a "Review of action items" item: the open action items of its body's earlier meetings that the actor may
+    see, live (an action marked done drops out), the earliest due first."""
+    if not item.reviews_actions:
+        return ActionItem.objects.none()
+    meeting = item.meeting
+    actions = ActionItem.objects.filter(
+        meeting__body_id=meeting.body_id, meeting__start__lt=meeting.start, status__in=OPEN_STATUSES
+    ).select_related("meeting__body", "owner", "owner_agency", "item")
+    return _records(actor, actions).order_by(F("due_date").asc(nulls_last=True), "meeting__start", "pk")
+
+
+def carried_action_counts(*, actor: User, meeting: Meeting, items: list[AgendaItem]) -> dict[int, int]:
+    """How many open actions each "Review of action items" item of the agenda lists for the actor (one query)."""
+    reviews = [item for item in items if item.reviews_actions]
+    if not reviews:
+        return {}
+    count = permissions.scope(actor, ActionItem.objects.filter(
+        meeting__body_id=meeting.body_id, meeting__start__lt=meeting.start, status__in=OPEN_STATUSES
+    )).count()
+    return {item.pk: count for item in reviews}
+
+
+# A body's agenda template ----------------------------------------------------------------------------------
+
+
+def agenda_template_get(*, actor: User, body: Body) -> AgendaTemplate:
+    """The body's template (an empty one, unsaved, if it has none), for its secretariat only: anyone else gets a
+    404, as for anything they may not see."""
+    permissions.require_visible(actor, body)
+    if not permissions.is_secretariat(actor, body.pk):
+        raise Http404()
+    templates = AgendaTemplate.objects.filter(body=body).select_related("body", "updated_by")
+    template = permissions.scope(actor, templates).first()
+    if template is None:
+        template = AgendaTemplate(body=body)
+    standing = StandingItem.objects.filter(template_id=template.pk).select_related("presenter_agency")
+    template.standing_items = list(permissions.scope(actor, standing)) if template.pk else []
+    return template
+
+
+def last_meeting(*, actor: User, meeting: Meeting) -> Meeting | None:
+    """The body's latest meeting before this one that was not cancelled: the one whose agenda can be copied."""
+    earlier = Meeting.objects.filter(body_id=meeting.body_id, start__lt=meeting.start).exclude(pk=meeting.pk)
+    earlier = earlier.exclude(status=Meeting.Status.CANCELLED).order_by("-start", "-pk")
+    return permissions.scope(actor, earlier).first()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,18 @@ from taskforce import parsing, permissions
 from taskforce.api import TextField
 from taskforce.models import Body
 
-from .models import ActionItem, AgendaItem, AgendaPackage, Comment, Decision, Meeting, Paper, Rsvp
+from .models import (
+    ActionItem,
+    AgendaItem,
+    AgendaPackage,
+    Comment,
+    Decision,
+    ItemKind,
+    Meeting,
+    Paper,
+    Rsvp,
+    StandingItem,
+)
 
 # Input -----------------------------------------------------------------------------------------------
 
@@ -78,8 +89,20 @@ class MeetingFieldsInput(serializers.Serializer):
     invite_people = people_field(many=True, required=False)
 
 
+AGENDA_SOURCES = [("template", _("The body's agenda template")), ("last", _("A copy of the last meeting's agenda"))]
+
+
 class MeetingScheduleInput(MeetingFieldsInput):
     body = VisibleSlugField(slug_field="acronym", queryset=Body.objects.all())
+    agenda_from = serializers.ChoiceField(
+        choices=AGENDA_SOURCES, required=False,
+        help_text=_("Start the agenda from the body's template or from a copy of its last meeting's agenda (items, "
+                    "presenters, restrictions; not papers or minutes); empty when not sent."),
+    )
+
+
+class AgendaStartInput(serializers.Serializer):
+    source = serializers.ChoiceField(choices=AGENDA_SOURCES)
 
 
 class MeetingUpdateInput(MeetingFieldsInput):
@@ -114,6 +137,11 @@ class MinutesInput(serializers.Serializer):
 
 
 class AgendaItemInput(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=ItemKind.choices, required=False,
+        help_text=_("item; break (time but no papers, comments or restriction); actions (the review of the body's "
+                    "open action items from earlier meetings)."),
+    )
     title_en = TextField(max_length=300)
     title_fr = TextField(max_length=300, required=False, allow_blank=True)
     description = TextField(
@@ -263,14 +291,20 @@ class AgendaItemSerializer(serializers.ModelSerializer):
     )
     comment_count = serializers.IntegerField(read_only=True)
     papers = PaperSerializer(source="visible_papers", many=True, read_only=True)
+    starts_at = UtcField(
+        allow_null=True,
+        help_text=_("When the item starts, from the meeting's start over the items the caller may see (each taking "
+                    "its time allotted); null for a withdrawn item."),
+    )
+    ends_at = UtcField(allow_null=True, help_text=_("When the item ends; null for a withdrawn item."))
     updated_at = UtcField()
 
     class Meta:
         model = AgendaItem
         fields = [
-            "id", "meeting", "position", "title_en", "title_fr", "description", "description_fr", "presenter",
-            "presenter_agency", "minutes_allotted", "restricted", "withdrawn", "changed_after_circulation", "version",
-            "minutes", "comment_count", "papers", "updated_at",
+            "id", "meeting", "position", "kind", "title_en", "title_fr", "description", "description_fr", "presenter",
+            "presenter_agency", "minutes_allotted", "starts_at", "ends_at", "restricted", "withdrawn",
+            "changed_after_circulation", "version", "minutes", "comment_count", "papers", "updated_at",
         ]
         read_only_fields = fields
 
@@ -326,7 +360,31 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class StandingItemSerializer(serializers.ModelSerializer):
+    """A standing item of a body's agenda template."""
 
+    kind = serializers.ChoiceField(choices=ItemKind.choices, required=False)
+    title_en = TextField(max_length=300)
+    title_fr = TextField(max_length=300, required=False, allow_blank=True)
+    description = TextField(required=False, allow_blank=True)
+    description_fr = TextField(required=False, allow_blank=True)
+    presenter_agency = agencies_field(required=False, allow_null=True)
+    minutes_allotted = serializers.IntegerField(min_value=1, max_value=600, required=False)
+
+    class Meta:
+        model = StandingItem
+        fields = ["kind", "title_en", "title_fr", "description", "description_fr", "presenter_agency",
+                  "minutes_allotted"]
+
+
+class AgendaTemplateSerializer(serializers.Serializer):
+    """A body's agenda template: its standing items in order. `version` is the one an edit starts from: a save from
+    an older one is refused (409), never applied over someone else's."""
+
+    body = serializers.CharField(source="body.acronym", read_only=True)
+    version = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+    items = StandingItemSerializer(many=True, source="standing_items", max_length=50)
+    updated_at = UtcField(allow_null=True)
 
 
 class MeetingPackageSerializer(serializers.Serializer):

@@ -34,14 +34,17 @@ from .models import (
     AgendaChange,
     AgendaItem,
     AgendaPackage,
+    AgendaTemplate,
     Attendance,
     Comment,
     Decision,
     Invitation,
+    ItemKind,
     Meeting,
     MeetingSeries,
     Paper,
     Rsvp,
+    StandingItem,
     package_path,
 )
 
@@ -125,6 +128,7 @@ def meeting_schedule(
     invite_agencies: Iterable[Agency] = (),
     invite_people: Iterable[User] = (),
     series: MeetingSeries | None = None,
+    agenda_from: str = "",
 ) -> Meeting:
     permissions.require_visible(actor, body)
     permissions.require_secretariat(actor, body.pk)
@@ -138,6 +142,8 @@ def meeting_schedule(
     meeting.full_clean()
     meeting.save()
     _set_invitees(meeting, invite_agencies, invite_people)
+    if agenda_from:
+        agenda_start(actor=actor, meeting=meeting, source=agenda_from)
     notifications.reminders_replace(meeting)
     notifications.invitation(meeting)
     return meeting
@@ -317,6 +323,8 @@ def _share_item(item: AgendaItem, restricted_to: Iterable[Agency] | None) -> Non
     if restricted_to is None:
         return
     wanted = set(restricted_to)
+    if wanted and item.is_break:
+        raise ValidationError({"restricted_to": _("A break is for everyone: it cannot be restricted.")})
     _check_agencies_in_body(item.meeting.body, wanted, "restricted_to")
     current = set(permissions.granted_agencies(item))
     permissions.revoke(item, current - wanted)
@@ -339,6 +347,7 @@ def agenda_item_add(
     presenter_agency: Agency | None = None,
     minutes_allotted: int = 10,
     restricted_to: Iterable[Agency] | None = None,
+    kind: str = ItemKind.ITEM,
 ) -> AgendaItem:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _require_agenda_editable(actor, meeting)
@@ -346,7 +355,7 @@ def agenda_item_add(
     last = meeting.items.aggregate(last=Max("position"))["last"] or 0
     item = AgendaItem(
         meeting=meeting, position=last + 1, title_en=title_en, title_fr=title_fr, description=description,
-        description_fr=description_fr,
+        description_fr=description_fr, kind=kind,
         presenter=presenter, presenter_agency=presenter_agency, minutes_allotted=minutes_allotted,
     )
     item.full_clean()
@@ -358,6 +367,7 @@ def agenda_item_add(
 
 EDITABLE_ITEM_FIELDS = {
     "title_en", "title_fr", "description", "description_fr", "presenter", "presenter_agency", "minutes_allotted",
+    "kind",
 }
 
 
@@ -385,6 +395,8 @@ def agenda_item_update(
             code="conflict",
         )
     _check_presenter(item.meeting, fields.get("presenter"), fields.get("presenter_agency"))
+    if fields.get("kind") == ItemKind.BREAK and item.kind != ItemKind.BREAK and item.papers.exists():
+        raise ValidationError({"kind": _("An item with papers cannot become a break.")})
     changed = [name for name, value in fields.items() if getattr(item, name) != value]
     for name, value in fields.items():
         setattr(item, name, value)
@@ -396,6 +408,106 @@ def agenda_item_update(
         # Field names, shown to each reader in their own language (AgendaChange.summary_display).
         _record_change(actor, item, AgendaChange.Kind.EDITED, ",".join(changed))
     return item
+
+
+# Templates and standing items --------------------------------------------------------------------------
+
+STANDING_ITEM_FIELDS = (
+    "kind", "title_en", "title_fr", "description", "description_fr", "presenter_agency", "minutes_allotted",
+)
+MAX_STANDING_ITEMS = 50
+
+
+@transaction.atomic
+def agenda_template_save(*, actor: User, body: Body, items: list[dict], version: int) -> AgendaTemplate:
+    """Replace the body's standing items with `items` (in order; each a dict of STANDING_ITEM_FIELDS), from the
+    template's `version`; refused if someone else saved the template since."""
+    permissions.require_visible(actor, body)
+    permissions.require_secretariat(actor, body.pk)
+    template, _created = AgendaTemplate.objects.get_or_create(body=body)
+    template = AgendaTemplate.objects.select_for_update().get(pk=template.pk)
+    if template.version != version:
+        raise ConflictError(
+            _("Someone else saved this template after you opened it. Your changes were not saved: "
+              "reload the template to see theirs, then make your changes again."),
+            code="conflict",
+        )
+    if len(items) > MAX_STANDING_ITEMS:
+        raise ValidationError(_("A template holds at most %(n)d items.") % {"n": MAX_STANDING_ITEMS})
+    standing = []
+    for position, fields in enumerate(items, start=1):
+        unknown = set(fields) - set(STANDING_ITEM_FIELDS)
+        if unknown:
+            raise ValidationError(_("These fields cannot be set: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+        if fields.get("presenter_agency") is not None:
+            _check_agencies_in_body(body, [fields["presenter_agency"]], "presenter_agency")
+        item = StandingItem(template=template, position=position, **fields)
+        item.full_clean(exclude=["template"])
+        standing.append(item)
+    template.items.all().delete()
+    StandingItem.objects.bulk_create(standing)
+    template.version += 1
+    template.updated_by = actor
+    template.save()
+    return template
+
+
+class AgendaSource:
+    TEMPLATE = "template"
+    LAST_MEETING = "last"
+
+
+@transaction.atomic
+def agenda_start(*, actor: User, meeting: Meeting, source: str) -> list[AgendaItem]:
+    """Start an empty agenda from the body's template (its standing items) or from a copy of the body's last
+    meeting's agenda (items, presenters, restrictions and kinds; not papers, comments or minutes; not what was
+    withdrawn)."""
+    meeting = Meeting.objects.select_for_update().select_related("body").get(pk=meeting.pk)
+    _require_agenda_editable(actor, meeting)
+    if meeting.items.exists():
+        raise ValidationError(_("The agenda already has items: an agenda is started only when it is empty."))
+    if source == AgendaSource.TEMPLATE:
+        template = AgendaTemplate.objects.filter(body=meeting.body).first()
+        standing = list(template.items.all()) if template else []
+        if not standing:
+            raise ValidationError(_("The body has no standing items in its agenda template yet."))
+        copies = [
+            (AgendaItem(meeting=meeting, position=n, **{f: getattr(s, f) for f in STANDING_ITEM_FIELDS}), None)
+            for n, s in enumerate(standing, start=1)
+        ]
+    elif source == AgendaSource.LAST_MEETING:
+        last = selectors.last_meeting(actor=actor, meeting=meeting)
+        earlier = list(last.items.filter(withdrawn=False).order_by("position", "pk")) if last else []
+        if not earlier:
+            raise ValidationError(_("The body has no earlier meeting with an agenda to copy."))
+        fields = (*STANDING_ITEM_FIELDS, "presenter")
+        copies = [
+            (
+                AgendaItem(meeting=meeting, position=n, **{f: getattr(i, f) for f in fields}),
+                list(permissions.granted_agencies(i)) if i.restricted else None,
+            )
+            for n, i in enumerate(earlier, start=1)
+        ]
+    else:
+        raise ValidationError({"source": _("Choose the template or the last meeting's agenda.")})
+    taking_part = set(AgencyRole.objects.filter(body=meeting.body).values_list("agency_id", flat=True))
+    members = set(Membership.objects.filter(body=meeting.body, user__is_active=True).values_list("user_id", flat=True))
+    items = []
+    for item, restricted_to in copies:
+        # A presenter or agency who has since left the body is not carried over.
+        if item.presenter_id and item.presenter_id not in members:
+            item.presenter = None
+        if item.presenter_agency_id and item.presenter_agency_id not in taking_part:
+            item.presenter_agency = None
+        # A restricted item stays restricted from its first save: it is never, even for a moment, the body's.
+        item.restricted = restricted_to is not None
+        item.full_clean()
+        item.save()
+        kept = [agency for agency in restricted_to or () if agency.pk in taking_part]
+        if kept:
+            _share_item(item, kept)
+        items.append(item)
+    return items
 
 
 @transaction.atomic
@@ -510,6 +622,8 @@ def paper_upload(
     _require_agenda_editable(actor, item.meeting)
     if item.withdrawn:
         raise ValidationError(_("This item was withdrawn."))
+    if item.is_break:
+        raise ValidationError(_("A break takes no papers."))
     if classification not in Classification.values:
         raise ValidationError({"classification": _("Unknown classification.")})
     if not permissions.may_mark(actor, classification):
@@ -536,6 +650,8 @@ def comment_add(*, actor: User, item: AgendaItem, text: str) -> Comment:
     item = AgendaItem.objects.select_related("meeting").get(pk=item.pk)
     if not item.meeting.agenda_is_open_for_comments:
         raise ValidationError(_("Comments are open only while the agenda is circulated."))
+    if item.is_break:
+        raise ValidationError(_("A break takes no comments."))
     if item.withdrawn:
         raise ValidationError(_("This item was withdrawn."))
     text = text.strip()

@@ -24,6 +24,7 @@ from audit import events as audit
 from members.models import User
 from taskforce import permissions
 from taskforce import selectors as core_selectors
+from taskforce.errors import ConflictError
 from taskforce.forms import add_service_error
 from taskforce.models import Body
 from taskforce.submit import conflicted, submitted
@@ -114,6 +115,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         return services.meeting_schedule(
             actor=actor, body=body, **form.meeting_fields(),
             invite_agencies=data["invite_agencies"], invite_people=data["invite_people"],
+            agenda_from=data["agenda_from"],
         )
 
     done = submitted(request, form, schedule, message=_("Meeting scheduled."), then=_meeting_url)
@@ -166,7 +168,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
         "invited": invited,
         "answerable": answerable,
         "rsvp_form": _rsvp_form(actor, my_rsvp) if answerable else None,
-        **_agenda_context(meeting, items, secretariat),
+        **_agenda_context(meeting, items, secretariat, actor=actor),
         "minutes_readable": selectors.minutes_readable(meeting=meeting, secretariat=secretariat),
         "changes": selectors.agenda_changes(actor=actor, meeting=meeting),
         "attendance": selectors.attendance(actor=actor, meeting=meeting),
@@ -182,8 +184,14 @@ def _rsvp_form(actor: User, current: Rsvp | None, data=None) -> forms.RsvpForm:
     return forms.RsvpForm(data, actor=actor, initial=initial)
 
 
-def _agenda_context(meeting: Meeting, items: list[AgendaItem], secretariat: bool, **extra) -> dict:
+def _agenda_context(
+    meeting: Meeting, items: list[AgendaItem], secretariat: bool, *, actor: User, **extra
+) -> dict:
     allotted = sum(item.minutes_allotted for item in items if not item.withdrawn)
+    editable = secretariat and not meeting.is_cancelled and meeting.agenda_status != "final"
+    counts = selectors.carried_action_counts(actor=actor, meeting=meeting, items=items)
+    for item in items:
+        item.carried_count = counts.get(item.pk)
     return {
         "meeting": meeting,
         "items": items,
@@ -191,7 +199,10 @@ def _agenda_context(meeting: Meeting, items: list[AgendaItem], secretariat: bool
         "secretariat": secretariat,
         "allotted": allotted,
         "overrun": allotted - meeting.duration_minutes,
-        "agenda_editable": secretariat and not meeting.is_cancelled and meeting.agenda_status != "final",
+        "agenda_editable": editable,
+        # Only the secretariat sees every item, so only they are told where readers' times part from the room's.
+        "times_differ": selectors.times_differ(items) if secretariat else [],
+        "agenda_start_form": forms.AgendaStartForm() if editable and not items else None,
         **extra,
     }
 
@@ -301,6 +312,9 @@ def _item_context(request: HttpRequest, item: AgendaItem, **extra) -> dict:
         "comments": selectors.item_comments(actor=actor, item=item),
         "changes": selectors.agenda_changes(actor=actor, meeting=meeting).filter(item=item),
         "agenda_editable": secretariat and not meeting.is_cancelled and meeting.agenda_status != "final",
+        "carried": rules.offer_status_updates(
+            actor, list(selectors.carried_actions(actor=actor, item=item)), secretariat=secretariat
+        ) if item.reviews_actions else None,
         **extra,
     }
 
@@ -315,7 +329,7 @@ def agenda_item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = _secretariat_item(request, pk)
     initial = {
-        "title_en": item.title_en, "title_fr": item.title_fr, "description": item.description,
+        "kind": item.kind, "title_en": item.title_en, "title_fr": item.title_fr, "description": item.description,
         "description_fr": item.description_fr,
         "presenter": item.presenter_id, "presenter_agency": item.presenter_agency_id,
         "minutes_allotted": item.minutes_allotted, "version": item.version,
@@ -343,7 +357,9 @@ def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _render_agenda(request: HttpRequest, meeting: Meeting, **extra) -> HttpResponse:
     items = list(selectors.agenda_items(actor=request.user, meeting=meeting))
-    return render(request, "meetings/_agenda.html", _agenda_context(meeting, items, True, **extra))
+    return render(
+        request, "meetings/_agenda.html", _agenda_context(meeting, items, True, actor=request.user, **extra)
+    )
 
 
 @login_required
@@ -483,6 +499,67 @@ def paper_download(request: HttpRequest, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True)
     return response
+
+
+@login_required
+@require_POST
+def agenda_start(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    form = forms.AgendaStartForm(request.POST)
+
+    def started(items: list[AgendaItem]) -> str:
+        count = len(items)
+        return ngettext("The agenda starts with %(count)s item.", "The agenda starts with %(count)s items.", count) % {
+            "count": count,
+        }
+
+    done = submitted(
+        request, form, lambda data: services.agenda_start(actor=request.user, meeting=meeting, source=data["source"]),
+        message=started, at="agenda", then=_meeting_url(meeting, "agenda"),
+        refused=lambda form, error: _refused(request, error, at="agenda"),
+    )
+    if done:
+        return done
+    if form.is_valid():  # refused by the service, which said why
+        return redirect(_meeting_url(meeting, "agenda"))
+    # Nothing chosen, or not one of the choices: the meeting page again, saying so, and nothing changed.
+    _refused(request, ValidationError(_("Choose the template or the last meeting's agenda.")), at="agenda")
+    return render(request, "meetings/meeting_detail.html", _meeting_context(request, meeting), status=400)
+
+
+@login_required
+def agenda_template(request: HttpRequest, acronym: str) -> HttpResponse:
+    actor = request.user
+    body = core_selectors.body_get(actor=actor, acronym=acronym)
+    template = selectors.agenda_template_get(actor=actor, body=body)
+    agencies = forms.body_agencies(actor, body)
+    initial = [
+        {name: getattr(item, name) for name in forms.StandingItemForm.Meta.fields} | {"ORDER": n}
+        for n, item in enumerate(template.standing_items, start=1)
+    ]
+    for row in initial:
+        row["presenter_agency"] = row["presenter_agency"].pk if row["presenter_agency"] else None
+    formset = forms.StandingItemFormSet(request.POST or None, initial=initial, agencies=agencies, prefix="items")
+    version = forms.TemplateVersionForm(request.POST or None, initial={"version": template.version})
+    conflict = None
+    if request.method == "POST" and formset.is_valid() and version.is_valid():
+        try:
+            services.agenda_template_save(
+                actor=actor, body=body, items=formset.standing_items(), version=version.cleaned_data["version"]
+            )
+        except ValidationError as error:
+            if isinstance(error, ConflictError):
+                conflict = error
+            else:
+                formset._non_form_errors = formset.error_class(error.messages)
+        else:
+            messages.success(request, _("Agenda template saved."), extra_tags="template")
+            return redirect("agenda-template", acronym=body.acronym)
+    elif request.method == "POST" and not version.is_valid():
+        formset._non_form_errors = formset.error_class([_("The form was incomplete: reload the page.")])
+    return render(request, "meetings/agenda_template.html", {
+        "body": body, "template": template, "formset": formset, "version": version, "conflict": conflict,
+    }, status=409 if conflict else 200)
 
 
 # Review ------------------------------------------------------------------------------------------------

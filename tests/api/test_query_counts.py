@@ -35,6 +35,8 @@ COUNTED = {
                                     None),
     "v1_agreements_steps_list": ("tests.mou.test_api",
                                  "test_the_version_and_step_lists_run_as_many_queries_for_many_rows_as_for_few", None),
+    "agenda_template_retrieve": ("tests.meetings.test_agenda_building",
+                                 "test_the_template_api_runs_as_many_queries_for_many_standing_items_as_for_few", None),
     "sharing": ("tests.mou.test_api", "test_the_sharing_answer_runs_as_many_queries_for_many_agreements_as_for_few",
                 None),
     # Not lists, but read from every item and paper the caller sees of the meeting.

@@ -2,6 +2,7 @@
 its readers would, page by page: what each persona's package names and counts, its numbering, its bookmarks, the
 footer stamped with the reader's name, and who may download it."""
 
+import datetime
 import io
 import re
 import shutil
@@ -307,6 +308,16 @@ def test_a_french_reader_gets_a_french_cover_and_each_reader_the_times_of_their_
         start = formats.time_format(timezone.localtime(december.start, zoneinfo.ZoneInfo("America/Vancouver")))
     assert f"{start}–" in vancouver[0] and "America/Vancouver" in vancouver[0]
     assert "Meeting package CBFTF meeting" in vancouver[0] and "Prepared for Avery Singh (RCMP)" in vancouver[0]
+    # The timed agenda, over the items each reader sees: the roundtable follows 40 minutes of items for a reader who
+    # does not see the MOU item, 60 for one who does.
+    def roundtable(zone: str, language: str, after: int) -> str:
+        starts = timezone.localtime(december.start, zoneinfo.ZoneInfo(zone)) + datetime.timedelta(minutes=after)
+        with translation.override(language):
+            times = [formats.time_format(at) for at in (starts, starts + datetime.timedelta(minutes=20))]
+        return " ".join("–".join(times).split())  # as the page text reads: one plain space
+
+    assert f"3 Roundtable — {roundtable('America/Vancouver', 'en', 40)}" in vancouver[1]
+    assert f"4 Roundtable (traduction à venir) — {roundtable('America/Toronto', 'fr', 60)}" in french[1]
 
 
 # The page, the API and the invitation ---------------------------------------------------------------------------

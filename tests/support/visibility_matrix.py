@@ -612,6 +612,25 @@ MATRIX |= {
         upcoming_meeting_page("meeting-cancel"),
         f"{MEETING_PAGES}::test_cancelling_keeps_the_meeting_with_its_reason_for_invitees",
     ),
+    "agenda-template": Route(
+        url=lambda demo: page("agenda-template", "CBFTF"),
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            "tests/meetings/test_agenda_building.py::test_members_get_not_found_on_the_template_page_and_api",
+            "tests/meetings/test_agenda_building.py::test_the_secretariat_keeps_a_template_and_a_second_save_from_the_same_version_is_refused",
+        ),
+    ),
+    "agenda-start": Route(
+        # Posted with no choice: the secretariat is told to choose, nothing changes.
+        url=december_page("agenda-start"),
+        method="post",
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN, status=400) | MEETING_MEMBERS_REFUSED,
+        covered_by=(
+            MEETING_SECRETARIAT_ONLY,
+            "tests/meetings/test_agenda_building.py::test_members_cannot_start_an_agenda",
+            "tests/meetings/test_agenda_building.py::test_a_copy_of_the_last_agenda_keeps_items_presenters_and_restrictions_but_not_papers",
+        ),
+    ),
     "meeting-delete": secretariat_route(
         upcoming_meeting_page("meeting-delete"),
         "tests/meetings/test_outcomes.py::test_a_meeting_nobody_was_told_of_can_be_deleted_by_its_secretariat_only",
@@ -1004,6 +1023,18 @@ MATRIX |= {
         covered_by=(
             f"{MEETING_PACKAGE}::test_the_package_is_not_found_for_someone_who_cannot_see_the_meeting",
             f"{MEETING_PACKAGE}::test_the_api_prepares_tells_and_downloads_the_callers_package",
+        ),
+    ),
+    "api:meeting-agenda-start": secretariat_api_route(
+        december_api("agenda/start/"), MEETING_MEMBERS_REFUSED, MEETING_API_NOT_INVITED,
+        "tests/meetings/test_agenda_building.py::test_members_cannot_start_an_agenda",
+    ),
+    "api-agenda-template": Route(
+        url=lambda demo: "/api/v1/bodies/CBFTF/agenda-template/",
+        statuses=only(SECRETARIAT, anonymous=REFUSED),
+        covered_by=(
+            "tests/meetings/test_agenda_building.py::test_members_get_not_found_on_the_template_page_and_api",
+            "tests/meetings/test_agenda_building.py::test_the_template_api_reads_and_replaces_from_a_version",
         ),
     ),
     "api:meeting-circulate": secretariat_api_route(

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0005_meeting_end_index'),
+        ('meetings', '0006_agenda_kinds_and_templates'),
     ]
 
     operations = [
