@@ -330,6 +330,9 @@ NOT_PROBED: dict[tuple[str, str], dict[str, int]] = {
     ("PATCH", "/api/v1/meetings/{meeting_pk}/items/{id}/"): {"cbsa": 403, "secretariat": 400},
     # The action item (ATF's, which CBSA sees but may not update): a PATCH naming no status changes nothing.
     ("PATCH", "/api/v1/action-items/{id}/"): {"cbsa": 403, "secretariat": 200},
+    # Asking for one's own meeting package: anyone who sees the meeting (it is queued, and shared with those who see
+    # the same).
+    ("POST", "/api/v1/meetings/{id}/package/"): {"rcmp": 202, "cbsa": 202, "secretariat": 202},
 }
 
 

@@ -51,7 +51,7 @@ from members.models import Agency, Classification, User
 from mou import services as mou_services
 from mou.models import Agreement
 from notifications.models import Delivery, Notification
-from taskforce import services
+from taskforce import permissions, services
 from taskforce.models import Body, Milestone
 from tests.support.scenario import api_schema, page
 from tests.support.visibility_matrix import url_patterns
@@ -329,6 +329,17 @@ def each(name: str, values: Callable[[Objects], list], suffix: str = "") -> Urls
     return lambda objects, persona: [page(name, value) + suffix for value in values(objects)]
 
 
+def packages_built(persona: str, meeting_ids: list[int]) -> list[int]:
+    """The meetings given, each with the persona's meeting package built (where they see it), so that reading its
+    download reads the PDF each may get: their agenda, their papers, their footer."""
+    reader = User.objects.get(username=persona)
+    for meeting in Meeting.objects.filter(pk__in=meeting_ids):
+        if permissions.can_see(reader, meeting):
+            package = meeting_services.package_request(actor=reader, meeting=meeting)
+            meeting_services.package_build(package_id=package.pk)
+    return meeting_ids
+
+
 def december(name: str) -> Urls:
     return each(name, lambda o: [o.planted.december.pk])
 
@@ -432,6 +443,10 @@ PAGES: dict[str, Urls] = {
     "paper-upload": december_items("paper-upload"),
     "comment-create": each("comment-create", lambda o: [item.pk for item in o.items]),
     "paper-download": each("paper-download", lambda o: [paper.pk for paper in o.papers]),
+    "meeting-package": each("meeting-package", lambda o: [m.pk for m in o.meetings]),
+    "meeting-package-download": lambda o, persona: [
+        page("meeting-package-download", pk) for pk in packages_built(persona, [m.pk for m in o.meetings])
+    ],
     "action-item-status": each("action-item-status", lambda o: [action.pk for action in o.actions]),
     "report-builder": named("report-builder"),
     "report-detail": each("report-detail", lambda o: ["CBFTF", "CBCF"], REPORT_PERIOD),
@@ -514,6 +529,10 @@ API: dict[str, Callable[[Objects], list[str]]] = {
     "/api/v1/milestones/{id}/": lambda o: [f"/api/v1/milestones/{m.pk}/" for m in o.milestones],
     "/api/v1/papers/": lambda o: [f"/api/v1/papers/{LIST}", f"/api/v1/papers/{LIST}&meeting={o.planted.december.pk}"],
     "/api/v1/papers/{id}/": lambda o: [f"/api/v1/papers/{p.pk}/" for p in o.papers],
+    "/api/v1/meetings/{id}/package/": lambda o: [f"/api/v1/meetings/{m.pk}/package/" for m in o.meetings],
+    "/api/v1/meetings/{id}/package/download/": lambda o: [
+        f"/api/v1/meetings/{m.pk}/package/download/" for m in o.meetings
+    ],
     "/api/v1/schedule/": lambda o: [f"/api/v1/schedule/{LIST}", f"/api/v1/schedule/{LIST}&{WINDOW}"],
     "/api/v1/sharing/": lambda o: [
         f"/api/v1/sharing/?from=CBSA&to=ATF&category={category}" for category in ("customs", "intelligence")
