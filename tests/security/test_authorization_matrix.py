@@ -334,6 +334,9 @@ NOT_PROBED: dict[tuple[str, str], dict[str, int]] = {
     ("PUT", "/api/v1/bodies/{acronym}/agenda-template/"): {"secretariat": 400},
     # Commenting on draft minutes names an item and a text; sent empty, nothing is commented, whoever asks.
     ("POST", "/api/v1/meetings/{id}/minutes/comments/"): {"rcmp": 400, "cbsa": 400, "secretariat": 400},
+    # Asking for one's own meeting package: anyone who sees the meeting (it is queued, and shared with those who see
+    # the same).
+    ("POST", "/api/v1/meetings/{id}/package/"): {"rcmp": 202, "cbsa": 202, "secretariat": 202},
 }
 
 

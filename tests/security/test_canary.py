@@ -52,7 +52,7 @@ from members.models import Agency, Classification, User
 from mou import services as mou_services
 from mou.models import Agreement
 from notifications.models import Delivery, Notification
-from taskforce import services
+from taskforce import permissions, services
 from taskforce.models import Body, Milestone
 from tests.support.scenario import api_schema, page
 from tests.support.visibility_matrix import url_patterns
@@ -343,6 +343,17 @@ def each(name: str, values: Callable[[Objects], list], suffix: str = "") -> Urls
     return lambda objects, persona: [page(name, value) + suffix for value in values(objects)]
 
 
+def packages_built(persona: str, meeting_ids: list[int]) -> list[int]:
+    """The meetings given, each with the persona's meeting package built (where they see it), so that reading its
+    download reads the PDF each may get: their agenda, their papers, their footer."""
+    reader = User.objects.get(username=persona)
+    for meeting in Meeting.objects.filter(pk__in=meeting_ids):
+        if permissions.can_see(reader, meeting):
+            package = meeting_services.package_request(actor=reader, meeting=meeting)
+            meeting_services.package_build(package_id=package.pk)
+    return meeting_ids
+
+
 def december(name: str) -> Urls:
     return each(name, lambda o: [o.planted.december.pk])
 
@@ -454,6 +465,10 @@ PAGES: dict[str, Urls] = {
         page("paper-version-download", paper, number) for paper, number in o.paper_versions
     ],
     "paper-replace": each("paper-replace", lambda o: [paper.pk for paper in o.papers]),
+    "meeting-package": each("meeting-package", lambda o: [m.pk for m in o.meetings]),
+    "meeting-package-download": lambda o, persona: [
+        page("meeting-package-download", pk) for pk in packages_built(persona, [m.pk for m in o.meetings])
+    ],
     "action-item-status": each("action-item-status", lambda o: [action.pk for action in o.actions]),
     "report-builder": named("report-builder"),
     "report-detail": each("report-detail", lambda o: ["CBFTF", "CBCF"], REPORT_PERIOD),
@@ -546,6 +561,10 @@ API: dict[str, Callable[[Objects], list[str]]] = {
     "/api/v1/papers/{paper_pk}/versions/": lambda o: [f"/api/v1/papers/{p.pk}/versions/{LIST}" for p in o.papers],
     "/api/v1/papers/{paper_pk}/versions/{number}/download/": lambda o: [
         f"/api/v1/papers/{paper}/versions/{number}/download/" for paper, number in o.paper_versions
+    ],
+    "/api/v1/meetings/{id}/package/": lambda o: [f"/api/v1/meetings/{m.pk}/package/" for m in o.meetings],
+    "/api/v1/meetings/{id}/package/download/": lambda o: [
+        f"/api/v1/meetings/{m.pk}/package/download/" for m in o.meetings
     ],
     "/api/v1/schedule/": lambda o: [f"/api/v1/schedule/{LIST}", f"/api/v1/schedule/{LIST}&{WINDOW}"],
     "/api/v1/sharing/": lambda o: [
