@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taskforce import translations
 
-from .models import AgendaItem, Meeting
+from .models import AgendaItem, Meeting, StandingItem
 
 
 def register() -> None:
@@ -15,4 +15,8 @@ def register() -> None:
     translations.register(
         AgendaItem, kind=_("Agenda item"), only=Q(withdrawn=False),
         link=lambda actor, item: reverse("agenda-item-edit", args=[item.pk]),
+    )
+    translations.register(
+        StandingItem, kind=_("Standing item"),
+        link=lambda actor, item: reverse("agenda-template", args=[item.template.body.acronym]),
     )

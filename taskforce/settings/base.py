@@ -318,6 +318,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AgreementStatusEnum": "mou.models.Agreement.Status",
         "AgreementKindEnum": "mou.models.Agreement.Kind",
+        "AgendaItemKindEnum": "meetings.models.ItemKind",
+        "AgendaSourceEnum": "meetings.serializers.AGENDA_SOURCES",
     },
 }
 

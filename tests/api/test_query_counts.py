@@ -48,9 +48,6 @@ COUNTED = {
     "v1_meetings_package_retrieve": (
         "tests.meetings.test_package", "test_the_package_state_runs_as_many_queries_for_many_papers_as_for_few", None
     ),
-    "v1_meetings_package_download_retrieve": (
-        "tests.meetings.test_package", "test_the_package_state_runs_as_many_queries_for_many_papers_as_for_few", None
-    ),
 }
 
 

@@ -377,6 +377,25 @@ def test_agenda_items_through_the_api_refuse_foreign_presenters_and_agencies(
     assert (counts(), unchanged(item)) == before
 
 
+@covers("StandingItemSerializer.presenter_agency")
+@pytest.mark.parametrize(("value", "hidden"), [("EUROPOL", "EUROPOL"), ("DEA", None)])
+def test_the_template_api_refuses_a_foreign_presenting_agency(client_for, secretariat, foreign, value, hidden):
+    from meetings.models import AgendaTemplate, StandingItem
+
+    client = client_for(secretariat)
+    url = "/api/v1/bodies/CBFTF/agenda-template/"
+    version = AgendaTemplate.objects.get(body__acronym="CBFTF").version
+    before = list(StandingItem.objects.filter(template__body__acronym="CBFTF").values())
+    data = {"version": version, "items": [{"title_en": "Seizure data", "presenter_agency": value}]}
+
+    if hidden:
+        same_answer_as_for_nothing(client, url, data, "presenter_agency", hidden, method="put")
+    else:
+        assert api_post(client, url, data, method="put").status_code == 400
+
+    assert list(StandingItem.objects.filter(template__body__acronym="CBFTF").values()) == before
+
+
 @covers("MinutesInput.minutes")
 def test_minutes_through_the_api_refuse_items_of_another_meeting(client_for, secretariat, foreign):
     meeting = december()
@@ -561,6 +580,25 @@ def test_agenda_item_pages_refuse_foreign_presenters_and_agencies(client_for, de
         refused_on(client.post(page("agenda-item-edit", item.pk), data | {"version": item.version}), f"id_{field}")
 
     assert (counts(), unchanged(item)) == before
+
+
+@covers("StandingItemForm.presenter_agency")
+def test_the_template_page_refuses_a_foreign_presenting_agency(client_for, demo, foreign, secretariat):
+    from meetings.models import AgendaTemplate, StandingItem
+
+    client = client_for(secretariat)
+    version = AgendaTemplate.objects.get(body__acronym="CBFTF").version
+    before = list(StandingItem.objects.filter(template__body__acronym="CBFTF").values())
+
+    for _label, pk in foreign_choices(demo, foreign)["agency"]:
+        data = {
+            "version": version, "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
+            "items-MAX_NUM_FORMS": "50", "items-0-kind": "item", "items-0-title_en": "Seizure data",
+            "items-0-minutes_allotted": "10", "items-0-presenter_agency": pk,
+        }
+        refused_on(client.post(page("agenda-template", "CBFTF"), data), "id_items-0-presenter_agency")
+
+    assert list(StandingItem.objects.filter(template__body__acronym="CBFTF").values()) == before
 
 
 @covers("MilestoneForm.owner_agency", "MilestoneForm.restricted_to")

@@ -219,7 +219,9 @@ def test_a_new_version_keeps_its_french_text_and_a_restore_carries_it(client_for
 def test_every_body_scoped_model_with_a_bilingual_text_is_searched():
     names = {model.__name__ for model in translations.bilingual_models()}
 
-    assert names == {"Body", "Milestone", "MeetingSeries", "Meeting", "AgendaItem", "Agreement", "WorkflowStep"}
+    assert names == {
+        "Body", "Milestone", "MeetingSeries", "Meeting", "AgendaItem", "StandingItem", "Agreement", "WorkflowStep",
+    }
     pairs = {(model.__name__, pair.french) for model in translations.bilingual_models()
              for pair in translations.pairs(model)}
     assert ("Agreement", "summary_fr") in pairs and ("WorkflowStep", "target_label_fr") in pairs

@@ -134,8 +134,8 @@ def test_the_translations_page_runs_a_fixed_number_of_queries(client_for, secret
 
     # session, user, the authenticator the session was confirmed with (two-step verification), the secretariat's
     # bodies; one query per model with a bilingual text: bodies, milestones, meeting series, meetings, agenda items,
-    # agreements, approval steps; the signed-in member's agency in the page header.
-    assert count() == before == 12
+    # standing items of agenda templates, agreements, approval steps; the signed-in member's agency in the page header.
+    assert count() == before == 13
 
 
 # Bodies that circulate agendas in both languages -----------------------------------------------------------
