@@ -1114,13 +1114,14 @@ def test_the_meeting_page_runs_a_fixed_number_of_queries(
     # the user may see; 9. the action items (owner, agency and source item joined); 10. the agencies present,
     # for the quorum; 11. the user's agency, for the header; 12. the user's colleagues, to name a delegate;
     # 13. the changes since circulation (item and author joined); 14. the attendance (person and agency
-    # joined); 15. the decisions (source item joined); 16. whether the user is an invitee (the visibility index).
-    with django_assert_num_queries(16):
+    # joined); 15. the decisions (source item joined); 16. whether the user is an invitee (the visibility index);
+    # 17. the meeting's guests.
+    with django_assert_num_queries(17):
         client.get(url)
 
     crowd_the_agenda(demo, secretariat, meeting, 6)
 
-    assert count_queries(client, url) == 16
+    assert count_queries(client, url) == 17
     text = text_of(client.get(url))
     assert all(f">Topic {n}<" in text for n in range(6) if n % 3 != 2)
     assert not any(f">Topic {n}<" in text for n in range(6) if n % 3 == 2)  # restricted to ATF
