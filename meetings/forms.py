@@ -427,7 +427,8 @@ class GuestForm(forms.Form):
         label=_("Language of their emails and page"), choices=Guest.Language.choices, initial=Guest.Language.ENGLISH
     )
     organisation = forms.CharField(
-        label=_("Organisation"), max_length=200, required=False, help_text=_("Optional: U.S. Embassy in Ottawa, for instance.")
+        label=_("Organisation"), max_length=200, required=False,
+        help_text=_("Optional: U.S. Embassy in Ottawa, for instance."),
     )
 
 

@@ -528,7 +528,10 @@ class Guest(models.Model):
     email = models.EmailField(_("email address"), max_length=254)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
-    answer = models.CharField(_("answer"), max_length=20, choices=Answer.choices, null=True, blank=True)
+    # Null until they answer: "no answer yet" is not an answer (the API says null, as it does for members' RSVPs).
+    answer = models.CharField(  # noqa: DJ001
+        _("answer"), max_length=20, choices=Answer.choices, null=True, blank=True
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
     attended = models.BooleanField(_("attended"), default=False)
     attended_mode = models.CharField(_("attended"), max_length=20, choices=Attendance.Mode.choices, blank=True)

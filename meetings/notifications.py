@@ -187,7 +187,9 @@ def cancelled(meeting: Meeting) -> None:
 # and retried as members' are), in their language and in the meeting's time zone, each message with their link.
 # Their calendar entry is the members' (the same UID and SEQUENCE), with them as its one attendee.
 
-GUEST_PARTSTAT = {Guest.Answer.IN_PERSON: "ACCEPTED", Guest.Answer.REMOTE: "ACCEPTED", Guest.Answer.DECLINED: "DECLINED"}
+GUEST_PARTSTAT = {
+    Guest.Answer.IN_PERSON: "ACCEPTED", Guest.Answer.REMOTE: "ACCEPTED", Guest.Answer.DECLINED: "DECLINED",
+}
 
 
 def _addressee(guest: Guest, meeting: Meeting) -> engine.Addressee:

@@ -21,7 +21,6 @@ from taskforce.models import Body
 from .models import (
     ActionItem,
     AgendaItem,
-    Attendance,
     Comment,
     Decision,
     Guest,
@@ -451,14 +450,16 @@ class GuestSerializer(serializers.ModelSerializer):
     is the secretariat's to read: null for anyone else."""
 
     email = serializers.EmailField(
-        read_only=True, allow_null=True, help_text=_("The guest's email address: for the secretariat only, null for others.")
+        read_only=True, allow_null=True,
+        help_text=_("The guest's email address: for the secretariat only, null for others."),
     )
-    answer = serializers.ChoiceField(
-        choices=Guest.Answer.choices, read_only=True, allow_null=True, help_text=_("Null until the guest answers.")
+    answer = serializers.CharField(
+        read_only=True, allow_null=True,
+        help_text=_("`in_person`, `remote` or `declined`; null until the guest answers."),
     )
     answered_at = UtcField(allow_null=True)
-    attended_mode = serializers.ChoiceField(
-        choices=Attendance.Mode.choices, read_only=True, allow_null=True, help_text=_("Null unless they attended.")
+    attended_mode = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("`in_person` or `remote`; null unless they attended."),
     )
     created_at = UtcField()
 

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 
 from dateutil import rrule
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -771,7 +771,9 @@ def _record_guests(meeting: Meeting, attended: dict[int, str]) -> None:
         raise ValidationError({"present": _("A guest is not one of this meeting's.")})
     meeting.guests.exclude(pk__in=list(attended)).exclude(attended=False).update(attended=False, attended_mode="")
     for pk, mode in attended.items():
-        meeting.guests.filter(pk=pk).exclude(attended=True, attended_mode=mode).update(attended=True, attended_mode=mode)
+        meeting.guests.filter(pk=pk).exclude(attended=True, attended_mode=mode).update(
+            attended=True, attended_mode=mode
+        )
 
 
 @transaction.atomic
@@ -945,7 +947,9 @@ def _require_guests_open(actor: User, meeting: Meeting) -> Meeting:
     """The stored meeting, locked, if the actor is its secretariat and it is still to be held."""
     permissions.require_visible(actor, meeting)
     permissions.require_secretariat(actor, meeting.body_id)
-    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("body", "host_agency").get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("body", "host_agency").get(
+        pk=meeting.pk
+    )
     _require_scheduled(meeting)
     if meeting.is_past:
         raise ValidationError(_("This meeting has already taken place."))

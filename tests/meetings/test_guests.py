@@ -23,7 +23,6 @@ from tests.notifications import conftest as notification_fixtures
 from tests.support.emails import outbox, sent_after_commit
 from tests.support.scenario import page, page_fr, text_of
 
-from .conftest import local_time
 from .test_api import body, token_client
 
 # The notification tests' fixtures: Celery in-process, the demo's own reminders and emails set aside.
