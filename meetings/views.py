@@ -967,7 +967,8 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
         # The page belongs to no one signed in: the header shows no menu and no account, whoever opens it.
         "user": AnonymousUser(),
     }, status=400 if form.is_bound and answered is None else 200)
-    # The address is the credential: never sent on to the sites the page links to (the meeting's online link).
-    response["Referrer-Policy"] = "no-referrer"
+    # The address is the credential: never sent on to the sites the page links to (the meeting's online link). Not
+    # "no-referrer": the browser would then post the answer from origin "null", which the CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     return response

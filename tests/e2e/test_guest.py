@@ -50,7 +50,9 @@ def test_a_guest_answers_from_the_link_in_their_email_and_the_secretariat_sees_t
     page.click("#guests gcds-button[type=submit] >> button")
     page.wait_for_load_state("networkidle")
     wait_for_components(page)
-    assert "Jordan Lee is invited" in page.inner_text("#guests")
+    notice = page.locator("#outcome-guests gcds-notice").get_attribute("notice-title")
+    assert notice.startswith("Jordan Lee is invited")
+    assert "Jordan Lee" in page.inner_text("#guests table")
 
     (invitation,) = [message for message in mail.outbox if message.to == [EMBASSY]]
     assert any(name == "invite.ics" for name, _content, _type in invitation.attachments)

@@ -133,7 +133,10 @@ def test_the_guest_page_shows_the_meetings_essentials_and_nothing_else_of_the_po
     services.rsvp_set(actor=rcmp, meeting=guest_meeting, response="in_person")
     guest = invite(secretariat, guest_meeting)
     invite(secretariat, guest_meeting, name="Another Guest", email="other@example.org")
-    text = text_of(Client().get(path_of(guest_links.url_for(guest))))
+    response = Client().get(path_of(guest_links.url_for(guest)))
+    # The address is the credential: not kept in caches, not sent on to the sites the page links to.
+    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "same-origin"
+    text = text_of(response)
     assert "Firearms trafficking briefing" in text and "meet.example.org/cbftf" in text
     assert "Bureau of Alcohol" in text or "ATF" in text  # the host
     assert "America/Toronto" in text  # the time in the meeting's own zone
