@@ -14,6 +14,7 @@ COPY static/ static/
 RUN ./scripts/vendor-gcds.sh
 
 FROM ${PYTHON_IMAGE}
+# LibreOffice without a desktop converts Office papers for the meeting package (scripts/ensure-libreoffice.sh).
 # The PostgreSQL client (pg_dump, pg_restore for `manage.py backup`/`restore`) of the server's major version, from
 # the PostgreSQL project's Debian repository; keep PG_MAJOR equal to the postgres image's in docker-compose.yml.
 ARG PG_MAJOR=16
@@ -27,6 +28,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
         > /etc/apt/sources.list.d/pgdg.list \
     && apt-get update && apt-get install -y --no-install-recommends postgresql-client-${PG_MAJOR} \
        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+       libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
     && apt-get purge -y curl && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin portal \
     && mkdir -p /var/lib/taskforce/media /var/lib/taskforce/backups \

@@ -52,6 +52,7 @@ messages: install
 
 pdf:
 	@./scripts/ensure-pdf-libraries.sh
+	@./scripts/ensure-libreoffice.sh
 
 # After changing interface text: refresh locale/fr/LC_MESSAGES/django.po, then translate what is new.
 makemessages: install

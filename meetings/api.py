@@ -10,13 +10,13 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Collate, Concat
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +29,7 @@ from taskforce import selectors as core_selectors
 from taskforce.api import (
     ConditionalListMixin,
     ConditionalRetrieveMixin,
+    Conflict,
     DayFilter,
     ErrorSerializer,
     FilterSet,
@@ -39,9 +40,21 @@ from taskforce.api import (
     visible_bodies,
 )
 
+from . import package as packages
 from . import permissions as action_rules
 from . import selectors, services, uploads
-from .models import ActionItem, AgendaItem, Decision, Guest, Invitation, Meeting, Paper, PaperVersion, Rsvp
+from .models import (
+    ActionItem,
+    AgendaItem,
+    AgendaPackage,
+    Decision,
+    Guest,
+    Invitation,
+    Meeting,
+    Paper,
+    PaperVersion,
+    Rsvp,
+)
 from .serializers import (
     ActionItemSerializer,
     AgendaItemInput,
@@ -54,6 +67,7 @@ from .serializers import (
     DecisionSerializer,
     GuestInput,
     GuestSerializer,
+    MeetingPackageSerializer,
     MeetingScheduleInput,
     MeetingSerializer,
     MeetingUpdateInput,
@@ -209,6 +223,53 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
         meeting = self.secretariat_meeting()
         services.agenda_circulate(actor=request.user, meeting=meeting)
         return self.shown(meeting.pk)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses=MeetingPackageSerializer,
+        description=_("The caller's meeting package: the cover, the agenda and every paper they may read, as one PDF "
+                      "stamped with their name. Shared by the readers who see the same agenda and papers."),
+    )
+    @extend_schema(
+        methods=["POST"], request=None, responses={202: MeetingPackageSerializer},
+        description=_("Ask for the caller's meeting package to be prepared (in the background; read its state with "
+                      "GET). Nothing more happens when it is ready or being prepared; a failed one is tried again."),
+    )
+    @action(detail=True, methods=["get", "post"])
+    def package(self, request: Request, pk: str) -> Response:
+        meeting = self.get_object()
+        if request.method == "POST":
+            services.package_request(actor=request.user, meeting=meeting)
+        wanted = selectors.reader_package(actor=request.user, meeting=meeting)
+        answer = status.HTTP_202_ACCEPTED if request.method == "POST" else status.HTTP_200_OK
+        return Response(MeetingPackageSerializer(MeetingPackageSerializer.of(wanted, request)).data, status=answer)
+
+    @extend_schema(
+        request=None,
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description=_("The PDF, stamped with the caller's name.")
+            ),
+            409: OpenApiResponse(
+                response=ErrorSerializer, description=_("Not ready: POST to the package to prepare it.")
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="package/download")
+    def package_download(self, request: Request, pk: str) -> HttpResponse:
+        """The caller's meeting package as PDF, once it is ready; each download is recorded in the audit trail."""
+        meeting = self.get_object()
+        package = selectors.reader_package(actor=request.user, meeting=meeting).package
+        if package is None or package.status != AgendaPackage.Status.READY:
+            raise Conflict(_("The meeting package is not ready: POST to its address to prepare it."))
+        try:
+            data = packages.stamp(package, request.user)
+        except FileNotFoundError:
+            raise NotFound() from None
+        audit.read(request.user, package, restricted=True, downloaded=True)
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}-package.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     @extend_schema(request=MinutesInput, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])

@@ -400,6 +400,10 @@ class PaperReplaceForm(forms.Form):
 # Review ----------------------------------------------------------------------------------------------
 
 
+class PackageForm(forms.Form):
+    """Asking for one's meeting package: nothing to fill in."""
+
+
 class CommentForm(forms.Form):
     text = forms.CharField(label=_("Your comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 

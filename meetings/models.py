@@ -669,3 +669,53 @@ class MinutesCommentUserObjectPermission(UserObjectPermissionBase):
 
 class MinutesCommentGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(MinutesComment, on_delete=models.CASCADE)
+
+
+def package_path(instance: "AgendaPackage", filename: str) -> str:
+    return f"packages/{instance.meeting_id}/{uuid.uuid4().hex}.pdf"
+
+
+class AgendaPackage(models.Model):
+    """A meeting's agenda and papers as one PDF, built once for every reader who sees the same thing.
+
+    `key` is a digest of what its readers see (meetings/package.py, `contents_key`), worked out from each reader's own
+    visible set; `contents` is that set, which the worker builds from. A row is only ever found by a reader's own key,
+    never listed: its visibility policy (it follows its meeting) serves the audit trail, not reading. The file carries
+    no reader's name; each download is stamped with its reader's footer."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        BUILDING = "building", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="packages")
+    key = models.CharField(max_length=64)
+    contents = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    papers_total = models.PositiveIntegerField(default=0)
+    papers_done = models.PositiveIntegerField(default=0)
+    # The highest marking of the papers it holds (and so of the package).
+    classification = models.PositiveSmallIntegerField(choices=Classification.choices, default=0)
+    file = models.FileField(upload_to=package_path, max_length=300, blank=True)
+    page_count = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField(default=timezone.now)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting package")
+        verbose_name_plural = _("meeting packages")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "key"], name="agenda_package_once_per_contents"),
+            models.CheckConstraint(
+                condition=~models.Q(status="ready") | models.Q(built_at__isnull=False),
+                name="agenda_package_ready_when_built",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} ({self.key[:12]})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.BUILDING)

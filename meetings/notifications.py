@@ -148,10 +148,17 @@ def anyone_told(meeting: Meeting) -> bool:
 
 
 
+def package_url(meeting: Meeting) -> str:
+    """The page of the reader's meeting package: the agenda and papers they may read, in one PDF."""
+    return absolute_url(reverse("meeting-package", args=[meeting.pk]))
+
+
 def invitation(meeting: Meeting, people: list[User] | None = None) -> None:
     def render(user: User):
         subject = _("Invitation: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
-        return _render("emails/meeting_invitation.txt", subject, meeting, user, method="REQUEST")
+        return _render(
+            "emails/meeting_invitation.txt", subject, meeting, user, method="REQUEST", package_url=package_url(meeting)
+        )
 
     engine.notify(
         kind=NotificationKind.MEETING, event_key=f"meeting:{meeting.pk}:invited:{meeting.sequence}",

@@ -32,10 +32,12 @@ from members.models import Agency, User
 from taskforce import permissions
 from taskforce.models import Body
 
+from . import package
 from .models import (
     ActionItem,
     AgendaChange,
     AgendaItem,
+    AgendaPackage,
     AgendaTemplate,
     Attendance,
     Comment,
@@ -318,6 +320,31 @@ def paper_version_get(*, actor: User, paper_pk: int, number: int) -> PaperVersio
     """One earlier version, by its paper and number: not found for whoever may not read the paper."""
     versions = PaperVersion.objects.select_related("paper__item__meeting")
     return permissions.get_visible_or_404(actor, versions, paper_id=paper_pk, number=number)
+
+
+@dataclass(frozen=True)
+class ReaderPackage:
+    """The meeting package a reader gets: what it holds (`contents`, as they see the agenda), its key, and the
+    package of that key when one was asked for."""
+
+    contents: dict
+    key: str
+    package: AgendaPackage | None
+
+    @property
+    def papers_total(self) -> int:
+        return package.paper_count(self.contents)
+
+
+def reader_package(*, actor: User, meeting: Meeting, items: list[AgendaItem] | None = None) -> ReaderPackage:
+    """The actor's package of a meeting they may see, found by the key of their own view of its agenda (never by
+    listing packages: one made for other readers may hold what the actor may not see). `items`: the actor's
+    `agenda_items`, when the caller has read them already."""
+    if items is None:
+        items = list(agenda_items(actor=actor, meeting=meeting))
+    contents = package.contents_of(meeting, items, language=actor.language, time_zone=actor.time_zone)
+    key = package.contents_key(contents)
+    return ReaderPackage(contents, key, AgendaPackage.objects.filter(meeting=meeting, key=key).first())
 
 
 def rsvps(*, actor: User, meeting: Meeting) -> QuerySet[Rsvp]:

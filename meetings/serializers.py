@@ -21,6 +21,7 @@ from taskforce.models import Body
 from .models import (
     ActionItem,
     AgendaItem,
+    AgendaPackage,
     Comment,
     Decision,
     Guest,
@@ -484,3 +485,29 @@ class GuestInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     language = serializers.ChoiceField(choices=Guest.Language.choices, help_text=_("Of their emails and page."))
     organisation = TextField(max_length=200, required=False, allow_blank=True, default="")
+class MeetingPackageSerializer(serializers.Serializer):
+    """The caller's meeting package: the agenda and the papers they may read, in one PDF stamped with their name."""
+
+    status = serializers.ChoiceField(
+        choices=["none", *AgendaPackage.Status.values],
+        help_text=_("none: not asked for yet (POST to prepare it); queued, building, ready or failed."),
+    )
+    papers_done = serializers.IntegerField(min_value=0, help_text=_("Papers in so far, while it is being prepared."))
+    papers_total = serializers.IntegerField(min_value=0, help_text=_("Papers it holds."))
+    page_count = serializers.IntegerField(allow_null=True, min_value=1, help_text=_("Pages, once it is ready."))
+    built_at = UtcField(allow_null=True)
+    download_url = serializers.URLField(allow_null=True, help_text=_("The PDF, once it is ready."))
+
+    @staticmethod
+    def of(wanted, request) -> dict:
+        package = wanted.package
+        ready = package is not None and package.status == AgendaPackage.Status.READY
+        url = reverse("api:meeting-package-download", args=[package.meeting_id]) if ready else None
+        return {
+            "status": package.status if package else "none",
+            "papers_done": package.papers_done if package else 0,
+            "papers_total": wanted.papers_total,
+            "page_count": package.page_count if ready else None,
+            "built_at": package.built_at if ready else None,
+            "download_url": request.build_absolute_uri(url) if url else None,
+        }

@@ -5,15 +5,20 @@ validates, then writes in one transaction.
 """
 
 import datetime
+import logging
+import time
 import zoneinfo
 from collections.abc import Iterable
 
 from dateutil import rrule
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +34,7 @@ from .models import (
     ActionItem,
     AgendaChange,
     AgendaItem,
+    AgendaPackage,
     AgendaTemplate,
     Attendance,
     Comment,
@@ -43,8 +49,10 @@ from .models import (
     PaperVersion,
     Rsvp,
     StandingItem,
+    package_path,
 )
 
+logger = logging.getLogger(__name__)
 AgendaStatus = Meeting.AgendaStatus
 
 
@@ -402,6 +410,8 @@ def agenda_item_update(
     item.full_clean()
     item.save()
     _share_item(item, restricted_to)
+    if item.is_break and item.restricted:
+        raise ValidationError({"kind": _("A break is for everyone: it cannot be restricted.")})
     if changed:
         # Field names, shown to each reader in their own language (AgendaChange.summary_display).
         _record_change(actor, item, AgendaChange.Kind.EDITED, ",".join(changed))
@@ -1018,3 +1028,75 @@ def guest_answer(*, guest: Guest, answer: str) -> Guest:
     guest.answer, guest.answered_at = answer, timezone.now()
     guest.save(update_fields=["answer", "answered_at", "updated_at"])
     return guest
+# The meeting package ---------------------------------------------------------------------------------------------
+
+
+def _stalled(built: AgendaPackage) -> bool:
+    """Queued or being built for longer than a build may take: its worker is gone."""
+    limit = datetime.timedelta(seconds=settings.PACKAGE_BUILD_SECONDS + 60)
+    return built.is_pending and built.requested_at < timezone.now() - limit
+
+
+@transaction.atomic
+def package_request(*, actor: User, meeting: Meeting) -> AgendaPackage:
+    """The actor's meeting package, queued to be built unless it is built or being built: shared by every reader
+    who sees the same agenda and papers. A failed one is tried again."""
+    permissions.require_visible(actor, meeting)
+    meeting = Meeting.objects.get(pk=meeting.pk)  # its key is of the meeting as stored, not as the caller holds it
+    wanted = selectors.reader_package(actor=actor, meeting=meeting)
+    built, created = AgendaPackage.objects.get_or_create(
+        meeting=meeting, key=wanted.key, defaults={"contents": wanted.contents, "papers_total": wanted.papers_total},
+    )
+    if not created and built.status != AgendaPackage.Status.FAILED and not _stalled(built):
+        return built
+    if not created:
+        AgendaPackage.objects.filter(pk=built.pk).update(
+            status=AgendaPackage.Status.QUEUED, papers_done=0, requested_at=timezone.now()
+        )
+        built.refresh_from_db()
+    transaction.on_commit(lambda: _queue_build(built.pk))
+    return built
+
+
+def _queue_build(package_id: int) -> None:
+    from .tasks import build_agenda_package
+
+    build_agenda_package.delay(package_id)
+
+
+def package_build(*, package_id: int) -> None:
+    """Build a queued package (the worker's task). Claimed first, so a second task for it does nothing; what it
+    holds is read by the ids its readers' view named, and a package whose items or papers changed meanwhile is
+    given up (its readers now have another key). A paper that cannot be included does not fail the package."""
+    from . import package as packages
+
+    now = timezone.now()
+    abandoned = Q(status=AgendaPackage.Status.BUILDING, requested_at__lt=now - datetime.timedelta(
+        seconds=settings.PACKAGE_BUILD_SECONDS + 60))
+    claimed = AgendaPackage.objects.filter(Q(status=AgendaPackage.Status.QUEUED) | abandoned, pk=package_id).update(
+        status=AgendaPackage.Status.BUILDING, papers_done=0, requested_at=now
+    )
+    if not claimed:
+        return
+    built = AgendaPackage.objects.get(pk=package_id)
+    told = [time.monotonic()]
+
+    def progress(done: int) -> None:
+        # At most once a second (each is a row change, and so an audit entry), and the last one always.
+        if done == built.papers_total or time.monotonic() - told[0] >= 1:
+            AgendaPackage.objects.filter(pk=package_id).update(papers_done=done)
+            told[0] = time.monotonic()
+
+    try:
+        result = packages.build(built, progress=progress)
+    except Exception as error:
+        (logger.info if isinstance(error, packages.Changed) else logger.exception)(
+            "package %s not built: %s", package_id, error
+        )
+        AgendaPackage.objects.filter(pk=package_id).update(status=AgendaPackage.Status.FAILED)
+        return
+    name = default_storage.save(package_path(built, "package.pdf"), ContentFile(result.pdf))
+    AgendaPackage.objects.filter(pk=package_id, status=AgendaPackage.Status.BUILDING).update(
+        status=AgendaPackage.Status.READY, file=name, page_count=result.pages, classification=result.classification,
+        papers_done=built.papers_total, built_at=timezone.now(),
+    )

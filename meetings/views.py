@@ -15,8 +15,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import Truncator
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -32,8 +33,20 @@ from taskforce.models import Body
 from taskforce.submit import conflicted, submitted
 
 from . import forms, guest_links, selectors, services, uploads
+from . import package as packages
 from . import permissions as rules
-from .models import ActionItem, AgendaItem, Comment, Guest, Meeting, MeetingSeries, Paper, PaperVersion, Rsvp
+from .models import (
+    ActionItem,
+    AgendaItem,
+    AgendaPackage,
+    Comment,
+    Guest,
+    Meeting,
+    MeetingSeries,
+    Paper,
+    PaperVersion,
+    Rsvp,
+)
 from .notifications import minutes_audience
 
 # Helpers -----------------------------------------------------------------------------------------------
@@ -183,6 +196,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
         "quorum": selectors.quorum(actor=actor, meeting=meeting),
         "decisions": selectors.decisions(actor=actor, meeting=meeting),
         "actions": actions,
+        **_package_context(request, meeting, items),
     }
 
 
@@ -971,4 +985,62 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
     # "no-referrer": the browser would then post the answer from origin "null", which the CSRF check refuses.
     response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
+# The meeting package ---------------------------------------------------------------------------------------------
+
+
+def _package_context(request: HttpRequest, meeting: Meeting, items: list[AgendaItem] | None = None, **extra) -> dict:
+    wanted = selectors.reader_package(actor=request.user, meeting=meeting, items=items)
+    return {"meeting": meeting, "package": wanted.package, "papers_total": wanted.papers_total, **extra}
+
+
+def _package_requested(package: AgendaPackage) -> str:
+    if package.status == AgendaPackage.Status.READY:
+        return _("Your meeting package is ready.")
+    return _("Your meeting package is being prepared.")
+
+
+@login_required
+def meeting_package(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reader's meeting package: whether it is ready, how far along it is (htmx asks again while it is being
+    prepared), a button to prepare it and the link to download it."""
+    meeting = selectors.meeting_get(actor=request.user, pk=pk)
+    form = forms.PackageForm(request.POST if request.method == "POST" else None)
+
+    def in_place(package: AgendaPackage) -> HttpResponse:
+        context = _package_context(request, meeting, package_message=_package_requested(package))
+        return render(request, "meetings/_package.html", context)
+
+    done = submitted(
+        request, form, lambda data: services.package_request(actor=request.user, meeting=meeting),
+        message=_package_requested, at="package", then=reverse("meeting-package", args=[meeting.pk]),
+        in_place=in_place,
+    )
+    if done:
+        return done
+    template = "meetings/_package.html" if request.htmx else "meetings/package.html"
+    return render(request, template, _package_context(request, meeting))
+
+
+@login_required
+def meeting_package_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reader's package, stamped with their footer; its download is recorded in the audit trail. Until it is
+    ready (or once the agenda changed since it was made), the package page, saying so."""
+    meeting = selectors.meeting_get(actor=request.user, pk=pk)
+    wanted = selectors.reader_package(actor=request.user, meeting=meeting)
+    package = wanted.package
+    if package is None or package.status != AgendaPackage.Status.READY:
+        return render(request, "meetings/package.html", {
+            "meeting": meeting, "package": package, "papers_total": wanted.papers_total,
+            "package_note": _("Your meeting package is not ready yet: prepare it below."),
+        })
+    try:
+        data = packages.stamp(package, request.user)
+    except FileNotFoundError:
+        raise Http404() from None
+    audit.read(request.user, package, restricted=True, downloaded=True)
+    response = HttpResponse(data, content_type="application/pdf")
+    filename = f"{slugify(meeting.title_en) or 'meeting'}-{meeting.start:%Y-%m-%d}-package.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True, no_store=True)
     return response

@@ -8,7 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0008_minutes_for_comment'),
+        # After the meeting package, which reached main first.
+        ('meetings', '0009_agenda_package'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -254,6 +254,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=6)
 EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
 
+# The meeting package (meetings/package.py): LibreOffice's command, how long one Office paper may take to convert,
+# and how long a whole package may take to build in the worker before it is marked failed.
+PACKAGE_SOFFICE = env("PACKAGE_SOFFICE", default="soffice")
+PACKAGE_CONVERSION_SECONDS = env.int("PACKAGE_CONVERSION_SECONDS", default=120)
+PACKAGE_BUILD_SECONDS = env.int("PACKAGE_BUILD_SECONDS", default=1800)
+
 # Reverse proxies in front of the portal that append the client's address to X-Forwarded-For (1 behind the usual
 # TLS proxy); with 0 the connection's own address is the client's, and X-Forwarded-For is ignored.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)

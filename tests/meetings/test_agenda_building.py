@@ -132,6 +132,11 @@ def test_a_break_takes_no_papers_comments_or_restriction(meeting, add_item, secr
     assert not Paper.objects.filter(item=pause).exists()
     assert AgendaItem.objects.get(pk=pause.pk).restricted is False
     assert not AgendaItem.objects.filter(title_en="Closed break").exists()
+    # Nor does a restricted item become a break.
+    restricted = add_item(meeting, "Closed", restricted_to=[demo.agencies["CBSA"]])
+    with pytest.raises(services.ValidationError):
+        services.agenda_item_update(actor=secretariat, item=restricted, version=restricted.version, kind="break")
+    assert AgendaItem.objects.get(pk=restricted.pk).kind == ItemKind.ITEM
 
 
 def test_a_break_is_added_from_the_form_and_shown_as_one(meeting, client_for, secretariat):

@@ -17,7 +17,8 @@
    feeds, search, the CSV exports and PDFs (their text extracted), every email to the persona (subject, bodies,
    attachments) and every notification and delivery row of theirs.
 4. Structural hints: each reader's agenda numbering runs 1..n (API `position`, the meeting page's numbers, the
-   minutes, the calendar feed, the emails), the time total is the sum of what they see, and no change entry, badge
+   minutes, the calendar feed, the emails), items' times run without a gap over what they see, the time total is the
+   sum of what they see, and no change entry, badge
    or notice is about what they may not see.
 5. Coverage: every GET route of the resolver and every GET operation of the schema is either read here or named in
    an exclusion table with its reason; a new one fails `test_every_*` until it is one or the other.
@@ -51,7 +52,7 @@ from members.models import Agency, Classification, User
 from mou import services as mou_services
 from mou.models import Agreement
 from notifications.models import Delivery, Notification
-from taskforce import services
+from taskforce import permissions, services
 from taskforce.models import Body, Milestone
 from tests.support.scenario import api_schema, page
 from tests.support.visibility_matrix import url_patterns
@@ -342,6 +343,17 @@ def each(name: str, values: Callable[[Objects], list], suffix: str = "") -> Urls
     return lambda objects, persona: [page(name, value) + suffix for value in values(objects)]
 
 
+def packages_built(persona: str, meeting_ids: list[int]) -> list[int]:
+    """The meetings given, each with the persona's meeting package built (where they see it), so that reading its
+    download reads the PDF each may get: their agenda, their papers, their footer."""
+    reader = User.objects.get(username=persona)
+    for meeting in Meeting.objects.filter(pk__in=meeting_ids):
+        if permissions.can_see(reader, meeting):
+            package = meeting_services.package_request(actor=reader, meeting=meeting)
+            meeting_services.package_build(package_id=package.pk)
+    return meeting_ids
+
+
 def december(name: str) -> Urls:
     return each(name, lambda o: [o.planted.december.pk])
 
@@ -439,6 +451,9 @@ PAGES: dict[str, Urls] = {
     "guest-link-renew": each("guest-link-renew", lambda o: _guests(o)),
     "minutes": december("minutes"),
     "minutes-approve": december("minutes-approve"),
+    "minutes-circulate": december("minutes-circulate"),
+    "minutes-review": each("minutes-review", lambda o: [m.pk for m in o.meetings]),
+    "agenda-template": lambda o, persona: [page("agenda-template", "CBFTF"), page("agenda-template", "CBCF")],
     "decision-create": december("decision-create"),
     "action-item-create": december("action-item-create"),
     "agenda-item-detail": each("agenda-item-detail", lambda o: [item.pk for item in o.items]),
@@ -453,6 +468,10 @@ PAGES: dict[str, Urls] = {
         page("paper-version-download", paper, number) for paper, number in o.paper_versions
     ],
     "paper-replace": each("paper-replace", lambda o: [paper.pk for paper in o.papers]),
+    "meeting-package": each("meeting-package", lambda o: [m.pk for m in o.meetings]),
+    "meeting-package-download": lambda o, persona: [
+        page("meeting-package-download", pk) for pk in packages_built(persona, [m.pk for m in o.meetings])
+    ],
     "action-item-status": each("action-item-status", lambda o: [action.pk for action in o.actions]),
     "report-builder": named("report-builder"),
     "report-detail": each("report-detail", lambda o: ["CBFTF", "CBCF"], REPORT_PERIOD),
@@ -479,6 +498,7 @@ NOT_READ: dict[str, str] = {
     "notification-open": "only redirects to the notification's own address, which is read here (the notification "
                          "rows themselves are read from the table)",
     "api-token-revoke": "takes POST only (the token list it acts on is read)",
+    "agenda-start": "takes POST only (the agenda it starts is read on the meeting page)",
     "api-schema": "the schema describes the API, holds no data (every GET operation in it is read)",
     "api-docs": "the browsable docs render the schema, holds no data",
     "guest-page": "opened by a guest's signed link, not by a reader's session: it shows the one meeting of the guest "
@@ -531,10 +551,16 @@ API: dict[str, Callable[[Objects], list[str]]] = {
     "/api/v1/agreements/{agreement_pk}/versions/{number}/": lambda o: _agreement_children(o, "versions"),
     "/api/v1/bodies/": lambda o: [f"/api/v1/bodies/{LIST}"],
     "/api/v1/bodies/{id}/": lambda o: [f"/api/v1/bodies/{b.pk}/" for b in o.bodies],
+    "/api/v1/bodies/{acronym}/agenda-template/": lambda o: [
+        f"/api/v1/bodies/{acronym}/agenda-template/" for acronym in ("CBFTF", "CBCF")
+    ],
     "/api/v1/decisions/": lambda o: [f"/api/v1/decisions/{LIST}", f"/api/v1/decisions/{LIST}&body=CBFTF"],
     "/api/v1/decisions/{id}/": lambda o: [f"/api/v1/decisions/{d.pk}/" for d in o.decisions],
     "/api/v1/meetings/": lambda o: [f"/api/v1/meetings/{LIST}", f"/api/v1/meetings/{LIST}&{WINDOW}"],
     "/api/v1/meetings/{id}/": lambda o: [f"/api/v1/meetings/{m.pk}/" for m in o.meetings],
+    "/api/v1/meetings/{id}/minutes/comments/": lambda o: [
+        f"/api/v1/meetings/{m.pk}/minutes/comments/" for m in o.meetings
+    ],
     "/api/v1/meetings/{meeting_pk}/items/": lambda o: [f"/api/v1/meetings/{m.pk}/items/{LIST}" for m in o.meetings],
     "/api/v1/meetings/{meeting_pk}/items/{id}/": lambda o: [
         f"/api/v1/meetings/{meeting}/items/{item}/" for meeting, item in _items(o)
@@ -552,6 +578,10 @@ API: dict[str, Callable[[Objects], list[str]]] = {
     "/api/v1/papers/{paper_pk}/versions/": lambda o: [f"/api/v1/papers/{p.pk}/versions/{LIST}" for p in o.papers],
     "/api/v1/papers/{paper_pk}/versions/{number}/download/": lambda o: [
         f"/api/v1/papers/{paper}/versions/{number}/download/" for paper, number in o.paper_versions
+    ],
+    "/api/v1/meetings/{id}/package/": lambda o: [f"/api/v1/meetings/{m.pk}/package/" for m in o.meetings],
+    "/api/v1/meetings/{id}/package/download/": lambda o: [
+        f"/api/v1/meetings/{m.pk}/package/download/" for m in o.meetings
     ],
     "/api/v1/schedule/": lambda o: [f"/api/v1/schedule/{LIST}", f"/api/v1/schedule/{LIST}&{WINDOW}"],
     "/api/v1/sharing/": lambda o: [
@@ -673,6 +703,19 @@ def check_the_agenda(canary: Canary, client: Client, persona: str, planted: Plan
     api_url = f"/api/v1/meetings/{meeting.pk}/items/"
     if not contiguous(positions):
         canary.hint(persona, "api", api_url, f"agenda numbering {positions}, not 1..{len(items)}")
+    # Times run from the meeting's start over the items the reader sees, each taking its time: no gap in them shows
+    # the length of an item hidden from the reader.
+    running = meeting.start
+    for item in sorted(items, key=lambda item: item["position"]):
+        if item["withdrawn"]:
+            if item["starts_at"] is not None:
+                canary.hint(persona, "api", api_url, f"withdrawn item {item['position']} has a time")
+            continue
+        starts = datetime.datetime.fromisoformat(item["starts_at"])
+        if starts != running:
+            canary.hint(persona, "api", api_url, f"item {item['position']} starts at {starts:%H:%M}, after what they "
+                                                 f"see ends at {running:%H:%M}")
+        running = starts + datetime.timedelta(minutes=item["minutes_allotted"])
     if persona in ("hsi", "cbp", "dea"):
         for item in items:
             if item["id"] == planted.roundtable.pk and item["changed_after_circulation"]:
@@ -682,6 +725,14 @@ def check_the_agenda(canary: Canary, client: Client, persona: str, planted: Plan
     url = page("meeting-detail", meeting.pk)
     html = client.get(url).content.decode()
     numbers = [int(n) for n in re.findall(r'<td data-label="#">(\d+)</td>', html)]
+    shown_starts = [datetime.datetime.fromisoformat(moment) for moment in re.findall(
+        r'<td data-label="Time"><time datetime="([^"]+)"', html
+    )]
+    api_starts = [datetime.datetime.fromisoformat(item["starts_at"]) for item in sorted(
+        items, key=lambda item: item["position"]
+    ) if not item["withdrawn"]]
+    if shown_starts != api_starts:
+        canary.hint(persona, "page", url, "the agenda's times differ from the API's over the same items")
     if numbers != list(range(1, len(items) + 1)):
         canary.hint(persona, "page", url, f"agenda numbered {numbers}; they see {len(items)} items")
     total = re.search(r"Time allotted: (\d+) of the meeting's (\d+) minutes", html)

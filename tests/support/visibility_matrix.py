@@ -509,6 +509,7 @@ PAPER_VERSIONS = "tests/meetings/test_paper_versions.py"
 PAPER_VERSIONS_HIDDEN = (
     f"{PAPER_VERSIONS}::test_other_agencies_get_not_found_on_every_version_route_of_a_restricted_items_paper"
 )
+MEETING_PACKAGE = "tests/meetings/test_package.py"
 MEETING_MEMBERS_REFUSED = {name: 403 for name in ("rcmp", "hsi", "cbp", "atf", "cbsa")}
 MEETING_SECRETARIAT_ONLY = f"{MEETING_PAGES}::test_members_get_forbidden_on_secretariat_actions_and_nothing_changes"
 MEETING_NOT_INVITED = f"{MEETING_PAGES}::test_a_member_not_invited_gets_not_found_on_the_meeting"
@@ -765,6 +766,26 @@ MATRIX |= {
             PAPER_VERSIONS_HIDDEN,
             f"{PAPER_VERSIONS}::test_members_may_not_replace_a_paper_on_the_page_or_through_the_api",
             f"{PAPER_VERSIONS}::test_the_secretariat_replaces_a_paper_on_its_page_and_readers_see_the_new_version",
+        ),
+    ),
+    # The meeting package: asked for and read by the key of the reader's own view; not ready in the probes, so the
+    # download page says so (200) to those who see the meeting.
+    "meeting-package": Route(
+        url=december_page("meeting-package"),
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            MEETING_NOT_INVITED,
+            f"{MEETING_PACKAGE}::test_the_package_is_not_found_for_someone_who_cannot_see_the_meeting",
+            f"{MEETING_PACKAGE}::test_the_package_panel_asks_again_while_it_is_prepared_and_stops_once_it_is_ready",
+        ),
+    ),
+    "meeting-package-download": Route(
+        url=december_page("meeting-package-download"),
+        statuses=only(CBFTF, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            f"{MEETING_PACKAGE}::test_the_package_is_not_found_for_someone_who_cannot_see_the_meeting",
+            f"{MEETING_PACKAGE}::test_a_reader_never_gets_a_package_made_for_a_wider_view",
+            f"{MEETING_PACKAGE}::test_a_real_worker_builds_one_package_per_view_and_no_reader_gets_what_they_may_not_see",
         ),
     ),
     "action-item-status": Route(
@@ -1056,6 +1077,25 @@ MATRIX |= {
         covered_by=(
             MEETING_API_NOT_INVITED,
             "tests/meetings/test_minutes_for_comment.py::test_each_attendee_comments_per_item_and_only_the_secretariat_reads_every_comment",
+        ),
+    ),
+    "api:meeting-package": Route(
+        url=december_api("package/"),
+        statuses=only(CBFTF, anonymous=REFUSED),
+        covered_by=(
+            MEETING_API_NOT_INVITED,
+            f"{MEETING_PACKAGE}::test_the_package_is_not_found_for_someone_who_cannot_see_the_meeting",
+            f"{MEETING_PACKAGE}::test_the_api_prepares_tells_and_downloads_the_callers_package",
+            f"{MEETING_PACKAGE}::test_the_package_state_runs_as_many_queries_for_many_papers_as_for_few",
+        ),
+    ),
+    "api:meeting-package-download": Route(
+        # Not prepared in the probe: refused as not ready (409) for those who see the meeting.
+        url=december_api("package/download/"),
+        statuses=only(CBFTF, anonymous=REFUSED, status=409),
+        covered_by=(
+            f"{MEETING_PACKAGE}::test_the_package_is_not_found_for_someone_who_cannot_see_the_meeting",
+            f"{MEETING_PACKAGE}::test_the_api_prepares_tells_and_downloads_the_callers_package",
         ),
     ),
     "api:meeting-agenda-start": secretariat_api_route(
