@@ -485,6 +485,8 @@ class GuestInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     language = serializers.ChoiceField(choices=Guest.Language.choices, help_text=_("Of their emails and page."))
     organisation = TextField(max_length=200, required=False, allow_blank=True, default="")
+
+
 class MeetingPackageSerializer(serializers.Serializer):
     """The caller's meeting package: the agenda and the papers they may read, in one PDF stamped with their name."""
 

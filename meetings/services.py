@@ -1028,6 +1028,8 @@ def guest_answer(*, guest: Guest, answer: str) -> Guest:
     guest.answer, guest.answered_at = answer, timezone.now()
     guest.save(update_fields=["answer", "answered_at", "updated_at"])
     return guest
+
+
 # The meeting package ---------------------------------------------------------------------------------------------
 
 

@@ -985,6 +985,9 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
     # "no-referrer": the browser would then post the answer from origin "null", which the CSRF check refuses.
     response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
+    return response
+
+
 # The meeting package ---------------------------------------------------------------------------------------------
 
 
