@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from . import sessions
 
 # What a session may open before it has passed its second factor: the pages that set one up or ask for it, signing
-# in and out, and what never looks at the session (probes, calendar feeds, whose address is the credential).
+# in and out, and what never looks at the session (probes, calendar feeds and a guest's page, whose address is the
+# credential).
 OPEN_BEFORE_SECOND_FACTOR = frozenset(
     {
         "two-factor-enrol",
@@ -23,6 +24,7 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
         "readyz",
         "calendar-feed",
         "body-calendar-feed",
+        "guest-page",
     }
 )
 

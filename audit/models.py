@@ -52,6 +52,7 @@ class AuditEntry(models.Model):
         COMMAND = "command", _("Command")
         TASK = "task", _("Background task")
         DEMO = "demo", _("Demo loader")
+        GUEST = "guest", _("Guest's link")
         DATABASE = "database", _("Database, outside the portal")
 
     id = models.BigAutoField(primary_key=True)

@@ -43,7 +43,18 @@ from taskforce.api import (
 from . import package as packages
 from . import permissions as action_rules
 from . import selectors, services, uploads
-from .models import ActionItem, AgendaItem, AgendaPackage, Decision, Invitation, Meeting, Paper, PaperVersion, Rsvp
+from .models import (
+    ActionItem,
+    AgendaItem,
+    AgendaPackage,
+    Decision,
+    Guest,
+    Invitation,
+    Meeting,
+    Paper,
+    PaperVersion,
+    Rsvp,
+)
 from .serializers import (
     ActionItemSerializer,
     AgendaItemInput,
@@ -54,6 +65,8 @@ from .serializers import (
     CommentInput,
     CommentSerializer,
     DecisionSerializer,
+    GuestInput,
+    GuestSerializer,
     MeetingPackageSerializer,
     MeetingScheduleInput,
     MeetingSerializer,
@@ -535,6 +548,46 @@ class PaperVersionViewSet(ConditionalListMixin, ScopedViewSet):
         )
         audit.read(request.user, version, restricted=self.parent.is_restricted_material, downloaded=True)
         return response
+
+
+# Guests ------------------------------------------------------------------------------------------------
+
+GUEST_MEETING_PK = OpenApiParameter("meeting_pk", int, OpenApiParameter.PATH, description=_("The meeting's id."))
+
+
+@extend_schema(parameters=[GUEST_MEETING_PK])
+class GuestViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixin, ScopedViewSet):
+    """A meeting's guests from outside the member agencies, seen by whoever sees the meeting (their email addresses
+    by the secretariat only); the secretariat invites and removes them."""
+
+    unscoped_queryset = Guest.objects.order_by("name", "pk")
+    serializer_class = GuestSerializer
+    parent_model = Meeting
+    parent_field = "meeting"
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["secretariat"] = permissions.is_secretariat(self.request.user, self.parent.body_id)
+        return context
+
+    @extend_schema(request=GuestInput, responses={201: GuestSerializer})
+    def create(self, request: Request, meeting_pk: str) -> Response:
+        """Invite a guest (the secretariat): they are emailed the invitation with its calendar entry and their link."""
+        meeting = self.parent
+        permissions.require_secretariat(request.user, meeting.body_id)
+        data = self.valid(GuestInput).validated_data
+        guest = services.guest_invite(actor=request.user, meeting=meeting, **data)
+        return self.shown(guest.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def destroy(self, request: Request, meeting_pk: str, pk: str) -> Response:
+        """Remove a guest (the secretariat): their link stops working; a meeting still to be held is cancelled in
+        their calendar."""
+        guest = self.get_object()
+        permissions.require_secretariat(request.user, self.parent.body_id)
+        services.guest_remove(actor=request.user, guest=guest)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # Decisions and action items --------------------------------------------------------------------------

@@ -46,6 +46,10 @@ class MeetingsConfig(AppConfig):
         )
         permissions.register(m.Rsvp, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
         permissions.register(m.Attendance, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
+        # A meeting's guests (people outside the member agencies) are seen by whoever sees the meeting: their names,
+        # organisations, answers and attendance. Their email addresses are shown to the secretariat alone (the
+        # meeting page, meetings.serializers.GuestSerializer).
+        permissions.register(m.Guest, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
         # Decisions reach members with the approved minutes; action items as soon as they are recorded. Both are
         # as restricted as the agenda item they were recorded on, whenever that was restricted.
         permissions.register(
@@ -72,6 +76,7 @@ class MeetingsConfig(AppConfig):
         api_routes.register_viewset(
             r"meetings/(?P<meeting_pk>[^/]+)/items", api.AgendaItemViewSet, basename="agenda-item"
         )
+        api_routes.register_viewset(r"meetings/(?P<meeting_pk>[^/]+)/guests", api.GuestViewSet, basename="guest")
         api_routes.register_viewset("papers", api.PaperViewSet, basename="paper")
         api_routes.register_viewset(
             r"papers/(?P<paper_pk>[^/]+)/versions", api.PaperVersionViewSet, basename="paper-version"

@@ -19,7 +19,7 @@ from taskforce.dates import date_format
 from taskforce.forms import AgenciesChoiceField, AgencyChoiceField
 from taskforce.models import Body
 
-from .models import ActionItem, AgendaItem, Attendance, ItemKind, MeetingSeries, Rsvp, StandingItem
+from .models import ActionItem, AgendaItem, Attendance, Guest, ItemKind, MeetingSeries, Rsvp, StandingItem
 
 # Offered first in every time zone list: where the task force's members work.
 COMMON_TIME_ZONES = [
@@ -422,15 +422,44 @@ class RsvpForm(forms.Form):
         self.fields["delegate"].queryset = colleagues.filter(agency_id=actor.agency_id).exclude(pk=actor.pk)
 
 
+class GuestForm(forms.Form):
+    """Someone outside the member agencies, invited to this meeting alone. The service checks it all again."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    language = forms.ChoiceField(
+        label=_("Language of their emails and page"), choices=Guest.Language.choices, initial=Guest.Language.ENGLISH
+    )
+    organisation = forms.CharField(
+        label=_("Organisation"), max_length=200, required=False,
+        help_text=_("Optional: U.S. Embassy in Ottawa, for instance."),
+    )
+
+
+class GuestAnswerForm(forms.Form):
+    answer = forms.ChoiceField(label=_("Will you attend?"), choices=Guest.Answer.choices, widget=forms.RadioSelect)
+
+
 # Hold and record -------------------------------------------------------------------------------------
 
 
 class AttendanceForm(forms.Form):
-    """One row per person who may have attended: present or not, and how."""
+    """One row per person who may have attended: present or not, and how; then one per guest."""
 
-    def __init__(self, *args, people: list[User], recorded: dict[int, str], **kwargs) -> None:
+    def __init__(
+        self, *args, people: list[User], recorded: dict[int, str], guests: list[Guest] = (), **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.people = people
+        self.guests = list(guests)
+        for guest in self.guests:
+            self.fields[f"guest_present_{guest.pk}"] = forms.BooleanField(
+                label=_("%(guest)s (guest)") % {"guest": guest}, required=False, initial=guest.attended,
+            )
+            self.fields[f"guest_mode_{guest.pk}"] = forms.ChoiceField(
+                label=_("How %(person)s attended") % {"person": guest.name}, choices=Attendance.Mode.choices,
+                initial=guest.attended_mode or Attendance.Mode.IN_PERSON, required=False,
+            )
         for person in people:
             self.fields[f"present_{person.pk}"] = forms.BooleanField(
                 label=f"{person} ({person.agency.local_acronym if person.agency_id else '—'})",
@@ -448,6 +477,16 @@ class AttendanceForm(forms.Form):
         data = self.cleaned_data
         return {
             p: data[f"mode_{p.pk}"] or Attendance.Mode.IN_PERSON for p in self.people if data.get(f"present_{p.pk}")
+        }
+
+    def guest_rows(self) -> list[tuple[Guest, forms.BoundField, forms.BoundField]]:
+        return [(g, self[f"guest_present_{g.pk}"], self[f"guest_mode_{g.pk}"]) for g in self.guests]
+
+    def guests_present(self) -> dict[int, str]:
+        data = self.cleaned_data
+        return {
+            g.pk: data[f"guest_mode_{g.pk}"] or Attendance.Mode.IN_PERSON
+            for g in self.guests if data.get(f"guest_present_{g.pk}")
         }
 
 

@@ -508,6 +508,64 @@ class Attendance(models.Model):
         return f"{self.user} ({self.agency})"
 
 
+class Guest(models.Model):
+    """A person outside the member agencies invited to one meeting by name (a host at the U.S. Embassy): no account,
+    they answer through a signed link (meetings/guest_links.py) that opens this meeting's essentials and nothing
+    else of the portal, until the meeting ends. They count in attendance, never in the quorum."""
+
+    class Answer(models.TextChoices):
+        IN_PERSON = "in_person", _("Attending in person")
+        REMOTE = "remote", _("Attending remotely")
+        DECLINED = "declined", _("Declined")
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        FRENCH = "fr", _("French")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="guests")
+    name = models.CharField(_("name"), max_length=200)
+    # Kept in lower case, so that one address is one guest of a meeting however it was typed.
+    email = models.EmailField(_("email address"), max_length=254)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    # Null until they answer: "no answer yet" is not an answer (the API says null, as it does for members' RSVPs).
+    answer = models.CharField(  # noqa: DJ001
+        _("answer"), max_length=20, choices=Answer.choices, null=True, blank=True
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    attended = models.BooleanField(_("attended"), default=False)
+    attended_mode = models.CharField(_("attended"), max_length=20, choices=Attendance.Mode.choices, blank=True)
+    # Part of the guest's link: raising it (a new link sent) makes every earlier link answer 404.
+    link_version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("guest")
+        verbose_name_plural = _("guests")
+        ordering = ["meeting", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "email"], name="guest_once_per_meeting",
+                violation_error_message=_("This person is already a guest of the meeting."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(answer__isnull=True, answered_at__isnull=True)
+                | models.Q(answer__in=["in_person", "remote", "declined"], answered_at__isnull=False),
+                name="guest_answer_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attended=False, attended_mode="")
+                | models.Q(attended=True, attended_mode__in=["in_person", "remote"]),
+                name="guest_attendance_mode",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})" if self.organisation else self.name
+
+
 class Decision(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
     item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")

@@ -6,6 +6,7 @@ may see (a restricted agenda item is never named to an agency outside its restri
 """
 
 import abc
+import dataclasses
 import datetime
 import zoneinfo
 
@@ -18,12 +19,12 @@ from django.utils.translation import gettext as _
 
 from members.models import User
 from notifications import deadlines, engine
-from notifications.models import Notification, NotificationKind, Reminder
+from notifications.models import Delivery, Notification, NotificationKind, Reminder
 from taskforce import ical, parsing, permissions
 from taskforce.addresses import absolute_url
 
 from . import calendar
-from .models import ActionItem, AgendaChange, AgendaItem, Meeting, Paper, Rsvp
+from .models import ActionItem, AgendaChange, AgendaItem, Guest, Meeting, Paper, Rsvp
 
 RSVP_REMINDER_DAYS = 3
 BEFORE = "meeting.before"
@@ -135,7 +136,10 @@ def _when(meeting: Meeting) -> str:
 
 
 def anyone_told(meeting: Meeting) -> bool:
-    """Whether anyone has been told anything of the meeting: an invitation, an agenda, a change or a reminder."""
+    """Whether anyone has been told anything of the meeting: an invitation, an agenda, a change or a reminder (a
+    guest, who has no notices, by email)."""
+    if Delivery.objects.filter(recipient__isnull=True, key__startswith=f"event:meeting:{meeting.pk}:").exists():
+        return True
     return Notification.objects.filter(
         Q(event_key__startswith=f"meeting:{meeting.pk}:") | Q(event_key__contains=f":{topic(meeting)}:")
         | Q(event_key__in=[f"agenda-change:{pk}" for pk in AgendaChange.objects.filter(
@@ -183,6 +187,100 @@ def cancelled(meeting: Meeting) -> None:
         kind=NotificationKind.MEETING, event_key=f"meeting:{meeting.pk}:cancelled",
         recipients=audience(meeting), render=render, mandatory=meeting.body.meeting_changes_mandatory,
     )
+
+
+# Guests -----------------------------------------------------------------------------------------------
+# People without an account, invited by name: told by email only (engine.notify_addresses, the same deliveries, sent
+# and retried as members' are), in their language and in the meeting's time zone, each message with their link.
+# Their calendar entry is the members' (the same UID and SEQUENCE), with them as its one attendee.
+
+GUEST_PARTSTAT = {
+    Guest.Answer.IN_PERSON: "ACCEPTED", Guest.Answer.REMOTE: "ACCEPTED", Guest.Answer.DECLINED: "DECLINED",
+}
+
+
+def _addressee(guest: Guest, meeting: Meeting) -> engine.Addressee:
+    return engine.Addressee(
+        key=f"guest:{guest.pk}", address=guest.email, language=guest.language, time_zone=meeting.time_zone
+    )
+
+
+def guest_event(meeting: Meeting, guest: Guest, *, sequence: int | None = None) -> ical.CalendarEvent:
+    from .guest_links import url_for
+
+    attendee = ical.Attendee(guest.email, guest.name, GUEST_PARTSTAT.get(guest.answer or "", "NEEDS-ACTION"))
+    # The guest's link, never the members' page, which they cannot open.
+    entry = dataclasses.replace(calendar.meeting_entry(meeting, attendees=[attendee]), url=url_for(guest))
+    event = entry.event()
+    if sequence is not None:
+        # Removed from a meeting that goes on: their copy is cancelled, at a sequence above their last invitation.
+        event.sequence, event.status = sequence, "CANCELLED"
+    return event
+
+
+def _guest_message(
+    template: str, subject: str, meeting: Meeting, guest: Guest, *, method: str, sequence: int | None = None,
+    **context,
+) -> engine.Message:
+    from .guest_links import url_for
+
+    link = url_for(guest)
+    text = render_to_string(template, {
+        "guest": guest, "meeting": meeting, "link": link, "own_zone": False, "reader_zone": meeting.zone,
+        "meeting_zone": meeting.zone, **context,
+    })
+    ics = ical.calendar([guest_event(meeting, guest, sequence=sequence)], method=method)
+    return engine.Message(subject=subject, text=text, url=link, ics=ics, ics_method=method)
+
+
+def _tell_guests(meeting: Meeting, guests: list[Guest], event: str, render) -> None:
+    by_key = {f"guest:{guest.pk}": guest for guest in guests}
+    engine.notify_addresses(
+        kind=NotificationKind.MEETING, event_key=f"meeting:{meeting.pk}:{event}",
+        addressees=[_addressee(guest, meeting) for guest in guests],
+        render=lambda person: render(by_key[person.key]), body_id=meeting.body_id,
+    )
+
+
+def guest_invited(guest: Guest) -> None:
+    """The invitation, with the guest's link (again, with a new link, when the secretariat sends one)."""
+    meeting = guest.meeting
+
+    def render(guest: Guest) -> engine.Message:
+        subject = _("Invitation: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
+        return _guest_message("emails/guest_invitation.txt", subject, meeting, guest, method="REQUEST")
+
+    _tell_guests(meeting, [guest], f"guest-invited:{guest.pk}:{guest.link_version}:{meeting.sequence}", render)
+
+
+def guests_rescheduled(meeting: Meeting) -> None:
+    def render(guest: Guest) -> engine.Message:
+        subject = _("Moved: %(title)s, now %(when)s") % {"title": meeting.title, "when": _when(meeting)}
+        return _guest_message("emails/guest_changed.txt", subject, meeting, guest, method="REQUEST")
+
+    _tell_guests(meeting, list(meeting.guests.all()), f"guests-moved:{meeting.sequence}", render)
+
+
+def guests_cancelled(meeting: Meeting) -> None:
+    def render(guest: Guest) -> engine.Message:
+        subject = _("Cancelled: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
+        return _guest_message("emails/guest_cancelled.txt", subject, meeting, guest, method="CANCEL")
+
+    _tell_guests(meeting, list(meeting.guests.all()), "guests-cancelled", render)
+
+
+def guest_removed(guest: Guest, *, sequence: int) -> None:
+    """A CANCEL for the guest alone (the meeting stays on for everyone else), at `sequence`: above any invitation they
+    were sent, so that their calendar takes it."""
+    meeting = guest.meeting
+
+    def render(guest: Guest) -> engine.Message:
+        subject = _("No longer invited: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
+        return _guest_message(
+            "emails/guest_cancelled.txt", subject, meeting, guest, method="CANCEL", sequence=sequence, removed=True
+        )
+
+    _tell_guests(meeting, [guest], f"guest-removed:{guest.pk}", render)
 
 
 def agenda_circulated(meeting: Meeting) -> None:

@@ -42,6 +42,7 @@ from .models import (
     Attendance,
     Comment,
     Decision,
+    Guest,
     Invitation,
     Meeting,
     MinutesComment,
@@ -356,6 +357,11 @@ def attendance(*, actor: User, meeting: Meeting) -> QuerySet[Attendance]:
     return permissions.scope(
         actor, Attendance.objects.filter(meeting=meeting).select_related("user", "agency")
     ).order_by("agency__acronym", "user__last_name")
+
+
+def guests(*, actor: User, meeting: Meeting) -> QuerySet[Guest]:
+    """The meeting's guests, for those who see the meeting (their email address is shown to the secretariat only)."""
+    return permissions.scope(actor, Guest.objects.filter(meeting=meeting)).order_by("name", "pk")
 
 
 @dataclass(frozen=True)

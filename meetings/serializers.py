@@ -24,6 +24,7 @@ from .models import (
     AgendaPackage,
     Comment,
     Decision,
+    Guest,
     ItemKind,
     Meeting,
     MinutesComment,
@@ -443,6 +444,47 @@ class MinutesCommentSerializer(serializers.ModelSerializer):
 class MinutesCommentInput(serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text=_("The agenda item's id."))
     text = TextField(max_length=5000)
+
+
+class GuestSerializer(serializers.ModelSerializer):
+    """A guest of the meeting from outside the member agencies, with their answer and attendance. Their email address
+    is the secretariat's to read: null for anyone else."""
+
+    email = serializers.EmailField(
+        read_only=True, allow_null=True,
+        help_text=_("The guest's email address: for the secretariat only, null for others."),
+    )
+    answer = serializers.CharField(
+        read_only=True, allow_null=True,
+        help_text=_("`in_person`, `remote` or `declined`; null until the guest answers."),
+    )
+    answered_at = UtcField(allow_null=True)
+    attended_mode = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("`in_person` or `remote`; null unless they attended."),
+    )
+    created_at = UtcField()
+
+    class Meta:
+        model = Guest
+        fields = [
+            "id", "meeting", "name", "organisation", "email", "language", "answer", "answered_at", "attended",
+            "attended_mode", "created_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, guest: Guest) -> dict:
+        shown = super().to_representation(guest)
+        if not self.context.get("secretariat"):
+            shown["email"] = None
+        shown["attended_mode"] = guest.attended_mode or None
+        return shown
+
+
+class GuestInput(serializers.Serializer):
+    name = TextField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+    language = serializers.ChoiceField(choices=Guest.Language.choices, help_text=_("Of their emails and page."))
+    organisation = TextField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class MeetingPackageSerializer(serializers.Serializer):

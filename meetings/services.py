@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -38,6 +39,7 @@ from .models import (
     Attendance,
     Comment,
     Decision,
+    Guest,
     Invitation,
     ItemKind,
     Meeting,
@@ -240,6 +242,7 @@ def meeting_update(
     notifications.reminders_replace(meeting)
     if moved:
         notifications.rescheduled(meeting)
+        notifications.guests_rescheduled(meeting)
     newcomers = [person for person in notifications.audience(meeting) if person.pk not in audience_before]
     if newcomers:
         notifications.invitation(meeting, newcomers)
@@ -261,6 +264,7 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
     meeting.refresh_from_db()
     notifications.reminders_replace(meeting)
     notifications.cancelled(meeting)
+    notifications.guests_cancelled(meeting)
     return meeting
 
 
@@ -751,12 +755,17 @@ def _require_recordable(actor: User, meeting: Meeting) -> Meeting:
 
 
 @transaction.atomic
-def attendance_record(*, actor: User, meeting: Meeting, present: dict[User, str]) -> list[Attendance]:
-    """Replace the attendance list: who was there, and how."""
+def attendance_record(
+    *, actor: User, meeting: Meeting, present: dict[User, str], guests: dict[int, str] | None = None
+) -> list[Attendance]:
+    """Replace the attendance list: who was there, and how; with `guests` (guest id: how they attended, for those who
+    did), the guests' too. Guests never count towards the quorum, which counts agencies."""
     meeting = _require_recordable(actor, meeting)
     _check_people_in_body(meeting.body, present, "present")
-    if any(mode not in Attendance.Mode.values for mode in present.values()):
+    if any(mode not in Attendance.Mode.values for mode in [*present.values(), *(guests or {}).values()]):
         raise ValidationError({"present": _("Unknown way of attending.")})
+    if guests is not None:
+        _record_guests(meeting, guests)
     meeting.attendance.exclude(user__in=list(present)).delete()
     rows = []
     for person, mode in present.items():
@@ -765,6 +774,16 @@ def attendance_record(*, actor: User, meeting: Meeting, present: dict[User, str]
         )
         rows.append(row)
     return rows
+
+
+def _record_guests(meeting: Meeting, attended: dict[int, str]) -> None:
+    if set(attended) - set(meeting.guests.values_list("pk", flat=True)):
+        raise ValidationError({"present": _("A guest is not one of this meeting's.")})
+    meeting.guests.exclude(pk__in=list(attended)).exclude(attended=False).update(attended=False, attended_mode="")
+    for pk, mode in attended.items():
+        meeting.guests.filter(pk=pk).exclude(attended=True, attended_mode=mode).update(
+            attended=True, attended_mode=mode
+        )
 
 
 @transaction.atomic
@@ -909,6 +928,106 @@ def action_item_set_status(*, actor: User, action: ActionItem, status: str) -> A
     action.save(update_fields=["status", "completed_at", "updated_at"])
     notifications.action_reminders_replace(action)
     return action
+
+
+# Guests ----------------------------------------------------------------------------------------
+
+
+def _guest_fields(name: str, email: str, language: str, organisation: str) -> dict:
+    name, organisation, email = " ".join(name.split()), " ".join(organisation.split()), email.strip().lower()
+    errors = {}
+    if not name:
+        errors["name"] = _("Give the guest's name.")
+    elif len(name) > 200:
+        errors["name"] = _("A name has at most 200 characters.")
+    if len(organisation) > 200:
+        errors["organisation"] = _("An organisation's name has at most 200 characters.")
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = _("Enter a valid email address.")
+    if language not in Guest.Language.values:
+        errors["language"] = _("Choose English or French.")
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name, "email": email, "language": language, "organisation": organisation}
+
+
+def _require_guests_open(actor: User, meeting: Meeting) -> Meeting:
+    """The stored meeting, locked, if the actor is its secretariat and it is still to be held."""
+    permissions.require_visible(actor, meeting)
+    permissions.require_secretariat(actor, meeting.body_id)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("body", "host_agency").get(
+        pk=meeting.pk
+    )
+    _require_scheduled(meeting)
+    if meeting.is_past:
+        raise ValidationError(_("This meeting has already taken place."))
+    return meeting
+
+
+@transaction.atomic
+def guest_invite(
+    *, actor: User, meeting: Meeting, name: str, email: str, language: str, organisation: str = ""
+) -> Guest:
+    """Invite someone outside the member agencies to this one meeting: they are emailed the invitation with its
+    calendar entry and their link, and every change of the meeting after it."""
+    meeting = _require_guests_open(actor, meeting)
+    fields = _guest_fields(name, email, language, organisation)
+    if meeting.guests.filter(email=fields["email"]).exists():
+        raise ValidationError({"email": _("This person is already a guest of the meeting.")})
+    guest = Guest(meeting=meeting, created_by=actor, **fields)
+    guest.full_clean()
+    guest.save()
+    notifications.guest_invited(guest)
+    return guest
+
+
+@transaction.atomic
+def guest_remove(*, actor: User, guest: Guest) -> None:
+    """Take a guest off the meeting: their link stops working at once and, if the meeting is still to be held, they
+    are sent a cancellation for their calendar. The audit trail keeps the row."""
+    permissions.require_visible(actor, guest)
+    guest = Guest.objects.select_for_update(of=("self",)).select_related("meeting__body").get(pk=guest.pk)
+    meeting = guest.meeting
+    permissions.require_secretariat(actor, meeting.body_id)
+    if not meeting.is_cancelled and not meeting.is_past:
+        # A change their calendar must take over the invitation it holds: the meeting's sequence rises.
+        Meeting.objects.filter(pk=meeting.pk).update(sequence=F("sequence") + 1)
+        meeting.refresh_from_db(fields=["sequence"])
+        notifications.guest_removed(guest, sequence=meeting.sequence)
+    guest.delete()
+
+
+@transaction.atomic
+def guest_link_renew(*, actor: User, guest: Guest) -> Guest:
+    """Send the guest a new link (the one they have was passed on, or lost): every earlier link stops working."""
+    permissions.require_visible(actor, guest)
+    meeting = _require_guests_open(actor, guest.meeting)
+    guest = Guest.objects.select_for_update().get(pk=guest.pk, meeting=meeting)
+    guest.link_version += 1
+    guest.save(update_fields=["link_version", "updated_at"])
+    guest.meeting = meeting
+    notifications.guest_invited(guest)
+    return guest
+
+
+@transaction.atomic
+def guest_answer(*, guest: Guest, answer: str) -> Guest:
+    """The guest's own answer, through their link (the caller has checked it): attending in person, remotely, or
+    declined; they may change it until the meeting ends. The page records who answered (the guest, through their
+    link) for the audit trail."""
+    guest = Guest.objects.select_for_update(of=("self",)).select_related(
+        "meeting__body", "meeting__host_agency"
+    ).get(pk=guest.pk)
+    _require_scheduled(guest.meeting)
+    if guest.meeting.is_past:
+        raise ValidationError(_("This meeting has already taken place."))
+    if answer not in Guest.Answer.values:
+        raise ValidationError({"answer": _("Choose an answer.")})
+    guest.answer, guest.answered_at = answer, timezone.now()
+    guest.save(update_fields=["answer", "answered_at", "updated_at"])
+    return guest
 
 
 # The meeting package ---------------------------------------------------------------------------------------------

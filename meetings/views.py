@@ -9,6 +9,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from audit import events as audit
 from members.models import User
+from taskforce import context as acting
 from taskforce import permissions
 from taskforce import selectors as core_selectors
 from taskforce.errors import ConflictError
@@ -30,7 +32,7 @@ from taskforce.forms import add_service_error
 from taskforce.models import Body
 from taskforce.submit import conflicted, submitted
 
-from . import forms, selectors, services, uploads
+from . import forms, guest_links, selectors, services, uploads
 from . import package as packages
 from . import permissions as rules
 from .models import (
@@ -38,6 +40,7 @@ from .models import (
     AgendaItem,
     AgendaPackage,
     Comment,
+    Guest,
     Meeting,
     MeetingSeries,
     Paper,
@@ -168,6 +171,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
         actor, list(selectors.action_items(actor=actor, meeting=meeting)), secretariat=secretariat
     )
     invited = rules.is_invitee(actor, meeting)
+    guests = list(selectors.guests(actor=actor, meeting=meeting))
     my_rsvp = next((r for r in rsvps if r.user_id == actor.pk), None)
     answerable = invited and not meeting.is_cancelled and not meeting.is_past
     return {
@@ -185,6 +189,10 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
         "minutes_open_for_comment": services.minutes_open_for_comment(meeting),
         "changes": selectors.agenda_changes(actor=actor, meeting=meeting),
         "attendance": selectors.attendance(actor=actor, meeting=meeting),
+        "guests": guests,
+        "guests_attended": [guest for guest in guests if guest.attended],
+        "guests_open": secretariat and not meeting.is_cancelled and not meeting.is_past,
+        "guest_form": forms.GuestForm() if secretariat and not meeting.is_cancelled and not meeting.is_past else None,
         "quorum": selectors.quorum(actor=actor, meeting=meeting),
         "decisions": selectors.decisions(actor=actor, meeting=meeting),
         "actions": actions,
@@ -692,9 +700,12 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.user
     people = list(selectors.invited_people(actor=actor, meeting=meeting))
     recorded = {row.user_id: row.mode for row in selectors.attendance(actor=actor, meeting=meeting)}
-    form = forms.AttendanceForm(request.POST or None, people=people, recorded=recorded)
+    guests = list(selectors.guests(actor=actor, meeting=meeting))
+    form = forms.AttendanceForm(request.POST or None, people=people, recorded=recorded, guests=guests)
     done = submitted(
-        request, form, lambda data: services.attendance_record(actor=actor, meeting=meeting, present=form.present()),
+        request, form, lambda data: services.attendance_record(
+            actor=actor, meeting=meeting, present=form.present(), guests=form.guests_present()
+        ),
         message=_("Attendance recorded."), at="attendance", then=_meeting_url(meeting, "attendance"),
     )
     if done:
@@ -880,6 +891,101 @@ def register(request: HttpRequest) -> HttpResponse:
         "decisions": selectors.decision_register(actor=actor, filters=decision_filters) if decision_filters else [],
         "decisions_filtered_out": decision_filters is None,
     })
+
+
+# Guests ------------------------------------------------------------------------------------------------
+
+
+def _secretariat_guest(request: HttpRequest, pk: int) -> Guest:
+    guest = permissions.get_visible_or_404(request.user, Guest.objects.select_related("meeting__body"), pk=pk)
+    permissions.require_secretariat(request.user, guest.meeting.body_id)
+    return guest
+
+
+@login_required
+def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _secretariat_meeting(request, pk)
+    form = forms.GuestForm(request.POST or None)
+    done = submitted(
+        request, form, lambda data: services.guest_invite(actor=request.user, meeting=meeting, **data),
+        message=lambda guest: _("%(name)s is invited; the invitation is on its way to %(email)s.")
+        % {"name": guest.name, "email": guest.email},
+        at="guests", then=_meeting_url(meeting, "guests"),
+    )
+    if done:
+        return done
+    return render(request, "meetings/guest_form.html", {"form": form, "meeting": meeting},
+                  status=400 if form.is_bound else 200)
+
+
+def _guest_step(request: HttpRequest, pk: int, *, service, done: str, heading: str, explanation: str, button: str):
+    guest = _secretariat_guest(request, pk)
+    meeting = guest.meeting
+    if request.method == "POST":
+        try:
+            service(actor=request.user, guest=guest)
+        except ValidationError as error:
+            _refused(request, error, at="guests")
+        else:
+            messages.success(request, done % {"name": guest.name}, extra_tags="guests")
+        return redirect(_meeting_url(meeting, "guests"))
+    return render(request, "meetings/confirm.html", {
+        "meeting": meeting, "heading": heading % {"name": guest.name}, "explanation": explanation, "button": button,
+        "danger": True, "cancel_url": _meeting_url(meeting, "guests"),
+    })
+
+
+@login_required
+def guest_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    return _guest_step(
+        request, pk, service=services.guest_remove, done=_("%(name)s is no longer a guest of the meeting."),
+        heading=_("Remove %(name)s from the guests"),
+        explanation=_("Their link stops working at once; if the meeting is still to be held, they are sent a "
+                      "cancellation that removes it from their calendar."),
+        button=_("Remove the guest"),
+    )
+
+
+@login_required
+def guest_link_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    return _guest_step(
+        request, pk, service=services.guest_link_renew, done=_("A new link is on its way to %(name)s."),
+        heading=_("Send %(name)s a new link"),
+        explanation=_("The link they have stops working at once, and the invitation is sent again with a new one: "
+                      "for a link that was lost or passed on."),
+        button=_("Send a new link"),
+    )
+
+
+def guest_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The one page a guest opens, without an account: their meeting's title, time, place, link and host, and their
+    answer; nothing else of the portal. A link that is not genuine, not their current one, or for a meeting that
+    has ended is a plain 404. A cancelled meeting shows that it is cancelled, and nothing to answer."""
+    guest = guest_links.guest_from(token)
+    if guest is None or guest.meeting.is_past:
+        raise Http404()
+    meeting = guest.meeting
+    form = forms.GuestAnswerForm(request.POST or None, initial={"answer": guest.answer})
+    answered = None
+    if request.method == "POST" and not meeting.is_cancelled and form.is_valid():
+        try:
+            # Recorded as the guest's own answer, through their link: no member's name on it, whoever is signed in.
+            with acting.on_behalf_of(acting.Channel.GUEST, source=f"POST guest-page guest:{guest.pk}"):
+                answered = services.guest_answer(guest=guest, answer=form.cleaned_data["answer"])
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            guest, form = answered, forms.GuestAnswerForm(initial={"answer": answered.answer})
+    response = render(request, "meetings/guest_page.html", {
+        "guest": guest, "meeting": meeting, "form": form, "answered": answered,
+        # The page belongs to no one signed in: the header shows no menu and no account, whoever opens it.
+        "user": AnonymousUser(),
+    }, status=400 if form.is_bound and answered is None else 200)
+    # The address is the credential: never sent on to the sites the page links to (the meeting's online link). Not
+    # "no-referrer": the browser would then post the answer from origin "null", which the CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # The meeting package ---------------------------------------------------------------------------------------------

@@ -184,6 +184,44 @@ def _store_and_queue(deliveries: list[Delivery]) -> None:
         transaction.on_commit(lambda: queue_pending(keys=keys))
 
 
+@dataclass(frozen=True)
+class Addressee:
+    """Someone without an account who is emailed all the same (a meeting's guest): `key` names them in delivery keys
+    ("guest:12"); their messages are rendered in `language` and `time_zone`."""
+
+    key: str
+    address: str
+    language: str
+    time_zone: str
+
+
+def notify_addresses(
+    *, kind: str, event_key: str, addressees: Iterable[Addressee], render: Callable[[Addressee], Message], body_id: int,
+) -> int:
+    """`notify()` for people without an account: an email each, once per event (the same unique key), queued after the
+    transaction commits and sent, retried and listed when it fails as any other (for the secretariat of `body_id`).
+    They have no notices in the portal and no preferences: the email is the only way they are told."""
+    deliveries = []
+    for person in {a.key: a for a in addressees}.values():
+        with translation.override(person.language or settings.LANGUAGE_CODE), \
+                timezone.override(_zone_named(person.time_zone)):
+            message = render(person)
+        deliveries.append(Delivery(
+            address=person.address, body_id=body_id, key=f"event:{event_key}:{person.key}"[:250], kind=kind,
+            subject=message.subject[:300], body_text=message.text, body_html=message.html, ics=message.ics,
+            ics_method=message.ics_method, status=Delivery.Status.PENDING,
+        ))
+    _store_and_queue(deliveries)
+    return len(deliveries)
+
+
+def _zone_named(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
 # Deliveries are queued this many to a task, sent over one SMTP connection: publishing one task per email would
 # itself take tens of seconds for a sweep of 100,000.
 SEND_BATCH = 100
@@ -504,7 +542,7 @@ def build_email(delivery: Delivery, connection=None) -> EmailMultiAlternatives:
         subject=one_line(delivery.subject),
         body=delivery.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[delivery.recipient.email],  # one recipient per message: nobody sees who else was told
+        to=[delivery.to],  # one recipient per message: nobody sees who else was told
         connection=connection,
         headers={"X-Portal-Delivery": delivery.key[:200]},
     )

@@ -113,7 +113,16 @@ class Delivery(models.Model):
         DIGESTED = "digested", _("Sent in a digest")
         FAILED = "failed", _("Failed")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
+    # A member; or, for someone without an account (a meeting's guest), an address and the body whose secretariat
+    # answers for the email (it lists it among the messages not delivered).
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    # A default in the database too: the sweep inserts deliveries naming their columns (engine._insert).
+    address = models.EmailField(max_length=254, blank=True, db_default="")
+    body = models.ForeignKey(
+        "taskforce.Body", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     key = models.CharField(max_length=250, unique=True)
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
     reminder = models.ForeignKey(Reminder, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
@@ -139,8 +148,20 @@ class Delivery(models.Model):
             models.Index(fields=["status", "created_at"], name="delivery_status_created"),
             models.Index(fields=["recipient", "status"], name="delivery_recipient_status"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False, address="")
+                | models.Q(recipient__isnull=True, body__isnull=False) & ~models.Q(address=""),
+                name="delivery_to_member_or_address",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.recipient}: {self.subject}"
+        return f"{self.recipient or self.address}: {self.subject}"
+
+    @property
+    def to(self) -> str:
+        """The address the email goes to."""
+        return self.recipient.email if self.recipient_id else self.address
 
 

@@ -1,6 +1,6 @@
 """Reads of notices and emails: a member's own notices and choices; the secretariat's list of emails not delivered."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -32,7 +32,10 @@ def _deliveries(actor: User) -> QuerySet[Delivery]:
     bodies = permissions.secretariat_body_ids(actor)
     if not bodies:
         raise Http404()
-    return deliveries.filter(recipient__memberships__body__in=bodies).distinct()
+    # A member of one of those bodies, or someone without an account its secretariat emailed (a meeting's guest).
+    return deliveries.filter(
+        Q(recipient__memberships__body__in=bodies) | Q(recipient__isnull=True, body__in=bodies)
+    ).distinct()
 
 
 def delivery_list(*, actor: User) -> QuerySet[Delivery]:

@@ -34,7 +34,11 @@ def notifications_mark_read(*, actor: User, ids: list[int] | None = None) -> int
 def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
     """Send a failed email again (the secretariat of one of the recipient's bodies)."""
     bodies = permissions.secretariat_body_ids(actor)
-    if not actor.is_superuser and not Membership.objects.filter(user=delivery.recipient, body__in=bodies).exists():
+    if delivery.recipient_id is None:
+        answers_for_it = delivery.body_id in bodies
+    else:
+        answers_for_it = Membership.objects.filter(user=delivery.recipient, body__in=bodies).exists()
+    if not actor.is_superuser and not answers_for_it:
         raise PermissionDenied(_("Only the secretariat of the recipient's body can retry this message."))
     if delivery.status != Delivery.Status.FAILED:
         raise ValidationError(_("Only a failed message can be sent again."))

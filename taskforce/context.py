@@ -34,6 +34,8 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "WITH", "MERGE", "TRUNCATE", "COPY")
 
 class Channel:
     PAGE, API, FEED, ADMIN, COMMAND, TASK, DEMO = "page", "api", "feed", "admin", "command", "task", "demo"
+    # Someone without an account, through the signed link that is their only credential (a meeting's guest).
+    GUEST = "guest"
 
 
 @dataclass
@@ -111,6 +113,15 @@ def command_context(name: str):
     except (KeyError, OSError):  # no name for this account (a container's numeric user)
         account = ""
     return context(Channel.COMMAND, source=f"{name} by {account}" if account else name)
+
+
+def on_behalf_of(channel: str, *, source: str):
+    """Within a request, writes made for someone who has no account (a guest answering through their link): recorded
+    with no actor, under `channel`, naming them in `source`, in the same request (its id and address)."""
+    outer = _current.get()
+    return context(
+        channel, source=source, request_id=outer.request_id if outer else None, ip=outer.ip if outer else ""
+    )
 
 
 def default_context(channel: str, *, source: str = ""):

@@ -41,4 +41,6 @@ urlpatterns += i18n_patterns(
     path("audit/", include("audit.urls")),
     path("agreements/", include("mou.urls")),
     path("meetings/", include("meetings.urls")),
+    # A meeting's guest, without an account: the signed token in the address is the credential.
+    path("guest/", include("meetings.guest_urls")),
 )

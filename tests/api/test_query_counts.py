@@ -42,6 +42,8 @@ COUNTED = {
                                           None),
     "sharing": ("tests.mou.test_api", "test_the_sharing_answer_runs_as_many_queries_for_many_agreements_as_for_few",
                 None),
+    "v1_meetings_guests_list": ("tests.meetings.test_guests",
+                                "test_the_guest_list_runs_as_many_queries_for_many_guests_as_for_few", None),
     "v1_papers_versions_list": ("tests.meetings.test_paper_versions",
                                 "test_the_api_version_list_runs_as_many_queries_for_many_versions_as_for_few", None),
     # Not lists, but read from every item and paper the caller sees of the meeting.

@@ -1115,13 +1115,14 @@ def test_the_meeting_page_runs_a_fixed_number_of_queries(
     # for the quorum; 11. the user's agency, for the header; 12. the user's colleagues, to name a delegate;
     # 13. the changes since circulation (item and author joined); 14. the attendance (person and agency
     # joined); 15. the decisions (source item joined); 16. whether the user is an invitee (the visibility index);
-    # 17. the meeting package of the key of the agenda the user sees (items and papers read once, in 7 and 8).
-    with django_assert_num_queries(17):
+    # 17. the meeting package of the key of the agenda the user sees (items and papers read once, in 7 and 8);
+    # 18. the meeting's guests.
+    with django_assert_num_queries(18):
         client.get(url)
 
     crowd_the_agenda(demo, secretariat, meeting, 6)
 
-    assert count_queries(client, url) == 17
+    assert count_queries(client, url) == 18
     text = text_of(client.get(url))
     assert all(f">Topic {n}<" in text for n in range(6) if n % 3 != 2)
     assert not any(f">Topic {n}<" in text for n in range(6) if n % 3 == 2)  # restricted to ATF

@@ -328,6 +328,9 @@ NOT_PROBED: dict[tuple[str, str], dict[str, int]] = {
     # Adding and editing agenda items is the secretariat's, who must say what.
     ("POST", "/api/v1/meetings/{meeting_pk}/items/"): {"rcmp": 403, "cbsa": 403, "secretariat": 400},
     ("PATCH", "/api/v1/meetings/{meeting_pk}/items/{id}/"): {"cbsa": 403, "secretariat": 400},
+    # Guests are the secretariat's to invite (who must say whom) and remove; members who see the meeting are refused.
+    ("POST", "/api/v1/meetings/{meeting_pk}/guests/"): {"rcmp": 403, "cbsa": 403, "secretariat": 400},
+    ("DELETE", "/api/v1/meetings/{meeting_pk}/guests/{id}/"): {"rcmp": 403, "cbsa": 403, "secretariat": 204},
     # The action item (ATF's, which CBSA sees but may not update): a PATCH naming no status changes nothing.
     ("PATCH", "/api/v1/action-items/{id}/"): {"cbsa": 403, "secretariat": 200},
     # Replacing a body's standing items is its secretariat's (members: 404), who must send a version and items.

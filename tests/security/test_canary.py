@@ -446,6 +446,9 @@ PAGES: dict[str, Urls] = {
     "agenda-circulate": december("agenda-circulate"),
     "agenda-finalise": december("agenda-finalise"),
     "attendance": december("attendance"),
+    "guest-add": december("guest-add"),
+    "guest-remove": each("guest-remove", lambda o: _guests(o)),
+    "guest-link-renew": each("guest-link-renew", lambda o: _guests(o)),
     "minutes": december("minutes"),
     "minutes-approve": december("minutes-approve"),
     "minutes-circulate": december("minutes-circulate"),
@@ -498,7 +501,17 @@ NOT_READ: dict[str, str] = {
     "agenda-start": "takes POST only (the agenda it starts is read on the meeting page)",
     "api-schema": "the schema describes the API, holds no data (every GET operation in it is read)",
     "api-docs": "the browsable docs render the schema, holds no data",
+    "guest-page": "opened by a guest's signed link, not by a reader's session: it shows the one meeting of the guest "
+                  "it names, and nothing of its agenda (tests/meetings/test_guests.py)",
 }
+
+
+def _guests(objects: Objects, *, with_meeting: bool = False) -> list:
+    """The guests of the meetings read (their pks; or their meetings' and their pks)."""
+    from meetings.models import Guest
+
+    guests = Guest.objects.filter(meeting__in=objects.meetings)
+    return list(guests.values_list("meeting_id", "pk") if with_meeting else guests.values_list("pk", flat=True))
 
 
 def _items(objects: Objects) -> list[tuple[int, int]]:
@@ -551,6 +564,10 @@ API: dict[str, Callable[[Objects], list[str]]] = {
     "/api/v1/meetings/{meeting_pk}/items/": lambda o: [f"/api/v1/meetings/{m.pk}/items/{LIST}" for m in o.meetings],
     "/api/v1/meetings/{meeting_pk}/items/{id}/": lambda o: [
         f"/api/v1/meetings/{meeting}/items/{item}/" for meeting, item in _items(o)
+    ],
+    "/api/v1/meetings/{meeting_pk}/guests/": lambda o: [f"/api/v1/meetings/{m.pk}/guests/{LIST}" for m in o.meetings],
+    "/api/v1/meetings/{meeting_pk}/guests/{id}/": lambda o: [
+        f"/api/v1/meetings/{meeting}/guests/{guest}/" for meeting, guest in _guests(o, with_meeting=True)
     ],
     "/api/v1/members/": lambda o: [f"/api/v1/members/{LIST}"],
     "/api/v1/members/{id}/": lambda o: [f"/api/v1/members/{p.pk}/" for p in o.people],

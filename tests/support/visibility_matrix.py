@@ -1349,3 +1349,70 @@ MATRIX |= {
         ),
     ),
 }
+
+
+# Guests (meetings/views.py, meetings/api.py): a guest of the upcoming CBFTF meeting, added here without telling
+# anyone. Its pages are the secretariat's (403 for the members who see the meeting, 404 for everyone else); the
+# guest's own page opens for whoever holds its link, signed in or not, and shows nothing but that meeting.
+
+GUESTS = "tests/meetings/test_guests.py"
+
+
+def upcoming_guest():
+    from meetings.models import Guest, Meeting
+
+    meeting = Meeting.objects.get(body__acronym="CBFTF", title_en="CBFTF regular meeting")
+    guest, _created = Guest.objects.get_or_create(
+        meeting=meeting, email="host@embassy.example", defaults={"name": "Embassy host", "language": "en"}
+    )
+    return guest
+
+
+def upcoming_guest_page(name: str) -> Callable[[Demo], str]:
+    return lambda demo: page(name, upcoming_guest().pk)
+
+
+def guest_link(demo: Demo) -> str:
+    from meetings import guest_links
+
+    return page("guest-page", guest_links.token_for(upcoming_guest()))
+
+
+def upcoming_guest_api(demo: Demo) -> str:
+    guest = upcoming_guest()
+    return f"/api/v1/meetings/{guest.meeting_id}/guests/{guest.pk}/"
+
+
+GUESTS_HIDDEN = f"{GUESTS}::test_members_see_guests_names_and_answers_but_not_their_addresses_and_cannot_manage_them"
+GUESTS_API = f"{GUESTS}::test_the_api_lists_invites_and_removes_guests_for_the_secretariat_only"
+
+MATRIX |= {
+    "guest-add": secretariat_route(upcoming_meeting_page("guest-add"), GUESTS_HIDDEN),
+    "guest-remove": secretariat_route(
+        upcoming_guest_page("guest-remove"), GUESTS_HIDDEN,
+        f"{GUESTS}::test_a_removed_guest_gets_a_cancellation_and_their_link_stops_working",
+    ),
+    "guest-link-renew": secretariat_route(
+        upcoming_guest_page("guest-link-renew"), GUESTS_HIDDEN,
+        f"{GUESTS}::test_a_tampered_foreign_or_earlier_link_is_a_plain_not_found",
+    ),
+    "guest-page": Route(
+        url=guest_link,
+        statuses=statuses(200, 200),
+        covered_by=(
+            f"{GUESTS}::test_the_guest_page_shows_the_meetings_essentials_and_nothing_else_of_the_portal",
+            f"{GUESTS}::test_a_tampered_foreign_or_earlier_link_is_a_plain_not_found",
+            f"{GUESTS}::test_the_link_stops_working_when_the_meeting_ends_and_late_answers_are_refused",
+        ),
+    ),
+    "api:guest-list": Route(
+        url=upcoming_meeting_api("guests/"),
+        statuses=only(CBFTF, anonymous=REFUSED),
+        covered_by=(GUESTS_API, f"{GUESTS}::test_the_guest_list_runs_as_many_queries_for_many_guests_as_for_few"),
+    ),
+    "api:guest-detail": Route(
+        url=upcoming_guest_api,
+        statuses=only(CBFTF, anonymous=REFUSED),
+        covered_by=(GUESTS_API,),
+    ),
+}
