@@ -1,16 +1,18 @@
 """The meeting book from end to end, as the secretariat prepares the next CBFTF meeting of the demo in the browser's
 forms: the agenda from the template, the open actions carried forward, the MOU item restricted to CBSA and ATF with a
-paper, the paper replaced, the agenda circulated; then each reader's package read back (rcmp's has no MOU item and
+paper, the paper replaced, an embassy guest invited who answers without an account, the agenda circulated; then each reader's package read back (rcmp's has no MOU item and
 numbers its items 1..n, cbsa's has it), and after the meeting the draft minutes out for comment and approved."""
 
 import datetime
+from urllib.parse import urlsplit
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
-from meetings import services
+from meetings import guest_links, services
 from meetings.demo import tiny_pdf
-from meetings.models import ActionItem, AgendaItem, ItemKind, Meeting, MinutesComment, Paper
+from meetings.models import ActionItem, AgendaItem, Guest, ItemKind, Meeting, MinutesComment, Paper
 from tests.support.scenario import page, page_fr, text_of
 
 from .conftest import local_time
@@ -62,6 +64,21 @@ def test_the_secretariat_prepares_the_next_meeting_and_each_reader_gets_their_ow
     paper.refresh_from_db()
     assert paper.version == 2 and paper.versions.count() == 1
 
+    # An embassy guest, invited by name, email and language; they answer through their link, without an account.
+    response = sec.post(page("guest-add", meeting.pk), {
+        "name": "Jordan Ellis", "email": "j.ellis@embassy.example", "language": "en",
+        "organisation": "U.S. Embassy in Ottawa",
+    })
+    assert response.status_code == 302, text_of(response)
+    guest = Guest.objects.get(meeting=meeting)
+    link = urlsplit(guest_links.url_for(guest)).path
+    stranger = Client()
+    shown = text_of(stranger.get(link))
+    assert "CBFTF meeting (spring)" in shown and "Roundtable" not in shown and MOU_TITLE not in shown
+    assert stranger.post(link, {"answer": "in_person"}).status_code == 200
+    assert Guest.objects.get(pk=guest.pk).answer == "in_person"
+    assert "Jordan Ellis" in text_of(sec.get(page("meeting-detail", meeting.pk)))
+
     # 3. Circulated.
     response = sec.post(page("agenda-circulate", meeting.pk))
     assert response.status_code == 302
@@ -91,6 +108,7 @@ def test_the_secretariat_prepares_the_next_meeting_and_each_reader_gets_their_ow
 
     # 5. After the meeting: attendance, minutes, the draft out for comment, a comment, approval.
     time_machine.move_to(meeting.end + datetime.timedelta(days=1))
+    assert stranger.get(link).status_code == 404  # the guest's link stops working after the meeting
     services.attendance_record(actor=secretariat, meeting=meeting, present={rcmp: "in_person", cbsa: "remote"})
     services.minutes_save(actor=secretariat, meeting=meeting, minutes={
         standing[2].pk: "Each agency reported its seizures.", mou.pk: "The PIA goes to ATF next week.",
