@@ -522,7 +522,7 @@ VERSION_NUMBER = OpenApiParameter(
 
 @extend_schema_view(list=extend_schema(parameters=[PAPER_PK]))
 class PaperVersionViewSet(ConditionalListMixin, ScopedViewSet):
-    """A paper's earlier versions, oldest first, kept each time it was replaced: seen by exactly those who may read
+    """A paper's earlier versions, newest first, kept each time it was replaced: seen by exactly those who may read
     the paper. The current version is the paper itself."""
 
     unscoped_queryset = PaperVersion.objects.select_related("uploaded_by")

@@ -37,7 +37,10 @@ class MeetingsConfig(AppConfig):
         )
         # A package is read only by its reader's own key (meetings/package.py); following its meeting places its
         # entries in the audit trail (who downloaded which package) with the meeting's body.
-        permissions.register(m.AgendaPackage, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
+        permissions.register(
+            m.AgendaPackage,
+            Policy(body="meeting__body", restricted=None, parents=("meeting",), classification="classification"),
+        )
         permissions.register(m.Comment, Policy(body="item__meeting__body", restricted=None, parents=("item",)))
         # A comment on the draft minutes is read by the secretariat and its author (granted to them by name).
         permissions.register(

@@ -8,6 +8,7 @@ may see (a restricted agenda item is never named to an agency outside its restri
 import abc
 import dataclasses
 import datetime
+import hashlib
 import zoneinfo
 
 from django.conf import settings
@@ -408,6 +409,9 @@ def minutes_audience(meeting: Meeting) -> list[User]:
 
 def minutes_circulated(meeting: Meeting) -> None:
     """To the attendees, each with the draft minutes of the items they may see; reminders before the deadline."""
+    texts = meeting.items.order_by("pk").values_list("pk", "minutes")
+    draft = hashlib.sha256(repr(list(texts)).encode("utf-8")).hexdigest()[:16]
+
     def render(user: User):
         subject = _("Draft minutes for your comments: %(title)s") % {"title": meeting.title}
         return _render("emails/minutes_circulated.txt", subject, meeting, user, minutes_url=absolute_url(
@@ -416,7 +420,9 @@ def minutes_circulated(meeting: Meeting) -> None:
 
     engine.notify(
         kind=NotificationKind.AGENDA,
-        event_key=f"meeting:{meeting.pk}:minutes-circulated:{meeting.minutes_circulated_at.isoformat()}",
+        # One event per draft and deadline: circulating the same draft with the same deadline again (a double click)
+        # tells nobody twice; a revised draft or a new deadline is told again.
+        event_key=f"meeting:{meeting.pk}:minutes-circulated:{meeting.minutes_comments_until.isoformat()}:{draft}",
         recipients=minutes_audience(meeting), render=render,
     )
     engine.reminders_replace(

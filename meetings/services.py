@@ -472,6 +472,9 @@ def agenda_start(*, actor: User, meeting: Meeting, source: str) -> list[AgendaIt
     withdrawn)."""
     meeting = Meeting.objects.select_for_update().select_related("body").get(pk=meeting.pk)
     _require_agenda_editable(actor, meeting)
+    if meeting.agenda_status != AgendaStatus.DRAFT:
+        # Items added to a circulated agenda are told to its readers one by one ("Add an item").
+        raise ValidationError(_("Only a draft agenda is started from the template or the last meeting's."))
     if meeting.items.exists():
         raise ValidationError(_("The agenda already has items: an agenda is started only when it is empty."))
     if source == AgendaSource.TEMPLATE:
@@ -845,6 +848,8 @@ def minutes_comment_add(*, actor: User, item: AgendaItem, text: str) -> MinutesC
         raise ValidationError(_("The draft minutes are not open for comment."))
     if item.withdrawn:
         raise ValidationError(_("This item was withdrawn."))
+    if item.is_break:
+        raise ValidationError(_("A break takes no comments."))
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Write a comment first.")})
@@ -991,7 +996,10 @@ def guest_remove(*, actor: User, guest: Guest) -> None:
     guest = Guest.objects.select_for_update(of=("self",)).select_related("meeting__body").get(pk=guest.pk)
     meeting = guest.meeting
     permissions.require_secretariat(actor, meeting.body_id)
-    if not meeting.is_cancelled and not meeting.is_past:
+    if meeting.is_past:
+        # They are on the record of the meeting (invited, and perhaps in its attendance): it is not rewritten.
+        raise ValidationError(_("This meeting has already taken place: its guests stay on its record."))
+    if not meeting.is_cancelled:
         # A change their calendar must take over the invitation it holds: the meeting's sequence rises.
         Meeting.objects.filter(pk=meeting.pk).update(sequence=F("sequence") + 1)
         meeting.refresh_from_db(fields=["sequence"])

@@ -611,23 +611,36 @@ def agenda_template(request: HttpRequest, acronym: str) -> HttpResponse:
     version = forms.TemplateVersionForm(request.POST or None, initial={"version": template.version})
     conflict = None
     if request.method == "POST" and formset.is_valid() and version.is_valid():
+        items = formset.standing_items()
         try:
             services.agenda_template_save(
-                actor=actor, body=body, items=formset.standing_items(), version=version.cleaned_data["version"]
+                actor=actor, body=body, items=items, version=version.cleaned_data["version"]
             )
         except ValidationError as error:
-            if isinstance(error, ConflictError):
-                conflict = error
-            else:
+            if not isinstance(error, ConflictError):
                 formset._non_form_errors = formset.error_class(error.messages)
+            elif template.updated_by_id == actor.pk and _same_standing_items(template, items):
+                # Their own save, sent again (a double click): it is saved, and nobody else's was overwritten.
+                messages.success(request, _("Agenda template saved."), extra_tags="template")
+                return redirect("agenda-template", acronym=body.acronym)
+            else:
+                conflict = error
         else:
             messages.success(request, _("Agenda template saved."), extra_tags="template")
             return redirect("agenda-template", acronym=body.acronym)
     elif request.method == "POST" and not version.is_valid():
         formset._non_form_errors = formset.error_class([_("The form was incomplete: reload the page.")])
+    status = 409 if conflict else 400 if request.method == "POST" else 200
     return render(request, "meetings/agenda_template.html", {
         "body": body, "template": template, "formset": formset, "version": version, "conflict": conflict,
-    }, status=409 if conflict else 200)
+    }, status=status)
+
+
+def _same_standing_items(template, items: list[dict]) -> bool:
+    """Whether the template as stored (read for this request) holds exactly these standing items."""
+    fields = services.STANDING_ITEM_FIELDS
+    stored = [{name: getattr(item, name) for name in fields} for item in template.standing_items]
+    return stored == [{name: row.get(name) for name in fields} for row in items]
 
 
 # Review ------------------------------------------------------------------------------------------------

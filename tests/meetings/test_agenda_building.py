@@ -233,6 +233,9 @@ def test_the_secretariat_keeps_a_template_and_a_second_save_from_the_same_versio
     titles = list(StandingItem.objects.filter(template__body=body).values_list("title_en", flat=True))
     assert titles == ["Roundtable", "Review of action items", "Adoption of the agenda"]
 
+    # The same save sent again by its author (a double click) is theirs, saved: no conflict.
+    assert client.post(url, template_post(1, rows, initial=4)).status_code == 302
+    assert AgendaTemplate.objects.get(body=body).version == 2
     # A second edit that started from version 1 is refused, and changes nothing.
     response = client.post(url, template_post(1, STANDING, initial=4))
     assert response.status_code == 409
@@ -250,7 +253,7 @@ def test_hostile_template_input_is_refused_and_changes_nothing(demo, client_for,
     rows = [dict(row) for row in STANDING]
     rows[1] |= bad
     response = client_for(secretariat).post(page("agenda-template", "CBFTF"), template_post(template.version, rows))
-    assert response.status_code == 200
+    assert response.status_code == 400
     after = list(StandingItem.objects.filter(template=template).values_list("title_en", "minutes_allotted"))
     assert after == before
 
@@ -258,10 +261,10 @@ def test_hostile_template_input_is_refused_and_changes_nothing(demo, client_for,
 def test_a_template_form_without_its_version_or_management_data_is_refused(demo, client_for, secretariat):
     template = saved_template(demo, secretariat)
     client = client_for(secretariat)
-    assert client.post(page("agenda-template", "CBFTF"), {"items-0-title_en": "x"}).status_code in (200, 400)
+    assert client.post(page("agenda-template", "CBFTF"), {"items-0-title_en": "x"}).status_code == 400
     data = template_post(template.version, STANDING)
     del data["version"]
-    assert client.post(page("agenda-template", "CBFTF"), data).status_code == 200
+    assert client.post(page("agenda-template", "CBFTF"), data).status_code == 400
     assert AgendaTemplate.objects.get(pk=template.pk).version == template.version
 
 
@@ -375,15 +378,21 @@ def test_a_copy_of_the_last_agenda_keeps_items_presenters_and_restrictions_but_n
     assert copy.restricted and copy.presenter == cbsa and copy.presenter_agency == demo.agencies["CBSA"]
     assert {a.acronym for a in services.permissions.granted_agencies(copy)} == {"CBSA", "ATF"}
     assert not copy.papers.exists() and copy.minutes == ""
+    # Started once: a second start (a double click, or the other source) is refused and adds nothing.
+    response = client.post(page("agenda-start", later.pk), {"source": "template"})
+    assert response.status_code == 302 and later.items.count() == 2
+    assert "already has items" in text_of(client.get(page("meeting-detail", later.pk)))
     services.agenda_circulate(actor=secretariat, meeting=later)
     assert "MOU" not in agenda_of(client_for(rcmp), later)
     assert "MOU" in agenda_of(client_for(cbsa), later)
 
-    # Started once: a second start is refused and adds nothing (a double click, or the other source).
-    response = client.post(page("agenda-start", later.pk), {"source": "template"})
-    assert response.status_code == 302
-    assert later.items.count() == 2
-    assert "already has items" in text_of(client.get(page("meeting-detail", later.pk)))
+    # A circulated agenda is not started at all (its readers are told of each item added, one by one).
+    empty = schedule(days=11, title_en="Empty, circulated")
+    # (Circulating needs an item; an agenda whose items were all deleted since would be empty and circulated.)
+    Meeting.objects.filter(pk=empty.pk).update(agenda_status="circulated", agenda_circulated_at=timezone.now())
+    with pytest.raises(services.ValidationError):
+        services.agenda_start(actor=secretariat, meeting=empty, source="last")
+    assert not empty.items.exists()
 
 
 def test_starting_an_agenda_with_nothing_to_start_from_says_so(demo, schedule, secretariat, client_for):

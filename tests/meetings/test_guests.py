@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -223,6 +224,17 @@ def test_a_removed_guest_gets_a_cancellation_and_their_link_stops_working(guest_
     method, event = calendar_of(removal)
     assert method == "CANCEL" and int(event["SEQUENCE"]) == sequence + 1
     assert "no longer invited" in removal.body
+
+
+def test_a_guest_of_a_meeting_that_took_place_stays_on_its_record(guest_meeting, secretariat, client_for, time_machine):
+    guest = invite(secretariat, guest_meeting)
+    time_machine.move_to(guest_meeting.end + datetime.timedelta(hours=1))
+    response = client_for(secretariat).post(page("guest-remove", guest.pk))
+    assert response.status_code in (302, 400)
+    assert Guest.objects.filter(pk=guest.pk).exists()
+    with pytest.raises(ValidationError):
+        services.guest_remove(actor=secretariat, guest=guest)
+    assert Guest.objects.filter(pk=guest.pk).exists()
 
 
 def test_a_cancelled_meeting_shows_only_the_cancellation_and_takes_no_answer(guest_meeting, secretariat):
