@@ -16,7 +16,7 @@ from members.models import Agency, Classification, User
 from taskforce import permissions
 from taskforce import selectors as core_selectors
 from taskforce.dates import date_format
-from taskforce.forms import AgenciesChoiceField, AgencyChoiceField
+from taskforce.forms import AgenciesChoiceField, AgencyChoiceField, DayField
 from taskforce.models import Body
 
 from .models import ActionItem, AgendaItem, Attendance, Guest, ItemKind, MeetingSeries, Rsvp, StandingItem
@@ -507,8 +507,8 @@ class MinutesForm(forms.Form):
 
 
 class MinutesCirculateForm(forms.Form):
-    comments_until = forms.DateField(
-        label=_("Comments until"), widget=forms.DateInput(attrs={"type": "date"}),
+    comments_until = DayField(
+        label=_("Comments until"),
         help_text=_("Attendees comment until the end of this day, in the meeting's time zone."),
     )
 

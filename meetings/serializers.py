@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from members.models import Agency, Classification, User
 from taskforce import parsing, permissions
-from taskforce.api import TextField
+from taskforce.api import DayField, TextField
 from taskforce.models import Body
 
 from .models import (
@@ -424,9 +424,7 @@ class AgendaTemplateSerializer(serializers.Serializer):
 
 
 class MinutesCirculateInput(serializers.Serializer):
-    comments_until = serializers.DateField(
-        help_text=_("Attendees comment until the end of this day, in the meeting's time zone.")
-    )
+    comments_until = DayField(help_text=_("Attendees comment until the end of this day, in the meeting's time zone."))
 
 
 class MinutesCommentSerializer(serializers.ModelSerializer):

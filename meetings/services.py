@@ -700,20 +700,25 @@ def paper_replace(
 # Review ----------------------------------------------------------------------------------------
 
 
+def _comment_text(item: AgendaItem, text: str) -> str:
+    """The text of a comment on an item (its agenda entry or its draft minutes), refused for an item that takes none."""
+    if item.withdrawn:
+        raise ValidationError(_("This item was withdrawn."))
+    if item.is_break:
+        raise ValidationError(_("A break takes no comments."))
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write a comment first.")})
+    return text
+
+
 @transaction.atomic
 def comment_add(*, actor: User, item: AgendaItem, text: str) -> Comment:
     permissions.require_visible(actor, item)
     item = AgendaItem.objects.select_related("meeting").get(pk=item.pk)
     if not item.meeting.agenda_is_open_for_comments:
         raise ValidationError(_("Comments are open only while the agenda is circulated."))
-    if item.is_break:
-        raise ValidationError(_("A break takes no comments."))
-    if item.withdrawn:
-        raise ValidationError(_("This item was withdrawn."))
-    text = text.strip()
-    if not text:
-        raise ValidationError({"text": _("Write a comment first.")})
-    comment = Comment(item=item, author=actor, text=text)
+    comment = Comment(item=item, author=actor, text=_comment_text(item, text))
     comment.full_clean()
     comment.save()
     return comment
@@ -846,14 +851,7 @@ def minutes_comment_add(*, actor: User, item: AgendaItem, text: str) -> MinutesC
         raise PermissionDenied(_("Only the attendees comment on the draft minutes."))
     if not minutes_open_for_comment(meeting):
         raise ValidationError(_("The draft minutes are not open for comment."))
-    if item.withdrawn:
-        raise ValidationError(_("This item was withdrawn."))
-    if item.is_break:
-        raise ValidationError(_("A break takes no comments."))
-    text = text.strip()
-    if not text:
-        raise ValidationError({"text": _("Write a comment first.")})
-    comment = MinutesComment(item=item, author=actor, text=text)
+    comment = MinutesComment(item=item, author=actor, text=_comment_text(item, text))
     comment.full_clean()
     comment.save()
     permissions.grant_person(comment, actor)

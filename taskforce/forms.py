@@ -25,6 +25,12 @@ class DayField(forms.DateField):
 
     widget = forms.DateInput(attrs={"type": "date"})
 
+    def to_python(self, value):
+        # ASCII digits only: "٢٠٢٧-01-01" is not a day anyone typed in a date field (Python would read it as one).
+        if isinstance(value, str) and not value.isascii():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
     def validate(self, value) -> None:
         super().validate(value)
         if value and not parsing.in_range(value):

@@ -245,7 +245,8 @@ def test_the_secretariat_keeps_a_template_and_a_second_save_from_the_same_versio
 
 @pytest.mark.parametrize("bad", [
     {"minutes_allotted": "0"}, {"minutes_allotted": "100000"}, {"kind": "nap"}, {"title_en": ""},
-    {"minutes_allotted": "ten"}, {"presenter_agency": "999999"}, {"ORDER": "x"},
+    {"minutes_allotted": "ten"}, {"presenter_agency": "999999"}, {"ORDER": "x"}, {"title_en": "nul\x00byte"},
+    {"minutes_allotted": "\u0661\u0660\u0660\u0660"}, {"kind": "item\r\n"}, {"presenter_agency": "1\x00"},
 ])
 def test_hostile_template_input_is_refused_and_changes_nothing(demo, client_for, secretariat, bad):
     template = saved_template(demo, secretariat)
@@ -401,10 +402,12 @@ def test_starting_an_agenda_with_nothing_to_start_from_says_so(demo, schedule, s
     client = client_for(secretariat)
     client.post(page("agenda-start", meeting.pk), {"source": "template"})
     assert "no standing items" in text_of(client.get(page("meeting-detail", meeting.pk)))
-    for bad in ({"source": "bogus"}, {}, {"source": ""}):
+    for bad in ({"source": "bogus"}, {}, {"source": ""}, {"source": "last\r\n"}, {"source": "\u0661"}):
         response = client.post(page("agenda-start", meeting.pk), bad)
         assert response.status_code == 400
         assert "Choose the template" in text_of(response)
+    # A NUL is refused before any view reads the request: a plain 400.
+    assert client.post(page("agenda-start", meeting.pk), {"source": "template\x00"}).status_code == 400
     assert not meeting.items.exists()
 
 
@@ -461,12 +464,11 @@ def test_the_review_item_lists_each_readers_open_actions_of_earlier_meetings(car
     # open actions too), one fewer for rcmp than for cbsa.
     counts = {}
     for user, shown in ((rcmp, rcmp_page), (cbsa, cbsa_page)):
-        listed = shown[shown.index('id="carried"'):].count('name="status"') + shown[shown.index('id="carried"'):].count(
-            "<tr>") - 1
+        carried_section = shown[shown.index('id="carried"'):shown.index("</section>", shown.index('id="carried"'))]
         found = re.search(r"(\d+) open action items? from earlier meetings", agenda_of(client_for(user), later))
         counts[user.username] = int(found.group(1))
-        assert counts[user.username] == len(list(selectors.carried_actions(actor=user, item=review)))
-        assert listed >= counts[user.username]
+        # The agenda's count is the number of rows the reader's own list shows.
+        assert counts[user.username] == carried_section.count("<tr>") - 1  # less the header row
     assert counts[rcmp.username] == counts[cbsa.username] - 1
 
 

@@ -126,6 +126,8 @@ def test_each_attendee_comments_per_item_and_only_the_secretariat_reads_every_co
 @pytest.mark.parametrize("bad", [
     {"item": "", "text": "x"}, {"item": "abc", "text": "x"}, {"item": "999999999999999999999", "text": "x"},
     {"text": "no item"}, {"item": "ITEM", "text": ""}, {"item": "ITEM", "text": "x" * 5001},
+    {"item": "ITEM", "text": "nul\x00byte"}, {"item": "\u0661", "text": "x"}, {"item": "ITEM\x00", "text": "x"},
+    {"item": "ITEM\r\n", "text": "x"},
 ])
 def test_hostile_comments_are_refused_and_save_nothing(held, client_for, secretariat, rcmp, bad):
     meeting, roundtable, mou = held
@@ -159,8 +161,10 @@ def test_circulating_is_refused_without_attendance_in_the_past_or_too_far_ahead(
     for until in (timezone.localdate() - datetime.timedelta(days=1), timezone.localdate() + datetime.timedelta(days=61)):
         response = client.post(page("minutes-circulate", meeting.pk), {"comments_until": until.isoformat()})
         assert response.status_code == 200
-    for bad in ("", "2026-02-30", "tomorrow", "99999-01-01"):
+    for bad in ("", "2026-02-30", "tomorrow", "99999-01-01", "9999-12-31", "\u0662\u0660\u0662\u0667-01-01"):
         assert client.post(page("minutes-circulate", meeting.pk), {"comments_until": bad}).status_code == 200
+    # A NUL is refused before any view reads the request (the portal's request checks): a plain 400.
+    assert client.post(page("minutes-circulate", meeting.pk), {"comments_until": "2026-12-0\x00"}).status_code == 400
     nobody = schedule(days=-1, title_en="Nobody came")
     response = circulate(client, nobody)
     assert response.status_code == 200 and "Record the attendance first" in text_of(response)
@@ -206,8 +210,9 @@ def test_the_api_circulates_and_refuses_members(held, secretariat, cbsa):
     response = token_client(secretariat).post(url, {"comments_until": until}, content_type="application/json")
     assert response.status_code == 200, response.content
     assert json.loads(response.content)["minutes_status"] == "circulated"
-    response = token_client(secretariat).post(url, {"comments_until": "soon"}, content_type="application/json")
-    assert response.status_code == 400
+    for bad in ("soon", "\u0662\u0660\u0662\u0667-01-01", "9999-12-31", "2026-12-05\r\n", 20270101):
+        response = token_client(secretariat).post(url, {"comments_until": bad}, content_type="application/json")
+        assert response.status_code == 400, bad
 
 
 def test_the_comment_list_runs_as_many_queries_for_many_comments_as_for_few(
