@@ -53,6 +53,7 @@ class AuditEntry(models.Model):
         TASK = "task", _("Background task")
         DEMO = "demo", _("Demo loader")
         GUEST = "guest", _("Guest's link")
+        EMAIL = "email", _("Email (a calendar reply)")
         DATABASE = "database", _("Database, outside the portal")
 
     id = models.BigAutoField(primary_key=True)

@@ -10,7 +10,7 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Collate, Concat
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -80,7 +80,9 @@ from .serializers import (
     PaperSerializer,
     PaperVersionSerializer,
     ReasonInput,
+    ResponseSerializer,
     RsvpSerializer,
+    TimeProposalSerializer,
 )
 
 
@@ -206,6 +208,26 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
         data = self.valid(RsvpSerializer).validated_data
         rsvp = services.rsvp_set(actor=request.user, meeting=meeting, **data)
         return Response(RsvpSerializer(rsvp, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=ResponseSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="responses", url_name="responses", pagination_class=None)
+    def responses(self, request: Request, pk: str) -> Response:
+        """The invitees' answers, as the meeting page lists them (whoever sees the meeting)."""
+        meeting = self.get_object()
+        rows = selectors.rsvps(actor=request.user, meeting=meeting)
+        return Response(ResponseSerializer(rows, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=TimeProposalSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="proposals", url_name="proposals", pagination_class=None)
+    def proposals(self, request: Request, pk: str) -> Response:
+        """Other times invitees proposed from their calendar apps (the body's secretariat only; 404 for others)."""
+        meeting = self.get_object()
+        if not permissions.is_secretariat(request.user, meeting.body_id):
+            raise Http404()
+        rows = list(selectors.time_proposals(actor=request.user, meeting=meeting))
+        for row in rows:
+            row.meeting = meeting
+        return Response(TimeProposalSerializer(rows, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(request=AgendaStartInput, responses=MeetingSerializer)
     @action(detail=True, methods=["post"], url_path="agenda/start", url_name="agenda-start")

@@ -53,6 +53,12 @@ class MeetingsConfig(AppConfig):
         # organisations, answers and attendance. Their email addresses are shown to the secretariat alone (the
         # meeting page, meetings.serializers.GuestSerializer).
         permissions.register(m.Guest, Policy(body="meeting__body", restricted=None, parents=("meeting",)))
+        # Another time proposed from a calendar app is the secretariat's to weigh: no member sees it, not even its
+        # author's agency (it is one person's wish, not the meeting's).
+        permissions.register(
+            m.TimeProposal,
+            Policy(body="meeting__body", restricted=None, parents=("meeting",), members_see=Q(pk__isnull=True)),
+        )
         # Decisions reach members with the approved minutes; action items as soon as they are recorded. Both are
         # as restricted as the agenda item they were recorded on, whenever that was restricted.
         permissions.register(
@@ -108,3 +114,7 @@ class MeetingsConfig(AppConfig):
         from . import translations as untranslated
 
         untranslated.register()
+
+        from . import calendar_replies
+
+        calendar_replies.register()

@@ -408,8 +408,15 @@ class CommentForm(forms.Form):
     text = forms.CharField(label=_("Your comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+def _saying_how(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # "Attending", without how, is what a calendar app's Accept records; the portal asks how.
+    return [choice for choice in choices if choice[0] != Rsvp.Response.ATTENDING]
+
+
 class RsvpForm(forms.Form):
-    response = forms.ChoiceField(label=_("Will you attend?"), choices=Rsvp.Response.choices, widget=forms.RadioSelect)
+    response = forms.ChoiceField(
+        label=_("Will you attend?"), choices=_saying_how(Rsvp.Response.choices), widget=forms.RadioSelect
+    )
     delegate = PersonChoiceField(
         label=_("Delegate"), queryset=User.objects.none(), required=False,
         help_text=_("Only when sending a delegate: another member of your agency."),
@@ -437,7 +444,9 @@ class GuestForm(forms.Form):
 
 
 class GuestAnswerForm(forms.Form):
-    answer = forms.ChoiceField(label=_("Will you attend?"), choices=Guest.Answer.choices, widget=forms.RadioSelect)
+    answer = forms.ChoiceField(
+        label=_("Will you attend?"), choices=_saying_how(Guest.Answer.choices), widget=forms.RadioSelect
+    )
 
 
 # Hold and record -------------------------------------------------------------------------------------

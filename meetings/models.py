@@ -457,6 +457,9 @@ class Rsvp(models.Model):
     class Response(models.TextChoices):
         IN_PERSON = "in_person", _("Attending in person")
         REMOTE = "remote", _("Attending remotely")
+        # Accepted in a calendar app, which does not say how (meetings/calendar_replies.py).
+        ATTENDING = "attending", _("Attending")
+        TENTATIVE = "tentative", _("Tentative")
         DECLINED = "declined", _("Declined")
         DELEGATE = "delegate", _("Sending a delegate")
 
@@ -473,6 +476,10 @@ class Rsvp(models.Model):
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The last calendar reply that gave the answer (its SEQUENCE and DTSTAMP): a reply that is not later changes
+    # nothing, so the same reply twice is one answer and the latest wins whatever order they arrive in.
+    reply_sequence = models.PositiveIntegerField(null=True, blank=True)
+    reply_stamp = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("RSVP")
@@ -516,6 +523,8 @@ class Guest(models.Model):
     class Answer(models.TextChoices):
         IN_PERSON = "in_person", _("Attending in person")
         REMOTE = "remote", _("Attending remotely")
+        ATTENDING = "attending", _("Attending")
+        TENTATIVE = "tentative", _("Tentative")
         DECLINED = "declined", _("Declined")
 
     class Language(models.TextChoices):
@@ -533,6 +542,9 @@ class Guest(models.Model):
         _("answer"), max_length=20, choices=Answer.choices, null=True, blank=True
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    # As on Rsvp: the last calendar reply that gave the answer.
+    reply_sequence = models.PositiveIntegerField(null=True, blank=True)
+    reply_stamp = models.DateTimeField(null=True, blank=True)
     attended = models.BooleanField(_("attended"), default=False)
     attended_mode = models.CharField(_("attended"), max_length=20, choices=Attendance.Mode.choices, blank=True)
     # Part of the guest's link: raising it (a new link sent) makes every earlier link answer 404.
@@ -552,7 +564,9 @@ class Guest(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(answer__isnull=True, answered_at__isnull=True)
-                | models.Q(answer__in=["in_person", "remote", "declined"], answered_at__isnull=False),
+                | models.Q(
+                    answer__in=["in_person", "remote", "attending", "tentative", "declined"], answered_at__isnull=False
+                ),
                 name="guest_answer_known",
             ),
             models.CheckConstraint(
@@ -719,3 +733,49 @@ class AgendaPackage(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.BUILDING)
+
+
+class TimeProposal(models.Model):
+    """Another time for a meeting, proposed by an invitee from their calendar app (an iTIP COUNTER): shown to the
+    secretariat, never applied by itself. One per invitee and meeting, the latest they sent (by SEQUENCE and
+    DTSTAMP)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="time_proposals")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    guest = models.ForeignKey(Guest, null=True, blank=True, on_delete=models.CASCADE, related_name="time_proposals")
+    start = models.DateTimeField(_("proposed start"))
+    end = models.DateTimeField(_("proposed end"))
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    # The meeting's SEQUENCE the proposal answered: below the meeting's own, it was made for an earlier time.
+    sequence = models.PositiveIntegerField(default=0)
+    stamp = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("proposed time")
+        verbose_name_plural = _("proposed times")
+        ordering = ["meeting", "-received_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, guest__isnull=True)
+                | models.Q(user__isnull=True, guest__isnull=False),
+                name="time_proposal_by_one_invitee",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "user"], condition=models.Q(user__isnull=False), name="time_proposal_once_per_member"
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "guest"], condition=models.Q(guest__isnull=False),
+                name="time_proposal_once_per_guest",
+            ),
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="time_proposal_ends_after"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def proposer(self):
+        return self.user or self.guest

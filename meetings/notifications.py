@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from members.models import User
@@ -58,12 +58,14 @@ def _answers(meeting: Meeting) -> dict[int, Rsvp]:
 
 
 def meeting_event(meeting: Meeting, recipient: User, *, answers: dict[int, Rsvp] | None = None) -> ical.CalendarEvent:
+    """The recipient's copy of the meeting: them as its one attendee, with their answer, and the organizer at their
+    invitation's reply address."""
     answer = (answers if answers is not None else _answers(meeting)).get(recipient.pk)
-    return _event(meeting, calendar.attendee(recipient, answer))
+    return _event(meeting, calendar.attendee(recipient, answer), calendar.organizer(meeting, person=recipient))
 
 
-def _event(meeting: Meeting, attendee: ical.Attendee) -> ical.CalendarEvent:
-    return calendar.meeting_entry(meeting, attendees=[attendee]).event()
+def _event(meeting: Meeting, attendee: ical.Attendee, organizer: ical.Attendee) -> ical.CalendarEvent:
+    return calendar.meeting_entry(meeting, attendees=[attendee], organized=organizer).event()
 
 
 def _render(
@@ -91,6 +93,7 @@ def _render(
 # agenda get one rendering, with their name and calendar attendee line filled in for each.
 NAME_MARK = "\x00name\x00"
 ATTENDEE_MARK = ical.Attendee("attendee@placeholder.invalid", "attendee", "NEEDS-ACTION")
+ORGANIZER_MARK = ical.Attendee("organizer@placeholder.invalid", "organizer")
 
 
 def _reader_class(recipient: User) -> tuple[str, str]:
@@ -109,18 +112,23 @@ def _render_shared(
         "url": calendar.meeting_url(meeting), "own_zone": meeting.time_zone != reader.time_zone,
         "meeting_zone": meeting.zone, "reader_zone": local_zone,
     })
-    ics = ical.calendar([_event(meeting, ATTENDEE_MARK)], method=method) if method else ""
+    ics = ical.calendar([_event(meeting, ATTENDEE_MARK, ORGANIZER_MARK)], method=method) if method else ""
     return engine.Message(subject=subject, text=text, url=calendar.meeting_url(meeting), ics=ics, ics_method=method)
 
 
 _ATTENDEE_MARK_LINE = ical.attendee_line(ATTENDEE_MARK)
+_ORGANIZER_MARK_LINE = ical.organizer_line(ORGANIZER_MARK.email, ORGANIZER_MARK.name)
 
 
-def _personal(shared: engine.Message, recipient: User, answer: Rsvp | None) -> engine.Message:
+def _personal(shared: engine.Message, recipient: User, answer: Rsvp | None, meeting: Meeting) -> engine.Message:
     text = shared.text.replace(NAME_MARK, recipient.first_name or recipient.username)
     ics = shared.ics
     if ics:
         ics = ics.replace(_ATTENDEE_MARK_LINE, ical.attendee_line(calendar.attendee(recipient, answer)))
+        # At this recipient's reply address, named in their language.
+        with translation.override(recipient.language or settings.LANGUAGE_CODE):
+            organizer = calendar.organizer(meeting, person=recipient)
+        ics = ics.replace(_ORGANIZER_MARK_LINE, ical.organizer_line(organizer.email, organizer.name))
     return engine.Message(
         subject=shared.subject, text=text, url=shared.url, html=shared.html, ics=ics, ics_method=shared.ics_method
     )
@@ -195,11 +203,6 @@ def cancelled(meeting: Meeting) -> None:
 # and retried as members' are), in their language and in the meeting's time zone, each message with their link.
 # Their calendar entry is the members' (the same UID and SEQUENCE), with them as its one attendee.
 
-GUEST_PARTSTAT = {
-    Guest.Answer.IN_PERSON: "ACCEPTED", Guest.Answer.REMOTE: "ACCEPTED", Guest.Answer.DECLINED: "DECLINED",
-}
-
-
 def _addressee(guest: Guest, meeting: Meeting) -> engine.Addressee:
     return engine.Addressee(
         key=f"guest:{guest.pk}", address=guest.email, language=guest.language, time_zone=meeting.time_zone
@@ -209,9 +212,11 @@ def _addressee(guest: Guest, meeting: Meeting) -> engine.Addressee:
 def guest_event(meeting: Meeting, guest: Guest, *, sequence: int | None = None) -> ical.CalendarEvent:
     from .guest_links import url_for
 
-    attendee = ical.Attendee(guest.email, guest.name, GUEST_PARTSTAT.get(guest.answer or "", "NEEDS-ACTION"))
+    entry = calendar.meeting_entry(
+        meeting, attendees=[calendar.guest_attendee(guest)], organized=calendar.organizer(meeting, guest=guest)
+    )
     # The guest's link, never the members' page, which they cannot open.
-    entry = dataclasses.replace(calendar.meeting_entry(meeting, attendees=[attendee]), url=url_for(guest))
+    entry = dataclasses.replace(entry, url=url_for(guest))
     event = entry.event()
     if sequence is not None:
         # Removed from a meeting that goes on: their copy is cancelled, at a sequence above their last invitation.
@@ -292,6 +297,24 @@ def agenda_circulated(meeting: Meeting) -> None:
     engine.notify(
         kind=NotificationKind.AGENDA, event_key=f"meeting:{meeting.pk}:circulated",
         recipients=audience(meeting), render=render,
+    )
+
+
+def time_proposed(meeting: Meeting, proposer: str) -> None:
+    """Tell the body's secretariat that an invitee proposed another time from their calendar (never applied)."""
+    proposal = meeting.time_proposals.order_by("-received_at", "-pk").first()
+
+    def render(user: User):
+        subject = _("Another time proposed: %(title)s") % {"title": meeting.title}
+        return _render(
+            "emails/time_proposed.txt", subject, meeting, user, proposer=proposer, proposal_start=proposal.start,
+            proposal_end=proposal.end, comment=proposal.comment,
+        )
+
+    engine.notify(
+        kind=NotificationKind.MEETING,
+        event_key=f"meeting:{meeting.pk}:proposal:{proposal.pk}:{proposal.stamp.timestamp():.0f}",
+        recipients=permissions.secretariat_of(meeting.body_id).select_related("agency"), render=render,
     )
 
 
@@ -607,7 +630,7 @@ class _MeetingReminder(abc.ABC):
                 self.template, self.subject(meeting), meeting, reader, shown, method=self.method
             ))
             for user in members:
-                messages[user.pk] = _personal(shared, user, reminder._answers.get(user.pk))
+                messages[user.pk] = _personal(shared, user, reminder._answers.get(user.pk), meeting)
         return messages
 
 

@@ -75,6 +75,8 @@ def meeting_entries(actor: User, query: core.Query, rows: QuerySet | None = None
             meeting,
             description="\n".join([*agenda, "", calendar.meeting_url(meeting)]) if agenda else "",
             attendees=[] if query.public_only else [calendar.attendee(actor, answers.get(meeting.pk))],
+            # The reader's own copy names their reply address, as their invitation does (the same UID, one entry).
+            organized=None if query.public_only else calendar.organizer(meeting, person=actor),
         ))
     return entries
 

@@ -50,6 +50,7 @@ from .models import (
     PaperVersion,
     Rsvp,
     StandingItem,
+    TimeProposal,
 )
 
 
@@ -357,6 +358,13 @@ def attendance(*, actor: User, meeting: Meeting) -> QuerySet[Attendance]:
     return permissions.scope(
         actor, Attendance.objects.filter(meeting=meeting).select_related("user", "agency")
     ).order_by("agency__acronym", "user__last_name")
+
+
+def time_proposals(*, actor: User, meeting: Meeting) -> QuerySet[TimeProposal]:
+    """Other times invitees proposed from their calendar apps: the secretariat's alone (none for anyone else)."""
+    return permissions.scope(
+        actor, TimeProposal.objects.filter(meeting=meeting).select_related("user__agency", "guest")
+    ).order_by("-received_at", "-pk")
 
 
 def guests(*, actor: User, meeting: Meeting) -> QuerySet[Guest]:

@@ -32,6 +32,7 @@ from .models import (
     PaperVersion,
     Rsvp,
     StandingItem,
+    TimeProposal,
 )
 
 # Input -----------------------------------------------------------------------------------------------
@@ -220,6 +221,58 @@ class RsvpSerializer(serializers.ModelSerializer):
         model = Rsvp
         fields = ["meeting", "response", "delegate", "note", "updated_at"]
         read_only_fields = ["meeting"]
+
+
+class ResponseSerializer(serializers.ModelSerializer):
+    """An invitee's answer, as the meeting page's responses list shows it."""
+
+    person = username(source="user")
+    name = serializers.SerializerMethodField()
+    agency = serializers.SerializerMethodField()
+    delegate = username(allow_null=True)
+    from_calendar = serializers.SerializerMethodField(
+        help_text=_("Whether the answer came from the invitee's calendar app (a reply to the invitation's email).")
+    )
+    updated_at = UtcField()
+
+    class Meta:
+        model = Rsvp
+        fields = ["person", "name", "agency", "response", "delegate", "note", "from_calendar", "updated_at"]
+
+    def get_name(self, answer: Rsvp) -> str:
+        return str(answer.user)
+
+    def get_agency(self, answer: Rsvp) -> str | None:
+        return answer.user.agency.acronym if answer.user.agency else None
+
+    def get_from_calendar(self, answer: Rsvp) -> bool:
+        return answer.reply_stamp is not None
+
+
+class TimeProposalSerializer(serializers.ModelSerializer):
+    """Another time an invitee proposed from their calendar app: for the secretariat to weigh, never applied."""
+
+    proposed_by = serializers.SerializerMethodField(help_text=_("The member's username, or the guest's name."))
+    agency = serializers.SerializerMethodField(help_text=_("The member's agency; null for a guest."))
+    start = UtcField()
+    end = UtcField()
+    received_at = UtcField()
+    made_before_last_change = serializers.SerializerMethodField(
+        help_text=_("Whether the meeting has changed since the proposal was made (it answered an earlier time).")
+    )
+
+    class Meta:
+        model = TimeProposal
+        fields = ["id", "proposed_by", "agency", "start", "end", "comment", "received_at", "made_before_last_change"]
+
+    def get_proposed_by(self, proposal: TimeProposal) -> str:
+        return proposal.user.username if proposal.user else proposal.guest.name
+
+    def get_agency(self, proposal: TimeProposal) -> str | None:
+        return proposal.user.agency.acronym if proposal.user and proposal.user.agency else None
+
+    def get_made_before_last_change(self, proposal: TimeProposal) -> bool:
+        return proposal.sequence < proposal.meeting.sequence
 
 
 class InviteesSerializer(serializers.Serializer):
@@ -454,7 +507,10 @@ class GuestSerializer(serializers.ModelSerializer):
     )
     answer = serializers.CharField(
         read_only=True, allow_null=True,
-        help_text=_("`in_person`, `remote` or `declined`; null until the guest answers."),
+        help_text=_(
+            "`in_person`, `remote`, `attending` (accepted from a calendar app, which does not say how), `tentative` "
+            "or `declined`; null until the guest answers."
+        ),
     )
     answered_at = UtcField(allow_null=True)
     attended_mode = serializers.CharField(

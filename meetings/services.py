@@ -49,6 +49,7 @@ from .models import (
     PaperVersion,
     Rsvp,
     StandingItem,
+    TimeProposal,
     package_path,
 )
 
@@ -725,7 +726,12 @@ def comment_add(*, actor: User, item: AgendaItem, text: str) -> Comment:
 
 
 @transaction.atomic
-def rsvp_set(*, actor: User, meeting: Meeting, response: str, delegate: User | None = None, note: str = "") -> Rsvp:
+def rsvp_set(
+    *, actor: User, meeting: Meeting, response: str, delegate: User | None = None, note: str = "",
+    reply: tuple[int, datetime.datetime] | None = None,
+) -> Rsvp:
+    """The actor's answer to their invitation; `reply` is the SEQUENCE and DTSTAMP of the calendar reply that gave
+    it (calendar_answer_record), none for an answer given on the portal."""
     permissions.require_visible(actor, meeting)
     meeting = Meeting.objects.get(pk=meeting.pk)
     _require_scheduled(meeting)
@@ -742,8 +748,13 @@ def rsvp_set(*, actor: User, meeting: Meeting, response: str, delegate: User | N
             raise ValidationError({"delegate": _("The delegate must be another member of your agency.")})
     else:
         delegate = None
+    # An answer given on the portal is later than any calendar reply made before it (meetings/calendar_replies.py).
+    sequence, stamp = reply or (None, None)
     rsvp, _created = Rsvp.objects.update_or_create(
-        meeting=meeting, user=actor, defaults={"response": response, "delegate": delegate, "note": note.strip()}
+        meeting=meeting, user=actor, defaults={
+            "response": response, "delegate": delegate, "note": note.strip(), "reply_sequence": sequence,
+            "reply_stamp": stamp,
+        }
     )
     return rsvp
 
@@ -1032,7 +1043,8 @@ def guest_answer(*, guest: Guest, answer: str) -> Guest:
     if answer not in Guest.Answer.values:
         raise ValidationError({"answer": _("Choose an answer.")})
     guest.answer, guest.answered_at = answer, timezone.now()
-    guest.save(update_fields=["answer", "answered_at", "updated_at"])
+    guest.reply_sequence = guest.reply_stamp = None
+    guest.save(update_fields=["answer", "answered_at", "reply_sequence", "reply_stamp", "updated_at"])
     return guest
 
 
@@ -1108,3 +1120,121 @@ def package_build(*, package_id: int) -> None:
         status=AgendaPackage.Status.READY, file=name, page_count=result.pages, classification=result.classification,
         papers_done=built.papers_total, built_at=timezone.now(),
     )
+
+
+# Calendar replies ----------------------------------------------------------------------------------------------
+# An invitee's calendar app answering their invitation by email (meetings/calendar_replies.py reads the message and
+# finds whose invitation it answers). The answer is recorded as one given on the portal would be, by the invitee.
+
+# What a calendar's PARTSTAT records. ACCEPTED does not say how: an earlier "in person" or "remotely" stands.
+CALENDAR_ANSWERS = {
+    "ACCEPTED": Rsvp.Response.ATTENDING,
+    "TENTATIVE": Rsvp.Response.TENTATIVE,
+    "DECLINED": Rsvp.Response.DECLINED,
+    "DELEGATED": Rsvp.Response.DELEGATE,
+}
+ACCEPTED_ALREADY = {Rsvp.Response.IN_PERSON, Rsvp.Response.REMOTE, Rsvp.Response.ATTENDING}
+
+
+def _reply_is_later(answer, *, last_sequence, last_stamp, answered_at) -> bool:
+    """Whether a calendar reply is later than the answer standing: than the last calendar reply (by SEQUENCE, then
+    DTSTAMP), or than an answer given on the portal since (by when it was given)."""
+    if last_stamp is not None:
+        return (answer.sequence, answer.stamp) > (last_sequence or 0, last_stamp)
+    return answered_at is None or answer.stamp > answered_at
+
+
+def _reply_stamp(answer) -> datetime.datetime:
+    # A calendar app's clock running ahead must not hold off the invitee's next answer.
+    return min(answer.stamp, timezone.now())
+
+
+def _require_answerable(meeting: Meeting) -> None:
+    _require_scheduled(meeting)
+    if meeting.is_past:
+        raise ValidationError(_("This meeting has already taken place."))
+
+
+@transaction.atomic
+def calendar_answer_record(*, actor: User, meeting: Meeting, answer) -> bool:
+    """The member's answer from their calendar app (an `itip.Answer` REPLY for this meeting, from their own address):
+    recorded as `rsvp_set` records one, unless a later answer stands. Whether it changed anything."""
+    permissions.require_visible(actor, meeting)
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    _require_answerable(meeting)
+    if not rules.is_invitee(actor, meeting):
+        raise PermissionDenied(_("Only invitees can answer for this meeting."))
+    current = Rsvp.objects.select_for_update().filter(meeting=meeting, user=actor).first()
+    if current is not None and not _reply_is_later(
+        answer, last_sequence=current.reply_sequence, last_stamp=current.reply_stamp, answered_at=current.updated_at
+    ):
+        return False
+    response = CALENDAR_ANSWERS[answer.partstat]
+    if response == Rsvp.Response.ATTENDING and current is not None and current.response in ACCEPTED_ALREADY:
+        response = current.response
+    delegate = None
+    if response == Rsvp.Response.DELEGATE:
+        delegate = User.objects.filter(email__iexact=answer.delegated_to, is_active=True).first() \
+            if answer.delegated_to else None
+        if delegate is None:
+            raise ValidationError({"delegate": _("Name the delegate who will attend.")})
+    note = answer.comment or (current.note if current is not None else "")
+    rsvp_set(
+        actor=actor, meeting=meeting, response=response, delegate=delegate, note=note,
+        reply=(answer.sequence, _reply_stamp(answer)),
+    )
+    return True
+
+
+@transaction.atomic
+def calendar_guest_answer_record(*, guest: Guest, answer) -> bool:
+    """A guest's answer from their calendar app, as `guest_answer` records one (the caller has matched the reply to
+    the guest's own invitation). A guest cannot send someone in their place."""
+    guest = Guest.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=guest.pk)
+    _require_answerable(guest.meeting)
+    if answer.partstat == "DELEGATED":
+        raise ValidationError(_("A guest cannot send a delegate."))
+    if guest.answer is not None and not _reply_is_later(
+        answer, last_sequence=guest.reply_sequence, last_stamp=guest.reply_stamp, answered_at=guest.answered_at
+    ):
+        return False
+    response = Guest.Answer(CALENDAR_ANSWERS[answer.partstat])
+    if response == Guest.Answer.ATTENDING and guest.answer in ACCEPTED_ALREADY:
+        response = guest.answer
+    guest.answer, guest.answered_at = response, timezone.now()
+    guest.reply_sequence, guest.reply_stamp = answer.sequence, _reply_stamp(answer)
+    guest.save(update_fields=["answer", "answered_at", "reply_sequence", "reply_stamp", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def time_proposal_record(*, meeting: Meeting, answer, user: User | None = None, guest: Guest | None = None) -> bool:
+    """Another time an invitee proposes from their calendar app (an `itip.Answer` COUNTER): kept for the secretariat,
+    who is told, and never applied. One per invitee, the latest; whether it changed anything."""
+    meeting = Meeting.objects.select_for_update().select_related("body").get(pk=meeting.pk)
+    if user is not None:
+        permissions.require_visible(user, meeting)
+        if not rules.is_invitee(user, meeting):
+            raise PermissionDenied(_("Only invitees can answer for this meeting."))
+    _require_answerable(meeting)
+    start, end = answer.start, answer.end
+    if start.tzinfo is None:  # a floating time: the meeting's own clock
+        start = start.replace(tzinfo=meeting.zone)
+        end = end.replace(tzinfo=meeting.zone) if end is not None else None
+    if end is not None and end.tzinfo is None:
+        end = end.replace(tzinfo=meeting.zone)
+    end = end if end is not None else start + (meeting.end - meeting.start)
+    if end <= start:
+        raise ValidationError(_("The end must be after the start."))
+    if start <= timezone.now():
+        raise ValidationError(_("The proposed time has passed."))
+    who = {"user": user} if user is not None else {"guest": guest}
+    current = TimeProposal.objects.filter(meeting=meeting, **who).first()
+    if current is not None and (answer.sequence, answer.stamp) <= (current.sequence, current.stamp):
+        return False
+    TimeProposal.objects.update_or_create(meeting=meeting, **who, defaults={
+        "start": start, "end": end, "comment": answer.comment[:500], "sequence": answer.sequence,
+        "stamp": _reply_stamp(answer), "received_at": timezone.now(),
+    })
+    notifications.time_proposed(meeting, str(user or guest))
+    return True

@@ -194,6 +194,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
         "guests_open": secretariat and not meeting.is_cancelled and not meeting.is_past,
         "guest_form": forms.GuestForm() if secretariat and not meeting.is_cancelled and not meeting.is_past else None,
         "quorum": selectors.quorum(actor=actor, meeting=meeting),
+        "time_proposals": list(selectors.time_proposals(actor=actor, meeting=meeting)) if secretariat else [],
         "decisions": selectors.decisions(actor=actor, meeting=meeting),
         "actions": actions,
         **_package_context(request, meeting, items),

@@ -55,6 +55,8 @@ def main() -> None:
     _run_step(env, "load_demo")
     print(f"\nThe portal is at http://{ADDRESS}/ — sign in as `secretariat` or an agency user (see README).")
     print(f"Emails are written to {_var_dir(env) / 'mail'}.")
+    receiver = env.get("MAIL_RECEIVER_ADDRESS", "127.0.0.1:2525")
+    print(f"Calendar replies are received over SMTP on {receiver} (try: python manage.py calendar_reply_check rcmp).")
     print("Ctrl-C stops everything.\n", flush=True)
     children = [
         subprocess.Popen(_manage("runserver", ADDRESS), env=env, cwd=ROOT),
@@ -65,6 +67,8 @@ def main() -> None:
              "--concurrency", "1", "--schedule", str(_var_dir(env) / "celerybeat-schedule")],
             env=env, cwd=ROOT,
         ),
+        # The mail receiver: calendar apps' answers to invitations (docs/calendar-replies.md).
+        subprocess.Popen(_manage("receive_mail", "--address", receiver), env=env, cwd=ROOT),
     ]
     try:
         for child in children:

@@ -36,6 +36,8 @@ class Channel:
     PAGE, API, FEED, ADMIN, COMMAND, TASK, DEMO = "page", "api", "feed", "admin", "command", "task", "demo"
     # Someone without an account, through the signed link that is their only credential (a meeting's guest).
     GUEST = "guest"
+    # A message the portal's mail receiver took in (an invitee's calendar app answering their invitation).
+    EMAIL = "email"
 
 
 @dataclass
@@ -78,8 +80,12 @@ _current: ContextVar[Context | None] = ContextVar("audit_context", default=None)
 
 
 @contextmanager
-def context(channel: str, *, source: str = "", request_id: str | None = None, ip: str = "") -> Iterator[Context]:
-    current = Context(channel=channel, source=source, ip=ip, request_id=request_id or uuid.uuid4().hex)
+def context(
+    channel: str, *, source: str = "", request_id: str | None = None, ip: str = "", actor_id: int | None = None
+) -> Iterator[Context]:
+    current = Context(
+        channel=channel, source=source, ip=ip, request_id=request_id or uuid.uuid4().hex, actor_id=actor_id
+    )
     with _entered(current):
         yield current
 

@@ -56,11 +56,25 @@ def _attendee(person: Attendee) -> vCalAddress:
     return attendee
 
 
+def _organizer(email: str, name: str) -> vCalAddress:
+    organizer = vCalAddress(f"mailto:{email}")
+    organizer.params["cn"] = vText(name or email)
+    return organizer
+
+
 def attendee_line(person: Attendee) -> str:
     """The ATTENDEE line `calendar()` writes for this person, folded as it folds it: for filling one calendar
     rendered for many readers in for each of them."""
-    attendee = _attendee(person)
-    line = Contentline.from_parts("ATTENDEE", attendee.params, attendee, sorted=True)
+    return _folded("ATTENDEE", _attendee(person))
+
+
+def organizer_line(email: str, name: str) -> str:
+    """The ORGANIZER line `calendar()` writes, folded as it folds it (as `attendee_line`)."""
+    return _folded("ORGANIZER", _organizer(email, name))
+
+
+def _folded(name: str, address: vCalAddress) -> str:
+    line = Contentline.from_parts(name, address.params, address, sorted=True)
     if line.isascii() and "\\" not in line and "^" not in line:
         # The library's folding of such a line, without its character-by-character loop: 74 octets a line.
         return "\r\n ".join(line[start:start + 74] for start in range(0, len(line), 74))
@@ -87,9 +101,7 @@ def _event(item: CalendarEvent, stamp: datetime.datetime) -> Event:
     if item.last_modified:
         event.add("last-modified", _utc(item.last_modified))
     if item.organizer_email:
-        organizer = vCalAddress(f"mailto:{item.organizer_email}")
-        organizer.params["cn"] = vText(item.organizer_name or item.organizer_email)
-        event.add("organizer", organizer)
+        event.add("organizer", _organizer(item.organizer_email, item.organizer_name), encode=0)
     for person in item.attendees:
         event.add("attendee", _attendee(person), encode=0)
     for minutes in item.alarms_minutes_before:

@@ -224,6 +224,18 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Task force portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Calendar replies (docs/calendar-replies.md). Invitations name as their organizer this address with a signed token
+# after a "+" (replies+<token>@portal.example.org), so that Accept in a calendar app reaches the portal's mail
+# receiver (`manage.py receive_mail`), which listens on MAIL_RECEIVER_ADDRESS and speaks SMTP, or LMTP for a mail
+# server that hands it mail. By default the address is "replies" at the domain of DEFAULT_FROM_EMAIL.
+CALENDAR_REPLY_ADDRESS = env("CALENDAR_REPLY_ADDRESS", default="") or (
+    "replies@" + (DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") if "@" in DEFAULT_FROM_EMAIL else "localhost")
+)
+MAIL_RECEIVER_ADDRESS = env("MAIL_RECEIVER_ADDRESS", default="127.0.0.1:2525")
+MAIL_RECEIVER_PROTOCOL = env("MAIL_RECEIVER_PROTOCOL", default="smtp")
+# A calendar reply is a few kilobytes (Outlook's, with its HTML body, some tens): anything over this is refused.
+MAIL_RECEIVER_MAX_BYTES = env.int("MAIL_RECEIVER_MAX_BYTES", default=1024 * 1024)
+
 # Celery: JSON only, bounded tasks; the broker is Redis, or a folder under var/ when REDIS_URL is unset.
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (

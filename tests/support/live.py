@@ -189,6 +189,18 @@ class Processes:
         assert process.returncode == 0, self.log(name)
         return self.log(name)
 
+    def receiver(self, name: str, env: dict[str, str], *, lmtp: bool = False) -> int:
+        """The portal's mail receiver (`manage.py receive_mail`) on a free port of loopback; its port once it listens."""
+        port = free_port()
+        args = [sys.executable, str(BASE_DIR / "manage.py"), "receive_mail", "--address", f"127.0.0.1:{port}"]
+        process = self.start(name, [*args, "--lmtp"] if lmtp else args, env)
+        wait_until(
+            lambda: "Receiving mail" in self.log(name) or process.poll() is not None,
+            seconds=60, what=f"the mail receiver {name} to listen",
+        )
+        assert process.poll() is None, f"The receiver {name} exited:\n{self.log(name)[-3000:]}"
+        return port
+
     def redis_server(self, port: int) -> subprocess.Popen:
         binary = shutil.which("redis-server")
         if binary is None:

@@ -953,6 +953,9 @@ MEETING_API_MOU_HIDDEN = (
 MEETING_API_READ_ONLY = f"{MEETING_API}::test_a_read_only_token_reads_but_cannot_write"
 
 
+CALENDAR_REPLIES = "tests/meetings/test_calendar_replies.py"
+
+
 def december_api(suffix: str = "") -> Callable[[Demo], str]:
     def url(demo: Demo) -> str:
         from meetings.models import Meeting
@@ -1096,6 +1099,23 @@ MATRIX |= {
         covered_by=(
             f"{MEETING_PACKAGE}::test_the_package_is_not_found_for_someone_who_cannot_see_the_meeting",
             f"{MEETING_PACKAGE}::test_the_api_prepares_tells_and_downloads_the_callers_package",
+        ),
+    ),
+    "api:meeting-responses": Route(
+        url=december_api("responses/"),
+        statuses=only(CBFTF, anonymous=REFUSED),
+        covered_by=(
+            MEETING_API_NOT_INVITED,
+            f"{CALENDAR_REPLIES}::test_an_accept_from_each_calendar_app_is_recorded_as_the_members_answer",
+            f"{CALENDAR_REPLIES}::test_the_responses_and_proposals_are_not_found_for_those_who_may_not_read_them",
+        ),
+    ),
+    "api:meeting-proposals": Route(
+        url=december_api("proposals/"),
+        statuses=only(SECRETARIAT, anonymous=REFUSED),
+        covered_by=(
+            f"{CALENDAR_REPLIES}::test_a_proposed_time_is_shown_to_the_secretariat_and_never_applied",
+            f"{CALENDAR_REPLIES}::test_the_responses_and_proposals_are_not_found_for_those_who_may_not_read_them",
         ),
     ),
     "api:meeting-agenda-start": secretariat_api_route(
