@@ -484,3 +484,25 @@ def test_the_members_calendar_feed_names_their_reply_address_and_their_answer(in
     (event,) = [e for e in Calendar.from_ical(response.content).walk("VEVENT") if str(e["UID"]) == invite.uid]
     assert str(event["ORGANIZER"]) == f"mailto:{invite.organizer}"
     assert event["ATTENDEE"].params["PARTSTAT"] == "TENTATIVE"
+
+
+def test_the_reminders_calendar_names_each_recipients_own_reply_address_and_a_reply_to_it_counts(
+    invited, atf, cbsa
+):
+    from meetings import notifications as meeting_notices
+    from notifications.models import Reminder
+    from tests.support.emails import sweep
+
+    Reminder.objects.filter(topic=meeting_notices.topic(invited), label="7d").update(
+        due_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    already = len(outbox())
+    sweep()
+    reminders = {m.to[0]: Invite.of(m) for m in outbox()[already:] if any(a[0] == "invite.ics" for a in m.attachments)}
+    for user in (atf, cbsa):  # read in English and in French: rendered once per reader class, then made personal
+        invite = reminders[user.email]
+        assert invite.organizer == reply_addresses.for_member(invited.pk, user.pk)
+        assert invite.attendee == user.email
+    assert reminders[cbsa.email].organizer_name == "Secrétariat du GTTAF"
+    assert deliver(reminders[cbsa.email], calendar_apps.outlook(reminders[cbsa.email], "DECLINED")) == RECORDED
+    assert answer_of(cbsa, invited).response == Rsvp.Response.DECLINED
