@@ -13,7 +13,7 @@ from taskforce.demo import working_day
 from taskforce.models import season_window
 
 from . import services
-from .models import AgendaTemplate, ItemKind, Meeting
+from .models import AgendaTemplate, ItemKind, Meeting, Rsvp
 
 OTTAWA = "America/Toronto"
 
@@ -196,6 +196,15 @@ def _december(demo) -> None:
         )
     with t.stamped(datetime.date(2021, 12, 3), 14):
         services.agenda_circulate(actor=sec, meeting=meeting)
+    # Three of the six invitees have answered; RCMP, ICE/HSI and CBP have not (the tour answers for RCMP from a
+    # calendar app, then the secretariat reminds the other two). On the briefing note's own dates (--as-recorded)
+    # the meeting has taken place, and invitations are no longer answered.
+    if meeting.is_past:
+        return
+    with t.stamped(datetime.date(2021, 12, 6), 9):
+        services.rsvp_set(actor=sec, meeting=meeting, response=Rsvp.Response.IN_PERSON)
+        services.rsvp_set(actor=u["cbsa"], meeting=meeting, response=Rsvp.Response.IN_PERSON)
+        services.rsvp_set(actor=u["atf"], meeting=meeting, response=Rsvp.Response.REMOTE, note="From Washington")
 
 
 def _regular_day(timeline) -> datetime.date:

@@ -106,7 +106,9 @@ def test_a_token_is_refused_when_altered_made_up_or_made_for_another_use(invited
     token = local.partition("+")[2]
     assert reply_addresses.invitation_from(genuine.upper()) is not None  # mail systems may change the case
     flipped = token[:-1] + ("a" if token[-1] != "a" else "b")
-    other_meeting = token.replace(f"m{invited.pk:x}", f"m{invited.pk + 1:x}", 1)
+    base36 = reply_addresses._base36
+    other_meeting = token.replace(f"m{base36(invited.pk)}u", f"m{base36(invited.pk + 1)}u", 1)
+    assert other_meeting != token
     for forged in (
         f"replies+{flipped}@{domain}", f"replies+{other_meeting}@{domain}", f"replies@{domain}",
         f"replies+@{domain}", f"replies+{token}@elsewhere.example", f"other+{token}@{domain}",
