@@ -55,11 +55,16 @@ def receive(address: str, raw: bytes, sender: str = "") -> str:
         else:
             changed = _member(invitation, answer)
     except Refusal as refusal:
-        logger.warning("calendar reply refused: %s", refusal, extra={"reply": facts})
+        logger.warning("calendar reply refused: %s (%s)", refusal, _summary(facts), extra={"reply": facts})
         return REFUSED
     outcome = RECORDED if changed else UNCHANGED
-    logger.info("calendar reply %s", outcome, extra={"reply": facts})
+    logger.info("calendar reply %s (%s)", outcome, _summary(facts), extra={"reply": facts})
     return outcome
+
+
+def _summary(facts: dict) -> str:
+    named = ("meeting_id", "user_id", "guest_id", "method", "partstat", "sequence", "message_id", "envelope_sender")
+    return ", ".join(f"{key} {facts[key]}" for key in named if facts.get(key) not in (None, ""))
 
 
 def _check(meeting: Meeting | None, answer: itip.Answer, invitee_address: str) -> Meeting:

@@ -129,6 +129,8 @@ def split_address(value: str) -> tuple[str, int]:
 
 async def serve(host: str, port: int, *, lmtp: bool, ready: Callable[[], None] | None = None) -> None:
     """Listen until cancelled."""
+    # aiosmtpd logs every command at INFO, addresses (and their tokens) included: only its warnings are kept.
+    logging.getLogger("mail.log").setLevel(max(logging.WARNING, logging.getLogger("mail.log").level))
     loop = asyncio.get_running_loop()
     handler = Handler(lmtp=lmtp)
     server = await loop.create_server(server_factory(handler), host=host, port=port)

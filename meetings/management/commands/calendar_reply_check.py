@@ -110,4 +110,4 @@ class Command(BaseCommand):
         message.add_attachment(
             cal.to_ical(), maintype="text", subtype="calendar", params={"method": "REPLY"}, filename="reply.ics"
         )
-        return message.as_bytes()
+        return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # SMTP's line ends
