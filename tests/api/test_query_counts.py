@@ -46,6 +46,8 @@ COUNTED = {
                                 "test_the_guest_list_runs_as_many_queries_for_many_guests_as_for_few", None),
     "v1_papers_versions_list": ("tests.meetings.test_paper_versions",
                                 "test_the_api_version_list_runs_as_many_queries_for_many_versions_as_for_few", None),
+    "v1_meetings_reminders_list": ("tests.meetings.test_aimed_reminders",
+                                   "test_the_reminders_log_runs_as_many_queries_for_many_reminders_as_for_few", None),
     # Not lists, but read from every item and paper the caller sees of the meeting.
     "v1_meetings_package_retrieve": (
         "tests.meetings.test_package", "test_the_package_state_runs_as_many_queries_for_many_papers_as_for_few", None

@@ -23,7 +23,7 @@ from meetings import services
 from meetings.models import Guest, Meeting, Rsvp, SentReminder
 from notifications import engine
 from notifications.models import Delivery, DeliveryMode, Notification, NotificationKind, NotificationPreference
-from taskforce import ical
+from taskforce import ical, permissions
 from taskforce.celery import app as celery_app
 from tests.notifications import conftest as notification_fixtures
 from tests.support.emails import outbox, sent_after_commit
@@ -542,6 +542,11 @@ def test_the_api_reminds_once_per_key_and_lists_the_reminders_sent(briefing, sec
     log = body(api.get(f"{API}/meetings/{briefing.pk}/reminders/"))
     assert [entry["audience"] for entry in log] == ["unanswered", "unanswered", "chosen"]
     assert log[2]["message_fr"] == NOTE_FR and log[2]["sent_by"] == "secretariat" and log[2]["key"] == "cal-sync-0001"
+    # The log is in the visibility index as the rules have it: its secretariat's alone.
+    assert permissions.check() == []
+    assert permissions.readers(SentReminder.objects.filter(meeting=briefing).first()).filter(
+        username__in=["cbsa", "hsi", "atf"]
+    ).count() == 0
 
 
 def test_the_api_schema_describes_the_reminders(demo):
