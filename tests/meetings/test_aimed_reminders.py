@@ -14,6 +14,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
@@ -240,6 +241,11 @@ def test_the_reminder_carries_the_invitation_calendar_entry_with_each_ones_own_a
         assert method == "REQUEST"
         assert str(event["UID"]) == invitation_uid and int(event["SEQUENCE"]) == briefing.sequence
         assert event["ATTENDEE"].params["PARTSTAT"] == partstat
+        # The organizer at the reply address of their invitation: their calendar app's answer to it counts.
+        invited = Delivery.objects.get(
+            Q(recipient__email=address) | Q(address=address), Q(key__contains=":invited:") | Q(key__contains=":guest-invited:")
+        )
+        assert str(event["ORGANIZER"]) == str(Calendar.from_ical(invited.ics).walk("VEVENT")[0]["ORGANIZER"])
     (to_atf,) = [m for m in outbox() if m.to == [atf.email]]
     assert "Your answer: Declined." in to_atf.body
     # The time in their own zone (ATF's member is in Washington: the same as Ottawa), the place.
