@@ -872,7 +872,7 @@ class SentReminderRecipient(models.Model):
     class ToldBy(models.TextChoices):
         EMAIL = "email", _("By email")
         DIGEST = "digest", _("In their daily digest")
-        PORTAL = "portal", _("In the portal only (they receive no reminders by email)")
+        PORTAL = "portal", _("In the portal only")
 
     reminder = models.ForeignKey(SentReminder, on_delete=models.CASCADE, related_name="recipients")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import strip_tags
 from icalendar import Calendar
 
 from meetings import notifications as meeting_notices
@@ -328,7 +329,7 @@ def test_the_message_is_given_in_both_languages_or_in_neither(briefing, secretar
 
 
 def test_members_follow_their_choice_for_reminders_unless_the_body_makes_meeting_notices_mandatory(
-    briefing, secretariat, demo, cbftf
+    briefing, secretariat, demo, cbftf, client_for
 ):
     cbsa, hsi = demo.users["cbsa"], demo.users["hsi"]
     NotificationPreference.objects.create(user=cbsa, kind=NotificationKind.MEETING_REMINDER, mode=DeliveryMode.OFF)
@@ -346,6 +347,9 @@ def test_members_follow_their_choice_for_reminders_unless_the_body_makes_meeting
     assert reminders_to() == Counter({cbsa.email: 1, hsi.email: 1})
     assert Delivery.objects.filter(recipient=hsi, status=Delivery.Status.HELD).count() == 1
     assert Notification.objects.filter(user=cbsa, event_key__contains=":reminded:").count() == 2
+    # The secretariat is told how each was reached, in the log.
+    log = strip_tags(text_of(client_for(secretariat).get(page("meeting-detail", briefing.pk))))
+    assert f"{cbsa} (CBSA · in the portal only)" in log and f"{hsi} (HSI · in their daily digest)" in log
 
 
 # Who may remind --------------------------------------------------------------------------------------------
