@@ -80,8 +80,11 @@ from .serializers import (
     PaperSerializer,
     PaperVersionSerializer,
     ReasonInput,
+    RemindedSerializer,
+    RemindInput,
     ResponseSerializer,
     RsvpSerializer,
+    SentReminderSerializer,
     TimeProposalSerializer,
 )
 
@@ -340,6 +343,46 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
         meeting = self.secretariat_meeting()
         services.minutes_approve(actor=request.user, meeting=meeting)
         return self.shown(meeting.pk)
+
+    def reminding_meeting(self) -> Meeting:
+        """The meeting, for its secretariat; anyone else finds nothing here (404), before the input is read."""
+        meeting = self.get_object()
+        if not permissions.is_secretariat(self.request.user, meeting.body_id):
+            raise NotFound()
+        return meeting
+
+    @extend_schema(
+        request=RemindInput,
+        responses={
+            201: RemindedSerializer,
+            200: OpenApiResponse(RemindedSerializer, description=_(
+                "An earlier call with the same `key` had sent this reminder: nothing more was sent."
+            )),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def remind(self, request: Request, pk: str) -> Response:
+        """Remind invitees now (the secretariat): those who have not answered, or the members and guests named, with
+        a message in English and French, or none. Each gets it once, in their language, with the invitation's
+        calendar entry; the reminder is kept in the meeting's log."""
+        meeting = self.reminding_meeting()
+        context = {**self.get_serializer_context(), "meeting": meeting}
+        data = RemindInput(data=request.data, context=context)
+        data.is_valid(raise_exception=True)
+        reminded = services.meeting_remind(actor=request.user, meeting=meeting, **data.validated_data)
+        reminder = selectors.sent_reminders(actor=request.user, meeting=meeting).get(pk=reminded.reminder.pk)
+        reminder.already_sent = reminded.already_sent
+        answer = status.HTTP_200_OK if reminded.already_sent else status.HTTP_201_CREATED
+        return Response(RemindedSerializer(reminder).data, status=answer)
+
+    @extend_schema(request=None, responses=SentReminderSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def reminders(self, request: Request, pk: str) -> Response:
+        """The reminders sent for the meeting, newest first, each with who it went to and how (the secretariat)."""
+        meeting = self.reminding_meeting()
+        return Response(SentReminderSerializer(
+            selectors.sent_reminders(actor=request.user, meeting=meeting), many=True
+        ).data)
 
 
 # Agenda items, nested under their meeting ------------------------------------------------------------

@@ -71,6 +71,14 @@ class MeetingsConfig(AppConfig):
             ),
         )
         permissions.register(m.ActionItem, Policy(body="meeting__body", parents=("meeting",), restricted_by=("item",)))
+        # The reminders the secretariat sent, and to whom: its log, which no member sees.
+        permissions.register(
+            m.SentReminder,
+            Policy(body="meeting__body", restricted=None, parents=("meeting",), members_see=Q(pk__isnull=True)),
+        )
+        permissions.register(
+            m.SentReminderRecipient, Policy(body="reminder__meeting__body", restricted=None, parents=("reminder",))
+        )
         # A body's agenda template is its secretariat's working tool: no member sees it.
         permissions.register(m.AgendaTemplate, Policy(body="body", restricted=None, members_see=Q(pk__isnull=True)))
         permissions.register(m.StandingItem, Policy(body="template__body", restricted=None, parents=("template",)))

@@ -5,6 +5,7 @@ see), and a service's ValidationError lands on the form with `add_service_error`
 """
 
 import datetime
+import uuid
 import zoneinfo
 
 from django import forms
@@ -19,7 +20,18 @@ from taskforce.dates import date_format
 from taskforce.forms import AgenciesChoiceField, AgencyChoiceField, DayField
 from taskforce.models import Body
 
-from .models import ActionItem, AgendaItem, Attendance, Guest, ItemKind, MeetingSeries, Rsvp, StandingItem
+from .models import (
+    MESSAGE_MAX_LENGTH,
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    Guest,
+    ItemKind,
+    MeetingSeries,
+    Rsvp,
+    SentReminder,
+    StandingItem,
+)
 
 # Offered first in every time zone list: where the task force's members work.
 COMMON_TIME_ZONES = [
@@ -173,7 +185,8 @@ class MeetingForm(MeetingDetailsForm):
     """Schedule a meeting, or edit and reschedule one (`editing=True` asks for the reason)."""
 
     field_order = ("title_en", "title_fr", "start", "end", "time_zone", "host_agency", "place", "virtual_link",
-                   "invite_agencies", "invite_people", "reason", "agenda_from")
+                   "invite_agencies", "invite_people", "reason", "reminder_message_en", "reminder_message_fr",
+                   "agenda_from")
     agenda_from = forms.ChoiceField(
         label=_("The agenda starts from"), choices=AGENDA_SOURCES, required=False, widget=forms.RadioSelect,
     )
@@ -184,18 +197,30 @@ class MeetingForm(MeetingDetailsForm):
         label=_("Reason for the change"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed when the meeting moves; invitees see it."),
     )
+    reminder_message_en = forms.CharField(
+        label=_("Text of the reminders (English)"), required=False, max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional: shown on top of the reminders sent before the meeting and to those who have not "
+                    "answered, in each reader's language. Give it in French too, or leave both empty."),
+    )
+    reminder_message_fr = forms.CharField(
+        label=_("Text of the reminders (French)"), required=False, max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args, actor: User, body: Body, editing: bool = False, **kwargs) -> None:
         super().__init__(*args, actor=actor, body=body, **kwargs)
         if not editing:
             del self.fields["reason"]
+            del self.fields["reminder_message_en"], self.fields["reminder_message_fr"]
         else:
             del self.fields["agenda_from"]
 
     def meeting_fields(self) -> dict:
         data = self.cleaned_data
-        names = ("title_en", "title_fr", "start", "end", "time_zone", "host_agency", "place", "virtual_link")
-        return {name: data[name] for name in names}
+        names = ("title_en", "title_fr", "start", "end", "time_zone", "host_agency", "place", "virtual_link",
+                 "reminder_message_en", "reminder_message_fr")
+        return {name: data[name] for name in names if name in self.fields}
 
 
 class SeriesForm(MeetingDetailsForm):
@@ -596,3 +621,68 @@ class RegisterFilterForm(forms.Form):
         """The filters that are valid; an invalid one is reported on the form and left out."""
         data = getattr(self, "cleaned_data", {})
         return {name: data.get(name) or None for name in ("body", "agency", "owner", "status", "due_from", "due_to")}
+
+
+# Reminders the secretariat aims ----------------------------------------------------------------------------------
+
+
+class RemindForm(forms.Form):
+    """Remind some of a meeting's invitees now: those who have not answered, or the people ticked (members and
+    guests, each shown with their answer), with an optional message in English and French. `key` is made when the
+    form is drawn: the button pressed twice sends the reminder once. The service checks it all again."""
+
+    audience = forms.ChoiceField(label=_("Remind"), widget=forms.RadioSelect)
+    people = forms.MultipleChoiceField(label=_("Members invited"), required=False, widget=forms.CheckboxSelectMultiple)
+    guests = forms.MultipleChoiceField(label=_("Guests"), required=False, widget=forms.CheckboxSelectMultiple)
+    message_en = forms.CharField(
+        label=_("Message in English"), required=False, max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional: shown on top of the reminder to those who read English. Give it in French too."),
+    )
+    message_fr = forms.CharField(
+        label=_("Message in French"), required=False, max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown on top of the reminder to those who read French."),
+    )
+    key = forms.RegexField(
+        regex=r"\A[A-Za-z0-9_-]{8,64}\Z", widget=forms.HiddenInput, max_length=64,
+        error_messages={
+            "invalid": _("This form's key is not valid: reload the page and send the reminder again."),
+            "required": _("This form's key is missing: reload the page and send the reminder again."),
+        },
+    )
+
+    def __init__(
+        self, *args, people: list[User], answers: dict[int, Rsvp], guests: list[Guest], **kwargs
+    ) -> None:
+        kwargs.setdefault("auto_id", "remind_%s")
+        super().__init__(*args, **kwargs)
+        self.people = {str(person.pk): person for person in people}
+        self.guest_rows = {str(guest.pk): guest for guest in guests}
+        waiting = [p for p in people if p.pk not in answers] + [g for g in guests if g.answer is None]
+        self.fields["audience"].choices = [
+            (SentReminder.Audience.UNANSWERED,
+             _("Invitees who have not answered (%(count)s)") % {"count": len(waiting)}),
+            (SentReminder.Audience.CHOSEN, _("The people I tick")),
+        ]
+        self.fields["audience"].initial = SentReminder.Audience.UNANSWERED
+        self.fields["people"].choices = [(pk, _person_answer(p, answers.get(p.pk))) for pk, p in self.people.items()]
+        self.fields["guests"].choices = [(pk, _guest_answer(g)) for pk, g in self.guest_rows.items()]
+        self.fields["key"].initial = uuid.uuid4().hex
+
+    def chosen_people(self) -> list[User]:
+        return [self.people[pk] for pk in self.cleaned_data["people"]]
+
+    def chosen_guests(self) -> list[Guest]:
+        return [self.guest_rows[pk] for pk in self.cleaned_data["guests"]]
+
+
+def _person_answer(person: User, answer: Rsvp | None) -> str:
+    agency = person.agency.local_acronym if person.agency_id else "—"
+    said = answer.get_response_display() if answer else _("no answer yet")
+    return f"{person} ({agency}) — {said}"
+
+
+def _guest_answer(guest: Guest) -> str:
+    said = guest.get_answer_display() if guest.answer else _("no answer yet")
+    return _("%(guest)s (guest) — %(answer)s") % {"guest": guest, "answer": said}

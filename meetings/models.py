@@ -8,9 +8,10 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -99,6 +100,9 @@ class Meeting(BilingualTitle, models.Model):
     sequence = models.PositiveIntegerField(default=0)
     # Reminder offsets in days before the meeting; empty: the body's, or 7 and 1 days.
     reminder_days = models.JSONField(_("reminders (days before)"), default=list, blank=True)
+    # The secretariat's own words on top of the scheduled reminders, in each reader's language: both or neither.
+    reminder_message_en = models.TextField(_("text of the reminders (English)"), blank=True)
+    reminder_message_fr = models.TextField(_("text of the reminders (French)"), blank=True)
 
     agenda_status = models.CharField(
         _("agenda"), max_length=20, choices=AgendaStatus.choices, default=AgendaStatus.DRAFT
@@ -136,6 +140,12 @@ class Meeting(BilingualTitle, models.Model):
                 name="meeting_circulation_recorded",
                 violation_error_message=_("A circulated agenda records when it was circulated."),
             ),
+            models.CheckConstraint(
+                condition=models.Q(reminder_message_en="", reminder_message_fr="")
+                | ~models.Q(reminder_message_en="") & ~models.Q(reminder_message_fr=""),
+                name="meeting_reminder_message_in_both_languages",
+                violation_error_message=_("Give the text of the reminders in English and in French, or neither."),
+            ),
         ]
         indexes = [
             models.Index(fields=["body", "start"], name="meeting_body_start"),
@@ -167,6 +177,15 @@ class Meeting(BilingualTitle, models.Model):
     @property
     def agenda_is_open_for_comments(self) -> bool:
         return self.agenda_status == self.AgendaStatus.CIRCULATED and not self.is_cancelled
+
+    @property
+    def reminder_message(self) -> str:
+        """The text of the scheduled reminders in the reader's language (both are given, or neither)."""
+        return self.reminder_message_fr if get_language() == "fr" else self.reminder_message_en
+
+    def clean(self) -> None:
+        super().clean()
+        check_message_pair(self.reminder_message_en, self.reminder_message_fr, "reminder_message")
 
 
 class Invitation(models.Model):
@@ -779,3 +798,98 @@ class TimeProposal(models.Model):
     @property
     def proposer(self):
         return self.user or self.guest
+
+
+# Reminders the secretariat aims ----------------------------------------------------------------------------------
+# A reminder sent now, from the meeting page or the API, to the invitees who have not answered or to the people the
+# secretariat ticks, with a message of its own in English and French; and the text a meeting's scheduled reminders
+# carry (Meeting.reminder_message_en/_fr). meetings/services.py `meeting_remind` sends one; these rows are its log.
+
+# The most a message of the secretariat may hold, in each language: a note, not a paper.
+MESSAGE_MAX_LENGTH = 2000
+
+
+def check_message_pair(english: str, french: str, field: str) -> None:
+    """A message of the secretariat is given in both languages or in neither (each reader reads it in theirs), and
+    within MESSAGE_MAX_LENGTH: the refusal names the field (`field` + "_en" or "_fr") to mend."""
+    english, french, errors = english.strip(), french.strip(), {}
+    for language, text in (("en", english), ("fr", french)):
+        if len(text) > MESSAGE_MAX_LENGTH:
+            too_long = _("A message has at most %(limit)s characters; this one has %(length)s.")
+            errors[f"{field}_{language}"] = too_long % {"limit": MESSAGE_MAX_LENGTH, "length": len(text)}
+    if english and not french:
+        errors.setdefault(f"{field}_fr", _("Give the message in French too, or leave both empty."))
+    elif french and not english:
+        errors.setdefault(f"{field}_en", _("Give the message in English too, or leave both empty."))
+    if errors:
+        raise ValidationError(errors)
+
+
+class SentReminder(models.Model):
+    """A reminder the secretariat sent to some of a meeting's invitees: the meeting page's log of them. `key` is made
+    when the form is drawn (or given by an API client): pressing the button twice sends it once."""
+
+    class Audience(models.TextChoices):
+        UNANSWERED = "unanswered", _("Invitees who had not answered")
+        CHOSEN = "chosen", _("People chosen by the secretariat")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="sent_reminders")
+    key = models.CharField(max_length=64)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+    audience = models.CharField(_("to"), max_length=20, choices=Audience.choices)
+    message_en = models.TextField(_("message (English)"), blank=True)
+    message_fr = models.TextField(_("message (French)"), blank=True)
+    recipient_count = models.PositiveIntegerField(_("people reminded"))
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "key"], name="sent_reminder_once_per_key"),
+            models.CheckConstraint(
+                condition=models.Q(message_en="", message_fr="") | ~models.Q(message_en="") & ~models.Q(message_fr=""),
+                name="sent_reminder_message_in_both_languages",
+            ),
+            models.CheckConstraint(condition=models.Q(recipient_count__gte=1), name="sent_reminder_reaches_someone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} ({self.sent_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def message(self) -> str:
+        """The message in the reader's language."""
+        return self.message_fr if get_language() == "fr" else self.message_en
+
+
+class SentReminderRecipient(models.Model):
+    """Someone a reminder was sent to, and how it reached them: a member (by email now, in their daily digest, or in
+    the portal alone, as they chose for reminders) or a guest (by email). Their name is kept as it was, for a guest
+    removed since or a member whose account is gone."""
+
+    class ToldBy(models.TextChoices):
+        EMAIL = "email", _("By email")
+        DIGEST = "digest", _("In their daily digest")
+        PORTAL = "portal", _("In the portal only")
+
+    reminder = models.ForeignKey(SentReminder, on_delete=models.CASCADE, related_name="recipients")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    guest = models.ForeignKey(Guest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=300)
+    told_by = models.CharField(max_length=10, choices=ToldBy.choices)
+
+    class Meta:
+        verbose_name = _("person reminded")
+        verbose_name_plural = _("people reminded")
+        ordering = ["reminder", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=True) | models.Q(guest__isnull=True), name="reminded_member_or_guest"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -710,3 +710,61 @@ class ActionItemReminder(deadlines.DeadlineReminder):
             "recipient": recipient, "subject": subject, "action": action, "url": url,
         })
         return engine.Message(subject=subject, text=text, url=url)
+
+
+# Reminders the secretariat aims ----------------------------------------------------------------------------------
+# Sent now, to the people the secretariat chose (meetings.services.meeting_remind), once per reminder and person: its
+# key is in the event's, so each delivery's unique key names both. Members are told as the invitation tells them
+# (their choice for reminders, unless the body makes meeting notices mandatory); guests by email, with their link.
+# Each message carries the secretariat's words in its reader's language, then the meeting as they read it and the
+# calendar entry of their invitation (the same UID and SEQUENCE, their own answer).
+
+REMINDED_KIND = NotificationKind.MEETING_REMINDER
+
+
+def reminded_event(meeting: Meeting, key: str) -> str:
+    return f"meeting:{meeting.pk}:reminded:{key}"
+
+
+def reminded_mandatory(meeting: Meeting) -> bool:
+    return meeting.body.meeting_changes_mandatory
+
+
+def reminded_by(meeting: Meeting, people: list[User]) -> dict[int, str]:
+    """How a reminder reaches each of these members (a SentReminderRecipient.ToldBy, by pk): by email now, in their
+    daily digest, or in the portal alone."""
+    from .models import SentReminderRecipient
+
+    told_by = SentReminderRecipient.ToldBy
+    statuses = engine.email_statuses(people, REMINDED_KIND, mandatory=reminded_mandatory(meeting))
+    by_status = {Delivery.Status.PENDING: told_by.EMAIL, Delivery.Status.HELD: told_by.DIGEST}
+    return {pk: by_status.get(status, told_by.PORTAL) for pk, status in statuses.items()}
+
+
+def _reminded_subject(meeting: Meeting) -> str:
+    return _("Reminder from the %(body)s secretariat: %(title)s, %(when)s") % {
+        "body": meeting.body.local_acronym, "title": meeting.title, "when": _when(meeting),
+    }
+
+
+def reminded(meeting: Meeting, sent, people: list[User], guests: list[Guest]) -> None:
+    """Tell each of `people` and `guests` of the meeting, with the message of `sent` (a SentReminder)."""
+    answers = _answers(meeting)
+
+    def render(user: User) -> engine.Message:
+        return _render(
+            "emails/meeting_reminded.txt", _reminded_subject(meeting), meeting, user, method="REQUEST", items=[],
+            note=sent.message, answer=answers.get(user.pk),
+        )
+
+    def render_guest(guest: Guest) -> engine.Message:
+        return _guest_message(
+            "emails/guest_reminded.txt", _reminded_subject(meeting), meeting, guest, method="REQUEST",
+            note=sent.message,
+        )
+
+    engine.notify(
+        kind=REMINDED_KIND, event_key=reminded_event(meeting, sent.key), recipients=people, render=render,
+        mandatory=reminded_mandatory(meeting),
+    )
+    _tell_guests(meeting, guests, f"reminded:{sent.key}", render_guest)

@@ -49,6 +49,8 @@ from .models import (
     Paper,
     PaperVersion,
     Rsvp,
+    SentReminder,
+    SentReminderRecipient,
     StandingItem,
     TimeProposal,
 )
@@ -570,3 +572,15 @@ def people_told(*, actor: User, meeting: Meeting) -> QuerySet[User]:
     return permissions.scope_people(actor, User.objects.filter(pk__in=told)).select_related("agency").order_by(
         "agency__acronym", "last_name", "first_name"
     )
+
+
+# Reminders the secretariat aims ----------------------------------------------------------------------------------
+
+
+def sent_reminders(*, actor: User, meeting: Meeting) -> QuerySet[SentReminder]:
+    """The reminders sent for the meeting, newest first, each with who it went to and how: its secretariat's log (no
+    member sees any)."""
+    recipients = permissions.scope(actor, SentReminderRecipient.objects.select_related("person__agency"))
+    return permissions.scope(actor, SentReminder.objects.filter(meeting=meeting)).select_related(
+        "sent_by"
+    ).prefetch_related(Prefetch("recipients", queryset=recipients.order_by("pk")))

@@ -7,6 +7,7 @@ up among those the caller may see: a hidden one is refused exactly like one that
 
 import datetime
 
+from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,7 @@ from taskforce.api import DayField, TextField
 from taskforce.models import Body
 
 from .models import (
+    MESSAGE_MAX_LENGTH,
     ActionItem,
     AgendaItem,
     AgendaPackage,
@@ -31,6 +33,8 @@ from .models import (
     Paper,
     PaperVersion,
     Rsvp,
+    SentReminder,
+    SentReminderRecipient,
     StandingItem,
     TimeProposal,
 )
@@ -114,6 +118,15 @@ class MeetingUpdateInput(MeetingFieldsInput):
 
     reason = TextField(
         required=False, allow_blank=True, help_text=_("Needed when the meeting moves; invitees see it.")
+    )
+    reminder_message_en = TextField(
+        max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True,
+        help_text=_("Shown on top of the meeting's scheduled reminders to those who read English; give "
+                    "`reminder_message_fr` too, or leave both empty."),
+    )
+    reminder_message_fr = TextField(
+        max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True,
+        help_text=_("The same text, for those who read French."),
     )
 
     def get_fields(self) -> dict:
@@ -298,7 +311,8 @@ class MeetingSerializer(serializers.ModelSerializer):
         fields = [
             "id", "body", "title_en", "title_fr", "start", "end", "time_zone", "host_agency", "place",
             "virtual_link", "status", "change_reason", "sequence", "agenda_status", "agenda_circulated_at",
-            "minutes_status", "minutes_approved_at", "invitees", "my_rsvp", "updated_at",
+            "minutes_status", "minutes_approved_at", "invitees", "my_rsvp", "reminder_message_en",
+            "reminder_message_fr", "updated_at",
         ]
         read_only_fields = fields
 
@@ -567,3 +581,91 @@ class MeetingPackageSerializer(serializers.Serializer):
             "built_at": package.built_at if ready else None,
             "download_url": request.build_absolute_uri(url) if url else None,
         }
+
+
+# Reminders the secretariat aims ----------------------------------------------------------------------------------
+
+
+class RemindInput(serializers.Serializer):
+    audience = serializers.ChoiceField(
+        choices=SentReminder.Audience.choices,
+        help_text=_("unanswered: the invitees (members and guests) who have not answered; chosen: those named in "
+                    "`people` and `guests`, who must be invitees of the meeting."),
+    )
+    people = people_field(
+        many=True, required=False, help_text=_("With `chosen`: the members to remind, by username.")
+    )
+    guests = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=parsing.LARGEST_ID), required=False,
+        help_text=_("With `chosen`: the meeting's guests to remind, by id."),
+    )
+    message_en = TextField(
+        max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True,
+        help_text=_("On top of the reminder, for those who read English; give `message_fr` too, or neither."),
+    )
+    message_fr = TextField(
+        max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True,
+        help_text=_("On top of the reminder, for those who read French."),
+    )
+    key = TextField(
+        required=False, max_length=64, validators=[RegexValidator(r"^[A-Za-z0-9_-]{8,64}$", message=_(
+            "A key is 8 to 64 letters, digits, hyphens or underscores."
+        ))],
+        help_text=_("Makes the call once: another call with the same key sends nothing more and answers with the "
+                    "reminder the first one sent. Without it, each call sends a reminder of its own."),
+    )
+
+    def validate_guests(self, ids: list[int]) -> list[Guest]:
+        """Among the meeting's guests (the caller sees them all: only its secretariat reminds)."""
+        meeting = self.context["meeting"]
+        found = list(permissions.scope(self.context["request"].user, Guest.objects.filter(meeting=meeting, pk__in=ids)))
+        if len(found) != len(set(ids)):
+            raise serializers.ValidationError(_("Only this meeting's guests can be reminded."))
+        return found
+
+
+class ReminderRecipientSerializer(serializers.ModelSerializer):
+    username = serializers.SlugRelatedField(
+        source="person", slug_field="username", read_only=True, allow_null=True,
+        help_text=_("The member reminded; null for a guest (or someone whose account is gone)."),
+    )
+    agency = serializers.SerializerMethodField()
+    guest = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("The guest reminded, by id; null for a member (or a guest "
+                                                     "removed since)."),
+    )
+    name = TextField(read_only=True, help_text=_("As they were named when reminded."))
+
+    class Meta:
+        model = SentReminderRecipient
+        fields = ["username", "agency", "guest", "name", "told_by"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_agency(self, recipient: SentReminderRecipient) -> str | None:
+        person = recipient.person
+        return person.agency.acronym if person is not None and person.agency_id else None
+
+
+class SentReminderSerializer(serializers.ModelSerializer):
+    sent_by = username(allow_null=True)
+    sent_at = UtcField()
+    recipients = ReminderRecipientSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SentReminder
+        fields = [
+            "id", "key", "sent_at", "sent_by", "audience", "message_en", "message_fr", "recipient_count",
+            "recipients",
+        ]
+        read_only_fields = fields
+
+
+class RemindedSerializer(SentReminderSerializer):
+    already_sent = serializers.BooleanField(
+        read_only=True, help_text=_("True when an earlier call with the same key had sent it: nothing more was sent.")
+    )
+
+    class Meta(SentReminderSerializer.Meta):
+        fields = [*SentReminderSerializer.Meta.fields, "already_sent"]
+        read_only_fields = fields

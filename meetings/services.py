@@ -4,9 +4,12 @@ Each service checks that the actor may see what it is handed (404 otherwise) and
 validates, then writes in one transaction.
 """
 
+import dataclasses
 import datetime
 import logging
+import re
 import time
+import uuid
 import zoneinfo
 from collections.abc import Iterable
 
@@ -48,8 +51,11 @@ from .models import (
     Paper,
     PaperVersion,
     Rsvp,
+    SentReminder,
+    SentReminderRecipient,
     StandingItem,
     TimeProposal,
+    check_message_pair,
     package_path,
 )
 
@@ -192,6 +198,7 @@ def meeting_series_schedule(
 # What meeting_update may change; status, agenda, minutes and body change only through their own services.
 EDITABLE_MEETING_FIELDS = {
     "title_en", "title_fr", "start", "end", "time_zone", "host_agency", "place", "virtual_link", "reminder_days",
+    "reminder_message_en", "reminder_message_fr",
 }
 
 
@@ -1238,3 +1245,118 @@ def time_proposal_record(*, meeting: Meeting, answer, user: User | None = None, 
     })
     notifications.time_proposed(meeting, str(user or guest))
     return True
+
+
+# Reminders the secretariat aims ----------------------------------------------------------------------------------
+
+# The one-time key of a reminder: made when its form is drawn (a UUID's hex), or an API client's own.
+REMINDER_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Reminded:
+    """The reminder a press of the button stands for; `already_sent` when it had been sent by an earlier press with
+    the same key (nothing more was sent)."""
+
+    reminder: SentReminder
+    already_sent: bool = False
+
+
+def _reminder_key(key: str | None) -> str:
+    if key is None:
+        return uuid.uuid4().hex
+    if not isinstance(key, str) or not REMINDER_KEY.fullmatch(key):
+        raise ValidationError({"key": _(
+            "The reminder's key is 8 to 64 letters, digits, hyphens or underscores: reload the page and send the "
+            "reminder again."
+        )})
+    return key
+
+
+def _require_remindable(meeting: Meeting) -> None:
+    _require_scheduled(meeting)
+    # As for the scheduled reminders: nobody is reminded of a meeting that has already started.
+    if meeting.start <= timezone.now():
+        raise ValidationError(_("This meeting has already started: nobody is reminded of it any more."))
+
+
+def _reminded_people(
+    meeting: Meeting, audience: str, people: Iterable[User], guests: Iterable[Guest]
+) -> tuple[list[User], list[Guest]]:
+    """Who the reminder goes to: the invitees (members who may see the meeting, and its guests) who have not answered,
+    or those ticked, each of whom must be one of them. A refusal names nobody."""
+    invitees = notifications.audience(meeting)
+    invited_guests = list(meeting.guests.all())
+    people, guests = list(people), list(guests)
+    if audience == SentReminder.Audience.UNANSWERED:
+        if people or guests:
+            raise ValidationError({"audience": _(
+                "You ticked people: choose “The people I tick”, or untick them to remind everyone who has not "
+                "answered."
+            )})
+        answered = set(Rsvp.objects.filter(meeting=meeting).values_list("user_id", flat=True))
+        chosen = [p for p in invitees if p.pk not in answered], [g for g in invited_guests if g.answer is None]
+        if not any(chosen):
+            raise ValidationError({"audience": _("Every invitee has answered: there is nobody to remind.")})
+        return chosen
+    if audience != SentReminder.Audience.CHOSEN:
+        raise ValidationError({"audience": _("Choose who to remind.")})
+    if not people and not guests:
+        raise ValidationError({"people": _("Tick the people to remind.")})
+    invited = {p.pk: p for p in invitees}
+    if any(p.pk not in invited for p in people):
+        raise ValidationError({"people": _("Only the meeting's invitees can be reminded: untick the others.")})
+    if any(g.meeting_id != meeting.pk for g in guests):
+        raise ValidationError({"guests": _("Only this meeting's guests can be reminded: untick the others.")})
+    wanted_people, wanted_guests = {p.pk for p in people}, {g.pk for g in guests}
+    return [p for p in invitees if p.pk in wanted_people], [g for g in invited_guests if g.pk in wanted_guests]
+
+
+def _record_recipients(sent: SentReminder, meeting: Meeting, people: list[User], guests: list[Guest]) -> None:
+    told_by = notifications.reminded_by(meeting, people)
+    SentReminderRecipient.objects.bulk_create(
+        [SentReminderRecipient(reminder=sent, person=p, name=str(p), told_by=told_by[p.pk]) for p in people]
+        + [SentReminderRecipient(reminder=sent, guest=g, name=str(g), told_by=SentReminderRecipient.ToldBy.EMAIL)
+           for g in guests]
+    )
+
+
+@transaction.atomic
+def meeting_remind(
+    *,
+    actor: User,
+    meeting: Meeting,
+    audience: str,
+    people: Iterable[User] = (),
+    guests: Iterable[Guest] = (),
+    message_en: str = "",
+    message_fr: str = "",
+    key: str | None = None,
+) -> Reminded:
+    """Remind some of the meeting's invitees now (its secretariat): those who have not answered (`audience`
+    "unanswered"), or the people and guests ticked ("chosen"), with a message of the secretariat's own in English and
+    French, or none. Each is told once, in their language and time zone (see notifications.reminded), and the
+    reminder is kept in the meeting's log. `key` makes it once: a second call with the same key (the button pressed
+    twice, even at the same instant) sends nothing more and answers with the reminder the first one sent. Without a
+    key (an API client that gives none), each call is a reminder of its own."""
+    permissions.require_visible(actor, meeting)
+    permissions.require_secretariat(actor, meeting.body_id)
+    key = _reminder_key(key)
+    # Locked until this commits: a second press with the same key waits here, then finds this one's reminder; nor
+    # does a reminder go out while the meeting is being moved or cancelled.
+    meeting = Meeting.objects.select_for_update(of=("self",), no_key=True).select_related("body", "host_agency").get(
+        pk=meeting.pk
+    )
+    earlier = SentReminder.objects.filter(meeting=meeting, key=key).first()
+    if earlier is not None:
+        return Reminded(earlier, already_sent=True)
+    _require_remindable(meeting)
+    check_message_pair(message_en, message_fr, "message")
+    people, guests = _reminded_people(meeting, audience, people, guests)
+    sent = SentReminder.objects.create(
+        meeting=meeting, key=key, sent_by=actor, audience=audience, message_en=message_en.strip(),
+        message_fr=message_fr.strip(), recipient_count=len(people) + len(guests),
+    )
+    _record_recipients(sent, meeting, people, guests)
+    notifications.reminded(meeting, sent, people, guests)
+    return Reminded(sent)

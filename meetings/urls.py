@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/package/download/", views.meeting_package_download, name="meeting-package-download"),
     path("<int:pk>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/guests/new/", views.guest_add, name="guest-add"),
+    path("<int:pk>/remind/", views.meeting_remind, name="meeting-remind"),
     path("guests/<int:pk>/remove/", views.guest_remove, name="guest-remove"),
     path("guests/<int:pk>/new-link/", views.guest_link_renew, name="guest-link-renew"),
     path("<int:pk>/minutes/", views.minutes, name="minutes"),

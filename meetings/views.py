@@ -27,6 +27,7 @@ from members.models import User
 from taskforce import context as acting
 from taskforce import permissions
 from taskforce import selectors as core_selectors
+from taskforce.dates import date_format
 from taskforce.errors import ConflictError
 from taskforce.forms import add_service_error
 from taskforce.models import Body
@@ -198,6 +199,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
         "decisions": selectors.decisions(actor=actor, meeting=meeting),
         "actions": actions,
         **_package_context(request, meeting, items),
+        **(_reminders_context(request, meeting) if secretariat else {}),
     }
 
 
@@ -245,6 +247,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "start": forms.wall_time(meeting.start, meeting.time_zone),
         "end": forms.wall_time(meeting.end, meeting.time_zone),
         "host_agency": meeting.host_agency_id, "place": meeting.place, "virtual_link": meeting.virtual_link,
+        "reminder_message_en": meeting.reminder_message_en, "reminder_message_fr": meeting.reminder_message_fr,
         "invite_agencies": [i.agency_id for i in invitations if i.agency_id],
         "invite_people": [i.user_id for i in invitations if i.user_id],
     }
@@ -1061,3 +1064,95 @@ def meeting_package_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+# Reminders the secretariat aims ------------------------------------------------------------------------------------
+
+
+def _reminding_meeting(request: HttpRequest, pk: int) -> Meeting:
+    """The meeting, for its secretariat; anyone else finds no such page (404), members who see the meeting included:
+    the reminders sent and the form are the secretariat's alone."""
+    meeting = selectors.meeting_get(actor=request.user, pk=pk)
+    if not permissions.is_secretariat(request.user, meeting.body_id):
+        raise Http404()
+    return meeting
+
+
+def _remind_form(request: HttpRequest, meeting: Meeting, data=None) -> forms.RemindForm:
+    actor = request.user
+    answers = {answer.user_id: answer for answer in selectors.rsvps(actor=actor, meeting=meeting)}
+    return forms.RemindForm(
+        data, people=list(selectors.invited_people(actor=actor, meeting=meeting)), answers=answers,
+        guests=list(selectors.guests(actor=actor, meeting=meeting)),
+    )
+
+
+def _reminders_context(request: HttpRequest, meeting: Meeting, **extra) -> dict:
+    """The meeting page's "Remind invitees" section: its form while the meeting is still to start, and the log."""
+    remindable = not meeting.is_cancelled and meeting.start > timezone.now()
+    if remindable and "remind_form" not in extra:
+        extra["remind_form"] = _remind_form(request, meeting)
+    return {
+        "meeting": meeting,
+        "remindable": remindable,
+        "sent_reminders": selectors.sent_reminders(actor=request.user, meeting=meeting),
+        **extra,
+    }
+
+
+def _reminded(reminded: services.Reminded) -> str:
+    """What a press of the button did, in words: the same whether it sent the reminder or an earlier press had."""
+    reminder = reminded.reminder
+    count = reminder.recipient_count
+    if reminded.already_sent:
+        said = ngettext(
+            "This reminder was already sent, on %(when)s, to %(count)s person: nothing more was sent.",
+            "This reminder was already sent, on %(when)s, to %(count)s people: nothing more was sent.", count,
+        ) % {"count": count, "when": date_format(timezone.localtime(reminder.sent_at), "DATETIME_FORMAT")}
+    else:
+        said = ngettext("Reminder sent to %(count)s person.", "Reminder sent to %(count)s people.", count) % {
+            "count": count
+        }
+    told_by = [recipient.told_by for recipient in reminder.recipients.all()]
+    digest, portal = told_by.count("digest"), told_by.count("portal")
+    if digest:
+        said += " " + ngettext(
+            "%(count)s of them will find it in their daily digest.",
+            "%(count)s of them will find it in their daily digest.", digest,
+        ) % {"count": digest}
+    if portal:
+        said += " " + ngettext(
+            "%(count)s of them receives no reminders by email and will find it in the portal.",
+            "%(count)s of them receive no reminders by email and will find it in the portal.", portal,
+        ) % {"count": portal}
+    return said
+
+
+@login_required
+def meeting_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remind invitees now (the secretariat): in place with htmx (the section comes back with the outcome, a new
+    form and the log), or by redirecting to the meeting page's section."""
+    meeting = _reminding_meeting(request, pk)
+    form = _remind_form(request, meeting, request.POST or None)
+
+    def remind(data: dict) -> services.Reminded:
+        return services.meeting_remind(
+            actor=request.user, meeting=meeting, audience=data["audience"], people=form.chosen_people(),
+            guests=form.chosen_guests(), message_en=data["message_en"], message_fr=data["message_fr"], key=data["key"],
+        )
+
+    def in_place(reminded: services.Reminded) -> HttpResponse:
+        return render(request, "meetings/_reminders.html", _reminders_context(
+            request, meeting, reminded_message=_reminded(reminded)
+        ))
+
+    done = submitted(
+        request, form, remind, message=_reminded, at="reminders", then=_meeting_url(meeting, "reminders"),
+        in_place=in_place,
+    )
+    if done:
+        return done
+    context = _reminders_context(request, meeting, remind_form=form)
+    if request.htmx:
+        return render(request, "meetings/_reminders.html", context)
+    return render(request, "meetings/remind.html", context, status=400 if form.is_bound else 200)

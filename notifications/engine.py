@@ -129,6 +129,15 @@ def _delivery_status(mode: str, *, mandatory: bool) -> str | None:
     return {DeliveryMode.IMMEDIATELY: Delivery.Status.PENDING, DeliveryMode.DIGEST: Delivery.Status.HELD}.get(mode)
 
 
+def email_statuses(users: Iterable[User], kind: str, *, mandatory: bool = False) -> dict[int, str | None]:
+    """How `notify()` emails each of these people about an event of `kind`: the status of their delivery (pending:
+    now; held: in their daily digest), or None when it reaches them in the portal alone (they turned these emails
+    off, or have no address). For telling the sender how a message reached each one."""
+    users = list(users)
+    modes = modes_for(users, kind)
+    return {u.pk: _delivery_status(modes[u.pk], mandatory=mandatory) if u.email else None for u in users}
+
+
 # Notices -------------------------------------------------------------------------------------------
 
 

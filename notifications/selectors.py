@@ -1,4 +1,5 @@
-"""Reads of notices and emails: a member's own notices and choices; the secretariat's list of emails not delivered."""
+"""Reads of notices and emails: a member's own notices and choices; the secretariat's lists of the emails not delivered
+and of those sent."""
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -46,3 +47,24 @@ def delivery_list(*, actor: User) -> QuerySet[Delivery]:
 
 def delivery_get(*, actor: User, pk: int) -> Delivery:
     return get_object_or_404(_deliveries(actor), pk=pk)
+
+
+# How many sent messages a page of them lists.
+SENT_PAGE_SIZE = 100
+
+
+def delivery_sent_list(*, actor: User, before: Delivery | None = None) -> list[Delivery]:
+    """Messages sent (on their own or in a daily digest), most recently sent first: a page of SENT_PAGE_SIZE, and one
+    more when there are more (the caller shows the page and links on from its last row); `before`, that last row of
+    the previous page."""
+    sent = _deliveries(actor).filter(status__in=[Delivery.Status.SENT, Delivery.Status.DIGESTED])
+    if before is not None:
+        sent = sent.filter(Q(sent_at__lt=before.sent_at) | Q(sent_at=before.sent_at, pk__lt=before.pk))
+    return list(sent.order_by("-sent_at", "-pk")[: SENT_PAGE_SIZE + 1])
+
+
+def delivery_sent_get(*, actor: User, pk: int) -> Delivery:
+    """One sent message the actor may list (the anchor of a page of them)."""
+    return get_object_or_404(
+        _deliveries(actor).filter(status__in=[Delivery.Status.SENT, Delivery.Status.DIGESTED]), pk=pk
+    )

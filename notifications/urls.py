@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/open/", views.notification_open, name="notification-open"),
     path("preferences/", views.notification_preferences, name="notification-preferences"),
     path("deliveries/", views.delivery_list, name="delivery-list"),
+    path("deliveries/sent/", views.delivery_sent_list, name="delivery-sent-list"),
 ]

@@ -70,3 +70,21 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
         return redirect("delivery-list")
     deliveries = selectors.delivery_list(actor=request.user)
     return render(request, "notifications/delivery_list.html", {"deliveries": deliveries})
+
+
+@login_required
+def delivery_sent_list(request: HttpRequest) -> HttpResponse:
+    """For the secretariat: every message sent to the people of their bodies (and their meetings' guests), newest
+    first, a page at a time; `?before=<id>` continues after that message."""
+    before = None
+    if "before" in request.GET:
+        pk = parsing.object_id(request.GET["before"])
+        if pk is None:
+            raise BadRequest("A page of messages starts after a message, named by its id.")
+        before = selectors.delivery_sent_get(actor=request.user, pk=pk)
+    deliveries = selectors.delivery_sent_list(actor=request.user, before=before)
+    more = len(deliveries) > selectors.SENT_PAGE_SIZE
+    deliveries = deliveries[: selectors.SENT_PAGE_SIZE]
+    return render(request, "notifications/delivery_sent_list.html", {
+        "deliveries": deliveries, "older": deliveries[-1].pk if more else None, "continued": before is not None,
+    })

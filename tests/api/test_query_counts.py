@@ -54,6 +54,8 @@ COUNTED = {
         "tests.meetings.test_calendar_replies",
         "test_the_responses_and_proposals_are_not_found_for_those_who_may_not_read_them", None,
     ),
+    "v1_meetings_reminders_list": ("tests.meetings.test_aimed_reminders",
+                                   "test_the_reminders_log_runs_as_many_queries_for_many_reminders_as_for_few", None),
     # Not lists, but read from every item and paper the caller sees of the meeting.
     "v1_meetings_package_retrieve": (
         "tests.meetings.test_package", "test_the_package_state_runs_as_many_queries_for_many_papers_as_for_few", None

@@ -286,7 +286,8 @@ def test_a_meeting_shows_its_invitees_its_times_in_utc_and_the_callers_answer(
         "time_zone": "America/Toronto", "host_agency": "RCMP", "place": "", "virtual_link": "",
         "status": "scheduled", "change_reason": "", "sequence": 0, "agenda_status": "draft",
         "agenda_circulated_at": None, "minutes_status": "draft", "minutes_approved_at": None,
-        "invitees": {"agencies": ["CBSA", "RCMP"], "people": ["atf"]}, "my_rsvp": None, "updated_at": None,
+        "invitees": {"agencies": ["CBSA", "RCMP"], "people": ["atf"]}, "my_rsvp": None, "reminder_message_en": "",
+        "reminder_message_fr": "", "updated_at": None,
     }
     assert shown["my_rsvp"] | {"updated_at": None} == {
         "meeting": meeting.pk, "response": "remote", "delegate": None, "note": "From Ottawa", "updated_at": None,

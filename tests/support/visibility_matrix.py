@@ -1436,3 +1436,42 @@ MATRIX |= {
         covered_by=(GUESTS_API,),
     ),
 }
+
+
+# Reminders the secretariat aims (tests/meetings/test_aimed_reminders.py): the form, the log and the messages sent are
+# the secretariat's alone; the members who see the meeting find no such page either (404, not 403).
+
+AIMED = "tests/meetings/test_aimed_reminders.py"
+AIMED_HIDDEN = f"{AIMED}::test_nobody_but_the_secretariat_finds_the_reminders_on_the_page_or_in_the_api"
+
+MATRIX |= {
+    "meeting-remind": Route(
+        url=upcoming_meeting_page("meeting-remind"),
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            AIMED_HIDDEN, f"{AIMED}::test_the_secretariat_reminds_twice_in_place_with_htmx_and_the_log_shows_both",
+        ),
+    ),
+    "api:meeting-remind": Route(
+        # Posted empty: not valid (400) for the secretariat; not found for everyone else.
+        url=upcoming_meeting_api("remind/"),
+        method="post",
+        statuses=only(SECRETARIAT, anonymous=REFUSED, status=400),
+        covered_by=(AIMED_HIDDEN, f"{AIMED}::test_the_api_reminds_once_per_key_and_lists_the_reminders_sent"),
+    ),
+    "api:meeting-reminders": Route(
+        url=upcoming_meeting_api("reminders/"),
+        statuses=only(SECRETARIAT, anonymous=REFUSED),
+        covered_by=(
+            AIMED_HIDDEN, f"{AIMED}::test_the_reminders_log_runs_as_many_queries_for_many_reminders_as_for_few",
+        ),
+    ),
+    "delivery-sent-list": Route(
+        url=lambda demo: page("delivery-sent-list"),
+        statuses=only(SECRETARIAT, anonymous=REDIRECT_TO_SIGN_IN),
+        covered_by=(
+            f"{AIMED}::test_members_find_no_list_of_messages_sent",
+            f"{AIMED}::test_the_messages_page_lists_the_messages_sent_a_page_at_a_time_in_constant_queries",
+        ),
+    ),
+}
