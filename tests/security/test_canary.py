@@ -402,6 +402,7 @@ PAGES: dict[str, Urls] = {
     "notification-list": named("notification-list"),
     "notification-preferences": named("notification-preferences"),
     "delivery-list": named("delivery-list"),
+    "delivery-sent-list": named("delivery-sent-list"),
     "api-token-list": named("api-token-list"),
     "calendar-feed-settings": named("calendar-feed-settings"),
     "calendar-feed": own_feed("calendar-feed"),
@@ -469,6 +470,7 @@ PAGES: dict[str, Urls] = {
     ],
     "paper-replace": each("paper-replace", lambda o: [paper.pk for paper in o.papers]),
     "meeting-package": each("meeting-package", lambda o: [m.pk for m in o.meetings]),
+    "meeting-remind": each("meeting-remind", lambda o: [m.pk for m in o.meetings]),
     "meeting-package-download": lambda o, persona: [
         page("meeting-package-download", pk) for pk in packages_built(persona, [m.pk for m in o.meetings])
     ],
@@ -580,6 +582,9 @@ API: dict[str, Callable[[Objects], list[str]]] = {
         f"/api/v1/papers/{paper}/versions/{number}/download/" for paper, number in o.paper_versions
     ],
     "/api/v1/meetings/{id}/package/": lambda o: [f"/api/v1/meetings/{m.pk}/package/" for m in o.meetings],
+    "/api/v1/meetings/{id}/responses/": lambda o: [f"/api/v1/meetings/{m.pk}/responses/" for m in o.meetings],
+    "/api/v1/meetings/{id}/proposals/": lambda o: [f"/api/v1/meetings/{m.pk}/proposals/" for m in o.meetings],
+    "/api/v1/meetings/{id}/reminders/": lambda o: [f"/api/v1/meetings/{m.pk}/reminders/" for m in o.meetings],
     "/api/v1/meetings/{id}/package/download/": lambda o: [
         f"/api/v1/meetings/{m.pk}/package/download/" for m in o.meetings
     ],
