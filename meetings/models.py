@@ -833,6 +833,9 @@ class SentReminder(models.Model):
         UNANSWERED = "unanswered", _("Invitees who had not answered")
         CHOSEN = "chosen", _("People chosen by the secretariat")
 
+    # What was sent, in both languages or neither: a record, never a text awaiting translation.
+    translation_optional = ("message_fr",)
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="sent_reminders")
     key = models.CharField(max_length=64)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -422,6 +422,21 @@ def test_an_rsvp_through_the_api_names_only_a_visible_colleague_as_delegate(clie
     assert counts() == before
 
 
+@covers("RemindInput.people")
+def test_a_reminder_through_the_api_names_only_the_meetings_invitees(client_for, secretariat, foreign, demo):
+    from notifications.models import Delivery
+
+    url = f"/api/v1/meetings/{upcoming().pk}/remind/"
+    client = client_for(secretariat)
+    before, sent = counts(), Delivery.objects.count()
+
+    # Someone of another body the secretariat cannot see reads as someone who does not exist.
+    same_answer_as_for_nothing(client, url, {"audience": "chosen", "people": ["europol"]}, "people", "europol")
+    # Someone it sees who is not invited (DEA takes no part in the CBFTF) is refused all the same.
+    assert api_post(client, url, {"audience": "chosen", "people": ["dea"]}).status_code == 400
+    assert (counts(), Delivery.objects.count()) == (before, sent)
+
+
 def test_an_rsvp_for_a_meeting_the_member_is_not_invited_to_is_not_found(client_for, rcmp, foreign):
     response = api_post(client_for(rcmp), f"/api/v1/meetings/{foreign.meeting.pk}/rsvp/", {"response": "remote"})
 
