@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from members.models import User
 from taskforce import permissions
+from taskforce.models import Membership
 
 from .models import Delivery, DeliveryMode, Notification, NotificationKind, NotificationPreference
 
@@ -26,16 +27,21 @@ def notification_modes(*, actor: User) -> dict[str, str]:
 
 
 def _deliveries(actor: User) -> QuerySet[Delivery]:
-    """Emails to the people of the bodies the actor is secretariat of; nobody else has this page (404)."""
+    """Emails to the people of the bodies the actor is secretariat of (and of no other body); nobody else has this page
+    (404)."""
     deliveries = Delivery.objects.select_related("recipient__agency")
     if actor.is_superuser:
         return deliveries
     bodies = permissions.secretariat_body_ids(actor)
     if not bodies:
         raise Http404()
-    # A member of one of those bodies, or someone without an account its secretariat emailed (a meeting's guest).
+    # A member of one of those bodies, or someone without an account its secretariat emailed (a meeting's guest). A
+    # member of another body too is left out: their messages may be about that body's meetings and agreements, which
+    # this secretariat may not see (the subject alone would tell it).
+    elsewhere = Membership.objects.exclude(body_id__in=bodies).values("user_id")
     return deliveries.filter(
-        Q(recipient__memberships__body__in=bodies) | Q(recipient__isnull=True, body__in=bodies)
+        Q(recipient__memberships__body__in=bodies) & ~Q(recipient_id__in=elsewhere)
+        | Q(recipient__isnull=True, body__in=bodies)
     ).distinct()
 
 

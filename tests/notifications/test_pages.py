@@ -297,3 +297,32 @@ def test_the_pages_answer_only_signed_in_members(client):
     for name in ("notification-list", "notification-preferences", "delivery-list"):
         response = client.get(page(name))
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_messages_to_someone_also_in_another_body_are_not_listed_to_a_secretariat_of_one_body_only(
+    client_for, secretariat, cbp, superuser
+):
+    """A secretariat of one body only does not read, even as a subject line, what the portal told a member about
+    another body's work (its meetings and agreements are not that secretariat's to see)."""
+    other_body = BodyFactory(acronym="JIT", name_en="Joint investigation team", name_fr="Équipe commune d'enquête")
+    MembershipFactory(body=other_body, user=cbp)
+    lone_secretariat = UserFactory(username="cbftf-only", agency=secretariat.agency)
+    MembershipFactory(body=secretariat.memberships.get(body__acronym="CBFTF").body, user=lone_secretariat,
+                      role="secretariat")
+    failed_delivery(cbp, subject="Invitation: JIT operational meeting")
+    sent = Delivery.objects.create(
+        recipient=cbp, key="test:sent:jit", kind=NotificationKind.MEETING, subject="Agenda circulated: JIT briefing",
+        body_text="Hello", status=Delivery.Status.SENT,
+    )
+    Delivery.objects.filter(pk=sent.pk).update(sent_at=sent.created_at)
+    ordinary = UserFactory(username="cbftf-member", agency=cbp.agency)
+    MembershipFactory(body=secretariat.memberships.get(body__acronym="CBFTF").body, user=ordinary, role="member")
+    failed_delivery(ordinary, subject="Invitation: CBFTF working meeting")
+
+    client = client_for(lone_secretariat)
+    listed = text_of(client.get(page("delivery-list"))) + text_of(client.get(page("delivery-sent-list")))
+    assert "JIT" not in listed
+    assert "Invitation: CBFTF working meeting" in listed  # a member of this body alone is listed
+    everything = text_of(client_for(superuser).get(page("delivery-list")))
+    everything += text_of(client_for(superuser).get(page("delivery-sent-list")))
+    assert "Invitation: JIT operational meeting" in everything and "Agenda circulated: JIT briefing" in everything
