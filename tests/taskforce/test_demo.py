@@ -103,7 +103,9 @@ def test_a_demo_user_signs_in_through_the_sign_in_page(demo, client):
 TORONTO = zoneinfo.ZoneInfo("America/Toronto")
 HOLIDAYS = {(12, 25), (12, 26), (1, 1)}
 # Tables the demo writes, emptied inside the test's transaction (rolled back after it) so the story loads afresh.
-DEMO_TABLES = ("members", "taskforce", "meetings", "mou", "guardian", "accounts", "otp_totp", "otp_static", "axes")
+DEMO_TABLES = (
+    "members", "taskforce", "meetings", "mou", "notifications", "guardian", "accounts", "otp_totp", "otp_static", "axes",
+)
 
 
 @pytest.fixture
