@@ -2,6 +2,7 @@
 and everything is back as it was, the audit trail's hash chain included. The commands run as `make backup` and
 `make restore` run them, in processes of their own."""
 
+import shutil
 import subprocess
 import sys
 import uuid
@@ -19,24 +20,25 @@ def uploaded_files(root: Path) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
 
 
-@pytest.fixture
-def scratch(db, tmp_path):
-    """A migrated database of its own with the demo, its upload folder and backup folder, and `manage(*args)`."""
+def _server() -> dict:
     s = connection.settings_dict
-    name = f"tf_backup_{uuid.uuid4().hex[:10]}"
-    params = {"host": s["HOST"] or None, "port": s["PORT"] or None, "user": s["USER"] or None,
-              "password": s["PASSWORD"] or None}
+    return {"host": s["HOST"] or None, "port": s["PORT"] or None, "user": s["USER"] or None,
+            "password": s["PASSWORD"] or None}
 
-    def admin(sql: str) -> None:
-        with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-            conn.execute(sql)
 
-    admin(f'CREATE DATABASE "{name}"')
+def _admin(sql: str) -> None:
+    with psycopg.connect(dbname="postgres", autocommit=True, **_server()) as conn:
+        conn.execute(sql)
+
+
+def _manager(name: str, var: Path):
+    """`manage(*args)`: a command in a process of its own, on database `name`, with its files under `var`."""
+    s = connection.settings_dict
     credentials = quote(s["USER"] or "", safe="") + (":" + quote(s["PASSWORD"], safe="") if s["PASSWORD"] else "")
     url = f"postgres://{credentials}@{quote(s['HOST'] or 'localhost', safe='')}:{s['PORT'] or 5432}/{name}"
     env = {
         "PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "taskforce.settings.test", "DATABASE_URL": url,
-        "MEDIA_ROOT": str(tmp_path / "media"), "BACKUP_DIR": str(tmp_path / "backups"), "VAR_DIR": str(tmp_path),
+        "MEDIA_ROOT": str(var / "media"), "BACKUP_DIR": str(var / "backups"), "VAR_DIR": str(var),
     }
 
     def manage(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -45,19 +47,45 @@ def scratch(db, tmp_path):
         assert not check or result.returncode == 0, result.stdout + result.stderr
         return result
 
+    return manage
+
+
+@pytest.fixture(scope="module")
+def migrated_demo(tmp_path_factory):
+    """A database migrated and loaded with the demo by the commands themselves, with its uploaded files, made once
+    for the module: each test starts from a copy of its own."""
+    name = f"tf_backup_{uuid.uuid4().hex[:10]}_template"
+    var = tmp_path_factory.mktemp("backup-template")
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        manage = _manager(name, var)
+        manage("migrate", "--noinput", "-v", "0")
+        manage("load_demo", "--force")
+        yield name, var / "media"
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def scratch(db, tmp_path, migrated_demo):
+    """A migrated database of its own with the demo, its upload folder and backup folder, and `manage(*args)`."""
+    template, media = migrated_demo
+    name = f"tf_backup_{uuid.uuid4().hex[:10]}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    if media.exists():
+        shutil.copytree(media, tmp_path / "media")
+
     def sql(query: str):
-        with psycopg.connect(dbname=name, autocommit=True, **params) as conn:
+        with psycopg.connect(dbname=name, autocommit=True, **_server()) as conn:
             cursor = conn.execute(query)
             return cursor.fetchall() if cursor.description else None
 
-    manage("migrate", "--noinput", "-v", "0")
-    manage("load_demo", "--force")
     try:
-        yield type("Scratch", (), {"manage": staticmethod(manage), "sql": staticmethod(sql),
+        yield type("Scratch", (), {"manage": staticmethod(_manager(name, tmp_path)), "sql": staticmethod(sql),
                                    "media": tmp_path / "media", "backups": tmp_path / "backups"})
     finally:
         for database in (name, f"{name}__restoring"):
-            admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def test_a_restore_brings_back_the_rows_the_files_and_an_intact_audit_trail(scratch):

@@ -72,12 +72,13 @@ class Canary:
     def hint(self, persona: str, channel: str, where: str, what: str) -> None:
         self.problems.append(f"{persona} | {channel} | {where} | {what}")
 
-    def unseen_by_those_who_may(self) -> list[str]:
+    def unseen_by_those_who_may(self, readers: tuple[str, ...]) -> list[str]:
+        """Tokens one of `readers` may read but read nowhere."""
         return [
             f"{persona} | (every channel) | - | never reads {token} ({planted.where}), shared with them"
             for token, planted in self.planted.items()
             for persona in SHOWN_TO[planted.why]
-            if token not in self.seen[persona]
+            if persona in readers and token not in self.seen[persona]
         ]
 
 
