@@ -489,11 +489,15 @@ def test_the_members_calendar_feed_names_their_reply_address_and_their_answer(in
 
 
 def test_the_reminders_calendar_names_each_recipients_own_reply_address_and_a_reply_to_it_counts(
-    invited, atf, cbsa
+    schedule, atf, cbsa
 ):
     from meetings import notifications as meeting_notices
     from notifications.models import Reminder
     from tests.support.emails import sweep
+
+    # Ten days ahead, whatever the time of day: its 7-day reminder is still to come, then made due now.
+    with sent_after_commit():
+        invited = schedule(days=10, title_en="CBFTF working meeting")
 
     Reminder.objects.filter(topic=meeting_notices.topic(invited), label="7d").update(
         due_at=timezone.now() - datetime.timedelta(seconds=1)
