@@ -1143,12 +1143,20 @@ CALENDAR_ANSWERS = {
 ACCEPTED_ALREADY = {Rsvp.Response.IN_PERSON, Rsvp.Response.REMOTE, Rsvp.Response.ATTENDING}
 
 
-def _reply_is_later(answer, *, last_sequence, last_stamp, answered_at) -> bool:
+def _reply_is_later(answer, *, last_sequence, last_stamp, answered_at, standing) -> bool:
     """Whether a calendar reply is later than the answer standing: than the last calendar reply (by SEQUENCE, then
-    DTSTAMP), or than an answer given on the portal since (by when it was given)."""
+    DTSTAMP), or than an answer given on the portal since (by when it was given). DTSTAMP counts whole seconds: of two
+    replies stamped the same second, the one that arrives second stands, unless it says what stands already (the same
+    reply again)."""
     if last_stamp is not None:
-        return (answer.sequence, answer.stamp) > (last_sequence or 0, last_stamp)
+        reply, last = (answer.sequence, answer.stamp), (last_sequence or 0, last_stamp)
+        return reply > last or reply == last and not _says_what_stands(answer, standing)
     return answered_at is None or answer.stamp > answered_at
+
+
+def _says_what_stands(answer, standing) -> bool:
+    said = CALENDAR_ANSWERS[answer.partstat]
+    return said == standing or said == Rsvp.Response.ATTENDING and standing in ACCEPTED_ALREADY
 
 
 def _reply_stamp(answer) -> datetime.datetime:
@@ -1173,7 +1181,8 @@ def calendar_answer_record(*, actor: User, meeting: Meeting, answer) -> bool:
         raise PermissionDenied(_("Only invitees can answer for this meeting."))
     current = Rsvp.objects.select_for_update().filter(meeting=meeting, user=actor).first()
     if current is not None and not _reply_is_later(
-        answer, last_sequence=current.reply_sequence, last_stamp=current.reply_stamp, answered_at=current.updated_at
+        answer, last_sequence=current.reply_sequence, last_stamp=current.reply_stamp, answered_at=current.updated_at,
+        standing=current.response,
     ):
         return False
     response = CALENDAR_ANSWERS[answer.partstat]
@@ -1202,7 +1211,8 @@ def calendar_guest_answer_record(*, guest: Guest, answer) -> bool:
     if answer.partstat == "DELEGATED":
         raise ValidationError(_("A guest cannot send a delegate."))
     if guest.answer is not None and not _reply_is_later(
-        answer, last_sequence=guest.reply_sequence, last_stamp=guest.reply_stamp, answered_at=guest.answered_at
+        answer, last_sequence=guest.reply_sequence, last_stamp=guest.reply_stamp, answered_at=guest.answered_at,
+        standing=guest.answer,
     ):
         return False
     response = Guest.Answer(CALENDAR_ANSWERS[answer.partstat])

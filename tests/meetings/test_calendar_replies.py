@@ -213,6 +213,35 @@ def test_the_latest_reply_by_sequence_then_stamp_wins_whatever_order_they_arrive
     assert answer_of(hsi, invited).response == Rsvp.Response.TENTATIVE
 
 
+def test_of_two_replies_stamped_the_same_second_the_one_that_arrives_second_stands(invited, rcmp, demo):
+    # DTSTAMP counts whole seconds: a member who accepts then declines at once sends two replies stamped alike.
+    invite = invitation_to(rcmp)
+    now = timezone.now().replace(microsecond=0)
+    assert deliver(invite, calendar_apps.outlook(invite, "ACCEPTED", stamp=now)) == RECORDED
+    assert deliver(invite, calendar_apps.google(invite, "DECLINED", stamp=now)) == RECORDED
+    assert answer_of(rcmp, invited).response == Rsvp.Response.DECLINED
+    assert deliver(invite, calendar_apps.google(invite, "DECLINED", stamp=now)) == UNCHANGED
+    # An accept stamped alike after "in person" on the portal says what stands: the way of attending is kept.
+    services.rsvp_set(actor=rcmp, meeting=invited, response=Rsvp.Response.IN_PERSON,
+                      reply=(invite.sequence, now))
+    assert deliver(invite, calendar_apps.outlook(invite, "ACCEPTED", stamp=now)) == UNCHANGED
+    assert answer_of(rcmp, invited).response == Rsvp.Response.IN_PERSON
+    # A guest's replies are told apart the same way.
+    secretariat = demo.users["secretariat"]
+    with sent_after_commit():
+        guest = services.guest_invite(
+            actor=secretariat, meeting=invited, name="Jordan Lee", email="host@state.example.gov", language="en",
+            organisation="U.S. Embassy",
+        )
+    (message,) = [m for m in outbox() if m.to == ["host@state.example.gov"]]
+    guest_invite = Invite.of(message)
+    assert deliver(guest_invite, calendar_apps.apple(guest_invite, "TENTATIVE", stamp=now)) == RECORDED
+    assert deliver(guest_invite, calendar_apps.apple(guest_invite, "DECLINED", stamp=now)) == RECORDED
+    assert deliver(guest_invite, calendar_apps.apple(guest_invite, "DECLINED", stamp=now)) == UNCHANGED
+    guest.refresh_from_db()
+    assert guest.answer == Guest.Answer.DECLINED
+
+
 def test_an_answer_given_on_the_portal_after_the_calendars_stands(invited, atf):
     invite = invitation_to(atf)
     made = timezone.now() - datetime.timedelta(minutes=30)
