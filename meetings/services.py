@@ -105,6 +105,7 @@ def _validate_times(start: datetime.datetime, end: datetime.datetime, time_zone:
 # Schedule --------------------------------------------------------------------------------------
 
 
+@permissions.deferred()
 def _set_invitees(meeting: Meeting, agencies: Iterable[Agency], people: Iterable[User]) -> None:
     agencies, people = set(agencies), set(people)
     _check_agencies_in_body(meeting.body, agencies, "invite_agencies")

@@ -831,18 +831,20 @@ def markings_for(actor: Actor) -> list[tuple[int, str]]:
 
 
 def grant(obj: models.Model, agencies: Iterable[Agency]) -> None:
-    """Share a restricted object with these agencies."""
+    """Share a restricted object with these agencies (the index worked out once for them all)."""
     codename = f"view_{obj._meta.model_name}"
-    for agency in agencies:
-        assign_perm(codename, agency.group, obj)
-        signals.access_granted.send(type(obj), obj=obj, to=agency.acronym)
+    with deferred():
+        for agency in agencies:
+            assign_perm(codename, agency.group, obj)
+            signals.access_granted.send(type(obj), obj=obj, to=agency.acronym)
 
 
 def revoke(obj: models.Model, agencies: Iterable[Agency]) -> None:
     codename = f"view_{obj._meta.model_name}"
-    for agency in agencies:
-        remove_perm(codename, agency.group, obj)
-        signals.access_revoked.send(type(obj), obj=obj, to=agency.acronym)
+    with deferred():
+        for agency in agencies:
+            remove_perm(codename, agency.group, obj)
+            signals.access_revoked.send(type(obj), obj=obj, to=agency.acronym)
 
 
 def grant_person(obj: models.Model, user: User) -> None:
