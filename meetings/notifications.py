@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import hashlib
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import Q
@@ -101,7 +102,7 @@ def _reader_class(recipient: User) -> tuple[str, str]:
 
 
 def _render_shared(
-    template: str, subject: str, meeting: Meeting, reader: User, items: list, *, method: str = ""
+    template: str, subject: str, meeting: Meeting, reader: User, items: list, *, method: str = "", **context
 ) -> engine.Message:
     """`_render()` for everyone reading as `reader` does and seeing `items`, with marks where the name and the
     attendee line go."""
@@ -110,7 +111,7 @@ def _render_shared(
     text = render_to_string(template, {
         "recipient": stand_in, "meeting": meeting, "subject": subject, "items": items,
         "url": calendar.meeting_url(meeting), "own_zone": meeting.time_zone != reader.time_zone,
-        "meeting_zone": meeting.zone, "reader_zone": local_zone,
+        "meeting_zone": meeting.zone, "reader_zone": local_zone, **context,
     })
     ics = ical.calendar([_event(meeting, ATTENDEE_MARK, ORGANIZER_MARK)], method=method) if method else ""
     return engine.Message(subject=subject, text=text, url=calendar.meeting_url(meeting), ics=ics, ics_method=method)
@@ -132,6 +133,41 @@ def _personal(shared: engine.Message, recipient: User, answer: Rsvp | None, meet
     return engine.Message(
         subject=shared.subject, text=text, url=shared.url, html=shared.html, ics=ics, ics_method=shared.ics_method
     )
+
+
+def _render_each(
+    template: str, subject: Callable[[], str], meeting: Meeting, *, method: str = "", **context
+) -> Callable[[list[User]], dict[int, engine.Message]]:
+    """`_render()` for every recipient of a notice at once (engine.notify's `render_all`): the agenda and who may see
+    which item read in a few queries, the message rendered once per reader class (language, time zone, the items
+    they may see), then each one's name, answer and reply address filled in. The same text as `_render()` gives;
+    `subject` is worked out in each class's language."""
+
+    def render_all(recipients: list[User]) -> dict[int, engine.Message]:
+        from . import selectors
+
+        # Withdrawn items too: they hold their number in each reader's numbering, as on the agenda page.
+        items = list(AgendaItem.objects.filter(meeting=meeting).order_by("position", "pk"))
+        visible = permissions.visible_to_each(
+            AgendaItem, [(user, [item.pk for item in items]) for user in recipients]
+        ) if items else {}
+        answers = _answers(meeting) if method else {}
+        classes: dict[tuple, list[User]] = {}
+        for user in recipients:
+            may_see = visible.get(user.pk, ())
+            seen = tuple(item.pk for item in items if item.pk in may_see)
+            classes.setdefault((*_reader_class(user), seen), []).append(user)
+        messages = {}
+        for (_language, _zone, seen), members in classes.items():
+            shown = [item for item in selectors.numbered(items, set(seen)) if not item.withdrawn]
+            shared = engine.as_reader(members[0], lambda reader=members[0], shown=shown: _render_shared(
+                template, subject(), meeting, reader, shown, method=method, **context
+            ))
+            for user in members:
+                messages[user.pk] = _personal(shared, user, answers.get(user.pk), meeting)
+        return messages
+
+    return render_all
 
 
 def _when(meeting: Meeting) -> str:
@@ -163,38 +199,40 @@ def package_url(meeting: Meeting) -> str:
 
 
 def invitation(meeting: Meeting, people: list[User] | None = None) -> None:
-    def render(user: User):
-        subject = _("Invitation: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
-        return _render(
-            "emails/meeting_invitation.txt", subject, meeting, user, method="REQUEST", package_url=package_url(meeting)
-        )
+    def subject() -> str:
+        return _("Invitation: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
 
     engine.notify(
         kind=NotificationKind.MEETING, event_key=f"meeting:{meeting.pk}:invited:{meeting.sequence}",
-        recipients=audience(meeting) if people is None else people, render=render,
+        recipients=audience(meeting) if people is None else people,
+        render_all=_render_each(
+            "emails/meeting_invitation.txt", subject, meeting, method="REQUEST", package_url=package_url(meeting)
+        ),
         mandatory=meeting.body.meeting_changes_mandatory,
     )
 
 
 def rescheduled(meeting: Meeting) -> None:
-    def render(user: User):
-        subject = _("Moved: %(title)s, now %(when)s") % {"title": meeting.title, "when": _when(meeting)}
-        return _render("emails/meeting_changed.txt", subject, meeting, user, method="REQUEST")
+    def subject() -> str:
+        return _("Moved: %(title)s, now %(when)s") % {"title": meeting.title, "when": _when(meeting)}
 
     engine.notify(
         kind=NotificationKind.MEETING, event_key=f"meeting:{meeting.pk}:moved:{meeting.sequence}",
-        recipients=audience(meeting), render=render, mandatory=meeting.body.meeting_changes_mandatory,
+        recipients=audience(meeting), render_all=_render_each("emails/meeting_changed.txt", subject, meeting,
+                                                              method="REQUEST"),
+        mandatory=meeting.body.meeting_changes_mandatory,
     )
 
 
 def cancelled(meeting: Meeting) -> None:
-    def render(user: User):
-        subject = _("Cancelled: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
-        return _render("emails/meeting_cancelled.txt", subject, meeting, user, method="CANCEL")
+    def subject() -> str:
+        return _("Cancelled: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
 
     engine.notify(
         kind=NotificationKind.MEETING, event_key=f"meeting:{meeting.pk}:cancelled",
-        recipients=audience(meeting), render=render, mandatory=meeting.body.meeting_changes_mandatory,
+        recipients=audience(meeting), render_all=_render_each("emails/meeting_cancelled.txt", subject, meeting,
+                                                              method="CANCEL"),
+        mandatory=meeting.body.meeting_changes_mandatory,
     )
 
 
@@ -290,13 +328,12 @@ def guest_removed(guest: Guest, *, sequence: int) -> None:
 
 
 def agenda_circulated(meeting: Meeting) -> None:
-    def render(user: User):
-        subject = _("Agenda circulated: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
-        return _render("emails/agenda_circulated.txt", subject, meeting, user)
+    def subject() -> str:
+        return _("Agenda circulated: %(title)s, %(when)s") % {"title": meeting.title, "when": _when(meeting)}
 
     engine.notify(
         kind=NotificationKind.AGENDA, event_key=f"meeting:{meeting.pk}:circulated",
-        recipients=audience(meeting), render=render,
+        recipients=audience(meeting), render_all=_render_each("emails/agenda_circulated.txt", subject, meeting),
     )
 
 

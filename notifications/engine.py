@@ -146,16 +146,23 @@ def notify(
     kind: str,
     event_key: str,
     recipients: Iterable[User],
-    render: Callable[[User], Message],
+    render: Callable[[User], Message] | None = None,
+    render_all: Callable[[list[User]], dict[int, Message]] | None = None,
     mandatory: bool = False,
 ) -> int:
     """Tell each recipient, once per event, what happened. Call inside the service's transaction; the
-    emails are queued after it commits. Returns how many people were told."""
+    emails are queued after it commits. Returns how many people were told. Each message is `render(user)` in the
+    recipient's language and zone, or taken from `render_all(recipients)` (by user pk), which renders them all at
+    once (each in its reader's language and zone)."""
     recipients = [u for u in {u.pk: u for u in recipients}.values() if u.is_active]
     modes = modes_for(recipients, kind)
+    if render_all is not None:
+        messages = render_all(recipients) if recipients else {}
+    else:
+        messages = {user.pk: as_reader(user, lambda user=user: render(user)) for user in recipients}
     notices, deliveries = [], []
     for user in recipients:
-        message = as_reader(user, lambda user=user: render(user))
+        message = messages[user.pk]
         notices.append(_notice(user, event_key, kind, message))
         status = _delivery_status(modes[user.pk], mandatory=mandatory)
         if status is None or not user.email:

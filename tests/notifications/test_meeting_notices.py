@@ -454,6 +454,76 @@ def test_a_reminder_shows_the_circulated_agenda_as_each_reader_may_see_it(circul
         assert_in_their_language(message, "meeting_reminder")
 
 
+# Told to many at once ---------------------------------------------------------------------------------------
+# An invitation, a move, a cancellation and a circulated agenda are rendered once per reader class (language, time
+# zone, the items they may see) and then made each reader's own: the text each gets is what rendering it for them
+# alone gives, and the work does not grow with the number of readers.
+
+NOTICE_TEMPLATES = (
+    ("emails/meeting_invitation.txt", "REQUEST"),
+    ("emails/meeting_changed.txt", "REQUEST"),
+    ("emails/meeting_cancelled.txt", "CANCEL"),
+    ("emails/agenda_circulated.txt", ""),
+)
+
+
+@pytest.mark.parametrize(("template", "method"), NOTICE_TEMPLATES)
+def test_a_notice_told_to_many_at_once_reads_as_it_would_told_to_each_alone(
+    four_items, vancouver, clock, atf, cbsa, hsi, template, method
+):
+    from notifications import engine
+
+    meeting = Meeting.objects.select_related("body").get(pk=four_items.pk)
+    meeting_services.rsvp_set(actor=atf, meeting=meeting, response=Rsvp.Response.DECLINED)
+    meeting_services.rsvp_set(actor=hsi, meeting=meeting, response=Rsvp.Response.REMOTE)
+    people = meeting_notices.audience(meeting)
+    assert {vancouver, atf, cbsa, hsi} <= set(people)
+
+    def subject() -> str:
+        return f"{translation.get_language()}: {meeting.title}"
+
+    context = {"package_url": meeting_notices.package_url(meeting)} if "invitation" in template else {}
+    together = meeting_notices._render_each(template, subject, meeting, method=method, **context)(people)
+    for person in people:
+        alone = engine.as_reader(person, lambda person=person: meeting_notices._render(
+            template, subject(), meeting, person, method=method, **context
+        ))
+        assert together[person.pk] == alone, person.username
+    # Each reads their own: the restricted item, their language, their answer, their reply address.
+    if "agenda" in template:
+        assert MOU_ITEM in together[cbsa.pk].text and MOU_ITEM not in together[hsi.pk].text
+        assert "Threat picture" in together[hsi.pk].text
+    assert together[cbsa.pk].subject.startswith("fr:") and together[hsi.pk].subject.startswith("en:")
+    if method:
+        assert "PARTSTAT=DECLINED" in together[atf.pk].ics.replace("\r\n ", "")
+        assert reply_addresses.for_member(meeting.pk, hsi.pk) in together[hsi.pk].ics.replace("\r\n ", "")
+
+
+def test_telling_an_agenda_to_more_readers_reads_nothing_more(
+    four_items, secretariat, demo, cbftf, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.support.factories import MembershipFactory, UserFactory
+
+    meeting = Meeting.objects.select_related("body").get(pk=four_items.pk)
+
+    def queries_to_tell() -> int:
+        Notification.objects.filter(event_key=f"meeting:{meeting.pk}:circulated").delete()
+        Delivery.objects.filter(key__startswith=f"event:meeting:{meeting.pk}:circulated:").delete()
+        with CaptureQueriesContext(connection) as captured:
+            meeting_notices.agenda_circulated(meeting)
+        return len(captured)
+
+    few = queries_to_tell()
+    for n, acronym in enumerate(["CBSA", "ATF", "HSI", "CBP", "RCMP"] * 4):
+        person = UserFactory(username=f"reader{n}", agency=demo.agencies[acronym], language=("en", "fr")[n % 2])
+        MembershipFactory(body=cbftf, user=person, role="member")
+    assert queries_to_tell() == few
+    assert Notification.objects.filter(event_key=f"meeting:{meeting.pk}:circulated").count() >= 25
+
+
 # Changes, each told only where it touches what the reader may see -------------------------------------------
 
 
