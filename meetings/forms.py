@@ -13,7 +13,7 @@ from django.core import validators as django_validators
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Agency, Classification, User
+from members.models import Agency, Classification, User, known_time_zones
 from taskforce import permissions
 from taskforce import selectors as core_selectors
 from taskforce.dates import date_format
@@ -47,7 +47,7 @@ COMMON_TIME_ZONES = [
 
 def time_zone_choices() -> list:
     common = {zone for zone, _label in COMMON_TIME_ZONES}
-    rest = sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone and zone not in common)
+    rest = sorted(zone for zone in known_time_zones() if "/" in zone and zone not in common)
     return [
         (_("Common time zones"), [(zone, f"{zone} — {label}") for zone, label in COMMON_TIME_ZONES]),
         (_("All time zones"), [(zone, zone) for zone in rest]),
