@@ -135,6 +135,30 @@ def _personal(shared: engine.Message, recipient: User, answer: Rsvp | None, meet
     )
 
 
+def _render_by_class(
+    template: str, subject: Callable[[], str], meeting: Meeting, recipients: list[User], items: list[AgendaItem],
+    visible: dict[int, set[int]], answers: dict[int, Rsvp], *, method: str = "", **context,
+) -> dict[int, engine.Message]:
+    """Each recipient's message, rendered once per reader class (language, time zone, which of the meeting's `items`
+    they may see, by `visible`) and then made theirs: their name, their calendar answer, their reply address."""
+    from . import selectors
+
+    classes: dict[tuple, list[User]] = {}
+    for user in recipients:
+        may_see = visible.get(user.pk, ())
+        seen = tuple(item.pk for item in items if item.pk in may_see)
+        classes.setdefault((*_reader_class(user), seen), []).append(user)
+    messages = {}
+    for (_language, _zone, seen), members in classes.items():
+        shown = [item for item in selectors.numbered(items, set(seen)) if not item.withdrawn]
+        shared = engine.as_reader(members[0], lambda reader=members[0], shown=shown: _render_shared(
+            template, subject(), meeting, reader, shown, method=method, **context
+        ))
+        for user in members:
+            messages[user.pk] = _personal(shared, user, answers.get(user.pk), meeting)
+    return messages
+
+
 def _render_each(
     template: str, subject: Callable[[], str], meeting: Meeting, *, method: str = "", **context
 ) -> Callable[[list[User]], dict[int, engine.Message]]:
@@ -144,28 +168,15 @@ def _render_each(
     `subject` is worked out in each class's language."""
 
     def render_all(recipients: list[User]) -> dict[int, engine.Message]:
-        from . import selectors
-
         # Withdrawn items too: they hold their number in each reader's numbering, as on the agenda page.
         items = list(AgendaItem.objects.filter(meeting=meeting).order_by("position", "pk"))
         visible = permissions.visible_to_each(
             AgendaItem, [(user, [item.pk for item in items]) for user in recipients]
         ) if items else {}
         answers = _answers(meeting) if method else {}
-        classes: dict[tuple, list[User]] = {}
-        for user in recipients:
-            may_see = visible.get(user.pk, ())
-            seen = tuple(item.pk for item in items if item.pk in may_see)
-            classes.setdefault((*_reader_class(user), seen), []).append(user)
-        messages = {}
-        for (_language, _zone, seen), members in classes.items():
-            shown = [item for item in selectors.numbered(items, set(seen)) if not item.withdrawn]
-            shared = engine.as_reader(members[0], lambda reader=members[0], shown=shown: _render_shared(
-                template, subject(), meeting, reader, shown, method=method, **context
-            ))
-            for user in members:
-                messages[user.pk] = _personal(shared, user, answers.get(user.pk), meeting)
-        return messages
+        return _render_by_class(
+            template, subject, meeting, recipients, items, visible, answers, method=method, **context
+        )
 
     return render_all
 
@@ -651,24 +662,11 @@ class _MeetingReminder(abc.ABC):
     def render_all(self, reminder: Reminder, recipients: list[User]) -> dict[int, engine.Message]:
         """Every recipient's message, rendered once per reader class (language, time zone, the agenda items they
         may see) with each one's name and calendar answer filled in: the same text as `render()` gives."""
-        from . import selectors
-
         meeting = self.meeting(reminder)
-        items = reminder._items if self.with_agenda else []
-        classes: dict[tuple, list[User]] = {}
-        for user in recipients:
-            may_see = reminder._visible.get(user.id, ())
-            seen = tuple(i.pk for i in items if i.pk in may_see)
-            classes.setdefault((*_reader_class(user), seen), []).append(user)
-        messages = {}
-        for (_language, _zone, seen), members in classes.items():
-            shown = [i for i in selectors.numbered(items, set(seen)) if not i.withdrawn]
-            shared = engine.as_reader(members[0], lambda reader=members[0], shown=shown: _render_shared(
-                self.template, self.subject(meeting), meeting, reader, shown, method=self.method
-            ))
-            for user in members:
-                messages[user.pk] = _personal(shared, user, reminder._answers.get(user.pk), meeting)
-        return messages
+        return _render_by_class(
+            self.template, lambda: self.subject(meeting), meeting, recipients,
+            reminder._items if self.with_agenda else [], reminder._visible, reminder._answers, method=self.method,
+        )
 
 
 class MeetingReminder(_MeetingReminder):

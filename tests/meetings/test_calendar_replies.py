@@ -53,6 +53,17 @@ def invitation_to(user) -> Invite:
     return Invite.of(message)
 
 
+def invite_guest(secretariat, meeting) -> tuple[Guest, Invite]:
+    """A guest invited to the meeting by the secretariat, and the invitation they received."""
+    with sent_after_commit():
+        guest = services.guest_invite(
+            actor=secretariat, meeting=meeting, name="Jordan Lee", email="host@state.example.gov", language="en",
+            organisation="U.S. Embassy",
+        )
+    (message,) = [m for m in outbox() if m.to == ["host@state.example.gov"]]
+    return guest, Invite.of(message)
+
+
 def answer_of(user, meeting) -> Rsvp | None:
     return Rsvp.objects.filter(user=user, meeting=meeting).first()
 
@@ -227,14 +238,7 @@ def test_of_two_replies_stamped_the_same_second_the_one_that_arrives_second_stan
     assert deliver(invite, calendar_apps.outlook(invite, "ACCEPTED", stamp=now)) == UNCHANGED
     assert answer_of(rcmp, invited).response == Rsvp.Response.IN_PERSON
     # A guest's replies are told apart the same way.
-    secretariat = demo.users["secretariat"]
-    with sent_after_commit():
-        guest = services.guest_invite(
-            actor=secretariat, meeting=invited, name="Jordan Lee", email="host@state.example.gov", language="en",
-            organisation="U.S. Embassy",
-        )
-    (message,) = [m for m in outbox() if m.to == ["host@state.example.gov"]]
-    guest_invite = Invite.of(message)
+    guest, guest_invite = invite_guest(demo.users["secretariat"], invited)
     assert deliver(guest_invite, calendar_apps.apple(guest_invite, "TENTATIVE", stamp=now)) == RECORDED
     assert deliver(guest_invite, calendar_apps.apple(guest_invite, "DECLINED", stamp=now)) == RECORDED
     assert deliver(guest_invite, calendar_apps.apple(guest_invite, "DECLINED", stamp=now)) == UNCHANGED
@@ -439,13 +443,7 @@ def test_a_proposal_for_a_time_already_past_or_ending_before_it_starts_changes_n
 def test_a_guest_answers_from_their_calendar_as_through_their_link(invited, secretariat, client_for):
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    with sent_after_commit():
-        guest = services.guest_invite(
-            actor=secretariat, meeting=invited, name="Jordan Lee", email="host@state.example.gov", language="en",
-            organisation="U.S. Embassy",
-        )
-    (message,) = [m for m in outbox() if m.to == ["host@state.example.gov"]]
-    invite = Invite.of(message)
+    guest, invite = invite_guest(secretariat, invited)
     assert invite.organizer == reply_addresses.for_guest(guest.pk)
     assert deliver(invite, calendar_apps.google(invite, "TENTATIVE")) == RECORDED
     guest.refresh_from_db()
