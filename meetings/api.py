@@ -10,7 +10,7 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Collate, Concat
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -224,9 +224,7 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
     @action(detail=True, methods=["get"], url_path="proposals", url_name="proposals", pagination_class=None)
     def proposals(self, request: Request, pk: str) -> Response:
         """Other times invitees proposed from their calendar apps (the body's secretariat only; 404 for others)."""
-        meeting = self.get_object()
-        if not permissions.is_secretariat(request.user, meeting.body_id):
-            raise Http404()
+        meeting = selectors.for_secretariat(actor=request.user, meeting=self.get_object())
         rows = list(selectors.time_proposals(actor=request.user, meeting=meeting))
         for row in rows:
             row.meeting = meeting
@@ -346,10 +344,7 @@ class MeetingViewSet(ForTheCaller, ConditionalListMixin, ConditionalRetrieveMixi
 
     def reminding_meeting(self) -> Meeting:
         """The meeting, for its secretariat; anyone else finds nothing here (404), before the input is read."""
-        meeting = self.get_object()
-        if not permissions.is_secretariat(self.request.user, meeting.body_id):
-            raise NotFound()
-        return meeting
+        return selectors.for_secretariat(actor=self.request.user, meeting=self.get_object())
 
     @extend_schema(
         request=RemindInput,

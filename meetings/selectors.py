@@ -86,6 +86,15 @@ def meeting_get(*, actor: User, pk: int) -> Meeting:
     return permissions.get_visible_or_404(actor, meetings, pk=pk)
 
 
+def for_secretariat(*, actor: User, meeting: Meeting) -> Meeting:
+    """The meeting (already read through the visibility core), for what only its body's secretariat reads or does
+    there (reminders sent, other times proposed): anyone else finds nothing (404), members who see the meeting
+    included."""
+    if not permissions.is_secretariat(actor, meeting.body_id):
+        raise Http404()
+    return meeting
+
+
 def agendas_to_review(*, actor: User) -> QuerySet[Meeting]:
     """Upcoming meetings whose agenda is circulated and open for comments."""
     items = Prefetch("items", queryset=_visible_items(actor, AgendaItem.objects.all()), to_attr="visible_items")

@@ -1072,10 +1072,7 @@ def meeting_package_download(request: HttpRequest, pk: int) -> HttpResponse:
 def _reminding_meeting(request: HttpRequest, pk: int) -> Meeting:
     """The meeting, for its secretariat; anyone else finds no such page (404), members who see the meeting included:
     the reminders sent and the form are the secretariat's alone."""
-    meeting = selectors.meeting_get(actor=request.user, pk=pk)
-    if not permissions.is_secretariat(request.user, meeting.body_id):
-        raise Http404()
-    return meeting
+    return selectors.for_secretariat(actor=request.user, meeting=selectors.meeting_get(actor=request.user, pk=pk))
 
 
 def _remind_form(request: HttpRequest, meeting: Meeting, data=None) -> forms.RemindForm:
